@@ -1,0 +1,1 @@
+"""MSC oncology literature watch."""

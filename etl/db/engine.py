@@ -1,0 +1,93 @@
+"""The one place that builds database engines, and the `db upgrade` entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from etl.errors import DatabaseError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets its folder created, WAL mode and foreign keys on."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"database URL {url!r} is not valid: {exc}",
+            "use e.g. sqlite:///var/mscwatch.db or postgresql+psycopg://user@host:5432/db",
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str | None]:
+    """Migrate to the newest schema; returns (revision before, revision after). Idempotent."""
+    before = current_revision(engine)
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise _unreachable(engine, exc) from None
+    return before, current_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise _unreachable(engine, exc) from None
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database that is missing tables or behind the code's schema."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        state = "has no tables yet" if current is None else f"is at revision {current}"
+        raise DatabaseError(
+            f"the database {engine.url.render_as_string(hide_password=True)} {state}; "
+            f"the code needs {head}",
+            "run: mscwatch db upgrade",
+        )
+
+
+def _unreachable(engine: Engine, exc: OperationalError) -> DatabaseError:
+    where = engine.url.render_as_string(hide_password=True)
+    return DatabaseError(
+        f"cannot use the database {where}: {str(exc.orig).strip().splitlines()[0]}",
+        "check DATABASE_URL, and that the server is running and reachable",
+    )

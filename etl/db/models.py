@@ -1,0 +1,170 @@
+"""The schema (see db/README.md for the map). Loading code works on these tables with Core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from etl.db.types import JSONType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Work(Base):
+    """One paper or trial, whatever number of sources reported it."""
+
+    __tablename__ = "works"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[str | None] = mapped_column(String(10))
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Identifier(Base):
+    """(scheme, value) pairs; each names exactly one work."""
+
+    __tablename__ = "identifiers"
+    __table_args__ = (UniqueConstraint("scheme", "value", name="uq_identifiers_scheme_value"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class SourceRecord(Base):
+    """What one source said about one item: normalised data, raw bytes (zlib) and content hash."""
+
+    __tablename__ = "source_records"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_source_records_source_source_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(128))
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    location: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Link(Base):
+    """A typed pointer from a work to an identifier (resolved to a work when that id is known).
+
+    Pointing at an identifier rather than a work id lets a paper name a trial before the trial
+    has been crawled; the link resolves by joining `identifiers` once it arrives.
+    """
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint(
+            "source_record_id", "type", "target_scheme", "target_value", name="uq_links_record"
+        ),
+        Index("ix_links_target", "target_scheme", "target_value"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    source_record_id: Mapped[int] = mapped_column(
+        ForeignKey("source_records.id", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(String(48))
+    target_scheme: Mapped[str] = mapped_column(String(16))
+    target_value: Mapped[str] = mapped_column(String(255))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class Event(Base):
+    """Something newsworthy that happened to a work, dated when it happened upstream."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_detected_at", "detected_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[str | None] = mapped_column(String(10))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class CrawlRun(Base):
+    """One crawl or ingest of one source: when, how it ended, and what it counted."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(16))  # crawl | ingest
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))  # running | ok | partial | failed
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class SourceCursor(Base):
+    """The watermark of a source: saved only after the records it covers are committed."""
+
+    __tablename__ = "source_cursors"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuarantineEntry(Base):
+    """A record that could not be parsed, with its reason and raw bytes, for a person to look at."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("source", "record_key", "raw_hash", name="uq_quarantine_record"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(Text)
+    record_key: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_hash: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

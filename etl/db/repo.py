@@ -1,0 +1,384 @@
+"""Writing records into the database in batches, with SQLAlchemy Core.
+
+`store_records` is the one write path for crawl and ingest: it upserts source records by
+(source, source_id), joins each new record to the work that shares an identifier (or makes a new
+work), refreshes links, and records events. Equal content (same hash) writes nothing, so loading
+the same file twice changes nothing. Dialect-specific SQL (insert-or-ignore) lives only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from etl.db.models import (
+    CrawlRun,
+    Event,
+    Identifier,
+    Link,
+    QuarantineEntry,
+    SourceCursor,
+    SourceRecord,
+    Work,
+)
+from etl.dedupe.identity import Key, identity_keys, link_targets
+from etl.pipeline.changes import events_for_change, events_for_new, work_fields
+from etl.records import Counts, Quarantined
+from etl.records import SourceRecord as Record
+
+log = logging.getLogger(__name__)
+
+works = Work.__table__
+identifiers = Identifier.__table__
+source_records = SourceRecord.__table__
+links = Link.__table__
+events = Event.__table__
+quarantine = QuarantineEntry.__table__
+crawl_runs = CrawlRun.__table__
+cursors = SourceCursor.__table__
+
+CHUNK = 500  # keys per IN (...) clause: well inside every driver's parameter limit
+
+
+def store_records(conn: Connection, records: Sequence[Record], now: datetime) -> Counts:
+    """Upsert a batch of records; returns what changed. The caller owns the transaction."""
+    counts = Counts()
+    latest: dict[tuple[str, str], Record] = {}
+    for record in records:  # within a batch the later version of a record wins
+        latest[(record.source, record.source_id)] = record
+    existing = _existing(conn, latest)
+    new, changed, deletions = [], [], []
+    for key, record in latest.items():
+        row = existing.get(key)
+        if record.deleted:
+            # Deleting what we never stored (or already deleted) is not news and not counted.
+            if row is not None and row.deleted_at is None:
+                deletions.append(row)
+        elif row is None:
+            new.append(record)
+        elif row.content_hash != record.content_hash or row.deleted_at is not None:
+            changed.append((row, record))
+        else:
+            counts.unchanged += 1
+    counts.new = _insert_new(conn, new, now)
+    counts.updated = _apply_changes(conn, changed, now)
+    counts.deleted = _apply_deletions(conn, deletions, now)
+    return counts
+
+
+def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, source_id in keys:
+        by_source[source].append(source_id)
+    found = {}
+    columns = (
+        source_records.c.id,
+        source_records.c.source,
+        source_records.c.source_id,
+        source_records.c.work_id,
+        source_records.c.content_hash,
+        source_records.c.deleted_at,
+    )
+    for source, ids in by_source.items():
+        for chunk in _chunks(ids):
+            query = select(*columns).where(
+                source_records.c.source == source, source_records.c.source_id.in_(chunk)
+            )
+            for row in conn.execute(query):
+                found[(row.source, row.source_id)] = row
+    return found
+
+
+def _insert_new(conn: Connection, new: list[Record], now: datetime) -> int:
+    if not new:
+        return 0
+    keys_of = [identity_keys(record.data) for record in new]
+    known = lookup_identifiers(conn, {key for keys in keys_of for key in keys})
+    work_of: list[int] = []
+    pending: dict[int, Record] = {}  # placeholder (negative) -> record that founds a new work
+    for record, keys in zip(new, keys_of, strict=True):
+        matches = sorted({known[key] for key in keys if key in known})
+        if len(matches) > 1:
+            log.info("%s %s names several works %s", record.source, record.source_id, matches)
+        work_id = matches[0] if matches else -(len(pending) + 1)
+        if work_id < 0:
+            pending[work_id] = record
+        for key in keys:
+            known.setdefault(key, work_id)
+        work_of.append(work_id)
+    real = _create_works(conn, pending, now)
+    work_ids = [real.get(w, w) for w in work_of]
+    record_ids = _insert_source_records(conn, new, work_ids, now)
+    _add_identifiers(conn, zip(work_ids, keys_of, strict=True))
+    _add_links(conn, zip(new, work_ids, record_ids, strict=True))
+    _add_events(
+        conn,
+        [(real[p], record, events_for_new(record.data)) for p, record in pending.items()],
+        now,
+    )
+    return len(new)
+
+
+def _create_works(conn: Connection, pending: dict[int, Record], now: datetime) -> dict[int, int]:
+    if not pending:
+        return {}
+    rows = [{**work_fields(r.data), "created_at": now, "updated_at": now} for r in pending.values()]
+    statement = works.insert().returning(works.c.id, sort_by_parameter_order=True)
+    ids = [row.id for row in conn.execute(statement, rows)]
+    return dict(zip(pending, ids, strict=True))
+
+
+def _insert_source_records(
+    conn: Connection, new: list[Record], work_ids: list[int], now: datetime
+) -> list[int]:
+    rows = [
+        {
+            "source": record.source,
+            "source_id": record.source_id,
+            "work_id": work_id,
+            "kind": record.data.get("kind", "paper"),
+            "content_hash": record.content_hash,
+            "data": record.data,
+            "raw": _pack(record.raw),
+            "location": record.location,
+            "first_seen_at": now,
+            "fetched_at": now,
+            "updated_at": now,
+        }
+        for record, work_id in zip(new, work_ids, strict=True)
+    ]
+    statement = source_records.insert().returning(source_records.c.id, sort_by_parameter_order=True)
+    return [row.id for row in conn.execute(statement, rows)]
+
+
+def _apply_changes(conn: Connection, changed: list[tuple[Any, Record]], now: datetime) -> int:
+    if not changed:
+        return 0
+    old_data = _data_of(conn, [row.id for row, _ in changed])
+    conn.execute(
+        update(source_records).where(source_records.c.id == bindparam("b_id")),
+        [
+            {
+                "b_id": row.id,
+                "content_hash": record.content_hash,
+                "data": record.data,
+                "raw": _pack(record.raw),
+                "location": record.location,
+                "fetched_at": now,
+                "updated_at": now,
+                "deleted_at": None,
+            }
+            for row, record in changed
+        ],
+    )
+    conn.execute(
+        update(works).where(works.c.id == bindparam("b_id")),
+        [
+            {"b_id": row.work_id, **work_fields(record.data), "updated_at": now, "deleted_at": None}
+            for row, record in changed
+        ],
+    )
+    _add_identifiers(conn, ((row.work_id, identity_keys(rec.data)) for row, rec in changed))
+    conn.execute(delete(links).where(links.c.source_record_id.in_([row.id for row, _ in changed])))
+    _add_links(conn, ((record, row.work_id, row.id) for row, record in changed))
+    _add_events(
+        conn,
+        [
+            (row.work_id, record, events_for_change(old_data.get(row.id, {}), record.data))
+            for row, record in changed
+        ],
+        now,
+    )
+    return len(changed)
+
+
+def _apply_deletions(conn: Connection, rows: list[Any], now: datetime) -> int:
+    if not rows:
+        return 0
+    ids = [row.id for row in rows]
+    conn.execute(
+        update(source_records)
+        .where(source_records.c.id.in_(ids))
+        .values(deleted_at=now, updated_at=now)
+    )
+    live = exists().where(
+        source_records.c.work_id == works.c.id, source_records.c.deleted_at.is_(None)
+    )
+    work_ids = sorted({row.work_id for row in rows})
+    conn.execute(
+        update(works).where(works.c.id.in_(work_ids), ~live).values(deleted_at=now, updated_at=now)
+    )
+    conn.execute(
+        events.insert(),
+        [
+            {
+                "work_id": row.work_id,
+                "type": "deleted",
+                "source": row.source,
+                "occurred_on": now.date().isoformat(),
+                "detected_at": now,
+                "data": {"source_id": row.source_id},
+            }
+            for row in rows
+        ],
+    )
+    return len(rows)
+
+
+def lookup_identifiers(conn: Connection, keys: set[Key]) -> dict[Key, int]:
+    """Which of these (scheme, value) pairs are known, and to which work."""
+    by_scheme: dict[str, list[str]] = defaultdict(list)
+    for scheme, value in keys:
+        by_scheme[scheme].append(value)
+    found: dict[Key, int] = {}
+    for scheme, values in by_scheme.items():
+        for chunk in _chunks(values):
+            query = select(identifiers.c.value, identifiers.c.work_id).where(
+                identifiers.c.scheme == scheme, identifiers.c.value.in_(chunk)
+            )
+            for value, work_id in conn.execute(query):
+                found[(scheme, value)] = work_id
+    return found
+
+
+def _add_identifiers(conn: Connection, pairs: Iterable[tuple[int, list[Key]]]) -> None:
+    rows = {
+        (scheme, value): {"work_id": work_id, "scheme": scheme, "value": value}
+        for work_id, keys in pairs
+        for scheme, value in keys
+    }
+    insert_ignore(conn, identifiers, list(rows.values()))
+
+
+def _add_links(conn: Connection, items: Iterable[tuple[Record, int, int]]) -> None:
+    rows = [
+        {
+            "work_id": work_id,
+            "source_record_id": record_id,
+            "type": link_type,
+            "target_scheme": scheme,
+            "target_value": value,
+            "evidence": evidence,
+        }
+        for record, work_id, record_id in items
+        for link_type, scheme, value, evidence in link_targets(record.data)
+    ]
+    insert_ignore(conn, links, rows)
+
+
+def _add_events(
+    conn: Connection, items: list[tuple[int, Record, list[Any]]], now: datetime
+) -> None:
+    rows = [
+        {
+            "work_id": work_id,
+            "type": kind,
+            "source": record.source,
+            "occurred_on": occurred_on,
+            "detected_at": now,
+            "data": data,
+        }
+        for work_id, record, specs in items
+        for kind, occurred_on, data in specs
+    ]
+    if rows:
+        conn.execute(events.insert(), rows)
+
+
+def _data_of(conn: Connection, record_ids: list[int]) -> dict[int, dict[str, Any]]:
+    found = {}
+    for chunk in _chunks(record_ids):
+        query = select(source_records.c.id, source_records.c.data).where(
+            source_records.c.id.in_(chunk)
+        )
+        found.update({row.id: row.data for row in conn.execute(query)})
+    return found
+
+
+def store_quarantine(
+    conn: Connection, items: Sequence[Quarantined], run_id: int | None, now: datetime
+) -> None:
+    """Keep each broken record once, however often the same file is loaded."""
+    rows = [
+        {
+            "source": item.source,
+            "location": item.location,
+            "record_key": item.record_key,
+            "reason": item.reason,
+            "raw": item.raw,
+            "raw_hash": hashlib.sha256(item.raw or item.reason.encode()).hexdigest(),
+            "run_id": run_id,
+            "created_at": now,
+        }
+        for item in items
+    ]
+    insert_ignore(conn, quarantine, rows)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, for the two dialects we run on."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+def load_cursor(conn: Connection, source: str) -> dict[str, Any] | None:
+    return conn.execute(select(cursors.c.cursor).where(cursors.c.source == source)).scalar()
+
+
+def save_cursor(conn: Connection, source: str, cursor: dict[str, Any], now: datetime) -> None:
+    done = conn.execute(
+        update(cursors).where(cursors.c.source == source).values(cursor=cursor, updated_at=now)
+    )
+    if done.rowcount == 0:
+        conn.execute(cursors.insert().values(source=source, cursor=cursor, updated_at=now))
+
+
+def start_run(conn: Connection, source: str, mode: str, now: datetime, detail: dict) -> int:
+    statement = crawl_runs.insert().values(
+        source=source, mode=mode, started_at=now, outcome="running", detail=detail
+    )
+    return conn.execute(statement.returning(crawl_runs.c.id)).scalar_one()
+
+
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    counts: Counts,
+    outcome: str,
+    now: datetime,
+    error: str | None = None,
+    detail: dict | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        **counts.as_dict(),
+        "outcome": outcome,
+        "finished_at": now,
+        "error": error,
+    }
+    if detail is not None:
+        values["detail"] = detail
+    conn.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(**values))
+
+
+def unpack(raw: bytes | None) -> bytes:
+    """Raw payloads are stored zlib-compressed; this gives the original bytes back."""
+    return zlib.decompress(raw) if raw else b""
+
+
+def _pack(raw: bytes) -> bytes:
+    return zlib.compress(raw, 1) if raw else b""
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,1 @@
+"""Identity and deduplication: which identifiers make two records one work."""

@@ -1,0 +1,65 @@
+"""Identity keys and links of a normalised record: pure functions over the record's data.
+
+Identity keys say *this record is that work* (a PMID, a DOI, a PMCID, a trial's registry id).
+Link targets say *this work points at that one* (a paper naming a trial, a retraction notice naming
+the retracted paper): they never merge works.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Schemes that identify a work by themselves. A PII is only unique within one publisher.
+IDENTITY_SCHEMES = ("pmid", "doi", "pmcid")
+
+# CommentsCorrections types worth a link, named as links from this work to the other one.
+CORRECTION_LINKS = {
+    "RetractionIn": "retracted_by",
+    "RetractedandRepublishedIn": "retracted_by",
+    "RetractionOf": "retraction_of",
+    "RetractedandRepublishedFrom": "retraction_of",
+    "ErratumIn": "corrected_by",
+    "ErratumFor": "erratum_for",
+    "CorrectedandRepublishedIn": "corrected_by",
+    "CorrectedandRepublishedFrom": "erratum_for",
+    "ExpressionOfConcernIn": "concern_in",
+    "ExpressionOfConcernFor": "concern_for",
+    "UpdateIn": "updated_by",
+    "UpdateOf": "update_of",
+}
+
+Key = tuple[str, str]
+
+
+def identity_keys(data: dict[str, Any]) -> list[Key]:
+    """(scheme, value) pairs that identify the work this record describes."""
+    identifiers = data.get("identifiers") or {}
+    keys = [(scheme, identifiers[scheme]) for scheme in IDENTITY_SCHEMES if identifiers.get(scheme)]
+    if data.get("kind") == "trial":
+        keys.extend(_registry_keys(identifiers.get("registry_ids") or []))
+    return keys
+
+
+def link_targets(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(link type, target scheme, target value, evidence) for every work this record names."""
+    links = []
+    if data.get("kind") == "paper":
+        identifiers = data.get("identifiers") or {}
+        for scheme, value in _registry_keys(identifiers.get("registry_ids") or []):
+            links.append(("reports_trial", scheme, value, "registry id in the record"))
+    for item in data.get("corrections") or []:
+        link_type = CORRECTION_LINKS.get(item.get("type", ""))
+        if link_type and item.get("pmid"):
+            links.append((link_type, "pmid", item["pmid"], item["type"]))
+    return list(dict.fromkeys(links))
+
+
+def _registry_keys(registry_ids: list[str]) -> list[Key]:
+    from etl.normalize.identifiers import normalize_registry_id
+
+    keys = []
+    for value in registry_ids:
+        parsed = normalize_registry_id(value)
+        if parsed:
+            keys.append(parsed)
+    return keys

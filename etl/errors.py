@@ -1,0 +1,40 @@
+"""Errors a person can act on.
+
+EtlError                      message + hint; the CLI prints both and exits 1
+ ├── ConfigError              a settings file or environment value is wrong
+ ├── DatabaseError            the database is missing, unreachable or not migrated
+ └── SourceError              an upstream failed us
+      ├── SourceUnavailableError   retryable: timeouts, 429, 5xx, dropped connections
+      └── SourceResponseError      the upstream answered something we cannot use
+"""
+
+from __future__ import annotations
+
+
+class EtlError(Exception):
+    """Base error: `message` says what went wrong, `hint` what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(EtlError):
+    """A configuration file or environment variable holds a bad value."""
+
+
+class DatabaseError(EtlError):
+    """The database cannot be used as it is."""
+
+
+class SourceError(EtlError):
+    """An upstream service failed."""
+
+
+class SourceUnavailableError(SourceError):
+    """A failure worth retrying later: the service was busy, slow or unreachable."""
+
+
+class SourceResponseError(SourceError):
+    """The service answered, but not with what it should have (error page, bad XML)."""

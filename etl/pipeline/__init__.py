@@ -1,0 +1,1 @@
+"""Stages that move records from sources into the database."""

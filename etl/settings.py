@@ -1,0 +1,220 @@
+"""Settings: TOML files in `config/`, secrets from the environment, validated once at start-up.
+
+Each top-level table lives in one file (`database`, `paths`, `http` in settings.toml; `sources` in
+sources.toml; `schedule` in schedule.toml), so a validation error can name the file, the dotted key,
+the bad value and what is allowed. The loaded `Settings` is frozen and passed down; no module keeps
+a global copy.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from etl.errors import ConfigError
+
+FILES = {
+    "database": "settings.toml",
+    "paths": "settings.toml",
+    "http": "settings.toml",
+    "sources": "sources.toml",
+    "schedule": "schedule.toml",
+}
+NCBI_HOST = "eutils.ncbi.nlm.nih.gov"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Model):
+    url: str = "sqlite:///var/mscwatch.db"
+    batch_size: int = Field(500, ge=1, le=10_000)
+
+
+class PathSettings(_Model):
+    var: Path = Path("var")
+
+
+class HttpSettings(_Model):
+    timeout: float = Field(30.0, gt=0)
+    attempts: int = Field(5, ge=1, le=20)
+    backoff: float = Field(2.0, ge=0)
+    backoff_max: float = Field(60.0, ge=0)
+    user_agent: str = "mscwatch/0.1 (MSC oncology literature watch)"
+
+
+class PubMedSettings(_Model):
+    enabled: bool = True
+    base_url: str = f"https://{NCBI_HOST}/entrez/eutils/"
+    tool: str = Field("mscwatch", pattern=r"^\S+$")
+    email: str = Field("mscwatch-operators@example.org", pattern=r"^[^@\s]+@[^@\s]+$")
+    query: str = Field(min_length=1)
+    start_date: date = date(2025, 1, 1)
+    overlap_days: int = Field(10, ge=0, le=365)
+    batch_size: int = Field(400, ge=1, le=10_000)
+    search_cap: int = Field(9999, ge=2, le=9999)
+    refetch_modified: bool = True
+    requests_per_second: float | None = Field(None, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def is_ncbi(self) -> bool:
+        return urlsplit(self.base_url).hostname == NCBI_HOST
+
+
+class SourcesSettings(_Model):
+    pubmed: PubMedSettings | None = None
+
+
+class ScheduleSettings(_Model):
+    timezone: str = "Asia/Shanghai"
+    jobs: dict[str, str] = Field(default_factory=dict)
+
+
+class Secrets(_Model):
+    """Values only ever read from the environment."""
+
+    database_url: str | None = None
+    smtp_url: str | None = None
+    ncbi_api_key: str | None = None
+    secret_key: str | None = None
+
+
+class Settings(_Model):
+    database: DatabaseSettings = DatabaseSettings()
+    paths: PathSettings = PathSettings()
+    http: HttpSettings = HttpSettings()
+    sources: SourcesSettings = SourcesSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    secrets: Secrets = Secrets()
+    config_dir: Path = Path("config")
+
+    @property
+    def database_url(self) -> str:
+        return self.secrets.database_url or self.database.url
+
+    def pubmed_rate(self) -> float:
+        """Requests/s for PubMed: NCBI's limit unless configured lower (or not NCBI at all)."""
+        pubmed = self.sources.pubmed
+        limit = 10.0 if self.secrets.ncbi_api_key else 3.0
+        if pubmed is None or pubmed.requests_per_second is None:
+            return limit
+        return pubmed.requests_per_second
+
+    def source_names(self) -> list[str]:
+        return [name for name, value in self.sources if value is not None and value.enabled]
+
+
+def default_config_dir() -> Path:
+    """`MSCWATCH_CONFIG_DIR`, else ./config, else the config folder shipped beside the package."""
+    explicit = os.environ.get("MSCWATCH_CONFIG_DIR")
+    if explicit:
+        return Path(explicit)
+    local = Path("config")
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parent.parent / "config"
+
+
+def load_settings(
+    config_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read and validate every file in `config_dir`; raise ConfigError naming the bad key."""
+    config_dir = config_dir or default_config_dir()
+    env = os.environ if env is None else env
+    if not config_dir.is_dir():
+        raise ConfigError(
+            f"configuration folder {config_dir} does not exist",
+            "run from the project folder, or set MSCWATCH_CONFIG_DIR",
+        )
+    merged: dict[str, Any] = {}
+    for name in sorted(set(FILES.values())):
+        path = config_dir / name
+        if path.exists():
+            _merge(merged, _read_toml(path))
+    for key, value in (overrides or {}).items():
+        _set_dotted(merged, key, value)
+    merged["secrets"] = {
+        "database_url": env.get("DATABASE_URL") or None,
+        "smtp_url": env.get("SMTP_URL") or None,
+        "ncbi_api_key": env.get("NCBI_API_KEY") or None,
+        "secret_key": env.get("SECRET_KEY") or None,
+    }
+    merged["config_dir"] = config_dir
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise _config_error(exc, config_dir) from None
+    _check_limits(settings, config_dir)
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from None
+    unknown = sorted(set(data) - set(FILES))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown table [{unknown[0]}]",
+            f"allowed top-level tables: {', '.join(sorted(FILES))}",
+        )
+    return data
+
+
+def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = dict(value) if isinstance(value, Mapping) else value
+
+
+def _set_dotted(into: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        into = into.setdefault(part, {})
+    into[leaf] = value
+
+
+def _config_error(exc: ValidationError, config_dir: Path) -> ConfigError:
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        where = config_dir / FILES.get(loc[0], "settings.toml") if loc else config_dir
+        got = error.get("input")
+        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{where}: {'.'.join(loc)}: {error['msg']}{shown}")
+    return ConfigError(lines[0], "\n".join(lines[1:]) or "see the comments in that file")
+
+
+def _check_limits(settings: Settings, config_dir: Path) -> None:
+    pubmed = settings.sources.pubmed
+    if pubmed is None or pubmed.requests_per_second is None or not pubmed.is_ncbi:
+        return
+    cap = 10.0 if settings.secrets.ncbi_api_key else 3.0
+    if pubmed.requests_per_second > cap:
+        raise ConfigError(
+            f"{config_dir / 'sources.toml'}: sources.pubmed.requests_per_second is "
+            f"{pubmed.requests_per_second}, above NCBI's limit of {cap:g}",
+            "set NCBI_API_KEY to allow 10 requests/s, or lower the value",
+        )
