@@ -73,6 +73,8 @@ class SourceRecord(Base):
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The upstream's own modification date: an older version never replaces a newer one.
+    revised: Mapped[str | None] = mapped_column(String(10))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     location: Mapped[str] = mapped_column(Text, default="")

@@ -64,14 +64,21 @@ def store_records(conn: Connection, records: Sequence[Record], now: datetime) ->
                 deletions.append(row)
         elif row is None:
             new.append(record)
-        elif row.content_hash != record.content_hash or row.deleted_at is not None:
-            changed.append((row, record))
-        else:
+        elif row.content_hash == record.content_hash and row.deleted_at is None:
             counts.unchanged += 1
+        elif is_stale(row.revised, record.data.get("revised")):
+            counts.unchanged += 1  # an older version (an earlier baseline file): keep ours
+        else:
+            changed.append((row, record))
     counts.new = _insert_new(conn, new, now)
     counts.updated = _apply_changes(conn, changed, now)
     counts.deleted = _apply_deletions(conn, deletions, now)
     return counts
+
+
+def is_stale(stored: str | None, incoming: str | None) -> bool:
+    """Whether an incoming version is older than the stored one, by upstream revision date."""
+    return bool(stored) and (not incoming or incoming < stored)
 
 
 def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
@@ -85,6 +92,7 @@ def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[s
         source_records.c.source_id,
         source_records.c.work_id,
         source_records.c.content_hash,
+        source_records.c.revised,
         source_records.c.deleted_at,
     )
     for source, ids in by_source.items():
@@ -146,6 +154,7 @@ def _insert_source_records(
             "work_id": work_id,
             "kind": record.data.get("kind", "paper"),
             "content_hash": record.content_hash,
+            "revised": record.data.get("revised"),
             "data": record.data,
             "raw": _pack(record.raw),
             "location": record.location,
@@ -169,6 +178,7 @@ def _apply_changes(conn: Connection, changed: list[tuple[Any, Record]], now: dat
             {
                 "b_id": row.id,
                 "content_hash": record.content_hash,
+                "revised": record.data.get("revised"),
                 "data": record.data,
                 "raw": _pack(record.raw),
                 "location": record.location,

@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("work_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("revised", sa.String(length=10), nullable=True),
         sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("raw", sa.LargeBinary(), nullable=False),
         sa.Column("location", sa.Text(), nullable=False),

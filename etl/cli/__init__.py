@@ -1,0 +1,75 @@
+"""The `mscwatch` command line: one verb per operator task (see README, "Commands")."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from etl.cli import crawl, db, demo, parse, status
+from etl.cli.common import state
+from etl.errors import EtlError
+
+app = typer.Typer(
+    name="mscwatch",
+    help="MSC oncology literature watch: crawl, deduplicate, classify and mail the digest.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.command("crawl")(crawl.crawl)
+app.command("ingest")(crawl.ingest)
+app.command("parse")(parse.parse)
+app.command("status")(status.status)
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def options(
+    config: str = typer.Option(None, "--config", help="Configuration folder (default ./config)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Details and tracebacks."),
+    log_format: str = typer.Option("text", "--log-format", help="text or json."),
+) -> None:
+    state.config_dir = config
+    state.verbose = verbose
+    level = logging.DEBUG if verbose else logging.INFO
+    if log_format == "json":
+        from etl.cli.common import JsonFormatter
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level, handlers=[handler], force=True)
+    else:
+        from rich.logging import RichHandler
+
+        handler = RichHandler(show_path=False, show_time=False, markup=False)
+        logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def main() -> None:
+    """Console entry point: EtlErrors become one line plus a hint, and exit status 1."""
+    try:
+        app(standalone_mode=False)
+    except EtlError as exc:
+        if state.verbose:
+            raise
+        typer.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            typer.echo(f"hint: {exc.hint}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,23 @@
+"""`mscwatch db …`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from etl.cli.common import engine, out, settings
+from etl.db.engine import upgrade as run_upgrade
+
+app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade() -> None:
+    """Create or migrate the database to the newest schema (safe to run at every start)."""
+    config = settings()
+    built = engine(config, check=False)
+    before, after = run_upgrade(built)
+    where = built.url.render_as_string(hide_password=True)
+    if before == after:
+        out.print(f"database {where} is up to date (revision {after})")
+    else:
+        out.print(f"database {where} migrated from {before or 'empty'} to {after}")

@@ -1,0 +1,40 @@
+"""`mscwatch demo`: the whole pipeline offline, against a local replay of PubMed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from etl import clock
+from etl.cli.common import out, state
+from etl.cli.crawl import crawl_sources
+from etl.cli.status import print_status
+from etl.db.engine import make_engine
+from etl.demo import run_demo
+from etl.pipeline.ingest import ingest_files
+
+
+def demo(
+    var: Path = typer.Option(Path("var"), "--var", help="Working folder for the demo's files."),
+) -> None:
+    """Run the pipeline on invented records served by a local replay server (no network)."""
+    config_dir = Path(state.config_dir) if state.config_dir else None
+
+    def crawl(settings):  # type: ignore[no-untyped-def]
+        return crawl_sources(settings, settings.source_names(), None, False)
+
+    def ingest(settings, path):  # type: ignore[no-untyped-def]
+        result = ingest_files(make_engine(settings.database_url), "pubmed", [path], clock.now())
+        out.print(f"ingest {path.name}: {result.line()}", markup=False, highlight=False)
+        return result
+
+    result = run_demo(var, crawl, ingest, config_dir)
+    print_status(result.settings)
+    out.print(
+        f"\nThe demo database is {result.database}. Look around with:\n"
+        f"  DATABASE_URL={result.database} mscwatch status\n"
+        f"  sqlite3 {result.database.removeprefix('sqlite:///')} "
+        "'select kind, title from works limit 5'",
+        highlight=False,
+    )

@@ -1,0 +1,1 @@
+"""Operations: what operators read about the service's health."""

@@ -1,0 +1,155 @@
+"""Crawl: fetch each source from its cursor and store what it yields, one transaction per batch.
+
+The cursor is saved in the same transaction as the records it covers, and only when the source
+says a window is complete, so the watermark is never ahead of what was committed. One failing
+source is recorded on its run and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Connection, Engine
+
+from etl.db import repo
+from etl.errors import SourceError
+from etl.http import build_client
+from etl.records import Batch, Counts
+from etl.settings import Settings
+from etl.sources import get_source
+from etl.sources.base import FetchContext
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, str, int | None, Counts], None]
+
+
+@dataclass
+class RunResult:
+    source: str
+    outcome: str = "ok"
+    counts: Counts = field(default_factory=Counts)
+    error: str | None = None
+    failed_ids: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = f"{self.source}: {self.outcome}: {self.counts.summary()}"
+        return f"{text} ({self.error})" if self.error else text
+
+
+def merge_cursor(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Cursor after a committed batch: each watermark only moves forward."""
+    merged = dict(old or {})
+    for key, value in new.items():
+        if key not in merged or value > merged[key]:
+            merged[key] = value
+    return merged
+
+
+def run_crawl(
+    engine: Engine,
+    settings: Settings,
+    sources: Sequence[str],
+    now: datetime,
+    since: date | None = None,
+    dry_run: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    progress: Progress | None = None,
+) -> list[RunResult]:
+    """Crawl each named source; returns one result per source, whatever happened to the others."""
+    results = []
+    with build_client(settings.http, transport) as client:
+        for name in sources:
+            result = RunResult(name)
+            try:
+                _crawl_one(engine, settings, name, client, now, since, dry_run, result, progress)
+            except SourceError as exc:
+                result.outcome, result.error = "failed", exc.message
+                log.error("%s: crawl failed: %s", name, exc.message)
+            results.append(result)
+    return results
+
+
+def _crawl_one(
+    engine: Engine,
+    settings: Settings,
+    name: str,
+    client: httpx.Client,
+    now: datetime,
+    since: date | None,
+    dry_run: bool,
+    result: RunResult,
+    progress: Progress | None,
+) -> None:
+    source = get_source(name, settings)
+    with engine.connect() as conn:
+        cursor = repo.load_cursor(conn, name)
+        run_id = None
+        if not dry_run:
+            with conn.begin():
+                run_id = repo.start_run(
+                    conn, name, "crawl", now, {"cursor": cursor, "since": str(since or "")}
+                )
+        dry = conn.begin() if dry_run else None  # one transaction, rolled back at the end
+
+        def report(text: str, total: int | None) -> None:
+            if progress:
+                progress(name, text, total, result.counts)
+
+        ctx = FetchContext(client, cursor, now, since, report)
+        try:
+            for batch in source.fetch(ctx):
+                cursor = _store(conn, name, batch, cursor, run_id, now, result, dry_run)
+                if progress:
+                    progress(name, "", None, result.counts)
+        except SourceError as exc:
+            result.outcome, result.error = "failed", exc.message
+        finally:
+            if dry is not None:
+                dry.rollback()
+        if result.outcome == "ok" and (result.counts.failed or result.counts.quarantined):
+            result.outcome = "partial"
+        if run_id is not None:
+            with conn.begin():
+                detail = {"cursor": cursor, "failed_ids": result.failed_ids[:200]}
+                repo.finish_run(
+                    conn, run_id, result.counts, result.outcome, now, result.error, detail
+                )
+
+
+def _store(
+    conn: Connection,
+    name: str,
+    batch: Batch,
+    cursor: dict | None,
+    run_id: int | None,
+    now: datetime,
+    result: RunResult,
+    dry_run: bool,
+) -> dict | None:
+    def write() -> dict | None:
+        counts = repo.store_records(conn, batch.records, now)
+        repo.store_quarantine(conn, batch.quarantined, run_id, now)
+        new_cursor = cursor
+        if batch.cursor:
+            new_cursor = merge_cursor(cursor, batch.cursor)
+            repo.save_cursor(conn, name, new_cursor, now)
+        counts.fetched = batch.fetched
+        counts.quarantined = len(batch.quarantined)
+        counts.failed = len(batch.failed)
+        result.counts.add(counts)
+        return new_cursor
+
+    if dry_run:
+        new_cursor = write()
+    else:
+        with conn.begin():
+            new_cursor = write()
+    result.failed_ids.extend(batch.failed)
+    result.quarantined.extend(item.describe() for item in batch.quarantined)
+    return new_cursor

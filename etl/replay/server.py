@@ -1,0 +1,246 @@
+"""A loopback HTTP server that answers ``esearch.fcgi`` and ``efetch.fcgi`` like NCBI, offline.
+
+The demo and the crawl and fault tests run the project's real HTTP client against it, so retries,
+paging, window splitting and parsing are exercised without touching NCBI. Standard library only:
+one ``ThreadingHTTPServer`` in a daemon thread, bound to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from etl.replay.corpus import Corpus
+from etl.replay.eutils import EUtils, Reply
+from etl.replay.faults import FaultPlan, fault_reply
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+_NOT_FOUND = Reply(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
+_BUG = Reply(500, b"<html><body><h1>Replay server error</h1></body></html>", "text/html")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request as received; ``params`` merges query string and form body; ``time`` is
+    ``time.time()`` at arrival."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    time: float
+
+
+class ReplayServer:
+    """E-utilities replay on 127.0.0.1, serving from start-up until ``close()``.
+
+    Use as ``with ReplayServer(corpus) as srv:`` and point the client at ``srv.url``. ``cap``
+    plays PubMed's 9,999 search window, so window splitting can be tested on small corpora.
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        cap: int = 9999,
+        port: int = 0,
+        phrase_not_found: Iterable[str] = (),
+        faults: FaultPlan | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.faults = faults or FaultPlan()
+        self.requests: list[RecordedRequest] = []
+        self._eutils = EUtils(corpus, cap, set(phrase_not_found))
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd = _HTTPServer(port, self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"replay-server-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL ending in ``/``; append ``esearch.fcgi`` or ``efetch.fcgi``."""
+        return f"http://{HOST}:{self.port}/"
+
+    @property
+    def cap(self) -> int:
+        """How many results a search can page through (PubMed: 9,999)."""
+        return self._eutils.cap
+
+    @cap.setter
+    def cap(self, value: int) -> None:
+        self._eutils.cap = value
+
+    @property
+    def phrase_not_found(self) -> set[str]:
+        """Phrases (matched case-insensitively in ``term``) that make a search answer Count 0
+        with ``PhraseNotFound``, as NCBI does for a misspelt tag. The set may be edited."""
+        return self._eutils.phrase_not_found
+
+    @phrase_not_found.setter
+    def phrase_not_found(self, value: Iterable[str]) -> None:
+        self._eutils.phrase_not_found = set(value)
+
+    def expire_history(self) -> None:
+        """Forget every WebEnv, so later efetch calls on them get NCBI's in-band error."""
+        self._eutils.history.expire()
+
+    def close(self) -> None:
+        """Stop serving, cut open connections and release the port; safe to call twice."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.drop_connections()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> ReplayServer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def record(self, request: RecordedRequest) -> None:
+        """Append to ``requests`` (called by the handler threads)."""
+        with self._lock:
+            self.requests.append(request)
+
+    def answer(self, path: str, params: dict[str, str]) -> Reply:
+        """The normal, fault-free answer for a request."""
+        if path == "/esearch.fcgi":
+            return self._eutils.esearch(params)
+        if path == "/efetch.fcgi":
+            return self._eutils.efetch(params)
+        return _NOT_FOUND
+
+    def pause(self, seconds: float) -> None:
+        """Sleep for a ``slow`` fault, cut short when the server closes."""
+        self._stopping.wait(seconds)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Threading server that knows its open connections, so close() need not wait for clients."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, replay: ReplayServer) -> None:
+        self.replay = replay
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        super().__init__((HOST, port), _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup of the host; loopback needs none.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = HOST, int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conns_lock:
+            self._conns.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conns_lock:
+            self._conns.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Shut idle keep-alive connections so their handler threads end now."""
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                logger.debug("connection already closed", exc_info=True)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("replay connection from %s failed", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Records the request, consults the fault plan, then writes the answer."""
+
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY the second waits ~40 ms for
+    # the client's delayed ACK on every keep-alive request.
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug(format, *args)
+
+    def _serve(self) -> None:
+        replay = self.server.replay
+        path, params = self._read_params()
+        replay.record(RecordedRequest(self.command, path, params, time.time()))
+        kind = replay.faults.take(path)
+        if kind == "drop":
+            self.close_connection = True
+            return
+        if kind == "slow":
+            replay.pause(replay.faults.slow_seconds)
+        reply = fault_reply(kind, path, replay.faults.retry_after) if kind else None
+        self._send(reply or self._answer(path, params), truncate=kind == "truncate")
+
+    def _answer(self, path: str, params: dict[str, str]) -> Reply:
+        try:
+            return self.server.replay.answer(path, params)
+        except Exception:
+            logger.exception("replay server failed on %s %s", path, params)
+            return _BUG
+
+    def _read_params(self) -> tuple[str, dict[str, str]]:
+        split = urlsplit(self.path)
+        pairs = parse_qsl(split.query, keep_blank_values=True)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            pairs += parse_qsl(
+                self.rfile.read(length).decode("utf-8", "replace"), keep_blank_values=True
+            )
+        params: dict[str, str] = {}
+        for name, value in pairs:
+            # id may be repeated (id=1&id=2); NCBI reads it as one comma-separated list.
+            joined = name == "id" and params.get(name)
+            params[name] = f"{params[name]},{value}" if joined else value
+        return split.path, params
+
+    def _send(self, reply: Reply, truncate: bool = False) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if truncate:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.close_connection = True
+        else:
+            self.wfile.write(reply.body)

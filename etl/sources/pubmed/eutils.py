@@ -1,0 +1,174 @@
+"""E-utilities calls (esearch, efetch) and the checks that tell a real answer from a bad one."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import httpx
+from lxml import etree
+
+from etl.errors import SourceResponseError
+from etl.http import BadBody, RateLimiter, RetryPolicy, request
+from etl.settings import PubMedSettings
+
+log = logging.getLogger(__name__)
+POST_ABOVE = 200  # ids per efetch beyond which the list goes in a POST body (NCBI's advice)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    count: int
+    ids: list[str]
+    webenv: str | None
+    query_key: str | None
+
+
+class HistoryExpired(Exception):
+    """The history server no longer knows our WebEnv: fetch by id instead."""
+
+
+class EUtils:
+    """A thin client for one PubMed configuration: identification, rate limit, retries."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        settings: PubMedSettings,
+        limiter: RateLimiter,
+        policy: RetryPolicy,
+        api_key: str | None = None,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.limiter = limiter
+        self.policy = policy
+        self.identity = {"tool": settings.tool, "email": settings.email}
+        if api_key:
+            self.identity["api_key"] = api_key
+
+    def esearch(self, term: str, retmax: int) -> SearchResult:
+        params = {
+            "db": "pubmed",
+            "term": term,
+            "retmax": str(retmax),
+            "usehistory": "y",
+            **self.identity,
+        }
+        return self._call("esearch.fcgi", params, check_esearch, "esearch")
+
+    def efetch_history(self, result: SearchResult, retstart: int, retmax: int) -> bytes:
+        params = {
+            "db": "pubmed",
+            "retmode": "xml",
+            "WebEnv": result.webenv or "",
+            "query_key": result.query_key or "",
+            "retstart": str(retstart),
+            "retmax": str(retmax),
+            **self.identity,
+        }
+        return self._call("efetch.fcgi", params, check_efetch_history, "efetch")
+
+    def efetch_ids(self, ids: list[str]) -> bytes:
+        params = {"db": "pubmed", "retmode": "xml", "id": ",".join(ids), **self.identity}
+        post = len(ids) > POST_ABOVE
+        return self._call("efetch.fcgi", params, check_efetch, "efetch", post=post)
+
+    def _call(self, path, params, check, what, post=False):  # type: ignore[no-untyped-def]
+        url = self.settings.base_url + path
+        return request(
+            self.client,
+            "POST" if post else "GET",
+            url,
+            check,
+            what=f"pubmed: {what}",
+            params=None if post else params,
+            data=params if post else None,
+            limiter=self.limiter,
+            policy=self.policy,
+        )
+
+
+def window_term(query: str, field: str, start: date, end: date) -> str:
+    """The topic query restricted to a day-granular, inclusive date window."""
+    span = f'("{start:%Y/%m/%d}"[{field}] : "{end:%Y/%m/%d}"[{field}])'
+    return f"({' '.join(query.split())}) AND {span}"
+
+
+def check_esearch(response: httpx.Response) -> SearchResult:
+    root = _xml_root(response, "eSearchResult")
+    error = root.findtext("ERROR")
+    if error:
+        raise BadBody(f"esearch reported an error: {error.strip()}")
+    problems = [
+        f"{item.tag} {item.text!r}"
+        for item in root.iterfind("ErrorList/*")
+        if item.text and item.text.strip()
+    ]
+    if problems:
+        # A misspelt tag gives Count 0 plus PhraseNotFound: that is a broken query, not quiet news.
+        raise SourceResponseError(
+            f"pubmed: esearch did not understand the query: {'; '.join(problems)}",
+            "fix sources.pubmed.query in config/sources.toml (check it with the PubMed web search)",
+        )
+    for warning in root.iterfind("WarningList/*"):
+        # "No items found." is how an empty window is reported: quiet news, not a problem.
+        level = logging.DEBUG if warning.tag == "OutputMessage" else logging.WARNING
+        log.log(level, "pubmed: esearch %s: %s", warning.tag, warning.text)
+    count_text = root.findtext("Count")
+    if count_text is None or not count_text.strip().isdigit():
+        raise BadBody("esearch answer has no Count")
+    return SearchResult(
+        count=int(count_text),
+        ids=[(i.text or "").strip() for i in root.iterfind("IdList/Id")],
+        webenv=root.findtext("WebEnv"),
+        query_key=root.findtext("QueryKey"),
+    )
+
+
+def check_efetch_history(response: httpx.Response) -> bytes:
+    """As check_efetch, but an error about the stored query means the history has expired."""
+    body = response.content
+    if b"<eFetchResult" in body[:400]:
+        message = _error_text(body)
+        if "query" in message.lower() or "session" in message.lower():
+            raise HistoryExpired(message)
+    return check_efetch(response)
+
+
+def check_efetch(response: httpx.Response) -> bytes:
+    """The body, once it is known to be one complete PubmedArticleSet."""
+    body = response.content
+    head = body[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:300]:
+        raise BadBody("an HTML page instead of PubMed XML")
+    tail = body.rstrip()[-64:]
+    if b"<eFetchResult" in body[:400]:
+        raise BadBody(f"efetch reported an error: {_error_text(body)}")
+    if b"<PubmedArticleSet" not in body[:2048]:
+        raise BadBody(f"not a PubmedArticleSet (starts {body[:60]!r})")
+    if not tail.endswith((b"</PubmedArticleSet>", b"<PubmedArticleSet/>")):
+        raise BadBody(f"the XML is cut short after {len(body)} bytes")
+    return body
+
+
+def _xml_root(response: httpx.Response, expected: str) -> etree._Element:
+    body = response.content
+    if b"<html" in body[:300].lower():
+        raise BadBody("an HTML page instead of E-utilities XML")
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise BadBody(f"not well-formed XML: {exc}") from None
+    if root.tag != expected:
+        raise BadBody(f"expected <{expected}>, got <{root.tag}>")
+    return root
+
+
+def _error_text(body: bytes) -> str:
+    try:
+        return (etree.fromstring(body, _PARSER).findtext("ERROR") or "").strip() or "unknown error"
+    except etree.XMLSyntaxError:
+        return body[:200].decode("utf-8", "replace")

@@ -1,0 +1,172 @@
+"""PubMed adapter: incremental crawl by create date, split under the esearch cap, then a re-fetch of
+records modified in the same window so new retraction and erratum links reach stored records.
+
+Cursor: {"crdt": "YYYY-MM-DD", "mdat": "YYYY-MM-DD"}, the last day of the last committed window of
+each pass. A run starts `overlap_days` before it, because PubMed indexes some records late; the
+store absorbs the overlap.
+
+    [sources.pubmed]
+    base_url = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    query = '"mesenchymal stem cell*"[tiab] AND cancer*[tiab]'
+    start_date = "2025-01-01"     # first day crawled when there is no cursor
+    overlap_days = 10
+    batch_size = 400              # PMIDs per efetch
+    search_cap = 9999             # esearch's window; a window with as many hits is halved
+    refetch_modified = true
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from etl.errors import ConfigError
+from etl.http import RetryPolicy, shared_limiter
+from etl.records import Batch, Quarantined, SourceRecord
+from etl.settings import PubMedSettings, Settings
+from etl.sources.base import FetchContext
+from etl.sources.pubmed.eutils import EUtils, HistoryExpired, SearchResult, window_term
+from etl.sources.pubmed.parse import parse_efetch
+
+log = logging.getLogger(__name__)
+MISSING_RETRIES = 2
+
+
+class PubMedSource:
+    name: ClassVar[str] = "pubmed"
+
+    def __init__(self, config: PubMedSettings | None, settings: Settings) -> None:
+        if config is None:
+            raise ConfigError(
+                f"{settings.config_dir / 'sources.toml'}: no [sources.pubmed] table",
+                "add one (see the comments in config/sources.toml)",
+            )
+        self.config = config
+        self.settings = settings
+
+    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
+        return parse_efetch(path)
+
+    def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
+        api = EUtils(
+            ctx.http,
+            self.config,
+            shared_limiter("pubmed", self.settings.pubmed_rate()),
+            RetryPolicy.from_settings(self.settings.http),
+            self.settings.secrets.ncbi_api_key,
+        )
+        run = _Run(api, self.config, ctx)
+        yield from run.crawl()
+
+
+class _Run:
+    """The state of one crawl: which ids this run has already fetched, and the window bounds."""
+
+    def __init__(self, api: EUtils, config: PubMedSettings, ctx: FetchContext) -> None:
+        self.api = api
+        self.config = config
+        self.ctx = ctx
+        self.seen: set[str] = set()
+        self.end = ctx.now.date()
+
+    def crawl(self) -> Iterator[Batch]:
+        cursor = self.ctx.cursor or {}
+        overlap = timedelta(days=self.config.overlap_days)
+        crdt_start = self._start(cursor.get("crdt"), overlap)
+        yield from self._pass("crdt", crdt_start)
+        if not self.config.refetch_modified:
+            return
+        if cursor.get("mdat") or self.ctx.since:
+            yield from self._pass("mdat", self._start(cursor.get("mdat"), overlap))
+        else:
+            # First run: every record of the range was just fetched fresh; start watching edits.
+            yield Batch(cursor={"mdat": self.end.isoformat()})
+
+    def _start(self, watermark: str | None, overlap: timedelta) -> date:
+        if self.ctx.since:
+            return self.ctx.since
+        if watermark:
+            return min(date.fromisoformat(watermark) - overlap, self.end)
+        return min(self.config.start_date, self.end)
+
+    def _pass(self, field: str, start: date) -> Iterator[Batch]:
+        for window_start, window_end, result in self._windows(field, start, self.end):
+            self.ctx.report(f"{field} {window_start}..{window_end}", len(result.ids))
+            yield from self._fetch_window(field, result)
+            yield Batch(cursor={field: window_end.isoformat()})
+
+    def _windows(
+        self, field: str, start: date, end: date
+    ) -> Iterator[tuple[date, date, SearchResult]]:
+        """Windows in date order, each under the esearch cap (halved until it is)."""
+        cap = self.config.search_cap
+        result = self.api.esearch(window_term(self.config.query, field, start, end), cap)
+        if result.count < cap or start == end:
+            if result.count >= cap:
+                log.error(
+                    "pubmed: %s %s alone has %d hits, more than esearch's %d; only those are "
+                    "fetched: narrow sources.pubmed.query",
+                    field,
+                    start,
+                    result.count,
+                    cap,
+                )
+            yield start, end, result
+            return
+        middle = start + (end - start) // 2
+        yield from self._windows(field, start, middle)
+        yield from self._windows(field, middle + timedelta(days=1), end)
+
+    def _fetch_window(self, field: str, result: SearchResult) -> Iterator[Batch]:
+        size = self.config.batch_size
+        ids = result.ids
+        if field == "mdat":  # records of this run's create-date pass are fresh already
+            ids = [pmid for pmid in ids if pmid not in self.seen]
+            for start in range(0, len(ids), size):
+                yield self._batch(ids[start : start + size], None, 0)
+            return
+        for start in range(0, len(ids), size):
+            yield self._batch(ids[start : start + size], result, start)
+
+    def _batch(self, expected: list[str], result: SearchResult | None, retstart: int) -> Batch:
+        body = self._efetch(expected, result, retstart)
+        batch = Batch()
+        self._collect(batch, body, f"efetch {expected[0]}..{expected[-1]}")
+        missing = [pmid for pmid in expected if pmid not in self.seen]
+        for _ in range(MISSING_RETRIES):
+            if not missing:
+                break
+            self._collect(batch, self.api.efetch_ids(missing), "efetch (retry of missing ids)")
+            missing = [pmid for pmid in missing if pmid not in self.seen]
+        if missing:
+            log.warning(
+                "pubmed: %d PMIDs were asked for but never returned: %s",
+                len(missing),
+                ", ".join(missing[:20]),
+            )
+            batch.failed.extend(missing)
+        return batch
+
+    def _efetch(self, ids: list[str], result: SearchResult | None, retstart: int) -> bytes:
+        if result is not None and result.webenv:
+            try:
+                return self.api.efetch_history(result, retstart, len(ids))
+            except HistoryExpired as exc:
+                log.info("pubmed: history expired (%s); fetching by id", exc)
+        return self.api.efetch_ids(ids)
+
+    def _collect(self, batch: Batch, body: bytes, where: str) -> None:
+        for item in parse_efetch(body, location=f"pubmed {where}"):
+            if isinstance(item, Quarantined):
+                batch.quarantined.append(item)
+                if item.record_key:
+                    self.seen.add(item.record_key)
+                continue
+            if item.source_id in self.seen and not item.deleted:
+                continue
+            self.seen.add(item.source_id)
+            batch.records.append(item)
+            batch.fetched += 1

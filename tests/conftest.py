@@ -1,0 +1,87 @@
+"""Shared fixtures: real databases (SQLite file and a private PostgreSQL schema), settings,
+the replay server, and a guard that keeps every test off the network."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from etl.db.engine import make_engine, upgrade
+from etl.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "samples"
+CONFIG = ROOT / "config"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to loopback servers only; anything else is a bug in the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith(("127.", "/")) or host in ("::1", "localhost")
+        ):
+            raise RuntimeError(f"tests must not use the network (tried {address!r})")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES
+
+
+def pg_schema_url() -> Iterator[str]:
+    """A URL whose connections work in a fresh, private schema, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database test runs on both databases the service supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield from pg_schema_url()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    built = make_engine(db_url)
+    upgrade(built)
+    yield built
+    built.dispose()
+
+
+def make_settings(db_url: str = "sqlite:///:memory:", **overrides: Any) -> Settings:
+    """The project's own config files, with test overrides and no secrets from the environment."""
+    env = {"DATABASE_URL": db_url}
+    secrets = {k: overrides.pop(k) for k in list(overrides) if k.isupper()}
+    env.update(secrets)
+    return load_settings(CONFIG, env=env, overrides=overrides)
