@@ -88,13 +88,12 @@ def _crawl_one(
 ) -> None:
     source = get_source(name, settings)
     with engine.connect() as conn:
-        cursor = repo.load_cursor(conn, name)
-        run_id = None
-        if not dry_run:
-            with conn.begin():
-                run_id = repo.start_run(
-                    conn, name, "crawl", now, {"cursor": cursor, "since": str(since or "")}
-                )
+        with conn.begin():
+            cursor = repo.load_cursor(conn, name)
+            run_id = None
+            if not dry_run:
+                detail = {"cursor": cursor, "since": str(since or "")}
+                run_id = repo.start_run(conn, name, "crawl", now, detail)
         dry = conn.begin() if dry_run else None  # one transaction, rolled back at the end
 
         def report(text: str, total: int | None) -> None:

@@ -117,9 +117,10 @@ def test_databank_trial_ids_and_trial_publication_types() -> None:
 def test_retracted_paper_and_its_retraction_link() -> None:
     data = one("neilfws-retracted-example.xml")
     assert data["retracted"] is True
-    assert {
-        k: data["corrections"][0][k] for k in ("type", "pmid")
-    } == {"type": "RetractionIn", "pmid": "195582"}
+    assert {k: data["corrections"][0][k] for k in ("type", "pmid")} == {
+        "type": "RetractionIn",
+        "pmid": "195582",
+    }
     assert all(c["type"] != "Cites" for c in data["corrections"])
 
 
