@@ -47,7 +47,7 @@ def write_records(source: str, path: Path, stream: IO[str], errors: IO[str] | No
     errors = errors or sys.stderr
     bad = 0
     write = stream.write
-    for item in parser_for(source)(path):
+    for item in parser_for(source)(path, keep_raw=False):
         if isinstance(item, Quarantined):
             bad += 1
             errors.write(f"error: {item.describe()}\n")

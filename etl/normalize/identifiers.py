@@ -90,11 +90,26 @@ _REGISTRIES: list[tuple[str, re.Pattern[str], object]] = [
 ]
 
 REGISTRY_SCHEMES: tuple[str, ...] = tuple(scheme for scheme, _, _ in _REGISTRIES)
+# Cheap first pass: most abstracts name no registry, and substring tests on the upper-cased text
+# cost a fraction of one case-insensitive regex scan. Each token is the start of a real id
+# (NCT and a digit, "CTRI/") so that FUNCTION or ELECTRIC do not trigger the full scan.
+_REGISTRY_TOKENS = ("CHICTR", "ISRCTN", "EUDRA", "ACTRN", "UMIN", "JRCT", "DRKS", "CTRI/")
+_NUMBERED = re.compile(r"[NK]CT\s?-?\d")
+_EU_CT_SHAPE = re.compile(r"\d-5\d{5}-\d\d-\d\d")
+
+
+def _may_name_a_registry(text: str) -> bool:
+    upper = text.upper()
+    if any(token in upper for token in _REGISTRY_TOKENS):
+        return True
+    if ("NCT" in upper or "KCT" in upper) and _NUMBERED.search(upper):
+        return True
+    return "-5" in text and _EU_CT_SHAPE.search(text) is not None
 
 
 def find_registry_ids(text: str) -> list[tuple[str, str]]:
     """Trial registry ids in free text, as (scheme, canonical id), first appearance first."""
-    if not text:
+    if not text or not _may_name_a_registry(text):
         return []
     found: list[tuple[int, str, str]] = []
     for scheme, pattern, fmt in _REGISTRIES:

@@ -16,9 +16,16 @@ _SEASONS = {"winter": 1, "spring": 4, "summer": 7, "fall": 10, "autumn": 10}
 _MEDLINE_DATE = re.compile(r"(\d{4})(?:\s+([A-Za-z]+)(?:\s+(\d{1,2}))?)?")
 
 
+_UNUSUAL_SPACE = re.compile(r"[^\S ]|  ")  # any whitespace but a single plain space
+
+
 def squash(text: str | None) -> str:
     """Collapse runs of whitespace (including newlines from pretty-printing) to one space."""
-    return " ".join(text.split()) if text else ""
+    if not text:
+        return ""
+    if _UNUSUAL_SPACE.search(text):
+        return " ".join(text.split())
+    return text.strip()  # only single plain spaces inside: the same result, far cheaper
 
 
 _TIGHT = frozenset({"sub", "sup"})
@@ -79,14 +86,15 @@ def date_of(elem: etree._Element | None) -> str | None:
     """ISO date from an element with Year/Month/Day (or Season, or a free-text MedlineDate)."""
     if elem is None:
         return None
-    year = elem.findtext("Year")
+    parts = {child.tag: child.text for child in elem}
+    year = parts.get("Year")
     if year:
-        month = elem.findtext("Month")
+        month = parts.get("Month")
         if month is None:
-            season = elem.findtext("Season")
+            season = parts.get("Season")
             return iso_date(year, season.split("-")[0] if season else None)
-        return iso_date(year, month, elem.findtext("Day"))
-    medline = elem.findtext("MedlineDate")
+        return iso_date(year, month, parts.get("Day"))
+    medline = parts.get("MedlineDate")
     if medline:
         match = _MEDLINE_DATE.search(medline)
         if match:
