@@ -53,7 +53,7 @@ def options(
 def main() -> None:
     """Console entry point: EtlErrors become one line plus a hint, and exit status 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click hands back the exit code of typer.Exit
     except EtlError as exc:
         if state.verbose:
             raise
@@ -73,3 +73,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

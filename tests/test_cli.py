@@ -1,0 +1,172 @@
+"""The mscwatch command as a person runs it: real processes, real files, real databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from etl.replay import Corpus, ReplayServer
+from tests.conftest import CONFIG, ROOT, SAMPLES, pg_schema_url
+
+EFETCH = SAMPLES / "pubmed-efetch"
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NCBI_API_KEY")}
+    full_env.update({"COLUMNS": "200", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copytree(CONFIG, tmp_path / "config")
+    return tmp_path
+
+
+def test_db_upgrade_is_idempotent_and_says_so(workdir: Path) -> None:
+    first = run("db", "upgrade", cwd=workdir)
+    assert first.returncode == 0, first.stderr
+    assert "migrated from empty to 0001" in first.stdout
+    assert (workdir / "var" / "mscwatch.db").exists()
+    second = run("db", "upgrade", cwd=workdir)
+    assert "is up to date (revision 0001)" in second.stdout
+
+
+def test_db_upgrade_on_postgresql(workdir: Path) -> None:
+    for url in pg_schema_url():
+        result = run("db", "upgrade", cwd=workdir, env={"DATABASE_URL": url})
+        assert result.returncode == 0, result.stderr
+        assert "migrated from empty to 0001" in result.stdout
+        assert (
+            "is up to date" in run("db", "upgrade", cwd=workdir, env={"DATABASE_URL": url}).stdout
+        )
+
+
+def test_commands_refuse_an_unmigrated_database_with_a_hint(workdir: Path) -> None:
+    result = run("status", cwd=workdir)
+    assert result.returncode == 1
+    assert "has no tables yet" in result.stderr
+    assert "hint: run: mscwatch db upgrade" in result.stderr
+
+
+def test_parse_prints_json_lines(workdir: Path) -> None:
+    result = run("parse", "pubmed", str(EFETCH / "pubmed-29768149.xml"), cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    assert record["source_id"] == "29768149"
+    assert record["identifiers"]["registry_ids"] == ["NCT02149199"]
+
+
+def test_parse_reports_a_broken_record_and_prints_the_rest(workdir: Path) -> None:
+    files = [EFETCH / "reciter-special_characters-MALFORMED.xml", EFETCH / "metapub-35649368.xml"]
+    result = run("parse", "pubmed", *map(str, files), "--jobs", "1", cwd=workdir)
+    assert result.returncode == 1
+    assert [json.loads(x)["source_id"] for x in result.stdout.splitlines()] == ["35649368"]
+    assert result.stderr.strip() == (
+        "error: reciter-special_characters-MALFORMED.xml: record 24694772: not well-formed XML "
+        "at line 30, column 66: xmlParseEntityRef: no name"
+    )
+
+
+def test_parse_in_parallel_keeps_the_order_of_the_files(workdir: Path) -> None:
+    files = sorted(p for p in EFETCH.glob("*.xml") if "MALFORMED" not in p.name)
+    serial = run("parse", "pubmed", *map(str, files), "--jobs", "1", cwd=workdir)
+    parallel = run("parse", "pubmed", *map(str, files), "--jobs", "2", cwd=workdir)
+    assert serial.returncode == parallel.returncode == 0
+    assert parallel.stdout == serial.stdout
+    assert len(serial.stdout.splitlines()) == 821
+
+
+def test_parse_unknown_source_names_the_known_ones(workdir: Path) -> None:
+    result = run("parse", "medline", str(EFETCH / "metapub-35649368.xml"), cwd=workdir)
+    assert result.returncode == 1
+    assert "error: unknown source 'medline'" in result.stderr and "pubmed" in result.stderr
+
+
+def test_ingest_twice_then_status(workdir: Path) -> None:
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    files = [str(EFETCH / "ncbiutils-pubmed22n1313.xml"), str(EFETCH / "metapub-35649368.xml")]
+    first = run("ingest", *files, cwd=workdir)
+    assert first.returncode == 0, first.stderr
+    assert "pubmed: ok: 564 fetched, 5 new, 0 updated, 0 unchanged" in first.stdout
+    second = run("ingest", *files, cwd=workdir)
+    assert "5 unchanged" in second.stdout
+    assert "nothing changed" in second.stdout
+    status = run("status", cwd=workdir)
+    assert status.returncode == 0, status.stderr
+    row = next(line for line in status.stdout.splitlines() if "pubmed" in line)
+    assert re.search(r"pubmed\s*│[^│]+│\s*ok\s*│\s*0\s*│\s*0\s*│\s*5\s*│\s*0\s*│\s*0", row), row
+
+
+def test_crawl_against_a_configured_base_url(workdir: Path) -> None:
+    corpus = Corpus.from_paths(
+        [ROOT / "etl" / "demo" / "data" / "pubmed" / "efetch-2026-autumn.xml"]
+    )
+    with ReplayServer(corpus) as server:
+        sources = (workdir / "config" / "sources.toml").read_text()
+        sources = sources.replace(
+            'base_url = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"',
+            f'base_url = "{server.url}"\nrequests_per_second = 100',
+        ).replace('start_date = "2025-01-01"', 'start_date = "2026-09-01"')
+        (workdir / "config" / "sources.toml").write_text(sources)
+        settings = (workdir / "config" / "settings.toml").read_text()
+        settings = settings.replace("attempts = 5", "attempts = 2").replace(
+            "backoff = 2.0", "backoff = 0.1"
+        )
+        (workdir / "config" / "settings.toml").write_text(settings)
+        assert run("db", "upgrade", cwd=workdir).returncode == 0
+        dry = run("crawl", "--dry-run", cwd=workdir)
+        assert "dry run: pubmed: ok: 47 fetched, 47 new" in dry.stdout, dry.stdout + dry.stderr
+        result = run("crawl", "--source", "pubmed", cwd=workdir)
+        assert result.returncode == 0, result.stderr
+        assert "pubmed: ok: 47 fetched, 47 new, 0 updated" in result.stdout
+        again = run("crawl", cwd=workdir)
+        assert "0 new" in again.stdout
+        server.faults.queue("503", times=1000)
+        failed = run("crawl", cwd=workdir)
+    assert failed.returncode == 1
+    assert "pubmed: failed:" in failed.stdout
+    assert "failed after 2 tries; last: answered HTTP 503" in failed.stdout
+
+
+def test_crawl_unknown_source_and_bad_config_are_named(workdir: Path) -> None:
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    unknown = run("crawl", "--source", "ctgov", cwd=workdir)
+    assert unknown.returncode == 1
+    assert "error: source 'ctgov' is not configured or not enabled" in unknown.stderr
+    path = workdir / "config" / "sources.toml"
+    path.write_text(path.read_text().replace("overlap_days = 10", "overlap_days = -3"))
+    bad = run("crawl", cwd=workdir)
+    assert bad.returncode == 1
+    assert "sources.toml: sources.pubmed.overlap_days" in bad.stderr and "(got -3)" in bad.stderr
+
+
+def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
+    result = run("demo", "--var", str(tmp_path / "var"), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "pubmed: ok: 47 fetched, 47 new, 0 updated, 0 unchanged" in lines[0]
+    assert any("2 new, 4 updated" in line and "1 deleted" in line for line in lines)
+    assert (tmp_path / "var" / "demo" / "mscwatch.db").exists()
+    assert "Sources" in result.stdout
+
+
+def test_help_lists_every_command(workdir: Path) -> None:
+    result = run("--help", cwd=workdir)
+    for command in ("crawl", "ingest", "parse", "status", "demo", "db"):
+        assert command in result.stdout

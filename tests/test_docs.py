@@ -1,0 +1,54 @@
+"""Documentation that cannot drift: commands in the README, settings in the config files."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import typer.main
+from pydantic import BaseModel
+
+from etl.cli import app
+from etl.settings import FILES, Settings
+from tests.conftest import CONFIG, ROOT
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, f"{prefix}{name} "))
+    return found
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, command in _commands(typer.main.get_command(app)):
+        assert (command.help or "").strip(), f"{name} has no help text"
+        if not isinstance(command, click.Group):
+            assert f"mscwatch {name}" in readme, f"README does not mention `mscwatch {name}`"
+
+
+def _keys(model: type[BaseModel], prefix: str) -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        options = getattr(kind, "__args__", (kind,))
+        nested = [k for k in options if isinstance(k, type) and issubclass(k, BaseModel)]
+        if nested:
+            keys.extend(_keys(nested[0], f"{prefix}{name}."))
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def test_every_setting_is_written_in_its_config_file() -> None:
+    for section, filename in FILES.items():
+        text = (CONFIG / filename).read_text()
+        model = Settings.model_fields[section].annotation
+        for key in _keys(model, f"{section}."):
+            leaf = key.rsplit(".", 1)[1]
+            assert re.search(rf"^#?\s*{leaf}\s*=", text, re.M) or f"[{key}]" in text, (
+                f"{filename} does not document {key}"
+            )
