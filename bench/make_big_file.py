@@ -17,6 +17,7 @@ Usage (from the project root):
     python bench/make_big_file.py --articles 20000
     python bench/make_big_file.py --articles 20000 --files 4
     python bench/make_big_file.py --articles 20000 --gzip
+    python bench/make_big_file.py --articles 5000 --modern
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def make_template(article: bytes) -> Template:
     return Template(tuple(pieces))
 
 
-def check_template(template: Template) -> None:
+def check_template(template: Template) -> etree._Element:
     """Make sure the slots are exactly the two ids the brief names, by parsing a renumbered copy."""
     elem = etree.fromstring(template.render(123), etree.XMLParser(resolve_entities=False))
     if elem.findtext("MedlineCitation/PMID") != "123":
@@ -113,16 +114,30 @@ def check_template(template: Template) -> None:
     own = elem.findall("PubmedData/ArticleIdList/ArticleId[@IdType='pubmed']")
     if len(template.pieces) == 3 and [e.text for e in own] != ["123"]:
         raise ValueError("ArticleId slot is not the article's own pubmed id")
+    return elem
 
 
-def load_templates(samples_dir: Path = SAMPLES_DIR) -> list[Template]:
-    """Every real PubmedArticle of the samples as a checked template."""
+def is_modern(elem: etree._Element) -> bool:
+    """False for a record that keeps the pre-2014 `Article/Affiliation`.
+
+    Biopython builds its record shapes from the file's one DTD; the 2014 and later DTDs moved
+    `Affiliation` into `Author/AffiliationInfo`, and `Entrez.read` then fails on an older record
+    ("Unexpected item 'Affiliation' in dictionary") even with `validate=False`, while an older DTD
+    would make it skip every newer element (reference lists, ORCIDs). So Biopython gets a file
+    without those records; the other contenders read it too for a like-for-like ratio.
+    """
+    return elem.find("MedlineCitation/Article/Affiliation") is None
+
+
+def load_templates(samples_dir: Path = SAMPLES_DIR, modern: bool = False) -> list[Template]:
+    """Every real PubmedArticle of the samples as a checked template (`modern`: see is_modern)."""
     templates = []
     for path in sample_files(samples_dir):
         for article in articles_in(path.read_bytes()):
             template = make_template(article)
-            check_template(template)
-            templates.append(template)
+            elem = check_template(template)
+            if not modern or is_modern(elem):
+                templates.append(template)
     return templates
 
 
@@ -154,12 +169,13 @@ def renumbered(templates: list[Template], count: int, first: int = FIRST_PMID) -
         yield templates[n % len(templates)].render(first + n)
 
 
-def file_names(articles: int, files: int = 1, gz: bool = False) -> list[Path]:
+def file_names(articles: int, files: int = 1, gz: bool = False, modern: bool = False) -> list[Path]:
     """Where a build with these options puts its files (the other scripts look here too)."""
+    stem = f"pubmed-{articles}" + ("-modern" if modern else "")
     suffix = ".xml.gz" if gz else ".xml"
     if files == 1:
-        return [DATA_DIR / f"pubmed-{articles}{suffix}"]
-    return [DATA_DIR / f"pubmed-{articles}-part{i}of{files}{suffix}" for i in range(1, files + 1)]
+        return [DATA_DIR / f"{stem}{suffix}"]
+    return [DATA_DIR / f"{stem}-part{i}of{files}{suffix}" for i in range(1, files + 1)]
 
 
 def _open(path: Path, gz: bool) -> BinaryIO:
@@ -167,12 +183,12 @@ def _open(path: Path, gz: bool) -> BinaryIO:
     return gzip.open(path, "wb", compresslevel=1) if gz else path.open("wb")
 
 
-def build(articles: int, files: int = 1, gz: bool = False) -> list[Path]:
+def build(articles: int, files: int = 1, gz: bool = False, modern: bool = False) -> list[Path]:
     """Write `articles` renumbered articles split evenly over `files` files; return their paths."""
     if articles < 1 or not 1 <= files <= articles:
         raise SystemExit("need at least one article and at most one file per article")
-    templates, head = load_templates(), header()
-    paths = file_names(articles, files, gz)
+    templates, head = load_templates(modern=modern), header()
+    paths = file_names(articles, files, gz, modern)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     stream = renumbered(templates, articles)
     for i, path in enumerate(paths):
@@ -188,12 +204,12 @@ def build(articles: int, files: int = 1, gz: bool = False) -> list[Path]:
     return paths
 
 
-def ensure(articles: int, files: int = 1, gz: bool = False) -> list[Path]:
+def ensure(articles: int, files: int = 1, gz: bool = False, modern: bool = False) -> list[Path]:
     """The files for these options, built only if they are missing (for the other benchmarks)."""
-    paths = file_names(articles, files, gz)
+    paths = file_names(articles, files, gz, modern)
     if all(p.exists() for p in paths):
         return paths
-    return build(articles, files, gz)
+    return build(articles, files, gz, modern)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -201,10 +217,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=20_000, help="articles in all (20000)")
     parser.add_argument("--files", type=int, default=1, help="split into this many files (1)")
     parser.add_argument("--gzip", action="store_true", help="write .xml.gz instead of .xml")
+    parser.add_argument(
+        "--modern", action="store_true", help="leave out pre-2014 records (for Biopython)"
+    )
     args = parser.parse_args(argv)
-    templates = load_templates()
+    templates = load_templates(modern=args.modern)
     print(f"{len(templates)} real articles from {len(sample_files())} sample files")
-    for path in build(args.articles, args.files, args.gzip):
+    for path in build(args.articles, args.files, args.gzip, args.modern):
         size = path.stat().st_size / 1e6
         print(f"wrote {path.relative_to(BENCH_DIR.parent)} ({size:.1f} MB)")
 

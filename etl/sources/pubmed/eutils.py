@@ -98,21 +98,14 @@ def window_term(query: str, field: str, start: date, end: date) -> str:
 
 
 def check_esearch(response: httpx.Response) -> SearchResult:
+    """An esearch answer (XML, or the JSON of retmode=json) as a SearchResult, or why not."""
+    if response.content.lstrip()[:1] == b"{":
+        return _esearch_json(response)
     root = _xml_root(response, "eSearchResult")
     error = root.findtext("ERROR")
     if error:
         raise BadBody(f"esearch reported an error: {error.strip()}")
-    problems = [
-        f"{item.tag} {item.text!r}"
-        for item in root.iterfind("ErrorList/*")
-        if item.text and item.text.strip()
-    ]
-    if problems:
-        # A misspelt tag gives Count 0 plus PhraseNotFound: that is a broken query, not quiet news.
-        raise SourceResponseError(
-            f"pubmed: esearch did not understand the query: {'; '.join(problems)}",
-            "fix sources.pubmed.query in config/sources.toml (check it with the PubMed web search)",
-        )
+    _refuse_query_errors([(item.tag, item.text or "") for item in root.iterfind("ErrorList/*")])
     for warning in root.iterfind("WarningList/*"):
         # "No items found." is how an empty window is reported: quiet news, not a problem.
         level = logging.DEBUG if warning.tag == "OutputMessage" else logging.WARNING
@@ -126,6 +119,43 @@ def check_esearch(response: httpx.Response) -> SearchResult:
         webenv=root.findtext("WebEnv"),
         query_key=root.findtext("QueryKey"),
     )
+
+
+def _esearch_json(response: httpx.Response) -> SearchResult:
+    try:
+        result = response.json()["esearchresult"]
+    except (ValueError, KeyError, TypeError):
+        raise BadBody("not the JSON of an esearch answer") from None
+    if "ERROR" in result:
+        raise BadBody(f"esearch reported an error: {result['ERROR']}")
+    errors = result.get("errorlist") or {}
+    names = {"phrasesnotfound": "PhraseNotFound", "fieldsnotfound": "FieldNotFound"}
+    _refuse_query_errors(
+        [
+            (names.get(kind, kind), value)
+            for kind, values in errors.items()
+            for value in values or []
+        ]
+    )
+    count = str(result.get("count", ""))
+    if not count.isdigit():
+        raise BadBody("esearch answer has no count")
+    return SearchResult(
+        count=int(count),
+        ids=[str(i) for i in result.get("idlist", [])],
+        webenv=result.get("webenv"),
+        query_key=result.get("querykey"),
+    )
+
+
+def _refuse_query_errors(problems: list[tuple[str, str]]) -> None:
+    """A misspelt tag gives Count 0 plus PhraseNotFound: a broken query, not a quiet day."""
+    shown = [f"{kind} {text.strip()!r}" for kind, text in problems if text and text.strip()]
+    if shown:
+        raise SourceResponseError(
+            f"pubmed: esearch did not understand the query: {'; '.join(shown)}",
+            "fix sources.pubmed.query in config/sources.toml (check it with the PubMed web search)",
+        )
 
 
 def check_efetch_history(response: httpx.Response) -> bytes:
