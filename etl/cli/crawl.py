@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import httpx
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -35,7 +36,11 @@ def crawl(
 
 
 def crawl_sources(
-    config: Settings, names: list[str], since: date | None, dry_run: bool, transport=None
+    config: Settings,
+    names: list[str],
+    since: date | None,
+    dry_run: bool,
+    transport: httpx.BaseTransport | None = None,
 ) -> list[RunResult]:
     """Run the crawl with a progress display; prints one summary line per source."""
     built = engine(config)

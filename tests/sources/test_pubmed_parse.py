@@ -241,3 +241,17 @@ def test_record_without_pmid_is_quarantined() -> None:
     (item,) = parse_efetch(body, location="f.xml")
     assert isinstance(item, Quarantined)
     assert item.describe() == "f.xml: missing or malformed PMID: None"
+
+
+def test_unreadable_gzip_is_one_clear_line(tmp_path: Path) -> None:
+    packed = gzip.compress((EFETCH / "mokztk-pubmed_result.xml").read_bytes())
+    cut = tmp_path / "pubmed26n0002.xml.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    items = list(parse_efetch(cut))
+    assert isinstance(items[-1], Quarantined)
+    assert items[-1].describe().startswith("pubmed26n0002.xml.gz: cannot read the file after")
+    assert all(isinstance(i, SourceRecord) for i in items[:-1])
+    not_gzip = tmp_path / "plain.xml.gz"
+    not_gzip.write_bytes(b"<PubmedArticleSet/>")
+    (item,) = parse_efetch(not_gzip)
+    assert "cannot read the file after 0 records: Not a gzipped file" in item.reason

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import httpx
 from lxml import etree
@@ -14,6 +16,7 @@ from etl.http import BadBody, RateLimiter, RetryPolicy, request
 from etl.settings import PubMedSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 POST_ABOVE = 200  # ids per efetch beyond which the list goes in a POST body (NCBI's advice)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
@@ -76,7 +79,14 @@ class EUtils:
         post = len(ids) > POST_ABOVE
         return self._call("efetch.fcgi", params, check_efetch, "efetch", post=post)
 
-    def _call(self, path, params, check, what, post=False):  # type: ignore[no-untyped-def]
+    def _call(
+        self,
+        path: str,
+        params: dict[str, str],
+        check: Callable[[httpx.Response], T],
+        what: str,
+        post: bool = False,
+    ) -> T:
         url = self.settings.base_url + path
         return request(
             self.client,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import mmap
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -57,6 +58,10 @@ def parse_efetch(
                 _release(elem)
     except etree.XMLSyntaxError as exc:
         yield from _recover(source, where, done, exc, keep_raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        # An unreadable or cut-short .gz (or a file that vanished): say so, keep what was read.
+        reason = f"cannot read the file after {done} records: {exc}"
+        yield Quarantined(SOURCE, where, "", reason, b"")
 
 
 def _open(source: str | Path | bytes) -> IO[bytes]:
