@@ -71,12 +71,23 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    built = make_engine(db_url)
+def migrated(url: str) -> Iterator[Engine]:
+    built = make_engine(url)
     upgrade(built)
     yield built
     built.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database, once on SQLite and once on PostgreSQL."""
+    yield from migrated(db_url)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """A migrated SQLite file, for tests whose subject is not the database."""
+    yield from migrated(sqlite_url)
 
 
 def make_settings(db_url: str = "sqlite:///:memory:", **overrides: Any) -> Settings:

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from etl.db import repo
-from etl.db.engine import make_engine, upgrade
 from etl.pipeline.crawl import RunResult, run_crawl
 from etl.replay import Corpus, ReplayServer, synthetic_article
 from etl.settings import Settings
@@ -63,14 +62,6 @@ def corpus() -> Corpus:
 def server(corpus: Corpus) -> Iterator[ReplayServer]:
     with ReplayServer(corpus) as srv:
         yield srv
-
-
-@pytest.fixture
-def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
-    built = make_engine(sqlite_url)
-    upgrade(built)
-    yield built
-    built.dispose()
 
 
 def test_first_crawl_fetches_every_record_once(
