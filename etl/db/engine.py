@@ -33,7 +33,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    # No server-side prepared statements: psycopg would otherwise keep a generic plan chosen
+    # while the tables were empty, and lookups stay on it after a large ingest (bench/README.md).
+    connect_args = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,7 +7,7 @@ all of them are idempotent (normalising a normalised value returns it unchanged)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.I)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -50,71 +50,65 @@ def normalize_pii(value: object) -> str | None:
     return text or None
 
 
-# Trial registries: (scheme, pattern with the id's parts, formatter to the canonical spelling).
-_REGISTRIES: list[tuple[str, re.Pattern[str], object]] = [
-    ("nct", re.compile(r"\bNCT\s?-?(\d{8})\b", re.I), lambda m: f"NCT{m[1]}"),
+# Trial registries: (scheme, tokens, pattern, formatter to the canonical spelling).
+# Patterns run on the upper-cased text, and only when one of their tokens occurs in it: a
+# substring test costs a fraction of a regex scan, most abstracts name no registry at all, and a
+# case-sensitive pattern that starts with a literal is searched ten times faster than one with re.I
+# or a leading \b.
+_REGISTRIES: list[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    ("nct", ("NCT",), re.compile(r"NCT\s?-?(\d{8})\b"), lambda m: f"NCT{m[1]}"),
     (
         "chictr",
-        re.compile(r"\bChiCTR-?((?:[A-Z]{2,4}-)?\d{6,12})\b", re.I),
-        lambda m: f"ChiCTR{m[1].upper()}" if m[1][0].isdigit() else f"ChiCTR-{m[1].upper()}",
+        ("CHICTR",),
+        re.compile(r"CHICTR-?((?:[A-Z]{2,4}-)?\d{6,12})\b"),
+        lambda m: f"ChiCTR{m[1]}" if m[1][0].isdigit() else f"ChiCTR-{m[1]}",
     ),
-    ("isrctn", re.compile(r"\bISRCTN\s?(\d{8})\b", re.I), lambda m: f"ISRCTN{m[1]}"),
-    (
-        "euct",
-        re.compile(r"\b((?:19|20)\d{2}-5\d{5}-\d{2}-\d{2})\b"),
-        lambda m: m[1],
-    ),
+    ("isrctn", ("ISRCTN",), re.compile(r"ISRCTN\s?(\d{8})\b"), lambda m: f"ISRCTN{m[1]}"),
+    ("euct", ("-5",), re.compile(r"((?:19|20)\d{2}-5\d{5}-\d{2}-\d{2})\b"), lambda m: m[1]),
     (
         "eudract",
+        ("EUDRA",),
         re.compile(
-            r"\bEudra\s?CT(?:\s*(?:no\.?|number|n[o°]|#))?\s*:?\s*((?:19|20)\d{2}-\d{6}-\d{2})\b",
-            re.I,
+            r"EUDRA\s?CT(?:\s*(?:NO\.?|NUMBER|N[O°]|#))?\s*:?\s*((?:19|20)\d{2}-\d{6}-\d{2})\b"
         ),
         lambda m: m[1],
     ),
-    ("actrn", re.compile(r"\bACTRN\s?(\d{14})\b", re.I), lambda m: f"ACTRN{m[1]}"),
+    ("actrn", ("ACTRN",), re.compile(r"ACTRN\s?(\d{14})\b"), lambda m: f"ACTRN{m[1]}"),
     (
         "jprn",
-        re.compile(r"\b(?:JPRN-)?((?:UMIN\d{9})|(?:jRCT[a-z]?\d{9,10}))\b", re.I),
-        lambda m: (
-            "JPRN-" + (m[1].upper() if m[1].upper().startswith("UMIN") else "jRCT" + m[1][4:])
-        ),
+        ("UMIN", "JRCT"),
+        re.compile(r"(?:JPRN-)?((?:UMIN\d{9})|(?:JRCT[A-Z]?\d{9,10}))\b"),
+        lambda m: "JPRN-" + (m[1] if m[1].startswith("UMIN") else "jRCT" + m[1][4:].lower()),
     ),
-    ("drks", re.compile(r"\bDRKS\s?(\d{8})\b", re.I), lambda m: f"DRKS{m[1]}"),
+    ("drks", ("DRKS",), re.compile(r"DRKS\s?(\d{8})\b"), lambda m: f"DRKS{m[1]}"),
     (
         "ctri",
-        re.compile(r"\bCTRI\s?/\s?(\d{4})\s?/\s?(\d{2,3})\s?/\s?(\d{6})\b", re.I),
+        ("CTRI",),
+        re.compile(r"CTRI\s?/\s?(\d{4})\s?/\s?(\d{2,3})\s?/\s?(\d{6})\b"),
         lambda m: f"CTRI/{m[1]}/{m[2]}/{m[3]}",
     ),
-    ("kct", re.compile(r"\bKCT\s?(\d{7})\b", re.I), lambda m: f"KCT{m[1]}"),
+    ("kct", ("KCT",), re.compile(r"KCT\s?(\d{7})\b"), lambda m: f"KCT{m[1]}"),
 ]
 
-REGISTRY_SCHEMES: tuple[str, ...] = tuple(scheme for scheme, _, _ in _REGISTRIES)
-# Cheap first pass: most abstracts name no registry, and substring tests on the upper-cased text
-# cost a fraction of one case-insensitive regex scan. Each token is the start of a real id
-# (NCT and a digit, "CTRI/") so that FUNCTION or ELECTRIC do not trigger the full scan.
-_REGISTRY_TOKENS = ("CHICTR", "ISRCTN", "EUDRA", "ACTRN", "UMIN", "JRCT", "DRKS", "CTRI/")
-_NUMBERED = re.compile(r"[NK]CT\s?-?\d")
-_EU_CT_SHAPE = re.compile(r"\d-5\d{5}-\d\d-\d\d")
-
-
-def _may_name_a_registry(text: str) -> bool:
-    upper = text.upper()
-    if any(token in upper for token in _REGISTRY_TOKENS):
-        return True
-    if ("NCT" in upper or "KCT" in upper) and _NUMBERED.search(upper):
-        return True
-    return "-5" in text and _EU_CT_SHAPE.search(text) is not None
+REGISTRY_SCHEMES: tuple[str, ...] = tuple(entry[0] for entry in _REGISTRIES)
 
 
 def find_registry_ids(text: str) -> list[tuple[str, str]]:
     """Trial registry ids in free text, as (scheme, canonical id), first appearance first."""
-    if not text or not _may_name_a_registry(text):
+    if not text:
         return []
+    upper = text.upper()
     found: list[tuple[int, str, str]] = []
-    for scheme, pattern, fmt in _REGISTRIES:
-        for match in pattern.finditer(text):
-            found.append((match.start(), scheme, fmt(match)))  # type: ignore[operator]
+    for scheme, tokens, pattern, fmt in _REGISTRIES:
+        if any(token in upper for token in tokens):
+            found.extend(
+                (m.start(), scheme, fmt(m))
+                for m in pattern.finditer(upper)
+                # the word boundary is checked here: a leading \b would cost the fast search
+                if not (m.start() and upper[m.start() - 1].isalnum())
+            )
+    if not found:
+        return []
     seen: set[str] = set()
     result = []
     for _, scheme, value in sorted(found):

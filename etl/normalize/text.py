@@ -31,6 +31,13 @@ def squash(text: str | None) -> str:
 _TIGHT = frozenset({"sub", "sup"})
 
 
+def squash_all(texts: list[str]) -> list[str]:
+    """squash() for a list, with one whitespace check for the whole list in the common case."""
+    if _UNUSUAL_SPACE.search("\x00".join(texts)):
+        return [squash(text) for text in texts]
+    return [text.strip() for text in texts]
+
+
 def inner_text(elem: etree._Element | None) -> str:
     """All text of an element with inline markup (<i>, <sup>, MathML) removed, entities decoded."""
     if elem is None:

@@ -19,7 +19,7 @@ from etl.normalize.identifiers import (
     normalize_pmid,
     unique,
 )
-from etl.normalize.text import date_of, inner_text, squash
+from etl.normalize.text import date_of, inner_text, squash, squash_all
 
 SOURCE = "pubmed"
 RETRACTED_TYPES = frozenset({"Retracted Publication"})
@@ -52,7 +52,7 @@ class _Fields:
         self.epublished: str | None = None
         self.revised: str | None = None
         self.created: str | None = None
-        self.pubmed_date: str | None = None
+        self.pubmed_date: etree._Element | None = None  # read only if "entrez" is missing
         self.languages: list[str] = []
         self.types: list[str] = []
         self.mesh: list[str] = []
@@ -127,7 +127,7 @@ def _record(pmid: str, f: _Fields, book: bool) -> dict[str, Any]:
         "journal_abbrev": f.abbrev,
         "published": f.published,
         "epublished": f.epublished,
-        "created": f.created or f.pubmed_date,
+        "created": f.created or date_of(f.pubmed_date),
         "revised": f.revised,
         "status": f.status,
         "language": f.languages[0] if f.languages else None,
@@ -235,10 +235,9 @@ def _authors(f: _Fields, e: etree._Element) -> None:
 def _add_author(f: _Fields, parts: dict[str, str] | None) -> None:
     if not parts:
         return
-    first = parts.get("ForeName") or parts.get("Initials")
-    name = " ".join(
-        squash(p) for p in (first, parts.get("LastName"), parts.get("Suffix")) if p and p.strip()
-    )
+    first = parts.get("ForeName") or parts.get("Initials") or ""
+    # one split for the whole name: the same as squashing each part, at a third of the cost
+    name = " ".join(f"{first} {parts.get('LastName', '')} {parts.get('Suffix', '')}".split())
     if name:
         f.authors.append(name)
 
@@ -253,7 +252,7 @@ def _language(f: _Fields, e: etree._Element) -> None:
 
 
 def _types(f: _Fields, e: etree._Element) -> None:
-    f.types.extend(squash(p.text) for p in e if p.tag == "PublicationType" and p.text)
+    f.types.extend(squash_all([p.text for p in e if p.tag == "PublicationType" and p.text]))
 
 
 def _one_type(f: _Fields, e: etree._Element) -> None:  # BookDocument lists them bare
@@ -271,7 +270,7 @@ def _revised(f: _Fields, e: etree._Element) -> None:
 
 
 def _mesh(f: _Fields, e: etree._Element) -> None:
-    f.mesh.extend(squash(d.text) for d in e.iter("DescriptorName") if d.text)
+    f.mesh.extend(squash_all([d.text for d in e.iter("DescriptorName") if d.text]))
 
 
 def _keywords(f: _Fields, e: etree._Element) -> None:
@@ -318,7 +317,7 @@ def _read_pubmed_data(f: _Fields, data: etree._Element) -> None:
                 if status == "entrez" and f.created is None:
                     f.created = date_of(item)
                 elif status == "pubmed" and f.pubmed_date is None:
-                    f.pubmed_date = date_of(item)
+                    f.pubmed_date = item
 
 
 def _fill_from_locations(f: _Fields) -> None:
