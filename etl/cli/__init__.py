@@ -51,9 +51,12 @@ def options(
 
 
 def main() -> None:
-    """Console entry point: EtlErrors become one line plus a hint, and exit status 1."""
+    """Console entry point: an EtlError becomes one line plus a hint, and exit status 1.
+
+    Everything else (usage errors, exit codes) is typer's standalone handling.
+    """
     try:
-        code = app(standalone_mode=False)  # click hands back the exit code of typer.Exit
+        app()
     except EtlError as exc:
         if state.verbose:
             raise
@@ -61,16 +64,3 @@ def main() -> None:
         if exc.hint:
             typer.echo(f"hint: {exc.hint}", err=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
