@@ -41,7 +41,9 @@ def normalize_pmcid(value: object) -> str | None:
     if text.startswith("PMCID:"):
         text = text[6:].strip()
     digits = text[3:] if text.startswith("PMC") else text
-    return f"PMC{digits.lstrip('0')}" if digits.isdigit() and digits.isascii() else None
+    if not (digits.isdigit() and digits.isascii()) or not digits.lstrip("0"):
+        return None
+    return f"PMC{digits.lstrip('0')}"
 
 
 def normalize_pii(value: object) -> str | None:

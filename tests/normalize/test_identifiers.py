@@ -58,6 +58,7 @@ def test_normalize_pmcid() -> None:
     assert normalize_pmcid("1165577") == "PMC1165577"
     assert normalize_pmcid("PMCID: PMC42") == "PMC42"
     assert normalize_pmcid("PMCx") is None
+    assert normalize_pmcid("0") is None and normalize_pmcid("PMC000") is None
 
 
 def test_registry_ids_in_free_text_every_scheme() -> None:
