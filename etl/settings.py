@@ -24,6 +24,7 @@ FILES = {
     "database": "settings.toml",
     "paths": "settings.toml",
     "http": "settings.toml",
+    "classify": "settings.toml",
     "sources": "sources.toml",
     "schedule": "schedule.toml",
 }
@@ -49,6 +50,11 @@ class HttpSettings(_Model):
     backoff: float = Field(2.0, ge=0)
     backoff_max: float = Field(60.0, ge=0)
     user_agent: str = "mscwatch/0.1 (MSC oncology literature watch)"
+
+
+class ClassifySettings(_Model):
+    taxonomy: str = "taxonomy.yaml"
+    use_model: bool = True
 
 
 class PubMedSettings(_Model):
@@ -99,6 +105,7 @@ class Settings(_Model):
     database: DatabaseSettings = DatabaseSettings()
     paths: PathSettings = PathSettings()
     http: HttpSettings = HttpSettings()
+    classify: ClassifySettings = ClassifySettings()
     sources: SourcesSettings = SourcesSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     secrets: Secrets = Secrets()
@@ -115,6 +122,14 @@ class Settings(_Model):
         if pubmed is None or pubmed.requests_per_second is None:
             return limit
         return pubmed.requests_per_second
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.config_dir / self.classify.taxonomy
+
+    @property
+    def models_dir(self) -> Path:
+        return self.paths.var / "models"
 
     def source_names(self) -> list[str]:
         return [name for name, value in self.sources if value is not None and value.enabled]

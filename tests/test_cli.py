@@ -40,17 +40,17 @@ def workdir(tmp_path: Path) -> Path:
 def test_db_upgrade_is_idempotent_and_says_so(workdir: Path) -> None:
     first = run("db", "upgrade", cwd=workdir)
     assert first.returncode == 0, first.stderr
-    assert "migrated from empty to 0001" in first.stdout
+    assert "migrated from empty to 0002" in first.stdout
     assert (workdir / "var" / "mscwatch.db").exists()
     second = run("db", "upgrade", cwd=workdir)
-    assert "is up to date (revision 0001)" in second.stdout
+    assert "is up to date (revision 0002)" in second.stdout
 
 
 def test_db_upgrade_on_postgresql(workdir: Path) -> None:
     for url in pg_schema_url():
         result = run("db", "upgrade", cwd=workdir, env={"DATABASE_URL": url})
         assert result.returncode == 0, result.stderr
-        assert "migrated from empty to 0001" in result.stdout
+        assert "migrated from empty to 0002" in result.stdout
         assert (
             "is up to date" in run("db", "upgrade", cwd=workdir, env={"DATABASE_URL": url}).stdout
         )

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from etl import clock
+from etl.classify.service import Classifier
 from etl.cli.common import console, engine, out, settings
 from etl.errors import ConfigError
 from etl.pipeline.crawl import RunResult, run_crawl
@@ -59,7 +60,15 @@ def crawl_sources(
             progress.update(task, completed=done, counts=counts.summary())
 
         results = run_crawl(
-            built, config, names, clock.now(), since, dry_run, transport, progress=report
+            built,
+            config,
+            names,
+            clock.now(),
+            since,
+            dry_run,
+            transport,
+            progress=report,
+            classifier=Classifier.from_settings(config),
         )
     for result in results:
         _print_result(result, "dry run: " if dry_run else "")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -169,4 +170,41 @@ class QuarantineEntry(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     raw_hash: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Classification(Base):
+    """A work's current labels, with the taxonomy (and model) that produced them."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (
+        Index("ix_classifications_relevant_section", "relevant", "section"),
+        Index("ix_classifications_taxonomy", "taxonomy_digest"),
+    )
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True
+    )
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    relevance: Mapped[float] = mapped_column(Float)
+    section: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    safety: Mapped[bool] = mapped_column(Boolean, default=False)
+    labels: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    taxonomy_version: Mapped[str] = mapped_column(String(64))
+    taxonomy_digest: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(128))
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EditorLabel(Base):
+    """An editor's decision about a work (include/exclude, a corrected label): training data."""
+
+    __tablename__ = "editor_labels"
+    __table_args__ = (Index("ix_editor_labels_work_label", "work_id", "label"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(32))  # relevant, cancer_types, stage, …
+    value: Mapped[Any] = mapped_column(JSONType)
+    editor: Mapped[str] = mapped_column(String(128), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

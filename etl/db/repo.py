@@ -48,8 +48,17 @@ cursors = SourceCursor.__table__
 CHUNK = 500  # keys per IN (...) clause: well inside every driver's parameter limit
 
 
-def store_records(conn: Connection, records: Sequence[Record], now: datetime) -> Counts:
-    """Upsert a batch of records; returns what changed. The caller owns the transaction."""
+def store_records(
+    conn: Connection,
+    records: Sequence[Record],
+    now: datetime,
+    touched: set[int] | None = None,
+) -> Counts:
+    """Upsert a batch of records; returns what changed. The caller owns the transaction.
+
+    `touched` (when given) receives the ids of the works that are new, changed or deleted:
+    those are the works to classify again.
+    """
     counts = Counts()
     latest: dict[tuple[str, str], Record] = {}
     for record in records:  # within a batch the later version of a record wins
@@ -70,9 +79,14 @@ def store_records(conn: Connection, records: Sequence[Record], now: datetime) ->
             counts.unchanged += 1  # an older version (an earlier baseline file): keep ours
         else:
             changed.append((row, record))
-    counts.new = _insert_new(conn, new, now)
+    new_works = _insert_new(conn, new, now)
+    counts.new = len(new)
     counts.updated = _apply_changes(conn, changed, now)
     counts.deleted = _apply_deletions(conn, deletions, now)
+    if touched is not None:
+        touched.update(new_works)
+        touched.update(row.work_id for row, _ in changed)
+        touched.update(row.work_id for row in deletions)
     return counts
 
 
@@ -105,9 +119,10 @@ def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[s
     return found
 
 
-def _insert_new(conn: Connection, new: list[Record], now: datetime) -> int:
+def _insert_new(conn: Connection, new: list[Record], now: datetime) -> list[int]:
+    """Insert new records (and the works they found); returns the work id of each record."""
     if not new:
-        return 0
+        return []
     keys_of = [identity_keys(record.data) for record in new]
     known = lookup_identifiers(conn, {key for keys in keys_of for key in keys})
     work_of: list[int] = []
@@ -132,7 +147,7 @@ def _insert_new(conn: Connection, new: list[Record], now: datetime) -> int:
         [(real[p], record, events_for_new(record.data)) for p, record in pending.items()],
         now,
     )
-    return len(new)
+    return work_ids
 
 
 def _create_works(conn: Connection, pending: dict[int, Record], now: datetime) -> dict[int, int]:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Connection, Engine
 
+from etl.classify.service import Classifier, classify_works
 from etl.db import repo
 from etl.errors import SourceError
 from etl.http import build_client
@@ -26,6 +27,16 @@ from etl.sources.base import FetchContext
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, str, int | None, Counts], None]
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How one crawl runs: from when, whether it writes, whom it tells, what it classifies with."""
+
+    since: date | None = None
+    dry_run: bool = False
+    progress: Progress | None = None
+    classifier: Classifier | None = None
 
 
 @dataclass
@@ -60,14 +71,16 @@ def run_crawl(
     dry_run: bool = False,
     transport: httpx.BaseTransport | None = None,
     progress: Progress | None = None,
+    classifier: Classifier | None = None,
 ) -> list[RunResult]:
     """Crawl each named source; returns one result per source, whatever happened to the others."""
     results = []
     with build_client(settings.http, transport) as client:
         for name in sources:
             result = RunResult(name)
+            options = CrawlOptions(since, dry_run, progress, classifier)
             try:
-                _crawl_one(engine, settings, name, client, now, since, dry_run, result, progress)
+                _crawl_one(engine, settings, name, client, now, options, result)
             except SourceError as exc:
                 result.outcome, result.error = "failed", exc.message
                 log.error("%s: crawl failed: %s", name, exc.message)
@@ -81,12 +94,11 @@ def _crawl_one(
     name: str,
     client: httpx.Client,
     now: datetime,
-    since: date | None,
-    dry_run: bool,
+    options: CrawlOptions,
     result: RunResult,
-    progress: Progress | None,
 ) -> None:
     source = get_source(name, settings)
+    since, dry_run, progress = options.since, options.dry_run, options.progress
     with engine.connect() as conn:
         with conn.begin():
             cursor = repo.load_cursor(conn, name)
@@ -103,7 +115,7 @@ def _crawl_one(
         ctx = FetchContext(client, cursor, now, since, report)
         try:
             for batch in source.fetch(ctx):
-                cursor = _store(conn, name, batch, cursor, run_id, now, result, dry_run)
+                cursor = _store(conn, name, batch, cursor, run_id, now, result, options)
                 if progress:
                     progress(name, "", None, result.counts)
         except SourceError as exc:
@@ -129,11 +141,14 @@ def _store(
     run_id: int | None,
     now: datetime,
     result: RunResult,
-    dry_run: bool,
+    options: CrawlOptions,
 ) -> dict | None:
     def write() -> dict | None:
-        counts = repo.store_records(conn, batch.records, now)
+        touched: set[int] = set()
+        counts = repo.store_records(conn, batch.records, now, touched)
         repo.store_quarantine(conn, batch.quarantined, run_id, now)
+        if options.classifier is not None:
+            classify_works(conn, touched, options.classifier, now)
         new_cursor = cursor
         if batch.cursor:
             new_cursor = merge_cursor(cursor, batch.cursor)
@@ -144,7 +159,7 @@ def _store(
         result.counts.add(counts)
         return new_cursor
 
-    if dry_run:
+    if options.dry_run:
         new_cursor = write()
     else:
         with conn.begin():

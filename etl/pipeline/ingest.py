@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from etl.classify.service import Classifier, classify_works
 from etl.db import repo
 from etl.pipeline.crawl import RunResult
 from etl.records import Counts, Quarantined, SourceRecord
@@ -28,6 +29,7 @@ def ingest_files(
     now: datetime,
     batch_size: int = 500,
     progress: FileProgress | None = None,
+    classifier: Classifier | None = None,
 ) -> RunResult:
     """Load every file; bad records are quarantined and reported, the rest goes on."""
     parse = parser_for(source)
@@ -39,8 +41,11 @@ def ingest_files(
         for path in paths:
             for records, quarantined in _batches(parse(path), batch_size):
                 with conn.begin():
-                    counts = repo.store_records(conn, records, now)
+                    touched: set[int] = set()
+                    counts = repo.store_records(conn, records, now, touched)
                     repo.store_quarantine(conn, quarantined, run_id, now)
+                    if classifier is not None:
+                        classify_works(conn, touched, classifier, now)
                 counts.fetched = len(records)
                 counts.quarantined = len(quarantined)
                 result.counts.add(counts)

@@ -1,0 +1,113 @@
+"""Classification at the pipeline's edge: which works to (re)classify, and storing their labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from etl.classify.rules import classify
+from etl.classify.taxonomy import Taxonomy, load_taxonomy
+from etl.db.models import Classification, SourceRecord
+from etl.settings import Settings
+
+classifications = Classification.__table__
+source_records = SourceRecord.__table__
+CHUNK = 500
+
+
+class Classifier:
+    """The taxonomy's rules, and the editors' model when one is trained and better than them."""
+
+    def __init__(self, taxonomy: Taxonomy, model: Any = None) -> None:
+        self.taxonomy = taxonomy
+        self.model = model
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Classifier:
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        model = None
+        if settings.classify.use_model:
+            from etl.classify.model import load_best_model
+
+            model = load_best_model(settings.models_dir)
+        return cls(taxonomy, model)
+
+    @property
+    def model_name(self) -> str | None:
+        return self.model.name if self.model is not None else None
+
+    def labels(self, data: dict[str, Any]) -> dict[str, Any]:
+        labels = classify(data, self.taxonomy)
+        if self.model is not None:
+            self.model.apply(data, labels, self.taxonomy)
+        return labels
+
+
+def classify_works(
+    conn: Connection, work_ids: Iterable[int], classifier: Classifier, now: datetime
+) -> int:
+    """(Re)classify these works from their newest live source record; returns how many."""
+    ids = sorted(set(work_ids))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = [
+            _row(work_id, classifier, classifier.labels(data), now)
+            for work_id, data in _newest_data(conn, chunk)
+        ]
+        conn.execute(delete(classifications).where(classifications.c.work_id.in_(chunk)))
+        if rows:
+            conn.execute(insert(classifications), rows)
+        done += len(rows)
+    return done
+
+
+def stale_work_ids(conn: Connection, classifier: Classifier) -> list[int]:
+    """Works never classified, or classified with another taxonomy or model."""
+    current = select(classifications.c.work_id).where(
+        classifications.c.taxonomy_digest == classifier.taxonomy.digest,
+        func.coalesce(classifications.c.model, "") == (classifier.model_name or ""),
+    )
+    query = (
+        select(source_records.c.work_id)
+        .where(source_records.c.deleted_at.is_(None), source_records.c.work_id.not_in(current))
+        .distinct()
+    )
+    return list(conn.execute(query).scalars())
+
+
+def all_work_ids(conn: Connection) -> list[int]:
+    query = select(source_records.c.work_id).where(source_records.c.deleted_at.is_(None))
+    return list(conn.execute(query.distinct()).scalars())
+
+
+def _newest_data(conn: Connection, work_ids: Sequence[int]) -> Iterator[tuple[int, dict]]:
+    query = (
+        select(source_records.c.work_id, source_records.c.data)
+        .where(source_records.c.work_id.in_(work_ids), source_records.c.deleted_at.is_(None))
+        .order_by(source_records.c.work_id, source_records.c.updated_at.desc())
+    )
+    seen: set[int] = set()
+    for work_id, data in conn.execute(query):
+        if work_id not in seen:
+            seen.add(work_id)
+            yield work_id, data
+
+
+def _row(work_id: int, classifier: Classifier, labels: dict[str, Any], now: datetime) -> dict:
+    return {
+        "work_id": work_id,
+        "relevant": labels["relevant"],
+        "relevance": labels["relevance"],
+        "section": labels["section"],
+        "stage": labels["stage"],
+        "safety": labels["safety"],
+        "labels": labels,
+        "taxonomy_version": classifier.taxonomy.version,
+        "taxonomy_digest": classifier.taxonomy.digest,
+        "model": classifier.model_name,
+        "classified_at": now,
+    }

@@ -1,0 +1,200 @@
+"""The taxonomy file (config/taxonomy.yaml): loaded, checked, and compiled for matching.
+
+The label ids are an interface (templates, filters, exports use them), so a file that drops or
+misspells one is refused with the file, the key and the ids that are allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from etl.classify.matcher import ChineseTerms, PhraseIndex
+from etl.errors import ConfigError
+
+CANCER_TYPES = (
+    "colorectal", "gastric", "breast", "lung", "liver", "pancreatic", "ovarian", "prostate",
+    "glioma", "melanoma", "sarcoma", "head_neck", "esophageal", "bladder", "kidney", "cervical",
+    "aml", "all", "cml", "cll", "lymphoma", "myeloma", "mds", "other_solid", "other_hematologic",
+)  # fmt: skip
+STRATEGIES = (
+    "drug_loading", "gene_engineering", "oncolytic_virus", "immunomodulation", "exosome",
+    "combination_immunotherapy", "hsct_support", "tissue_protection",
+)  # fmt: skip
+MSC_SOURCES = (
+    "umbilical_cord", "bone_marrow", "adipose", "placenta", "dental_pulp", "ipsc", "other",
+)  # fmt: skip
+STAGES = (
+    "in_vitro", "animal", "phase1", "phase1_2", "phase2", "phase3", "phase4", "observational",
+    "retrospective", "review", "case_report",
+)  # fmt: skip
+SECTIONS = ("solid_tumors", "hematologic", "trials", "safety", "platforms")
+GROUPS = ("solid", "hematologic")
+FAMILIES = {"cancer_types": CANCER_TYPES, "strategies": STRATEGIES, "msc_sources": MSC_SOURCES,
+            "stages": STAGES}  # fmt: skip
+
+
+@dataclass
+class Label:
+    id: str
+    zh: str
+    en: str
+    group: str | None = None
+    mesh: frozenset[str] = frozenset()
+    publication_types: frozenset[str] = frozenset()
+    trial_phases: tuple[frozenset[str], ...] = ()
+    study_types: frozenset[str] = frozenset()
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass
+class Taxonomy:
+    version: str
+    digest: str  # hash of the file: a changed taxonomy means a rerun
+    path: Path
+    labels: dict[str, dict[str, Label]]  # family -> id -> label
+    safety: Label
+    sections: list[dict[str, str]]
+    section_precedence: list[str]
+    groups: dict[str, dict[str, str]]
+    abstract_mentions: int
+    words: PhraseIndex = field(default_factory=PhraseIndex)
+    acronyms: PhraseIndex = field(default_factory=lambda: PhraseIndex(case_sensitive=True))
+    chinese: ChineseTerms = field(default_factory=ChineseTerms)
+    relevance_mesh: dict[str, frozenset[str]] = field(default_factory=dict)
+    clinical_terms: frozenset[str] = frozenset()
+
+    def group_of(self, cancer_type: str) -> str | None:
+        return self.labels["cancer_types"][cancer_type].group
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read, check and compile a taxonomy file; ConfigError names the file and the key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the taxonomy: {exc}", "see config/README.md"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}", "fix the syntax at that line") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top", "see the comments in the file")
+    return _Builder(path, data, hashlib.sha256(text.encode()).hexdigest()[:16]).build()
+
+
+class _Builder:
+    def __init__(self, path: Path, data: dict[str, Any], digest: str) -> None:
+        self.path, self.data, self.digest = path, data, digest
+
+    def fail(self, key: str, message: str, allowed: str = "") -> ConfigError:
+        return ConfigError(
+            f"{self.path}: {key}: {message}", allowed or "see the comments in the file"
+        )
+
+    def build(self) -> Taxonomy:
+        relevance = self._mapping(self.data, "relevance")
+        taxonomy = Taxonomy(
+            version=str(self.data.get("version", "")),
+            digest=self.digest,
+            path=self.path,
+            labels={},
+            safety=Label("safety", "", ""),
+            sections=self._sections(),
+            section_precedence=list(self.data.get("section_precedence") or SECTIONS),
+            groups={k: dict(v) for k, v in self._mapping(self.data, "groups").items()},
+            abstract_mentions=int(relevance.get("abstract_mentions", 2)),
+        )
+        for part in ("msc", "cancer", "exclude"):
+            spec = self._mapping(relevance, part, f"relevance.{part}")
+            taxonomy.relevance_mesh[part] = frozenset(spec.get("mesh") or [])
+            self._terms(taxonomy, spec, f"relevance.{part}")
+        taxonomy.clinical_terms = frozenset(self.data.get("clinical_terms") or [])
+        for term in taxonomy.clinical_terms:
+            taxonomy.words.add(term, "clinical")
+        for family, ids in FAMILIES.items():
+            taxonomy.labels[family] = self._family(taxonomy, family, ids)
+        taxonomy.safety = self._label(
+            taxonomy, "safety", self._mapping(self.data, "safety"), "safety"
+        )
+        for section in taxonomy.section_precedence:
+            if section not in SECTIONS:
+                raise self.fail(
+                    "section_precedence",
+                    f"unknown section {section!r}",
+                    f"allowed: {', '.join(SECTIONS)}",
+                )
+        return taxonomy
+
+    def _family(self, taxonomy: Taxonomy, family: str, ids: tuple[str, ...]) -> dict[str, Label]:
+        specs = self._mapping(self.data, family)
+        missing = [i for i in ids if i not in specs]
+        unknown = [i for i in specs if i not in ids]
+        if missing or unknown:
+            problem = f"missing {missing}" if missing else f"unknown {unknown}"
+            raise self.fail(family, f"label ids {problem}", f"the ids are: {', '.join(ids)}")
+        labels = {}
+        for label_id, spec in specs.items():
+            label = self._label(taxonomy, f"{family}.{label_id}", spec, label_id)
+            if family == "cancer_types" and label.group not in GROUPS:
+                raise self.fail(
+                    f"{family}.{label_id}.group",
+                    f"{label.group!r}",
+                    f"allowed: {', '.join(GROUPS)}",
+                )
+            labels[label_id] = label
+        return labels
+
+    def _label(self, taxonomy: Taxonomy, key: str, spec: Any, label_id: str) -> Label:
+        if not isinstance(spec, dict):
+            raise self.fail(key, "expected a mapping with zh, en and evidence")
+        for name in ("zh", "en"):
+            if not isinstance(spec.get(name), str) or not spec[name].strip():
+                raise self.fail(f"{key}.{name}", "every label needs a Chinese and an English name")
+        self._terms(taxonomy, spec, key)
+        return Label(
+            id=label_id,
+            zh=spec["zh"],
+            en=spec["en"],
+            group=spec.get("group"),
+            mesh=frozenset(spec.get("mesh") or []),
+            publication_types=frozenset(spec.get("publication_types") or []),
+            trial_phases=tuple(frozenset(p) for p in spec.get("trial_phases") or []),
+            study_types=frozenset(spec.get("study_types") or []),
+            patterns=tuple(self._pattern(f"{key}.patterns", p) for p in spec.get("patterns") or []),
+        )
+
+    def _terms(self, taxonomy: Taxonomy, spec: dict[str, Any], key: str) -> None:
+        for name, index in (("terms", taxonomy.words), ("acronyms", taxonomy.acronyms)):
+            values = spec.get(name) or []
+            if not isinstance(values, list):
+                raise self.fail(f"{key}.{name}", "expected a list")
+            for value in values:
+                index.add(str(value), key)
+        for value in spec.get("zh_terms") or []:
+            taxonomy.chinese.add(str(value), key)
+
+    def _pattern(self, key: str, text: str) -> re.Pattern[str]:
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise self.fail(key, f"{text!r} is not a valid regular expression: {exc}") from None
+
+    def _sections(self) -> list[dict[str, str]]:
+        sections = self.data.get("sections") or []
+        ids = [s.get("id") for s in sections if isinstance(s, dict)]
+        if sorted(ids) != sorted(SECTIONS):
+            raise self.fail("sections", f"section ids {ids}", f"the ids are: {', '.join(SECTIONS)}")
+        return [dict(s) for s in sections]
+
+    def _mapping(self, data: dict[str, Any], name: str, key: str | None = None) -> dict[str, Any]:
+        value = data.get(name)
+        if not isinstance(value, dict):
+            raise self.fail(key or name, "missing or not a mapping")
+        return value
