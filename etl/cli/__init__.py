@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from etl.cli import crawl, db, demo, parse, status
+from etl.cli import classify, crawl, db, demo, parse, status
 from etl.cli.common import state
 from etl.errors import EtlError
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(classify.app, name="classify")
 app.command("crawl")(crawl.crawl)
 app.command("ingest")(crawl.ingest)
 app.command("parse")(parse.parse)

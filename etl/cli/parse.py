@@ -18,6 +18,8 @@ from typing import IO
 
 import typer
 
+from etl.classify.rules import classify
+from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.records import Quarantined
 from etl.sources import parser_for
 
@@ -26,23 +28,33 @@ def parse(
     source: str = typer.Argument(..., help="Source format, e.g. pubmed."),
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Files to parse."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel workers (default: one per core)."),
+    with_labels: bool = typer.Option(
+        False, "--classify", help="Add a `labels` object (taxonomy from config/)."
+    ),
 ) -> None:
     """Print the normalised records of FILES as JSON lines; problems go to stderr.
 
     Exits with status 1 when any record had to be set aside, after printing all the others.
     """
     parser_for(source)  # an unknown source fails here, before any work starts
+    taxonomy = _taxonomy() if with_labels else None
     workers = min(jobs or os.cpu_count() or 1, len(files))
     if workers <= 1:
-        problems = sum(write_records(source, path, sys.stdout) for path in files)
+        problems = sum(write_records(source, path, sys.stdout, None, taxonomy) for path in files)
     else:
-        problems = _parse_parallel(source, files, workers)
+        problems = _parse_parallel(source, files, workers, taxonomy)
     sys.stdout.flush()
     if problems:
         raise typer.Exit(1)
 
 
-def write_records(source: str, path: Path, stream: IO[str], errors: IO[str] | None = None) -> int:
+def write_records(
+    source: str,
+    path: Path,
+    stream: IO[str],
+    errors: IO[str] | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> int:
     """Write one file's records to `stream`; returns how many were quarantined."""
     errors = errors or sys.stderr
     bad = 0
@@ -52,18 +64,27 @@ def write_records(source: str, path: Path, stream: IO[str], errors: IO[str] | No
             bad += 1
             errors.write(f"error: {item.describe()}\n")
             continue
-        write(json.dumps(item.data, ensure_ascii=False))
+        data = item.data
+        if taxonomy is not None and not item.deleted:
+            data = {**data, "labels": classify(data, taxonomy)}
+        write(json.dumps(data, ensure_ascii=False))
         write("\n")
     return bad
 
 
-def _parse_parallel(source: str, files: list[Path], workers: int) -> int:
+def _taxonomy() -> Taxonomy:
+    from etl.cli.common import settings
+
+    return load_taxonomy(settings().taxonomy_path)
+
+
+def _parse_parallel(source: str, files: list[Path], workers: int, taxonomy: Taxonomy | None) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="mscwatch-parse-") as tmp,
         ProcessPoolExecutor(max_workers=workers) as pool,
     ):
         futures = [
-            pool.submit(_parse_to_file, source, path, Path(tmp) / f"{n}.jsonl")
+            pool.submit(_parse_to_file, source, path, Path(tmp) / f"{n}.jsonl", taxonomy)
             for n, path in enumerate(files)
         ]
         problems = 0
@@ -77,10 +98,12 @@ def _parse_parallel(source: str, files: list[Path], workers: int) -> int:
     return problems
 
 
-def _parse_to_file(source: str, path: Path, out_path: Path) -> tuple[Path, str, int]:
+def _parse_to_file(
+    source: str, path: Path, out_path: Path, taxonomy: Taxonomy | None
+) -> tuple[Path, str, int]:
     import io
 
     errors = io.StringIO()
     with open(out_path, "w", encoding="utf-8") as handle:
-        bad = write_records(source, path, handle, errors)
+        bad = write_records(source, path, handle, errors, taxonomy)
     return out_path, errors.getvalue(), bad

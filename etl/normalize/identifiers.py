@@ -120,10 +120,21 @@ def find_registry_ids(text: str) -> list[tuple[str, str]]:
     return result
 
 
+_BARE_EUDRACT = re.compile(r"^(?:EUCTR\s?)?((?:19|20)\d{2}-\d{6}-\d{2})(?:-[A-Z]{2,3})?$", re.I)
+
+
 def normalize_registry_id(value: str) -> tuple[str, str] | None:
-    """A single registry id in any accepted spelling -> (scheme, canonical id)."""
-    found = find_registry_ids(str(value or "").strip())
-    return found[0] if len(found) == 1 else None
+    """A single registry id in any accepted spelling -> (scheme, canonical id).
+
+    A value that is known to be one id (a field, not free text) may be a bare EudraCT number
+    ("2014-001234-56", or the WHO form "EUCTR2014-001234-56-FR"), which free text never trusts.
+    """
+    text = str(value or "").strip()
+    found = find_registry_ids(text)
+    if len(found) == 1:
+        return found[0]
+    bare = _BARE_EUDRACT.match(text)
+    return ("eudract", bare[1]) if bare and not found else None
 
 
 def find_dois(text: str) -> list[str]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from etl.errors import ConfigError
+from etl.records import Quarantined, SourceRecord
 from etl.settings import Settings
 from etl.sources.base import Source
 
-SOURCE_NAMES = ("pubmed",)
+SOURCE_NAMES = ("pubmed",)  # sources that crawl
+FILE_FORMATS = ("pubmed", "ctgov", "ictrp")  # sources whose files `parse` and `ingest` read
 
 
 def get_source(name: str, settings: Settings) -> Source:
@@ -21,10 +25,23 @@ def get_source(name: str, settings: Settings) -> Source:
     raise AssertionError(name)  # pragma: no cover - every registered name is handled above
 
 
-def parser_for(name: str):  # type: ignore[no-untyped-def]
-    """The pure file parser of a source, usable without any configuration."""
+def parser_for(name: str) -> Callable[..., Iterator[SourceRecord | Quarantined]]:
+    """The pure file parser of a source, usable without any configuration.
+
+    Every parser takes (path, keep_raw=True); only PubMed's can skip serialising raw bytes.
+    """
     if name == "pubmed":
         from etl.sources.pubmed.parse import parse_efetch
 
         return parse_efetch
-    raise ConfigError(f"unknown source {name!r}", f"known sources: {', '.join(SOURCE_NAMES)}")
+    if name == "ctgov":
+        from etl.sources.ctgov.parse import parse_studies
+
+        return lambda path, keep_raw=True: parse_studies(path)
+    if name == "ictrp":
+        from etl.sources.ictrp.parse import parse_ictrp
+
+        return lambda path, keep_raw=True: parse_ictrp(path)
+    raise ConfigError(
+        f"unknown source {name!r}", f"sources with a file format: {', '.join(FILE_FORMATS)}"
+    )

@@ -113,3 +113,12 @@ def test_pmid_and_pmcid_normalization_are_idempotent(text: str) -> None:
 def test_registry_normalization_is_idempotent(value: str) -> None:
     scheme, canonical = normalize_registry_id(value.lower())
     assert normalize_registry_id(canonical) == (scheme, canonical)
+
+
+def test_a_field_may_hold_a_bare_eudract_number() -> None:
+    assert normalize_registry_id("2014-001234-56") == ("eudract", "2014-001234-56")
+    assert normalize_registry_id("EUCTR2014-001234-56-FR") == ("eudract", "2014-001234-56")
+    assert normalize_registry_id("2014-001234-56") == normalize_registry_id(
+        normalize_registry_id("2014-001234-56")[1]
+    )
+    assert find_registry_ids("measured 2014-001234-56 units") == []  # free text stays strict

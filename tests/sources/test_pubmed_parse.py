@@ -255,3 +255,19 @@ def test_unreadable_gzip_is_one_clear_line(tmp_path: Path) -> None:
     not_gzip.write_bytes(b"<PubmedArticleSet/>")
     (item,) = parse_efetch(not_gzip)
     assert "cannot read the file after 0 records: Not a gzipped file" in item.reason
+
+
+def test_damage_between_records_is_reported_not_dropped() -> None:
+    good = (EFETCH / "metapub-35649368.xml").read_bytes()
+    article = good[good.index(b"<PubmedArticle>") : good.rindex(b"</PubmedArticleSet>")]
+    body = (
+        b"<PubmedArticleSet>"
+        + article
+        + b"&oops;"
+        + article.replace(b"35649368", b"35649369")
+        + b"</PubmedArticleSet>"
+    )
+    items = list(parse_efetch(body, location="f.xml"))
+    assert [getattr(i, "source_id", None) for i in items[:2]] == ["35649368", "35649369"]
+    assert isinstance(items[-1], Quarantined)
+    assert "between records" in items[-1].reason

@@ -125,7 +125,7 @@ def _recover(
 ) -> Iterator[ParseResult]:
     """Parse the records after a syntax error one by one, quarantining those that are broken."""
     with _whole(source) as data:
-        seen = 0
+        seen = broken = 0
         line, counted_to = 1, 0
         for match in _RECORD_CHUNK.finditer(data):
             seen += 1
@@ -137,13 +137,16 @@ def _recover(
             try:
                 elem = etree.fromstring(chunk, _CHUNK_PARSER)
             except etree.XMLSyntaxError as exc:
+                broken += 1
                 yield _broken(chunk, where, exc, first_line=line)
                 continue
             yield from _records_of(elem, where, keep_raw)
-        if seen <= skip:
-            # The break is outside any record (truncated or garbled file): report it as such.
+        if not broken:
+            # Every record parses on its own, so the break is outside them: between records, or
+            # a file cut short after the last one. Never silent: say where the stream broke.
             message, line, column = _split_position(first_error)
-            reason = f"not well-formed XML at line {line}, column {column}, after the last record: "
+            place = "after the last record" if seen <= skip else "between records"
+            reason = f"not well-formed XML at line {line}, column {column}, {place}: "
             yield Quarantined(SOURCE, where, "", reason + message, b"")
 
 
