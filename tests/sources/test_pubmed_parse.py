@@ -271,3 +271,4 @@ def test_damage_between_records_is_reported_not_dropped() -> None:
     assert [getattr(i, "source_id", None) for i in items[:2]] == ["35649368", "35649369"]
     assert isinstance(items[-1], Quarantined)
     assert "between records" in items[-1].reason
+    assert "line 1, column" in items[-1].reason and "Entity 'oops' not defined" in items[-1].reason

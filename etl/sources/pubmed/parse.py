@@ -8,19 +8,24 @@ is quarantined with its reason and raw bytes and every other record still comes 
 
 from __future__ import annotations
 
-import gzip
-import mmap
 import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 from lxml import etree
 
 from etl.normalize.identifiers import normalize_pmid
 from etl.records import Quarantined, SourceRecord
 from etl.sources.pubmed.fields import SOURCE, ParseError, paper_record
+from etl.sources.xmlstream import (
+    CHUNK_PARSER,
+    Whole,
+    locate_break,
+    open_source,
+    release,
+    split_position,
+)
 
 TOP_LEVEL = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 
@@ -43,7 +48,7 @@ def parse_efetch(
     where = location or default
     done = 0
     try:
-        with _open(source) as stream:
+        with open_source(source) as stream:
             for _, elem in etree.iterparse(
                 stream,
                 events=("end",),
@@ -55,33 +60,13 @@ def parse_efetch(
             ):
                 yield from _records_of(elem, where, keep_raw)
                 done += 1
-                _release(elem)
+                release(elem)
     except etree.XMLSyntaxError as exc:
         yield from _recover(source, where, done, exc, keep_raw)
     except (OSError, EOFError, zlib.error) as exc:
         # An unreadable or cut-short .gz (or a file that vanished): say so, keep what was read.
         reason = f"cannot read the file after {done} records: {exc}"
         yield Quarantined(SOURCE, where, "", reason, b"")
-
-
-def _open(source: str | Path | bytes) -> IO[bytes]:
-    if isinstance(source, bytes):
-        import io
-
-        return io.BytesIO(source)
-    path = Path(source)
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    return path.open("rb")
-
-
-def _release(elem: etree._Element) -> None:
-    """Free what has been read: the element itself and the siblings already handled."""
-    elem.clear(keep_tail=False)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
 
 
 def _records_of(elem: etree._Element, where: str, keep_raw: bool = True) -> Iterator[ParseResult]:
@@ -124,7 +109,7 @@ def _recover(
     keep_raw: bool,
 ) -> Iterator[ParseResult]:
     """Parse the records after a syntax error one by one, quarantining those that are broken."""
-    with _whole(source) as data:
+    with Whole(source) as data:
         seen = broken = 0
         line, counted_to = 1, 0
         for match in _RECORD_CHUNK.finditer(data):
@@ -135,7 +120,7 @@ def _recover(
                 continue
             chunk = match.group(0)
             try:
-                elem = etree.fromstring(chunk, _CHUNK_PARSER)
+                elem = etree.fromstring(chunk, CHUNK_PARSER)
             except etree.XMLSyntaxError as exc:
                 broken += 1
                 yield _broken(chunk, where, exc, first_line=line)
@@ -144,7 +129,9 @@ def _recover(
         if not broken:
             # Every record parses on its own, so the break is outside them: between records, or
             # a file cut short after the last one. Never silent: say where the stream broke.
-            message, line, column = _split_position(first_error)
+            message, line, column = split_position(first_error)
+            if not first_error.lineno:  # lxml's streaming report is vague here: look again
+                message, line, column = locate_break(data) or (message, line, column)
             place = "after the last record" if seen <= skip else "between records"
             reason = f"not well-formed XML at line {line}, column {column}, {place}: "
             yield Quarantined(SOURCE, where, "", reason + message, b"")
@@ -152,46 +139,6 @@ def _recover(
 
 def _broken(chunk: bytes, where: str, exc: etree.XMLSyntaxError, first_line: int) -> Quarantined:
     pmid_match = _PMID_IN_BYTES.search(chunk)
-    message, line, column = _split_position(exc)
+    message, line, column = split_position(exc)
     reason = f"not well-formed XML at line {first_line + line - 1}, column {column}: {message}"
     return Quarantined(SOURCE, where, pmid_match[1].decode() if pmid_match else "", reason, chunk)
-
-
-def _split_position(exc: etree.XMLSyntaxError) -> tuple[str, int, int]:
-    """libxml2's message without its trailing position, and that position (1-based)."""
-    match = _POSITION.search(exc.msg or "")
-    if match:
-        return exc.msg[: match.start()], int(match[1]), int(match[2])
-    return exc.msg or str(exc), exc.lineno or 1, (exc.offset or 0) + 1
-
-
-_POSITION = re.compile(r",\s*line (\d+), column (\d+)\s*$")
-_CHUNK_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
-
-class _whole:
-    """The complete bytes of a source, memory-mapped for files so recovery stays cheap."""
-
-    def __init__(self, source: str | Path | bytes) -> None:
-        self.source = source
-        self._file: IO[bytes] | None = None
-        self._map: mmap.mmap | None = None
-
-    def __enter__(self) -> Any:
-        if isinstance(self.source, bytes):
-            return self.source
-        path = Path(self.source)
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as stream:
-                return stream.read()
-        self._file = path.open("rb")
-        if path.stat().st_size == 0:
-            return b""
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        return self._map
-
-    def __exit__(self, *exc: object) -> None:
-        if self._map is not None:
-            self._map.close()
-        if self._file is not None:
-            self._file.close()

@@ -1,0 +1,110 @@
+"""Streaming XML sources, shared by the parsers of PubMed and ICTRP files.
+
+Each parser streams with `iterparse` and releases what it has read; when a file is not well
+formed, it re-reads the rest record by record (through `Whole`, memory-mapped) so one broken record
+is set aside and the others still come through. These are the pieces that do not depend on the
+format.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import mmap
+import re
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+CHUNK_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_POSITION = re.compile(r",\s*line (\d+), column (\d+)\s*$")
+_FEED_SIZE = 1 << 20
+
+
+def open_source(source: str | Path | bytes) -> IO[bytes]:
+    """A byte stream over a response body, a file, or a gzipped file."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    path = Path(source)
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
+def release(elem: etree._Element) -> None:
+    """Free what has been read: the element itself and the siblings already handled."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
+
+
+def split_position(exc: etree.XMLSyntaxError) -> tuple[str, int, int]:
+    """libxml2's message without its trailing position, and that position (1-based)."""
+    match = _POSITION.search(exc.msg or "")
+    if match:
+        return exc.msg[: match.start()], int(match[1]), int(match[2])
+    return exc.msg or str(exc), exc.lineno or 1, (exc.offset or 0) + 1
+
+
+class _NoTree:
+    """A parser target that keeps nothing: a syntax check in flat memory."""
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        pass
+
+    def end(self, tag: str) -> None:
+        pass
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def locate_break(data: Any) -> tuple[str, int, int] | None:
+    """Where a document first breaks, by a second pass that builds no tree.
+
+    The streaming pass reports some breaks (an undeclared entity between records) only as
+    "no element found" at line 0, and its error log is shared with every other parse in the
+    thread, so it cannot be trusted for the position.
+    """
+    parser = etree.XMLParser(
+        target=_NoTree(), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+    )
+    try:
+        for start in range(0, len(data), _FEED_SIZE):
+            parser.feed(data[start : start + _FEED_SIZE])
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        return split_position(exc)
+    return None
+
+
+class Whole:
+    """The complete bytes of a source, memory-mapped for files so recovery stays cheap."""
+
+    def __init__(self, source: str | Path | bytes) -> None:
+        self.source = source
+        self._file: IO[bytes] | None = None
+        self._map: mmap.mmap | None = None
+
+    def __enter__(self) -> Any:
+        if isinstance(self.source, bytes):
+            return self.source
+        path = Path(self.source)
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as stream:
+                return stream.read()
+        self._file = path.open("rb")
+        if path.stat().st_size == 0:
+            return b""
+        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        return self._map
+
+    def __exit__(self, *exc: object) -> None:
+        if self._map is not None:
+            self._map.close()
+        if self._file is not None:
+            self._file.close()
