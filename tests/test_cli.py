@@ -170,3 +170,24 @@ def test_help_lists_every_command(workdir: Path) -> None:
     result = run("--help", cwd=workdir)
     for command in ("crawl", "ingest", "parse", "status", "demo", "db"):
         assert command in result.stdout
+
+
+def test_classify_evaluate_prints_scores_and_misses(workdir: Path) -> None:
+    result = run("classify", "evaluate", str(ROOT / "tests" / "classify" / "eval_set.jsonl"),
+                 "--json", cwd=workdir)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["relevance"]["f1"] >= 0.95 and scores["stage"]["accuracy"] >= 0.85
+    assert all({"id", "label", "expected", "predicted"} <= set(m) for m in scores["misses"])
+
+
+def test_parse_with_classify_adds_labels(workdir: Path) -> None:
+    demo = ROOT / "etl" / "demo" / "data" / "pubmed" / "efetch-2026-autumn.xml"
+    result = run("parse", "pubmed", str(demo), "--classify", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    labels = [json.loads(line)["labels"] for line in result.stdout.splitlines()]
+    assert len(labels) == 47
+    keys = {"relevant", "relevance", "cancer_types", "strategies", "msc_sources", "stage",
+            "safety", "section", "evidence"}  # fmt: skip
+    assert all(keys <= set(item) for item in labels)
+    assert any(item["relevant"] for item in labels) and not all(item["relevant"] for item in labels)

@@ -220,7 +220,21 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
         return True
     if taxonomy.safety.publication_types & set(data.get("publication_types") or []):
         return True
-    return evidence.strong("safety") or evidence.strength("safety") >= 2
+    if evidence.strong("safety"):
+        return True
+    # An abstract that merely reports "no serious adverse events" is not a safety signal: in the
+    # abstract, only what its conclusion says about harm counts.
+    places = [(data.get("title") or "").lower(), _conclusion(data.get("abstract") or "").lower()]
+    return any(p.search(text) for p in taxonomy.safety.patterns for text in places if text)
+
+
+def _conclusion(abstract: str) -> str:
+    """The abstract's conclusion: its CONCLUSION(S) section, else its last two sentences."""
+    for paragraph in reversed(abstract.split("\n\n")):
+        if paragraph[:12].upper().startswith(("CONCLUSION", "INTERPRETATION")):
+            return paragraph
+    sentences = abstract.replace("\n", " ").split(". ")
+    return ". ".join(sentences[-2:])
 
 
 def _section(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy) -> str:
