@@ -191,3 +191,24 @@ def test_parse_with_classify_adds_labels(workdir: Path) -> None:
             "safety", "section", "evidence"}  # fmt: skip
     assert all(keys <= set(item) for item in labels)
     assert any(item["relevant"] for item in labels) and not all(item["relevant"] for item in labels)
+
+
+def test_classify_label_train_and_rerun(workdir: Path) -> None:
+    demo = ROOT / "etl" / "demo" / "data" / "pubmed" / "efetch-2026-autumn.xml"
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    assert run("ingest", str(demo), cwd=workdir).returncode == 0
+    few = run("classify", "train", cwd=workdir)
+    assert few.returncode == 1 and "too few to train on" in few.stderr
+    missing = run("classify", "label", "9999", "include", cwd=workdir)
+    assert missing.returncode == 1 and "there is no work 9999" in missing.stderr
+    for work in range(1, 48):  # editors exclude the even-numbered works, include the others
+        decision = "exclude" if work % 2 == 0 else "include"
+        assert run("classify", "label", str(work), decision, cwd=workdir).returncode == 0
+    trained = run("classify", "train", cwd=workdir)
+    assert trained.returncode == 0, trained.stderr
+    assert "trained on 47 decisions; held-out F1" in trained.stdout
+    assert list((workdir / "var" / "models").glob("relevance-*.joblib"))
+    again = run("classify", "rerun", cwd=workdir)
+    assert again.returncode == 0, again.stderr
+    everything = run("classify", "rerun", "--all", cwd=workdir)
+    assert "classified 47 works" in everything.stdout
