@@ -48,6 +48,25 @@ class Work(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Title matching: works are compared only within a block (kind, year, first author).
+    block_key: Mapped[str | None] = mapped_column(String(160), index=True)
+    title_key: Mapped[str | None] = mapped_column(Text)
+    # Set when a merge folded this work into another; the merge row says how to undo it.
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="SET NULL"))
+
+
+class WorkMerge(Base):
+    """Two works found to be one (a shared identifier, or a near-identical title): reversible."""
+
+    __tablename__ = "work_merges"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kept_work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    merged_work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(32))  # identifier | title
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    probable: Mapped[bool] = mapped_column(Boolean, default=False)  # an editor should confirm
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Identifier(Base):

@@ -28,8 +28,11 @@ from etl.db.models import (
     SourceCursor,
     SourceRecord,
     Work,
+    WorkMerge,
 )
 from etl.dedupe.identity import Key, identity_keys, link_targets
+from etl.dedupe.merge import conflicting, merge_works
+from etl.dedupe.titles import best_match
 from etl.pipeline.changes import events_for_change, events_for_new, work_fields
 from etl.records import Counts, Quarantined
 from etl.records import SourceRecord as Record
@@ -44,6 +47,7 @@ events = Event.__table__
 quarantine = QuarantineEntry.__table__
 crawl_runs = CrawlRun.__table__
 cursors = SourceCursor.__table__
+merges = WorkMerge.__table__
 
 CHUNK = 500  # keys per IN (...) clause: well inside every driver's parameter limit
 
@@ -127,10 +131,11 @@ def _insert_new(conn: Connection, new: list[Record], now: datetime) -> list[int]
     known = lookup_identifiers(conn, {key for keys in keys_of for key in keys})
     work_of: list[int] = []
     pending: dict[int, Record] = {}  # placeholder (negative) -> record that founds a new work
+    several: list[tuple[list[int], Record]] = []  # a record whose ids name several works
     for record, keys in zip(new, keys_of, strict=True):
         matches = sorted({known[key] for key in keys if key in known})
         if len(matches) > 1:
-            log.info("%s %s names several works %s", record.source, record.source_id, matches)
+            several.append((matches, record))
         work_id = matches[0] if matches else -(len(pending) + 1)
         if work_id < 0:
             pending[work_id] = record
@@ -147,7 +152,49 @@ def _insert_new(conn: Connection, new: list[Record], now: datetime) -> list[int]
         [(real[p], record, events_for_new(record.data)) for p, record in pending.items()],
         now,
     )
+    for matches, record in several:
+        _merge_named(conn, [real.get(w, w) for w in matches], record, now)
+    _match_titles(conn, list(real.values()), now)
     return work_ids
+
+
+def _merge_named(conn: Connection, work_ids: list[int], record: Record, now: datetime) -> None:
+    """One record names several works: they are one study, unless their own ids say otherwise."""
+    kept, *others = sorted(set(work_ids))
+    for other in others:
+        reason = conflicting(conn, kept, other)
+        if reason:
+            log.warning("%s %s names works %d and %d, not merged: %s",
+                        record.source, record.source_id, kept, other, reason)  # fmt: skip
+            continue
+        evidence = {"record": f"{record.source}:{record.source_id}"}
+        merge_works(conn, kept, other, "identifier", evidence, now)
+
+
+def _match_titles(conn: Connection, new_works: list[int], now: datetime) -> None:
+    """New works that share no identifier but a near-identical title (same year, first author)
+    with an existing work join it; the merge is marked probable so an editor can split it."""
+    if not new_works:
+        return
+    rows = conn.execute(
+        select(works.c.id, works.c.block_key, works.c.title_key).where(
+            works.c.id.in_(new_works), works.c.block_key.is_not(None)
+        )
+    ).all()
+    for work_id, block, key in rows:
+        candidates = conn.execute(
+            select(works.c.id, works.c.title_key).where(
+                works.c.block_key == block,
+                works.c.id != work_id,
+                works.c.merged_into.is_(None),
+                works.c.deleted_at.is_(None),
+            )
+        ).all()
+        found = best_match(key, [(c.id, c.title_key or "") for c in candidates])
+        # Two PMIDs may be one paper cited twice; two trial ids are two trials.
+        if found and not conflicting(conn, found[0], work_id, schemes=("nct",)):
+            evidence = {"score": round(found[1], 1), "block": block}
+            merge_works(conn, found[0], work_id, "title", evidence, now, probable=True)
 
 
 def _create_works(conn: Connection, pending: dict[int, Record], now: datetime) -> dict[int, int]:
@@ -211,7 +258,11 @@ def _apply_changes(conn: Connection, changed: list[tuple[Any, Record]], now: dat
             for row, record in changed
         ],
     )
-    _add_identifiers(conn, ((row.work_id, identity_keys(rec.data)) for row, rec in changed))
+    keys_of = [identity_keys(record.data) for _, record in changed]
+    known = lookup_identifiers(conn, {key for keys in keys_of for key in keys})
+    _add_identifiers(
+        conn, ((row.work_id, keys) for (row, _), keys in zip(changed, keys_of, strict=True))
+    )
     conn.execute(delete(links).where(links.c.source_record_id.in_([row.id for row, _ in changed])))
     _add_links(conn, ((record, row.work_id, row.id) for row, record in changed))
     _add_events(
@@ -222,6 +273,10 @@ def _apply_changes(conn: Connection, changed: list[tuple[Any, Record]], now: dat
         ],
         now,
     )
+    for (row, record), keys in zip(changed, keys_of, strict=True):
+        named = {known[key] for key in keys if key in known} | {row.work_id}
+        if len(named) > 1:  # the new version names another work too: one study
+            _merge_named(conn, sorted(named), record, now)
     return len(changed)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from etl.dedupe.titles import block_key, title_key
+
 # Corrections that are news for readers of the corrected work (retractions have their own event).
 CORRECTION_EVENTS = frozenset(
     {"ErratumIn", "ExpressionOfConcernIn", "UpdateIn", "CorrectedandRepublishedIn"}
@@ -23,16 +25,34 @@ def work_fields(data: dict[str, Any]) -> dict[str, Any]:
         "title": data.get("title") or "",
         "published": data.get("published"),
         "retracted": bool(data.get("retracted")),
+        "block_key": block_key(data),
+        "title_key": title_key(data.get("title") or ""),
     }
 
 
+# A trial's material fields: a change to one of these is news; edits elsewhere are silent.
+TRIAL_CHANGES = {
+    "status": "status_changed",
+    "phases": "phase_changed",
+    "enrollment": "enrollment_changed",
+    "primary_completion_date": "completion_date_changed",
+    "has_results": "results_posted",
+    "why_stopped": "stopped",
+    "arms": "arms_changed",
+}
+
+
 def events_for_new(data: dict[str, Any]) -> list[EventSpec]:
-    """A work seen for the first time."""
-    return [("new", data.get("created") or data.get("published"), {"source_id": data["source_id"]})]
+    """A work seen for the first time, dated when it first appeared upstream (so a backfill of
+    old records is not this week's news): a paper's PubMed create date, a trial's first posting."""
+    when = data.get("created") or data.get("first_posted") or data.get("published")
+    return [("new", when, {"source_id": data["source_id"]})]
 
 
 def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpec]:
     """A known record came back different: one event per newsworthy change."""
+    if new.get("kind") == "trial":
+        return _trial_changes(old, new)
     events: list[EventSpec] = []
     when = new.get("revised") or new.get("created")
     if new.get("retracted") and not old.get("retracted"):
@@ -42,4 +62,18 @@ def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpe
     for item in new.get("corrections") or []:
         if item.get("type") in CORRECTION_EVENTS and (item["type"], item.get("pmid")) not in before:
             events.append(("corrected", when, dict(item)))
+    return events
+
+
+def _trial_changes(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpec]:
+    """One event per material field that changed, with the old and new values."""
+    when = new.get("revised") or new.get("last_update_posted")
+    events: list[EventSpec] = []
+    for field, kind in TRIAL_CHANGES.items():
+        before, after = old.get(field), new.get(field)
+        if before == after or (field == "has_results" and not after):
+            continue  # results are news when they appear, not if a flag were ever withdrawn
+        if field == "why_stopped" and not after:
+            continue
+        events.append((kind, when, {"field": field, "old": before, "new": after}))
     return events

@@ -1,0 +1,120 @@
+"""Merging two works into one, and undoing it: the database side of deduplication.
+
+A merge moves the merged work's records, identifiers, links, events and editor labels to the
+kept work, and writes down exactly which rows it moved, so `split` can put every one back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from etl.db.models import (
+    Classification,
+    EditorLabel,
+    Event,
+    Identifier,
+    Link,
+    SourceRecord,
+    Work,
+    WorkMerge,
+)
+
+works, merges = Work.__table__, WorkMerge.__table__
+MOVED = (SourceRecord.__table__, Identifier.__table__, Link.__table__, Event.__table__,
+         EditorLabel.__table__)  # fmt: skip
+# Schemes of which one work has one value: two works with different ones are two studies,
+# whatever else they share (a secondary id reused by unrelated trials, say).
+SINGLE_VALUED = ("nct", "pmid")
+
+
+def conflicting(
+    conn: Connection, a: int, b: int, schemes: tuple[str, ...] = SINGLE_VALUED
+) -> str | None:
+    """Why two works must not be merged automatically, or None."""
+    table = Identifier.__table__
+    rows = conn.execute(
+        select(table.c.work_id, table.c.scheme, table.c.value).where(
+            table.c.work_id.in_([a, b]), table.c.scheme.in_(schemes)
+        )
+    ).all()
+    for scheme in schemes:
+        values = {work: value for work, kind, value in rows if kind == scheme}
+        if len(values) == 2 and values[a] != values[b]:
+            return f"different {scheme} ids {values[a]} and {values[b]}"
+    return None
+
+
+def merge_works(
+    conn: Connection,
+    kept: int,
+    merged: int,
+    reason: str,
+    evidence: dict[str, Any],
+    now: datetime,
+    probable: bool = False,
+) -> int:
+    """Fold `merged` into `kept`; returns the merge's id (for `split`)."""
+    moved: dict[str, list[int]] = {}
+    for table in MOVED:
+        ids = list(conn.execute(select(table.c.id).where(table.c.work_id == merged)).scalars())
+        if ids:
+            conn.execute(update(table).where(table.c.id.in_(ids)).values(work_id=kept))
+        moved[table.name] = ids
+    dropped = []
+    if reason == "title":
+        # The duplicate's own "new" event is not news: the kept work has announced the study.
+        events = Event.__table__
+        query = select(events).where(events.c.id.in_(moved["events"]), events.c.type == "new")
+        dropped = [dict(row._mapping) for row in conn.execute(query)]
+        conn.execute(delete(events).where(events.c.id.in_([row["id"] for row in dropped])))
+    classifications = Classification.__table__
+    conn.execute(delete(classifications).where(classifications.c.work_id == merged))
+    conn.execute(update(works).where(works.c.id == merged).values(merged_into=kept, updated_at=now))
+    record = {**evidence, "moved": moved, "dropped_events": _jsonable(dropped)}
+    statement = insert(merges).values(
+        kept_work_id=kept, merged_work_id=merged, reason=reason, evidence=record,
+        probable=probable, created_at=now,
+    )  # fmt: skip
+    return conn.execute(statement.returning(merges.c.id)).scalar_one()
+
+
+def split(conn: Connection, work_id: int, now: datetime) -> list[int]:
+    """Undo every merge into `work_id` (or the merge that folded it); returns the works restored."""
+    query = select(merges).where(
+        merges.c.undone_at.is_(None),
+        (merges.c.kept_work_id == work_id) | (merges.c.merged_work_id == work_id),
+    )
+    restored = []
+    for merge in conn.execute(query.order_by(merges.c.id.desc())).all():
+        moved = merge.evidence.get("moved", {})
+        for table in MOVED:
+            ids = moved.get(table.name) or []
+            if ids:
+                conn.execute(
+                    update(table).where(table.c.id.in_(ids)).values(work_id=merge.merged_work_id)
+                )
+        for event in merge.evidence.get("dropped_events") or []:
+            conn.execute(insert(Event.__table__).values(**_restore(event)))
+        conn.execute(
+            update(works)
+            .where(works.c.id == merge.merged_work_id)
+            .values(merged_into=None, updated_at=now)
+        )
+        conn.execute(update(merges).where(merges.c.id == merge.id).values(undone_at=now))
+        restored.append(merge.merged_work_id)
+    return restored
+
+
+def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows
+    ]
+
+
+def _restore(row: dict[str, Any]) -> dict[str, Any]:
+    values = {k: v for k, v in row.items() if k != "id"}
+    values["detected_at"] = datetime.fromisoformat(values["detected_at"])
+    return values

@@ -1,0 +1,108 @@
+"""One study, one work: merges by identifier, title joins, the traps, and splitting, on both
+databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from etl.db import repo
+from etl.dedupe.merge import split
+from etl.records import SourceRecord
+
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def trial(source: str, source_id: str, registry_ids: list[str], **extra: object) -> SourceRecord:
+    data = {"source": source, "source_id": source_id, "kind": "trial", "deleted": False,
+            "identifiers": {"registry_ids": registry_ids}, "title": f"Trial {source_id}",
+            "first_posted": "2025-01-01", **extra}  # fmt: skip
+    return SourceRecord(data)
+
+
+def paper(pmid: str, title: str, year: str = "2026", author: str = "Wei Zhang") -> SourceRecord:
+    data = {"source": "pubmed", "source_id": pmid, "kind": "paper", "deleted": False,
+            "identifiers": {"pmid": pmid, "registry_ids": []}, "title": title,
+            "published": year, "authors": [author, "Li Na"],
+            "created": f"{year}-01-02"}  # fmt: skip
+    return SourceRecord(data)
+
+
+def store(engine: Engine, *records: SourceRecord) -> None:
+    with engine.begin() as conn:
+        repo.store_records(conn, list(records), NOW)
+
+
+def live_works(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        query = select(repo.works.c.id).where(repo.works.c.merged_into.is_(None))
+        return list(conn.execute(query).scalars())
+
+
+def work_of(engine: Engine, source_id: str) -> int:
+    with engine.connect() as conn:
+        query = select(repo.source_records.c.work_id).where(
+            repo.source_records.c.source_id == source_id
+        )
+        return conn.execute(query).scalar_one()
+
+
+def test_a_record_naming_two_works_merges_them(engine: Engine) -> None:
+    store(engine, trial("ctgov", "NCT05000001", ["NCT05000001"]))
+    store(engine, trial("ictrp", "ChiCTR2400012345", ["ChiCTR2400012345"]))
+    assert len(live_works(engine)) == 2
+    # the same study registered twice: its ChiCTR record names the NCT id as a secondary id
+    store(engine, trial("ictrp", "ChiCTR2400012345", ["ChiCTR2400012345", "NCT05000001"],
+                        status="RECRUITING"))  # fmt: skip
+    assert len(live_works(engine)) == 1
+    assert work_of(engine, "NCT05000001") == work_of(engine, "ChiCTR2400012345")
+
+
+def test_a_secondary_id_shared_by_unrelated_trials_does_not_merge_them(engine: Engine) -> None:
+    store(engine, trial("ctgov", "NCT05000001", ["NCT05000001", "2020-001234-56"]))
+    store(engine, trial("ctgov", "NCT05000002", ["NCT05000002"]))
+    store(engine, trial("ctgov", "NCT05000002", ["NCT05000002", "2020-001234-56"], status="X"))
+    assert len(live_works(engine)) == 2
+
+
+def test_near_identical_title_joins_as_probable_duplicate_and_splits_back(engine: Engine) -> None:
+    store(
+        engine,
+        paper("41000001", "Umbilical cord MSCs for steroid-refractory GVHD: a phase II trial."),
+    )
+    store(
+        engine,
+        paper("41000002", "Umbilical cord MSCs for steroid refractory GVHD - a phase II trial"),
+    )
+    assert len(live_works(engine)) == 1
+    with engine.connect() as conn:
+        merge = conn.execute(select(repo.works.c.id)).all()
+        row = conn.execute(select(repo.merges)).one()
+        news = conn.execute(select(repo.events.c.type)).scalars().all()
+    assert (row.reason, row.probable, row.evidence["score"]) == ("title", True, 100.0)
+    assert news == ["new"] and len(merge) == 2  # the duplicate is not announced twice
+    with engine.begin() as conn:
+        restored = split(conn, work_of(engine, "41000001"), NOW)
+    assert len(restored) == 1 and len(live_works(engine)) == 2
+    assert work_of(engine, "41000001") != work_of(engine, "41000002")
+    with engine.connect() as conn:
+        assert conn.execute(select(repo.events.c.type)).scalars().all() == ["new", "new"]
+        assert conn.execute(select(repo.merges.c.undone_at)).scalar_one() == NOW
+
+
+def test_follow_up_study_and_other_year_are_not_duplicates(engine: Engine) -> None:
+    store(engine, paper("41000011", "MSC exosomes in glioma: part I"))
+    store(engine, paper("41000012", "MSC exosomes in glioma: part II"))
+    store(engine, paper("41000013", "MSC exosomes in glioma: part I", year="2027"))
+    store(engine, paper("41000014", "MSC exosomes in glioma: part I", author="Mei Chen"))
+    assert len(live_works(engine)) == 4
+
+
+def test_a_correction_notice_is_never_merged_into_its_paper(engine: Engine) -> None:
+    title = "Umbilical cord MSCs secreting IL-12 restrain colorectal cancer liver metastasis"
+    store(engine, paper("41000021", title))
+    notice = paper("41000022", f"Correction: {title}")
+    notice.data["corrections"] = [{"type": "ErratumFor", "pmid": "41000021", "ref": None}]
+    store(engine, notice)
+    assert len(live_works(engine)) == 2
