@@ -215,3 +215,35 @@ def test_classify_label_train_and_rerun(workdir: Path) -> None:
     assert again.returncode == 0, again.stderr
     everything = run("classify", "rerun", "--all", cwd=workdir)
     assert "classified 47 works" in everything.stdout
+
+
+def test_export_works_and_split_a_probable_duplicate(workdir: Path, tmp_path: Path) -> None:
+    demo = ROOT / "etl" / "demo" / "data" / "pubmed" / "efetch-2026-autumn.xml"
+    text = demo.read_text(encoding="utf-8")
+    # the same paper cited twice: a second PMID, no DOI, the title with other punctuation
+    first = text.index("<PubmedArticle>")
+    article = text[first : text.index("</PubmedArticle>", first) + len("</PubmedArticle>")]
+    twin = article.replace("41000012", "41000999")
+    twin = twin.replace("suppress colorectal", "suppress, colorectal")
+    for kind in ("doi", "pmc"):  # no identifier in common
+        twin = twin.replace(f'IdType="{kind}"', 'IdType="x"')
+    twin_file = tmp_path / "twin.xml"
+    twin_file.write_text(f"<PubmedArticleSet>{twin}</PubmedArticleSet>", encoding="utf-8")
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    assert run("ingest", str(demo), str(twin_file), cwd=workdir).returncode == 0
+    exported = [json.loads(x) for x in run("export", "works", cwd=workdir).stdout.splitlines()]
+    assert len(exported) == 47
+    (joined,) = [w for w in exported if "probable_duplicate_of" in w]
+    assert set(joined["sources"]) == {"pubmed:41000012", "pubmed:41000999"}
+    assert joined["probable_duplicate_of"][0]["sources"] == ["pubmed:41000999"]
+    assert all({"kind", "identifiers", "title", "sources", "links", "events"} <= set(w)
+               for w in exported)  # fmt: skip
+    retracted = next(w for w in exported if w["retracted"])
+    assert any(link["type"] == "retracted_by" and link["resolved"] for link in retracted["links"])
+    result = run("works", "split", str(joined["work_id"]), cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert len(run("export", "works", cwd=workdir).stdout.splitlines()) == 48
+    csv_text = run("export", "works", "--format", "csv", cwd=workdir).stdout
+    assert csv_text.splitlines()[0].startswith("work_id,kind,title")
+    nothing = run("works", "split", "1", cwd=workdir)
+    assert nothing.returncode == 1 and "has no merge to undo" in nothing.stderr
