@@ -247,3 +247,15 @@ def test_export_works_and_split_a_probable_duplicate(workdir: Path, tmp_path: Pa
     assert csv_text.splitlines()[0].startswith("work_id,kind,title")
     nothing = run("works", "split", "1", cwd=workdir)
     assert nothing.returncode == 1 and "has no merge to undo" in nothing.stderr
+
+
+def test_ingest_ictrp_export(workdir: Path) -> None:
+    export = SAMPLES / "ictrp" / "ebmdatalab-ICTRP-Results_18Mar2020.xml"
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    first = run("ingest", "--source", "ictrp", str(export), cwd=workdir)
+    assert first.returncode == 0, first.stderr
+    assert "ictrp: ok: 578 fetched, 578 new" in first.stdout
+    assert "578 unchanged" in run("ingest", "--source", "ictrp", str(export), cwd=workdir).stdout
+    works = [json.loads(x) for x in run("export", "works", cwd=workdir).stdout.splitlines()]
+    schemes = {scheme for work in works for scheme in work["identifiers"]}
+    assert {"chictr", "nct"} <= schemes and all(w["kind"] == "trial" for w in works)
