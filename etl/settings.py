@@ -83,8 +83,26 @@ class PubMedSettings(_Model):
         return urlsplit(self.base_url).hostname == NCBI_HOST
 
 
+class CtGovSettings(_Model):
+    enabled: bool = True
+    base_url: str = "https://clinicaltrials.gov/api/v2/"
+    query_term: str = ""
+    query_cond: str = ""
+    query_intr: str = ""
+    start_date: date = date(2020, 1, 1)
+    overlap_days: int = Field(3, ge=0, le=365)
+    page_size: int = Field(1000, ge=1, le=1000)
+    requests_per_second: float = Field(1.0, gt=0, le=10)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return PubMedSettings._url(value)
+
+
 class SourcesSettings(_Model):
     pubmed: PubMedSettings | None = None
+    ctgov: CtGovSettings | None = None
 
 
 class ScheduleSettings(_Model):

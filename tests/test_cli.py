@@ -126,6 +126,9 @@ def test_crawl_against_a_configured_base_url(workdir: Path) -> None:
             'base_url = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"',
             f'base_url = "{server.url}"\nrequests_per_second = 100',
         ).replace('start_date = "2025-01-01"', 'start_date = "2026-09-01"')
+        sources = sources.replace(
+            "[sources.ctgov]\nenabled = true", "[sources.ctgov]\nenabled = false"
+        )
         (workdir / "config" / "sources.toml").write_text(sources)
         settings = (workdir / "config" / "settings.toml").read_text()
         settings = settings.replace("attempts = 5", "attempts = 2").replace(
@@ -149,9 +152,9 @@ def test_crawl_against_a_configured_base_url(workdir: Path) -> None:
 
 def test_crawl_unknown_source_and_bad_config_are_named(workdir: Path) -> None:
     assert run("db", "upgrade", cwd=workdir).returncode == 0
-    unknown = run("crawl", "--source", "ctgov", cwd=workdir)
+    unknown = run("crawl", "--source", "embase", cwd=workdir)
     assert unknown.returncode == 1
-    assert "error: source 'ctgov' is not configured or not enabled" in unknown.stderr
+    assert "error: source 'embase' is not configured or not enabled" in unknown.stderr
     path = workdir / "config" / "sources.toml"
     path.write_text(path.read_text().replace("overlap_days = 10", "overlap_days = -3"))
     bad = run("crawl", cwd=workdir)

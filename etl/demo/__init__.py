@@ -41,6 +41,7 @@ def demo_settings(var: Path, replay_url: str, config_dir: Path | None = None) ->
             "sources.pubmed.start_date": FIRST_DAY,
             "sources.pubmed.requests_per_second": 50,
             "http.backoff": 0.2,
+            "sources.ctgov.enabled": False,
         },
     )
 

@@ -9,7 +9,7 @@ from etl.records import Quarantined, SourceRecord
 from etl.settings import Settings
 from etl.sources.base import Source
 
-SOURCE_NAMES = ("pubmed",)  # sources that crawl
+SOURCE_NAMES = ("pubmed", "ctgov")  # sources that crawl
 FILE_FORMATS = ("pubmed", "ctgov", "ictrp")  # sources whose files `parse` and `ingest` read
 
 
@@ -22,6 +22,10 @@ def get_source(name: str, settings: Settings) -> Source:
         from etl.sources.pubmed.source import PubMedSource
 
         return PubMedSource(config, settings)
+    if name == "ctgov":
+        from etl.sources.ctgov.source import CtGovSource
+
+        return CtGovSource(config, settings)
     raise AssertionError(name)  # pragma: no cover - every registered name is handled above
 
 
