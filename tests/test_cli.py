@@ -166,8 +166,10 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     result = run("demo", "--var", str(tmp_path / "var"), cwd=ROOT)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "pubmed: ok: 47 fetched, 47 new, 0 updated, 0 unchanged" in lines[0]
+    assert any("pubmed: ok: 47 fetched, 47 new, 0 updated, 0 unchanged" in x for x in lines)
+    assert any("ctgov: ok: 15 fetched, 15 new" in line for line in lines)
     assert any("2 new, 4 updated" in line and "1 deleted" in line for line in lines)
+    assert any("ctgov: ok:" in line and "3 updated" in line for line in lines)
     assert (tmp_path / "var" / "demo" / "mscwatch.db").exists()
     assert "Sources" in result.stdout
 

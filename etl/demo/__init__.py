@@ -18,6 +18,8 @@ from etl.settings import Settings, load_settings
 DATA = Path(__file__).with_name("data")
 CORPUS = DATA / "pubmed" / "efetch-2026-autumn.xml"
 UPDATE_FILE = DATA / "pubmed" / "pubmed26n0901-update.xml.gz"
+STUDIES = DATA / "ctgov" / "studies-2026-autumn.json"
+STUDY_UPDATES = DATA / "ctgov" / "studies-2026-autumn-update.json"
 FIRST_DAY = "2026-09-01"
 
 
@@ -40,8 +42,10 @@ def demo_settings(var: Path, replay_url: str, config_dir: Path | None = None) ->
             "sources.pubmed.base_url": replay_url,
             "sources.pubmed.start_date": FIRST_DAY,
             "sources.pubmed.requests_per_second": 50,
+            "sources.ctgov.base_url": replay_url + "api/v2/",
+            "sources.ctgov.start_date": FIRST_DAY,
+            "sources.ctgov.requests_per_second": 10,
             "http.backoff": 0.2,
-            "sources.ctgov.enabled": False,
         },
     )
 
@@ -52,11 +56,16 @@ def run_demo(
     ingest: Callable[[Settings, Path], RunResult],
     config_dir: Path | None = None,
 ) -> DemoResult:
-    """Crawl the replay server, load an update file with deletions, crawl again (all unchanged)."""
+    """Crawl the replay server, load an update file with deletions, let three trials change
+    upstream, and crawl again: the papers are unchanged, the trials' changes become events."""
+    import json
+
     from etl.replay import Corpus, ReplayServer
+    from etl.replay.ctgov import StudyCorpus
 
     corpus = Corpus.from_paths([CORPUS])
-    with ReplayServer(corpus) as server:
+    studies = StudyCorpus.from_paths([STUDIES])
+    with ReplayServer(corpus, studies=studies) as server:
         settings = demo_settings(var, server.url, config_dir)
         engine = make_engine(settings.database_url)
         upgrade(engine)
@@ -64,6 +73,8 @@ def run_demo(
         for run in crawl(settings):
             result.steps.append(("first crawl", run))
         result.steps.append(("update file", ingest(settings, UPDATE_FILE)))
+        for study in json.loads(STUDY_UPDATES.read_text(encoding="utf-8"))["studies"]:
+            studies.replace(study)
         for run in crawl(settings):
             result.steps.append(("second crawl", run))
         engine.dispose()

@@ -27,7 +27,8 @@ _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 
 
 class CorpusError(ValueError):
-    """A corpus file cannot be read: not well-formed, or a record without PMID or dates."""
+    """A corpus file cannot be read: not well-formed, or a record without PMID or dates (or, in
+    a study corpus, a study without an NCT id)."""
 
 
 @dataclass(frozen=True, slots=True)

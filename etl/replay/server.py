@@ -1,8 +1,9 @@
-"""A loopback HTTP server that answers ``esearch.fcgi`` and ``efetch.fcgi`` like NCBI, offline.
+"""A loopback HTTP server that answers ``esearch.fcgi`` and ``efetch.fcgi`` like NCBI, offline,
+and, when given a study corpus, ``/api/v2/studies`` like CT.gov's API v2.
 
 The demo and the crawl and fault tests run the project's real HTTP client against it, so retries,
-paging, window splitting and parsing are exercised without touching NCBI. Standard library only:
-one ``ThreadingHTTPServer`` in a daemon thread, bound to 127.0.0.1.
+paging, window splitting and parsing are exercised without touching NCBI or CT.gov. Standard
+library only: one ``ThreadingHTTPServer`` in a daemon thread, bound to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from etl.replay.corpus import Corpus
+from etl.replay.ctgov import API_PREFIX, StudiesApi, StudyCorpus
 from etl.replay.eutils import EUtils, Reply
 from etl.replay.faults import FaultPlan, fault_reply
 
@@ -42,24 +44,31 @@ class RecordedRequest:
 
 
 class ReplayServer:
-    """E-utilities replay on 127.0.0.1, serving from start-up until ``close()``.
+    """E-utilities (and CT.gov) replay on 127.0.0.1, serving from start-up until ``close()``.
 
     Use as ``with ReplayServer(corpus) as srv:`` and point the client at ``srv.url``. ``cap``
     plays PubMed's 9,999 search window, so window splitting can be tested on small corpora.
+    With ``studies=`` it also serves CT.gov API v2 under ``srv.ctgov_url``; ``corpus`` may then be
+    None, and the E-utilities paths answer 404.
     """
 
     def __init__(
         self,
-        corpus: Corpus,
+        corpus: Corpus | None,
         cap: int = 9999,
         port: int = 0,
         phrase_not_found: Iterable[str] = (),
         faults: FaultPlan | None = None,
+        *,
+        studies: StudyCorpus | None = None,
     ) -> None:
         self.corpus = corpus
+        self.studies = studies
         self.faults = faults or FaultPlan()
         self.requests: list[RecordedRequest] = []
-        self._eutils = EUtils(corpus, cap, set(phrase_not_found))
+        pubmed = corpus if corpus is not None else Corpus()
+        self._eutils = EUtils(pubmed, cap, set(phrase_not_found))
+        self._ctgov = StudiesApi(studies if studies is not None else StudyCorpus())
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = _HTTPServer(port, self)
@@ -81,6 +90,32 @@ class ReplayServer:
         return f"http://{HOST}:{self.port}/"
 
     @property
+    def ctgov_url(self) -> str:
+        """CT.gov API v2 base URL ending in ``/`` (the API's ``/api/v2/``); append ``studies``."""
+        return f"http://{HOST}:{self.port}{API_PREFIX}"
+
+    @property
+    def ctgov_token_on_last_page(self) -> bool:
+        """When True, the last page of studies carries a ``nextPageToken`` whose page is
+        ``{"studies": []}``, as CT.gov sometimes does; a crawler must stop on the missing token,
+        not on a short page. Default False."""
+        return self._ctgov.token_on_last_page
+
+    @ctgov_token_on_last_page.setter
+    def ctgov_token_on_last_page(self, value: bool) -> None:
+        self._ctgov.token_on_last_page = value
+
+    @property
+    def ctgov_coerce_page_size(self) -> bool:
+        """When True, ``pageSize`` above 1000 serves 1000 studies (what the 2.0 spec describes)
+        instead of answering 400. Default False."""
+        return self._ctgov.coerce_page_size
+
+    @ctgov_coerce_page_size.setter
+    def ctgov_coerce_page_size(self, value: bool) -> None:
+        self._ctgov.coerce_page_size = value
+
+    @property
     def cap(self) -> int:
         """How many results a search can page through (PubMed: 9,999)."""
         return self._eutils.cap
@@ -92,7 +127,8 @@ class ReplayServer:
     @property
     def phrase_not_found(self) -> set[str]:
         """Phrases (matched case-insensitively in ``term``) that make a search answer Count 0
-        with ``PhraseNotFound``, as NCBI does for a misspelt tag. The set may be edited."""
+        with ``PhraseNotFound``, as NCBI does for a misspelt tag. The set may be edited. In a
+        CT.gov ``query.term``, ``query.cond`` or ``query.intr`` they answer the API's 400."""
         return self._eutils.phrase_not_found
 
     @phrase_not_found.setter
@@ -102,6 +138,10 @@ class ReplayServer:
     def expire_history(self) -> None:
         """Forget every WebEnv, so later efetch calls on them get NCBI's in-band error."""
         self._eutils.history.expire()
+
+    def expire_page_tokens(self) -> None:
+        """Forget every CT.gov ``nextPageToken``, so later pages asked with them answer 400."""
+        self._ctgov.tokens.expire()
 
     def close(self) -> None:
         """Stop serving, cut open connections and release the port; safe to call twice."""
@@ -128,10 +168,12 @@ class ReplayServer:
 
     def answer(self, path: str, params: dict[str, str]) -> Reply:
         """The normal, fault-free answer for a request."""
-        if path == "/esearch.fcgi":
+        if self.corpus is not None and path == "/esearch.fcgi":
             return self._eutils.esearch(params)
-        if path == "/efetch.fcgi":
+        if self.corpus is not None and path == "/efetch.fcgi":
             return self._eutils.efetch(params)
+        if self.studies is not None and path.startswith(API_PREFIX):
+            return self._ctgov.answer(path, params, self.phrase_not_found)
         return _NOT_FOUND
 
     def pause(self, seconds: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from etl.errors import ConfigError
 from etl.records import Quarantined, SourceRecord
@@ -10,7 +11,7 @@ from etl.settings import Settings
 from etl.sources.base import Source
 
 SOURCE_NAMES = ("pubmed", "ctgov")  # sources that crawl
-FILE_FORMATS = ("pubmed", "ctgov", "ictrp")  # sources whose files `parse` and `ingest` read
+FILE_FORMATS = ("pubmed", "ctgov", "ictrp", "europepmc", "feed")  # files `parse`/`ingest` read
 
 
 def get_source(name: str, settings: Settings) -> Source:
@@ -46,6 +47,14 @@ def parser_for(name: str) -> Callable[..., Iterator[SourceRecord | Quarantined]]
         from etl.sources.ictrp.parse import parse_ictrp
 
         return lambda path, keep_raw=True: parse_ictrp(path)
+    if name == "europepmc":
+        from etl.sources.europepmc.parse import parse_search
+
+        return lambda path, keep_raw=True: parse_search(path)
+    if name == "feed":
+        from etl.sources.feed.parse import parse_feed
+
+        return lambda path, keep_raw=True: parse_feed(path, feed_name=Path(path).stem)
     raise ConfigError(
         f"unknown source {name!r}", f"sources with a file format: {', '.join(FILE_FORMATS)}"
     )
