@@ -100,9 +100,45 @@ class CtGovSettings(_Model):
         return PubMedSettings._url(value)
 
 
+class EuropePmcSettings(_Model):
+    enabled: bool = True
+    base_url: str = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+    query: str = Field(min_length=1)
+    start_date: date = date(2025, 1, 1)
+    overlap_days: int = Field(7, ge=0, le=365)
+    page_size: int = Field(1000, ge=1, le=1000)
+    requests_per_second: float = Field(2.0, gt=0, le=20)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return PubMedSettings._url(value)
+
+
+class FeedEntry(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class FeedSettings(_Model):
+    enabled: bool = True
+    feeds: list[FeedEntry] = Field(default_factory=list)
+    requests_per_second: float = Field(2.0, gt=0, le=20)
+
+
 class SourcesSettings(_Model):
     pubmed: PubMedSettings | None = None
     ctgov: CtGovSettings | None = None
+    europepmc: EuropePmcSettings | None = None
+    feed: FeedSettings | None = None
 
 
 class ScheduleSettings(_Model):

@@ -10,7 +10,7 @@ from etl.records import Quarantined, SourceRecord
 from etl.settings import Settings
 from etl.sources.base import Source
 
-SOURCE_NAMES = ("pubmed", "ctgov")  # sources that crawl
+SOURCE_NAMES = ("pubmed", "ctgov", "europepmc", "feed")  # sources that crawl
 FILE_FORMATS = ("pubmed", "ctgov", "ictrp", "europepmc", "feed")  # files `parse`/`ingest` read
 
 
@@ -27,6 +27,14 @@ def get_source(name: str, settings: Settings) -> Source:
         from etl.sources.ctgov.source import CtGovSource
 
         return CtGovSource(config, settings)
+    if name == "europepmc":
+        from etl.sources.europepmc.source import EuropePmcSource
+
+        return EuropePmcSource(config, settings)
+    if name == "feed":
+        from etl.sources.feed.source import FeedSource
+
+        return FeedSource(config, settings)
     raise AssertionError(name)  # pragma: no cover - every registered name is handled above
 
 
