@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_origin
 
 import typer.main
 from pydantic import BaseModel
@@ -34,6 +34,9 @@ def _keys(model: type[BaseModel], prefix: str) -> list[str]:
     keys = []
     for name, field in model.model_fields.items():
         kind = field.annotation
+        if get_origin(kind) is list:  # a list of entries is documented by its own key
+            keys.append(f"{prefix}{name}")
+            continue
         options = getattr(kind, "__args__", (kind,))
         nested = [k for k in options if isinstance(k, type) and issubclass(k, BaseModel)]
         if nested:
