@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 # Schemes that identify a work by themselves. A PII is only unique within one publisher.
-IDENTITY_SCHEMES = ("pmid", "doi", "pmcid")
+IDENTITY_SCHEMES = ("pmid", "doi", "pmcid", "ppr")
 
 # CommentsCorrections types worth a link, named as links from this work to the other one.
 CORRECTION_LINKS = {
@@ -51,7 +51,24 @@ def link_targets(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         link_type = CORRECTION_LINKS.get(item.get("type", ""))
         if link_type and item.get("pmid"):
             links.append((link_type, "pmid", item["pmid"], item["type"]))
+    links.extend(_preprint_links(data))
     return list(dict.fromkeys(links))
+
+
+def _preprint_links(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """A preprint and its journal article are one study thread: linked, never merged (each
+    stays a work of its own, and the link keeps how it was made, for a reviewer)."""
+    links = []
+    published = data.get("published_version") or {}
+    for scheme in ("pmid", "doi", "pmcid"):
+        if published.get(scheme):
+            note = published.get("note") or "preprint of"
+            links.append(("published_as", scheme, published[scheme], note))
+            break
+    for preprint in data.get("preprints") or []:
+        if preprint.get("ppr"):
+            links.append(("has_preprint", "ppr", preprint["ppr"], preprint.get("note") or ""))
+    return links
 
 
 def _registry_keys(registry_ids: list[str]) -> list[Key]:
