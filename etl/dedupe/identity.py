@@ -51,8 +51,28 @@ def link_targets(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         link_type = CORRECTION_LINKS.get(item.get("type", ""))
         if link_type and item.get("pmid"):
             links.append((link_type, "pmid", item["pmid"], item["type"]))
+    if data.get("kind") == "trial":
+        for pmid in data.get("reference_pmids") or []:
+            links.append(("reported_by", "pmid", pmid, "trial references"))
     links.extend(_preprint_links(data))
     return list(dict.fromkeys(links))
+
+
+# Each link read from the other end: a paper that reports a trial is, for the trial, reported_by.
+REVERSE = {
+    "reports_trial": "reported_by",
+    "reported_by": "reports_trial",
+    "retracted_by": "retraction_of",
+    "retraction_of": "retracted_by",
+    "corrected_by": "erratum_for",
+    "erratum_for": "corrected_by",
+    "concern_in": "concern_for",
+    "concern_for": "concern_in",
+    "updated_by": "update_of",
+    "update_of": "updated_by",
+    "published_as": "has_preprint",
+    "has_preprint": "published_as",
+}
 
 
 def _preprint_links(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from etl.db.models import Event, Identifier, Link, SourceRecord, Work, WorkMerge
+from etl.dedupe.identity import REVERSE
 
 works, identifiers, records = Work.__table__, Identifier.__table__, SourceRecord.__table__
 links, events, merges = Link.__table__, Event.__table__, WorkMerge.__table__
@@ -50,6 +51,8 @@ def _chunk(conn: Connection, rows: Sequence[Any]) -> Iterator[dict[str, Any]]:
             "identifiers": target or {row.target_scheme: [row.target_value]},
             "resolved": target is not None,
         })  # fmt: skip
+    for work_id, item in _incoming(conn, ids, ids_of):
+        links_of[work_id].append(item)
     events_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in conn.execute(select(events).where(events.c.work_id.in_(ids)).order_by(events.c.id)):
         events_of[row.work_id].append(
@@ -81,6 +84,34 @@ def _identifiers(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, li
     for work_id, scheme, value in conn.execute(query.order_by(identifiers.c.id)):
         found[work_id][scheme].append(value)
     return {work: dict(schemes) for work, schemes in found.items()}
+
+
+def _incoming(
+    conn: Connection, ids: Sequence[int], ids_of: dict[int, dict[str, list[str]]]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Links other works make to these, read from this end (a trial is reported_by a paper)."""
+    owner = {(scheme, value): work for work, schemes in ids_of.items()
+             for scheme, values in schemes.items() for value in values}  # fmt: skip
+    found = []
+    for scheme in {scheme for scheme, _ in owner}:
+        values = [value for s, value in owner if s == scheme]
+        query = select(links).where(
+            links.c.target_scheme == scheme, links.c.target_value.in_(values)
+        )
+        found.extend(conn.execute(query).all())
+    sources = _identifiers(conn, sorted({row.work_id for row in found}))
+    for row in found:
+        target = owner[(row.target_scheme, row.target_value)]
+        if row.work_id != target:
+            yield (
+                target,
+                {
+                    "type": REVERSE.get(row.type, f"reverse_of_{row.type}"),
+                    "identifiers": sources.get(row.work_id, {}),
+                    "resolved": True,
+                    "incoming": True,
+                },
+            )
 
 
 def _targets(

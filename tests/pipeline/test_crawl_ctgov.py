@@ -125,3 +125,16 @@ def test_trials_link_to_the_papers_that_report_them(
         for link in work["links"] if link["type"] == "reports_trial" and link["resolved"]
     ]  # fmt: skip
     assert len(resolved) >= 8
+
+
+def test_links_read_both_ways(sqlite_engine: Engine, sqlite_url: str, server: ReplayServer) -> None:
+    ingest_files(sqlite_engine, "pubmed", [DATA / "pubmed" / "efetch-2026-autumn.xml"], NOW)
+    crawl(sqlite_engine, server, sqlite_url)
+    with sqlite_engine.connect() as conn:
+        works = {w["work_id"]: w for w in export_works(conn)}
+    trial = next(w for w in works.values() if w["identifiers"].get("nct") == ["NCT06218473"])
+    types = {(link["type"], link.get("incoming", False)) for link in trial["links"]}
+    # the trial cites its paper (outgoing), and the paper names the trial (read from this end)
+    assert ("reported_by", False) in types and ("reported_by", True) in types
+    paper = next(w for w in works.values() if w["identifiers"].get("pmid") == ["41000052"])
+    assert {"reports_trial"} <= {link["type"] for link in paper["links"]}
