@@ -10,11 +10,12 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from etl.classify.rules import classify
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
-from etl.db.models import Classification, SourceRecord
+from etl.db.models import Classification, SourceRecord, Work
 from etl.settings import Settings
 
 classifications = Classification.__table__
 source_records = SourceRecord.__table__
+works = Work.__table__
 CHUNK = 500
 
 
@@ -49,8 +50,18 @@ class Classifier:
 def classify_works(
     conn: Connection, work_ids: Iterable[int], classifier: Classifier, now: datetime
 ) -> int:
-    """(Re)classify these works from their newest live source record; returns how many."""
+    """(Re)classify these works from their newest live source record; returns how many.
+
+    A work merged away is classified as the work it was merged into (and loses its own labels).
+    """
     ids = sorted(set(work_ids))
+    if ids:
+        merged = conn.execute(
+            select(works.c.id, works.c.merged_into).where(
+                works.c.id.in_(ids), works.c.merged_into.is_not(None)
+            )
+        ).all()
+        ids = sorted(set(ids) | {kept for _, kept in merged})
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
