@@ -133,6 +133,15 @@ class FeedSettings(_Model):
     feeds: list[FeedEntry] = Field(default_factory=list)
     requests_per_second: float = Field(2.0, gt=0, le=20)
 
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, feeds: list[FeedEntry]) -> list[FeedEntry]:
+        names = [feed.name for feed in feeds]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"feed names must be unique; used twice: {', '.join(twice)}")
+        return feeds
+
 
 class SourcesSettings(_Model):
     pubmed: PubMedSettings | None = None

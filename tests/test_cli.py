@@ -264,3 +264,17 @@ def test_ingest_ictrp_export(workdir: Path) -> None:
     works = [json.loads(x) for x in run("export", "works", cwd=workdir).stdout.splitlines()]
     schemes = {scheme for work in works for scheme in work["identifiers"]}
     assert {"chictr", "nct"} <= schemes and all(w["kind"] == "trial" for w in works)
+
+
+def test_two_feeds_with_one_name_are_refused(workdir: Path) -> None:
+    path = workdir / "config" / "sources.toml"
+    path.write_text(
+        path.read_text().replace(
+            "feeds = []",
+            'feeds = [{ name = "a", url = '
+            '"https://example.org/1.rss" }, { name = "a", url = "https://example.org/2.rss" }]',
+        )
+    )
+    result = run("status", cwd=workdir)
+    assert result.returncode == 1
+    assert "sources.feed.feeds" in result.stderr and "used twice: a" in result.stderr

@@ -85,4 +85,13 @@ def next_due(settings: Settings, job: str, now: datetime) -> datetime | None:
 def _watermark(cursor: dict[str, Any] | None) -> str | None:
     if not cursor:
         return None
-    return ", ".join(f"{key} {value}" for key, value in sorted(cursor.items()))
+    parts = []
+    for key, value in sorted(cursor.items()):
+        if isinstance(value, dict):  # per-feed state: say how many, and how many are disabled
+            off = sum(
+                1 for state in value.values() if isinstance(state, dict) and state.get("disabled")
+            )
+            parts.append(f"{len(value)} {key}" + (f" ({off} disabled)" if off else ""))
+        else:
+            parts.append(f"{key} {value}")
+    return ", ".join(parts)

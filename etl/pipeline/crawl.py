@@ -54,10 +54,18 @@ class RunResult:
 
 
 def merge_cursor(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Cursor after a committed batch: each watermark only moves forward."""
+    """Cursor after a committed batch: each watermark only moves forward.
+
+    A dict value is a map of independent sub-cursors, not a watermark (the feed adapter keeps
+    one ETag and Last-Modified per feed, and those have no order): the batch's entries replace
+    the stored ones of the same name and the others are kept, so a source may save after each
+    unit of work without repeating the state of the rest.
+    """
     merged = dict(old or {})
     for key, value in new.items():
-        if key not in merged or value > merged[key]:
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        elif key not in merged or value > merged[key]:
             merged[key] = value
     return merged
 
