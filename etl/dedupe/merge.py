@@ -35,11 +35,11 @@ def conflicting(
 ) -> str | None:
     """Why two works must not be merged automatically, or None."""
     table = Identifier.__table__
-    rows = conn.execute(
-        select(table.c.work_id, table.c.scheme, table.c.value).where(
-            table.c.work_id.in_([a, b]), table.c.scheme.in_(schemes)
-        )
-    ).all()
+    # Filter by work only: a scheme filter lets the planner walk every id of that scheme.
+    query = select(table.c.work_id, table.c.scheme, table.c.value).where(
+        table.c.work_id.in_([a, b])
+    )
+    rows = [row for row in conn.execute(query) if row.scheme in schemes]
     for scheme in schemes:
         values = {work: value for work, kind, value in rows if kind == scheme}
         if len(values) == 2 and values[a] != values[b]:

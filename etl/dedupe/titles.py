@@ -14,12 +14,17 @@ from rapidfuzz import fuzz
 
 THRESHOLD = 95.0  # token_sort_ratio: near-identical after normalisation
 _WORD = re.compile(r"\w+")
-_NUMBERS = re.compile(r"^(?:\d+|i{1,3}|iv|v|vi{1,3}|ix|x)$")
+# Tokens that tell one study from its follow-up: numbers ("2", "1a"), Roman numerals, ordinals.
+_NUMBERS = re.compile(
+    r"^(?:\d+[a-z]?|i{1,3}[ab]?|iv|v|vi{1,3}|ix|x|first|second|third|fourth|fifth|"
+    r"primary|secondary|1st|2nd|3rd|\d+th)$"
+)
+_TAG = re.compile(r"</?[a-z]+>")
 
 
 def title_key(title: str) -> str:
     """Lower-cased words only: punctuation, markup leftovers and spacing do not matter."""
-    return " ".join(_WORD.findall(title.lower()))
+    return " ".join(_WORD.findall(_TAG.sub(" ", title.lower())))
 
 
 NOTICE_TYPES = frozenset({"Published Erratum", "Retraction of Publication", "Retraction Notice",

@@ -106,3 +106,14 @@ def test_a_correction_notice_is_never_merged_into_its_paper(engine: Engine) -> N
     notice.data["corrections"] = [{"type": "ErratumFor", "pmid": "41000021", "ref": None}]
     store(engine, notice)
     assert len(live_works(engine)) == 2
+
+
+def test_sub_phases_ordinals_and_leftover_markup() -> None:
+    from etl.dedupe.titles import similarity, title_key
+
+    def same(a: str, b: str) -> bool:
+        return similarity(title_key(a), title_key(b)) >= 95
+
+    assert not same("UC-MSCs for GVHD: a phase 1a trial", "UC-MSCs for GVHD: a phase 1b trial")
+    assert not same("MSCs as first-line therapy in AML", "MSCs as second-line therapy in AML")
+    assert same("<i>In vivo</i> homing of MSCs to glioma", "In vivo homing of MSCs to glioma")
