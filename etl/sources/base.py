@@ -8,7 +8,7 @@ re-fetches rather than skips.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +16,9 @@ from typing import Any, ClassVar, Protocol
 
 import httpx
 
+from etl.errors import ConfigError
 from etl.records import Batch, Quarantined, SourceRecord
+from etl.sources.xmlstream import open_source
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,32 @@ class Source(Protocol):
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]: ...
 
     def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]: ...
+
+
+def require_table(config: Any, settings: Any, name: str) -> None:
+    """A source asked for without its table in sources.toml: say which file and table."""
+    if config is None:
+        raise ConfigError(
+            f"{settings.config_dir / 'sources.toml'}: no [sources.{name}] table",
+            "add one (see the comments in config/sources.toml)",
+        )
+
+
+def batch_of(items: Iterable[SourceRecord | Quarantined]) -> Batch:
+    """One parsed page as a batch: records counted as fetched, broken ones set aside."""
+    batch = Batch()
+    for item in items:
+        if isinstance(item, Quarantined):
+            batch.quarantined.append(item)
+        else:
+            batch.records.append(item)
+            batch.fetched += 1
+    return batch
+
+
+def read_body(source: str | Path | bytes) -> bytes:
+    """The whole of a response body, a file, or a gzipped file."""
+    if isinstance(source, bytes):
+        return source
+    with open_source(source) as stream:
+        return stream.read()

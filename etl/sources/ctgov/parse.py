@@ -12,7 +12,6 @@ studies the query matched (first page only, and only with `countTotal=true`).
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.records import Quarantined, SourceRecord
+from etl.sources.base import read_body
 from etl.sources.ctgov.fields import SOURCE, ParseError, study_record
 
 ParseResult = SourceRecord | Quarantined
@@ -35,7 +35,7 @@ def parse_studies(source: str | Path | bytes, location: str | None = None) -> It
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = _read(source)
+        body = read_body(source)
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
         return
@@ -111,16 +111,6 @@ def _load(body: bytes) -> Any:
         return json.loads(body)
     except RecursionError as exc:
         raise ValueError("nested too deeply") from exc
-
-
-def _read(source: str | Path | bytes) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    path = Path(source)
-    if path.suffix == ".gz":
-        with gzip.open(path, "rb") as stream:
-            return stream.read()
-    return path.read_bytes()
 
 
 def _compact(study: Any) -> bytes:

@@ -24,11 +24,10 @@ from typing import Any, ClassVar
 
 import httpx
 
-from etl.errors import ConfigError
 from etl.http import BadBody, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import CtGovSettings, Settings
-from etl.sources.base import FetchContext
+from etl.sources.base import FetchContext, batch_of, require_table
 from etl.sources.ctgov.parse import page_token, parse_studies
 
 log = logging.getLogger(__name__)
@@ -39,11 +38,7 @@ class CtGovSource:
     name: ClassVar[str] = "ctgov"
 
     def __init__(self, config: CtGovSettings | None, settings: Settings) -> None:
-        if config is None:
-            raise ConfigError(
-                f"{settings.config_dir / 'sources.toml'}: no [sources.ctgov] table",
-                "add one (see the comments in config/sources.toml)",
-            )
+        require_table(config, settings, "ctgov")
         self.config = config
         self.settings = settings
 
@@ -66,7 +61,7 @@ class CtGovSource:
                 ctx.http, "GET", self.config.base_url + "studies", _check_page,
                 what=f"ctgov: studies page {page}", params=query, limiter=limiter, policy=policy,
             )  # fmt: skip
-            batch = _batch(body, f"ctgov page {page}")
+            batch = batch_of(parse_studies(body, location=f"ctgov page {page}"))
             newest = max(
                 (r.data.get("last_update_posted") or "" for r in batch.records), default=""
             )
@@ -113,14 +108,3 @@ def _check_page(response: httpx.Response) -> bytes:
     if not isinstance(document, dict) or not isinstance(document.get("studies"), list):
         raise BadBody("a JSON answer without a `studies` list")
     return body
-
-
-def _batch(body: bytes, where: str) -> Batch:
-    batch = Batch()
-    for item in parse_studies(body, location=where):
-        if isinstance(item, Quarantined):
-            batch.quarantined.append(item)
-        else:
-            batch.records.append(item)
-            batch.fetched += 1
-    return batch

@@ -13,7 +13,6 @@ one), `hit_count` how many results the query matched.
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from etl.records import Quarantined, SourceRecord
+from etl.sources.base import read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
     XmlPage,
@@ -47,7 +47,7 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = _read(source)
+        body = read_body(source)
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
         return
@@ -185,16 +185,6 @@ def _load(body: bytes) -> Any:
 
 def _is_xml(body: bytes) -> bool:
     return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
-
-
-def _read(source: str | Path | bytes) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    path = Path(source)
-    if path.suffix == ".gz":
-        with gzip.open(path, "rb") as stream:
-            return stream.read()
-    return path.read_bytes()
 
 
 def _compact(result: Any) -> bytes:

@@ -21,11 +21,10 @@ from typing import ClassVar
 
 import httpx
 
-from etl.errors import ConfigError
 from etl.http import BadBody, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import EuropePmcSettings, Settings
-from etl.sources.base import FetchContext
+from etl.sources.base import FetchContext, batch_of, require_table
 from etl.sources.europepmc.parse import next_cursor, parse_search
 
 
@@ -33,11 +32,7 @@ class EuropePmcSource:
     name: ClassVar[str] = "europepmc"
 
     def __init__(self, config: EuropePmcSettings | None, settings: Settings) -> None:
-        if config is None:
-            raise ConfigError(
-                f"{settings.config_dir / 'sources.toml'}: no [sources.europepmc] table",
-                "add one (see the comments in config/sources.toml)",
-            )
+        require_table(config, settings, "europepmc")
         self.config = config
         self.settings = settings
 
@@ -62,7 +57,7 @@ class EuropePmcSource:
                 what=f"europepmc: search page {page}", params=params, limiter=limiter,
                 policy=policy,
             )  # fmt: skip
-            batch = _batch(body, f"europepmc page {page}")
+            batch = batch_of(parse_search(body, location=f"europepmc page {page}"))
             following = next_cursor(body)
             if not following or following == cursor or not batch.fetched:
                 batch.cursor = {"through": end.isoformat()}  # the whole window is in
@@ -89,14 +84,3 @@ def _check_page(response: httpx.Response) -> bytes:
     if not isinstance(document, dict) or "resultList" not in document:
         raise BadBody("a JSON answer without a resultList")
     return body
-
-
-def _batch(body: bytes, where: str) -> Batch:
-    batch = Batch()
-    for item in parse_search(body, location=where):
-        if isinstance(item, Quarantined):
-            batch.quarantined.append(item)
-        else:
-            batch.records.append(item)
-            batch.fetched += 1
-    return batch

@@ -38,11 +38,11 @@ from typing import Any, ClassVar, cast
 
 import httpx
 
-from etl.errors import ConfigError, SourceError, SourceResponseError, SourceUnavailableError
+from etl.errors import SourceError, SourceResponseError, SourceUnavailableError
 from etl.http import RateLimiter, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import FeedEntry, FeedSettings, Settings
-from etl.sources.base import FetchContext
+from etl.sources.base import FetchContext, batch_of, require_table
 from etl.sources.feed.parse import parse_feed
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,7 @@ class FeedSource:
     name: ClassVar[str] = "feed"
 
     def __init__(self, config: FeedSettings | None, settings: Settings) -> None:
-        if config is None:
-            raise ConfigError(
-                f"{settings.config_dir / 'sources.toml'}: no [sources.feed] table",
-                "add one (see the comments in config/sources.toml)",
-            )
+        require_table(config, settings, "feed")
         self.config = config
         self.settings = settings
 
@@ -172,14 +168,7 @@ def _poll_feed(poller: _Poller, name: str, state: FeedState) -> Batch:
 
 def _parsed(body: bytes, where: str, name: str) -> Batch:
     """An unreadable body comes back from the parser as one Quarantined: stored, not raised."""
-    batch = Batch()
-    for item in parse_feed(body, location=where, feed_name=name):
-        if isinstance(item, Quarantined):
-            batch.quarantined.append(item)
-        else:
-            batch.records.append(item)
-            batch.fetched += 1
-    return batch
+    return batch_of(parse_feed(body, location=where, feed_name=name))
 
 
 class _Poller:

@@ -23,11 +23,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from etl.errors import ConfigError
 from etl.http import RetryPolicy, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import PubMedSettings, Settings
-from etl.sources.base import FetchContext
+from etl.sources.base import FetchContext, require_table
 from etl.sources.pubmed.eutils import EUtils, HistoryExpired, SearchResult, window_term
 from etl.sources.pubmed.parse import parse_efetch
 
@@ -39,11 +38,7 @@ class PubMedSource:
     name: ClassVar[str] = "pubmed"
 
     def __init__(self, config: PubMedSettings | None, settings: Settings) -> None:
-        if config is None:
-            raise ConfigError(
-                f"{settings.config_dir / 'sources.toml'}: no [sources.pubmed] table",
-                "add one (see the comments in config/sources.toml)",
-            )
+        require_table(config, settings, "pubmed")
         self.config = config
         self.settings = settings
 
