@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import socket
-import socketserver
 import threading
 import time
 from collections import deque
@@ -18,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 
+from etl.replay.loopback import HOST, LoopbackServer
+
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 AUTO = "auto"
 FEED_TYPE = "application/xml; charset=utf-8"
 
@@ -205,44 +204,10 @@ def _not_modified(route: _Route, asked: dict[str, str]) -> bool:
         return False
 
 
-class _FeedHTTPServer(ThreadingHTTPServer):
-    """Threading server that knows its open connections, so close() need not wait for clients."""
-
-    daemon_threads = True
-
+class _FeedHTTPServer(LoopbackServer):
     def __init__(self, port: int, feeds: FeedServer) -> None:
         self.feeds = feeds
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-        super().__init__((HOST, port), _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup of the host; loopback needs none.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = HOST, int(self.server_address[1])
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conns_lock:
-            self._conns.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conns_lock:
-            self._conns.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        """Shut idle keep-alive connections so their handler threads end now."""
-        with self._conns_lock:
-            conns = list(self._conns)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                logger.debug("connection already closed", exc_info=True)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("feed connection from %s failed", client_address, exc_info=True)
+        super().__init__(port, _Handler)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,13 +9,11 @@ library only: one ``ThreadingHTTPServer`` in a daemon thread, bound to 127.0.0.1
 from __future__ import annotations
 
 import logging
-import socket
-import socketserver
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -24,10 +22,10 @@ from etl.replay.corpus import Corpus
 from etl.replay.ctgov import API_PREFIX, StudiesApi, StudyCorpus
 from etl.replay.eutils import EUtils, Reply
 from etl.replay.faults import FaultPlan, fault_reply
+from etl.replay.loopback import HOST, LoopbackServer
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 _NOT_FOUND = Reply(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
 _BUG = Reply(500, b"<html><body><h1>Replay server error</h1></body></html>", "text/html")
 
@@ -181,44 +179,10 @@ class ReplayServer:
         self._stopping.wait(seconds)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """Threading server that knows its open connections, so close() need not wait for clients."""
-
-    daemon_threads = True
-
+class _HTTPServer(LoopbackServer):
     def __init__(self, port: int, replay: ReplayServer) -> None:
         self.replay = replay
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-        super().__init__((HOST, port), _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup of the host; loopback needs none.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = HOST, int(self.server_address[1])
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conns_lock:
-            self._conns.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conns_lock:
-            self._conns.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        """Shut idle keep-alive connections so their handler threads end now."""
-        with self._conns_lock:
-            conns = list(self._conns)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                logger.debug("connection already closed", exc_info=True)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("replay connection from %s failed", client_address, exc_info=True)
+        super().__init__(port, _Handler)
 
 
 class _Handler(BaseHTTPRequestHandler):
