@@ -3,6 +3,7 @@
 EtlError                      message + hint; the CLI prints both and exits 1
  ├── ConfigError              a settings file or environment value is wrong
  ├── DatabaseError            the database is missing, unreachable or not migrated
+ ├── DigestError              an issue cannot be built, approved or found as asked
  └── SourceError              an upstream failed us
       ├── SourceUnavailableError   retryable: timeouts, 429, 5xx, dropped connections
       └── SourceResponseError      the upstream answered something we cannot use
@@ -26,6 +27,10 @@ class ConfigError(EtlError):
 
 class DatabaseError(EtlError):
     """The database cannot be used as it is."""
+
+
+class DigestError(EtlError):
+    """An issue of the digest cannot do what was asked (wrong state, failed guards, not found)."""
 
 
 class SourceError(EtlError):

@@ -1,9 +1,9 @@
 """Settings: TOML files in `config/`, secrets from the environment, validated once at start-up.
 
-Each top-level table lives in one file (`database`, `paths`, `http` in settings.toml; `sources` in
-sources.toml; `schedule` in schedule.toml), so a validation error can name the file, the dotted key,
-the bad value and what is allowed. The loaded `Settings` is frozen and passed down; no module keeps
-a global copy.
+Each top-level table lives in one file (see FILES: `database`, `paths`, `http`, `classify` in
+settings.toml; `sources` in sources.toml; `schedule` in schedule.toml; `digest` and `archive` in
+digest.toml), so a validation error can name the file, the dotted key, the bad value and what is
+allowed. The loaded `Settings` is frozen and passed down; no module keeps a global copy.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ FILES = {
     "classify": "settings.toml",
     "sources": "sources.toml",
     "schedule": "schedule.toml",
+    "digest": "digest.toml",
+    "archive": "digest.toml",
 }
 NCBI_HOST = "eutils.ncbi.nlm.nih.gov"
 
@@ -155,6 +157,66 @@ class ScheduleSettings(_Model):
     jobs: dict[str, str] = Field(default_factory=dict)
 
 
+class Localized(_Model):
+    """A text in both editions' languages."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class HeaderSettings(_Model):
+    name: Localized = Localized(zh="间充质干细胞肿瘤研究周报", en="MSC Oncology Watch")
+    tagline: Localized = Localized(
+        zh="追踪间充质干细胞抗癌研究的每一篇新文献与每一项临床试验",
+        en="Every new paper and trial on mesenchymal stem cells in cancer, every week",
+    )
+    address: Localized = Localized(zh="中国,浙江,杭州", en="Hangzhou, Zhejiang, China")
+    contacts: list[Localized] = Field(default_factory=list)
+    logo_url: str = ""
+
+    @field_validator("logo_url")
+    @classmethod
+    def _logo(cls, value: str) -> str:
+        return _absolute_url(value) if value else value
+
+
+class DigestSettings(_Model):
+    period_days: int = Field(7, ge=1, le=92)
+    anchor: date = date(2026, 1, 5)
+    late_days: int = Field(7, ge=0, le=92)
+    empty: str = Field("skip", pattern=r"^(skip|notice)$")
+    max_html_kb: int = Field(102, ge=20, le=1024)
+    templates: str = ""
+    header: HeaderSettings = HeaderSettings()
+    disclaimer: Localized = Localized(
+        zh="免责说明:本刊仅用于传播科普知识,分享研究进展,不构成任何临床诊断或治疗建议;"
+        "所收录信息不能替代医生或药剂师的专业建议。",
+        en="Disclaimer: this newsletter shares research news for information only. It is not "
+        "medical advice and cannot replace the advice of a doctor or pharmacist.",
+    )
+
+
+class ArchiveSettings(_Model):
+    base_url: str = "https://mscwatch.example.org/"
+    folder: str = "archive"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        value = _absolute_url(value)
+        return value if value.endswith("/") else value + "/"
+
+
+def _absolute_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
 class Secrets(_Model):
     """Values only ever read from the environment."""
 
@@ -171,6 +233,8 @@ class Settings(_Model):
     classify: ClassifySettings = ClassifySettings()
     sources: SourcesSettings = SourcesSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    digest: DigestSettings = DigestSettings()
+    archive: ArchiveSettings = ArchiveSettings()
     secrets: Secrets = Secrets()
     config_dir: Path = Path("config")
 
@@ -193,6 +257,15 @@ class Settings(_Model):
     @property
     def models_dir(self) -> Path:
         return self.paths.var / "models"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.paths.var / self.archive.folder
+
+    @property
+    def templates_dir(self) -> Path | None:
+        """The operator's own templates, searched before the shipped ones."""
+        return self.config_dir / self.digest.templates if self.digest.templates else None
 
     def source_names(self) -> list[str]:
         return [name for name, value in self.sources if value is not None and value.enabled]

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from etl.cli import classify, crawl, db, demo, parse, status, works
+from etl.cli import classify, crawl, db, demo, digest, parse, status, works
 from etl.cli.common import state
 from etl.errors import EtlError
 
@@ -22,6 +22,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(classify.app, name="classify")
 app.add_typer(works.app, name="works")
 app.add_typer(works.export_app, name="export")
+app.add_typer(digest.app, name="digest")
+app.add_typer(digest.archive_app, name="archive")
 app.command("crawl")(crawl.crawl)
 app.command("ingest")(crawl.ingest)
 app.command("parse")(parse.parse)

@@ -227,3 +227,73 @@ class EditorLabel(Base):
     editor: Mapped[str] = mapped_column(String(128), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EditorDecision(Base):
+    """An editor's current say about a work: include or exclude it, feature it with a highlight,
+    pick it for a full article, a note. Decisions win over the classifier's rules."""
+
+    __tablename__ = "editor_decisions"
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True
+    )
+    decision: Mapped[str | None] = mapped_column(String(16))  # include | exclude | None (rules)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    highlight: Mapped[str] = mapped_column(Text, default="")
+    picked: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    editor: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DigestIssue(Base):
+    """One issue of the newsletter: a period, a number and a slug fixed when first built."""
+
+    __tablename__ = "digest_issues"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    slug: Mapped[str] = mapped_column(String(32), unique=True)
+    period_start: Mapped[str] = mapped_column(String(10))  # first day, local date
+    period_end: Mapped[str] = mapped_column(String(10))  # day after the last, local date
+    state: Mapped[str] = mapped_column(String(16))  # draft | approved | sending | sent
+    # The editor's texts, per language ({"zh": …, "en": …}); a missing language is generated.
+    headline: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    intro: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    closing: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    nothing_new: Mapped[bool] = mapped_column(Boolean, default=False)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str] = mapped_column(String(128), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestItem(Base):
+    """A work in an issue: where it goes (section, group), why (kind), and in which order."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("issue_id", "work_id", name="uq_digest_items_issue_work"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("digest_issues.id", ondelete="CASCADE"))
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    section: Mapped[str] = mapped_column(String(32))
+    group_key: Mapped[str] = mapped_column(String(48))
+    kind: Mapped[str] = mapped_column(String(32))  # new | update | retraction | correction | …
+    position: Mapped[int] = mapped_column(Integer)  # editor's order wins; else rank order
+    rank: Mapped[float] = mapped_column(Float)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    highlight: Mapped[str] = mapped_column(Text, default="")
+    event_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    occurred_on: Mapped[str | None] = mapped_column(String(10))
+
+
+class DigestEvent(Base):
+    """Which issue reported an event: each event is reported once, so no reader gets it twice."""
+
+    __tablename__ = "digest_events"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_issues.id", ondelete="CASCADE"), index=True
+    )

@@ -58,6 +58,9 @@ def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpe
     if new.get("retracted") and not old.get("retracted"):
         notices = [c.get("pmid") for c in new.get("corrections") or [] if "Retract" in c["type"]]
         events.append(("retracted", when, {"notices": [n for n in notices if n]}))
+    published = new.get("published_version")
+    if published and not old.get("published_version"):
+        events.append(("preprint_published", when, {"published_version": published}))
     before = {(c.get("type"), c.get("pmid")) for c in old.get("corrections") or []}
     for item in new.get("corrections") or []:
         if item.get("type") in CORRECTION_EVENTS and (item["type"], item.get("pmid")) not in before:

@@ -33,3 +33,14 @@ def test_results_posted_is_news_and_other_edits_are_silent() -> None:
     posted = {**TRIAL, "has_results": True, "revised": "2026-11-21"}
     assert [k for k, _, _ in events_for_change(TRIAL, posted)] == ["results_posted"]
     assert events_for_change(TRIAL, {**TRIAL, "title": "New title", "sponsor": "X"}) == []
+
+
+def test_a_preprint_that_gains_its_journal_version_is_news_once() -> None:
+    preprint = {"source": "europepmc", "source_id": "PPR900001", "kind": "paper",
+                "title": "MSC exosomes in glioma", "revised": "2026-10-01"}  # fmt: skip
+    published = {**preprint, "revised": "2026-11-02",
+                 "published_version": {"pmid": "41000012", "note": "preprint of"}}  # fmt: skip
+    events = events_for_change(preprint, published)
+    assert [(kind, when) for kind, when, _ in events] == [("preprint_published", "2026-11-02")]
+    assert events[0][2]["published_version"]["pmid"] == "41000012"
+    assert events_for_change(published, {**published, "revised": "2026-11-09"}) == []

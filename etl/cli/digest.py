@@ -1,0 +1,161 @@
+"""`mscwatch digest …` and `mscwatch archive build`: make, look at, approve and publish issues."""
+
+from __future__ import annotations
+
+import json
+import os
+import webbrowser
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from etl import clock
+from etl.cli.common import out, settings
+from etl.digest.i18n import LANGS
+from etl.digest.service import Digest
+from etl.errors import DigestError
+
+app = typer.Typer(
+    help="Build, preview, approve and list issues of the digest.", no_args_is_help=True
+)
+archive_app = typer.Typer(help="The static web archive of published issues.", no_args_is_help=True)
+
+
+def _digest() -> Digest:
+    return Digest.open(settings())
+
+
+def _langs(lang: str | None) -> tuple[str, ...]:
+    if lang is None:
+        return LANGS
+    if lang not in LANGS:
+        raise DigestError(
+            f"--lang {lang!r} is not an edition", f"choose one of: {', '.join(LANGS)}"
+        )
+    return (lang,)
+
+
+@app.command()
+def build(
+    period: str = typer.Option(
+        None, "--period", help="A day inside the period (YYYY-MM-DD); default: the last one ended."
+    ),
+) -> None:
+    """Make or refresh the draft issue for a period from the events since the previous issue."""
+    digest = _digest()
+    wanted = digest.period(period, clock.now())
+    outcome = digest.build(wanted, clock.now())
+    span = f"{wanted.start}..{wanted.last_day}"
+    if outcome.issue is None:
+        out.print(
+            f'{span}: nothing new, so no issue (digest.empty = "skip"); '
+            'set it to "notice" to send a short nothing-new issue instead',
+            highlight=False,
+        )
+        return
+    issue = outcome.issue
+    verb = "built" if outcome.created else "refreshed"
+    kind = "a nothing-new notice" if issue["nothing_new"] else f"{outcome.items} items"
+    out.print(
+        f"{verb} issue {issue['number']} ({issue['slug']}, {span}, {issue['state']}): {kind}\n"
+        f"next: mscwatch digest preview {issue['number']}",
+        highlight=False,
+    )
+
+
+@app.command()
+def preview(
+    issue: str = typer.Argument(..., help="Issue number or slug."),
+    lang: str = typer.Option(None, "--lang", help="zh or en (default: both)."),
+    open_: bool = typer.Option(False, "--open", help="Open the HTML in a browser."),
+    folder: Path = typer.Option(None, "--out", help="Folder for the files (default var/preview)."),
+) -> None:
+    """Write the issue's HTML and text, exactly as they will be sent, and print their paths."""
+    digest = _digest()
+    paths = digest.preview(issue, _langs(lang), folder or digest.settings.paths.var / "preview")
+    for path in paths:
+        out.print(str(path), highlight=False, soft_wrap=True)
+    for problem in digest.problems(digest.issue(issue)):
+        out.print(f"warning: {problem}", style="yellow", highlight=False, soft_wrap=True)
+    if open_:
+        for path in paths:
+            if path.suffix == ".html":
+                webbrowser.open(path.resolve().as_uri())
+
+
+@app.command()
+def approve(
+    issue: str = typer.Argument(..., help="Issue number or slug."),
+    by: str = typer.Option(os.environ.get("USER", ""), "--by", help="Who approves."),
+) -> None:
+    """Approve a draft for sending, once every guard passes in every edition."""
+    approved = _digest().approve(issue, by, clock.now())
+    out.print(f"issue {approved['number']} ({approved['slug']}) is approved", highlight=False)
+
+
+@app.command()
+def unapprove(issue: str = typer.Argument(..., help="Issue number or slug.")) -> None:
+    """Send an approved issue back to draft (before sending starts)."""
+    back = _digest().unapprove(issue)
+    out.print(f"issue {back['number']} ({back['slug']}) is a draft again", highlight=False)
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """Every issue, newest first: number, slug, period, state and counts."""
+    issues = _digest().list()
+    rows = [
+        {
+            "number": i["number"],
+            "slug": i["slug"],
+            "period_start": i["period_start"],
+            "period_end": _last_day(i["period_end"]),
+            "state": i["state"],
+            "nothing_new": i["nothing_new"],
+            "counts": i["counts"],
+            "built_at": i["built_at"].isoformat(),
+            "approved_at": i["approved_at"].isoformat() if i["approved_at"] else None,
+            "sent_at": i["sent_at"].isoformat() if i["sent_at"] else None,
+        }
+        for i in issues
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Issues", title_justify="left")
+    for column in ("number", "slug", "period", "state", "items", "papers", "trials", "notices"):
+        table.add_column(column, justify="right" if column in ("number", "items") else "left")
+    for row in rows:
+        counts = row["counts"] or {}
+        notices = counts.get("retractions", 0) + counts.get("corrections", 0)
+        table.add_row(
+            str(row["number"]),
+            row["slug"],
+            f"{row['period_start']}..{row['period_end']}",
+            row["state"] + (" (nothing new)" if row["nothing_new"] else ""),
+            str(counts.get("items", 0)),
+            str(counts.get("papers", 0)),
+            str(counts.get("trials", 0)),
+            str(notices),
+        )
+    out.print(table if rows else "no issues yet: run `mscwatch digest build`")
+
+
+def _last_day(period_end: str) -> str:
+    """Periods are stored end-exclusive; people read the last day."""
+    return (date.fromisoformat(period_end) - timedelta(days=1)).isoformat()
+
+
+@archive_app.command("build")
+def archive_build(
+    folder: Path = typer.Option(None, "--out", help="Folder to write (default var/archive)."),
+) -> None:
+    """Write the web archive of published issues: index, issue pages, Atom feed."""
+    digest = _digest()
+    target = folder or digest.settings.archive_dir
+    count = digest.build_archive(target)
+    out.print(
+        f"wrote {count} pages to {target}/ (start at {target / 'index.html'})", highlight=False
+    )

@@ -1,0 +1,134 @@
+"""The digest's operations, as the CLI, the scheduler and the web app call them: each opens the
+database, does one thing in one transaction, and returns what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from etl.classify.taxonomy import Taxonomy, load_taxonomy
+from etl.db.engine import make_engine, require_current
+from etl.digest import store
+from etl.digest.archive import Archive
+from etl.digest.content import IssueContent
+from etl.digest.guards import check_dates, check_rendered
+from etl.digest.i18n import LANGS
+from etl.digest.periods import Period, last_complete_period, parse_period
+from etl.digest.render import Rendered, Renderer
+from etl.digest.store import BuildOutcome
+from etl.errors import DigestError
+from etl.settings import Settings
+
+
+@dataclass
+class Digest:
+    """The digest's moving parts for one configuration, built once per command or job."""
+
+    settings: Settings
+    engine: Engine
+    taxonomy: Taxonomy
+    renderer: Renderer
+
+    @classmethod
+    def open(cls, settings: Settings, engine: Engine | None = None) -> Digest:
+        engine = engine or make_engine(settings.database_url)
+        require_current(engine)
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        return cls(settings, engine, taxonomy, Renderer(settings, taxonomy))
+
+    def local_day(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.settings.schedule.timezone)).date()
+
+    def period(self, text: str | None, now: datetime) -> Period:
+        """`--period` as given, or the newest period that has ended."""
+        config = self.settings.digest
+        if text is None:
+            return last_complete_period(self.local_day(now), config.anchor, config.period_days)
+        try:
+            return parse_period(text, config.anchor, config.period_days)
+        except ValueError as exc:
+            raise DigestError(str(exc), "give a date (YYYY-MM-DD) inside the period") from None
+
+    def build(self, period: Period, now: datetime) -> BuildOutcome:
+        config = self.settings.digest
+        with self.engine.begin() as conn:
+            return store.build_issue(
+                conn, period, self.taxonomy, config.late_days, config.empty, now
+            )
+
+    def issue(self, ref: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            return store.find_issue(conn, ref)
+
+    def content(self, issue: dict[str, Any]) -> IssueContent:
+        with self.engine.connect() as conn:
+            return store.load_content(conn, issue)
+
+    def editions(
+        self, issue: dict[str, Any], langs: tuple[str, ...] = LANGS
+    ) -> dict[str, Rendered]:
+        content = self.content(issue)
+        return {lang: self.renderer.email(content, lang) for lang in langs}
+
+    def problems(self, issue: dict[str, Any]) -> list[str]:
+        """Everything that stops approval, for every edition."""
+        content = self.content(issue)
+        limit = self.settings.digest.max_html_kb * 1024
+        found = check_dates(content, self.settings.digest.late_days)
+        for lang in LANGS:
+            found += check_rendered(self.renderer.email(content, lang), limit)
+        return found
+
+    def preview(self, ref: str, langs: tuple[str, ...], folder: Path) -> list[Path]:
+        """Write each edition's HTML and text, exactly as sent, to files; returns their paths."""
+        issue = self.issue(ref)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for lang, rendered in self.editions(issue, langs).items():
+            stem = folder / f"issue-{issue['number']:03d}-{issue['slug']}.{lang}"
+            for suffix, body in ((".html", rendered.html), (".txt", rendered.text)):
+                path = stem.with_suffix(stem.suffix + suffix)
+                path.write_text(body, encoding="utf-8")
+                paths.append(path)
+        return paths
+
+    def approve(self, ref: str, by: str, now: datetime) -> dict[str, Any]:
+        issue = self.issue(ref)
+        if issue["state"] != "draft":
+            raise DigestError(
+                f"issue {issue['number']} is {issue['state']}, not a draft",
+                "only a draft can be approved",
+            )
+        problems = self.problems(issue)
+        if problems:
+            raise DigestError(
+                f"issue {issue['number']} cannot be approved: {len(problems)} problem(s)",
+                "\n".join(problems),
+            )
+        with self.engine.begin() as conn:
+            store.set_state(conn, issue["id"], "approved", now, by)
+            return store.find_issue(conn, str(issue["number"]))
+
+    def unapprove(self, ref: str) -> dict[str, Any]:
+        issue = self.issue(ref)
+        if issue["state"] != "approved":
+            raise DigestError(f"issue {issue['number']} is {issue['state']}, not approved")
+        with self.engine.begin() as conn:
+            store.set_state(conn, issue["id"], "draft")
+            return store.find_issue(conn, str(issue["number"]))
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return store.list_issues(conn)
+
+    def build_archive(self, folder: Path) -> int:
+        archive = Archive(self.renderer)
+        with self.engine.connect() as conn:
+            issues = store.list_issues(conn)
+            pages = archive.pages(issues, lambda issue: store.load_content(conn, issue))
+            return archive.write(folder, pages)

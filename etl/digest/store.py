@@ -1,0 +1,437 @@
+"""The digest's edge to the database: candidate events in, issues and their items out.
+
+Building an issue is: read the unclaimed events of the period and what is known of their works,
+let `select.choose` decide (a plain function), then write the issue, its items and its claim on
+each event in one transaction. Rebuilding a draft releases its claims first, so a refresh sees
+the same events plus whatever arrived since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from etl.classify.taxonomy import Taxonomy
+from etl.db.models import (
+    Classification,
+    DigestEvent,
+    DigestIssue,
+    DigestItem,
+    EditorDecision,
+    Event,
+    Identifier,
+    Link,
+    SourceRecord,
+    Work,
+)
+from etl.dedupe.identity import REVERSE
+from etl.digest.content import IssueContent
+from etl.digest.periods import Period
+from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, WorkInfo, choose
+from etl.errors import DigestError
+
+issues = DigestIssue.__table__
+items = DigestItem.__table__
+claims = DigestEvent.__table__
+events = Event.__table__
+works = Work.__table__
+classifications = Classification.__table__
+decisions = EditorDecision.__table__
+records = SourceRecord.__table__
+links = Link.__table__
+identifiers = Identifier.__table__
+
+STATES = ("draft", "approved", "sending", "sent")
+PUBLISHED = ("sending", "sent")
+# Which source speaks for a work when several have it: the registry for a trial, PubMed for a paper.
+SOURCE_PREFERENCE = {"ctgov": 0, "pubmed": 1, "ictrp": 2, "europepmc": 3, "feed": 4}
+CHUNK = 500
+
+
+@dataclass
+class BuildOutcome:
+    period: Period
+    issue: dict[str, Any] | None  # None: the period was empty and is skipped
+    created: bool
+    items: int
+
+
+def build_issue(
+    conn: Connection,
+    period: Period,
+    taxonomy: Taxonomy,
+    late_days: int,
+    empty: str,
+    now: datetime,
+) -> BuildOutcome:
+    """Make or refresh the draft for `period`. Only a draft can be refreshed, and periods only
+    move forward: an issue for a period before the newest one would break the numbering."""
+    existing = conn.execute(select(issues).where(issues.c.slug == period.slug)).mappings().first()
+    if existing is not None and existing["state"] != "draft":
+        raise DigestError(
+            f"issue {existing['number']} ({period.slug}) is {existing['state']}; "
+            "only a draft can be rebuilt",
+            "build the next period instead, or leave this issue as it is",
+        )
+    if existing is None:
+        newest = conn.execute(select(func.max(issues.c.period_start))).scalar()
+        if newest is not None and newest > period.start.isoformat():
+            raise DigestError(
+                f"the newest issue already covers {newest}, after {period.slug}",
+                "issues go forward in time: build a period after the newest issue",
+            )
+    this = existing["id"] if existing else None
+    found, infos = _candidates(conn, period, late_days, this)
+    groups_of = {t: label.group or "" for t, label in taxonomy.labels["cancer_types"].items()}
+    chosen = choose(found, infos, period, late_days, groups_of)
+    if not chosen and empty == "skip":
+        if this is not None:
+            conn.execute(delete(issues).where(issues.c.id == this))
+        return BuildOutcome(period, None, False, 0)
+    values = {
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "nothing_new": not chosen,
+        "counts": _counts(chosen, infos),
+        "built_at": now,
+    }
+    if this is None:
+        number = (conn.execute(select(func.max(issues.c.number))).scalar() or 0) + 1
+        this = conn.execute(
+            insert(issues).values(number=number, slug=period.slug, state="draft", **values)
+        ).inserted_primary_key[0]
+    else:
+        conn.execute(update(issues).where(issues.c.id == this).values(**values))
+        conn.execute(delete(items).where(items.c.issue_id == this))
+        conn.execute(delete(claims).where(claims.c.issue_id == this))
+    _write_items(conn, this, chosen)
+    issue = conn.execute(select(issues).where(issues.c.id == this)).mappings().one()
+    return BuildOutcome(period, dict(issue), existing is None, len(chosen))
+
+
+def _candidates(
+    conn: Connection, period: Period, late_days: int, this: int | None
+) -> tuple[list[EventInfo], dict[int, WorkInfo]]:
+    earliest = (period.start - timedelta(days=late_days)).isoformat()
+    claimed_elsewhere = select(claims.c.event_id)
+    if this is not None:
+        claimed_elsewhere = claimed_elsewhere.where(claims.c.issue_id != this)
+    query = select(
+        events.c.id, events.c.work_id, events.c.type, events.c.occurred_on, events.c.detected_at
+    ).where(
+        events.c.type.in_(KIND_OF_EVENT),
+        events.c.id.not_in(claimed_elsewhere),
+        or_(events.c.occurred_on.is_(None), events.c.occurred_on < period.end.isoformat()),
+        or_(
+            events.c.occurred_on.is_(None),
+            events.c.occurred_on >= earliest,
+            events.c.type.in_(ALWAYS_NEWS),
+        ),
+    )
+    rows = conn.execute(query).all()
+    home = resolve_merged(conn, {row.work_id for row in rows})
+    found = [
+        EventInfo(row.id, home[row.work_id], row.type, event_day(row.occurred_on, row.detected_at))
+        for row in rows
+    ]
+    return found, _work_infos(conn, {event.work_id for event in found}, this)
+
+
+def event_day(occurred_on: str | None, detected_at: datetime) -> date:
+    """The day an event happened; a partial date ("2026-09") counts from its first day."""
+    if not occurred_on:
+        return detected_at.date()
+    parts = (occurred_on.split("-") + ["01", "01"])[:3]
+    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+def resolve_merged(conn: Connection, work_ids: Iterable[int]) -> dict[int, int]:
+    """Each work id to the work it now lives in (a merge may have folded it into another)."""
+    home = {work_id: work_id for work_id in work_ids}
+    pending = set(home)
+    while pending:
+        moved = dict(
+            conn.execute(
+                select(works.c.id, works.c.merged_into).where(
+                    works.c.id.in_(pending), works.c.merged_into.is_not(None)
+                )
+            ).all()
+        )
+        if not moved:
+            break
+        for origin, at in home.items():
+            if at in moved:
+                home[origin] = moved[at]
+        pending = set(moved.values()) - set(moved)
+    return home
+
+
+def _work_infos(conn: Connection, work_ids: set[int], this: int | None) -> dict[int, WorkInfo]:
+    infos: dict[int, WorkInfo] = {}
+    ids = sorted(work_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        query = (
+            select(
+                works.c.id,
+                works.c.kind,
+                classifications.c.relevant,
+                classifications.c.relevance,
+                classifications.c.section,
+                classifications.c.labels,
+                decisions.c.decision,
+                decisions.c.featured,
+                decisions.c.highlight,
+            )
+            .select_from(
+                works.outerjoin(classifications, classifications.c.work_id == works.c.id).outerjoin(
+                    decisions, decisions.c.work_id == works.c.id
+                )
+            )
+            .where(works.c.id.in_(chunk), works.c.deleted_at.is_(None))
+        )
+        for row in conn.execute(query):
+            labels = row.labels or {}
+            infos[row.id] = WorkInfo(
+                id=row.id,
+                kind=row.kind,
+                relevant=bool(row.relevant),
+                relevance=row.relevance or 0.0,
+                section=row.section,
+                cancer_types=list(labels.get("cancer_types") or []),
+                strategies=list(labels.get("strategies") or []),
+                decision=row.decision,
+                featured=bool(row.featured),
+                highlight=row.highlight or "",
+            )
+        sent = select(items.c.work_id).join(issues, issues.c.id == items.c.issue_id)
+        sent = sent.where(items.c.work_id.in_(chunk), issues.c.state.in_(PUBLISHED))
+        if this is not None:
+            sent = sent.where(issues.c.id != this)
+        for work_id in conn.execute(sent).scalars():
+            if work_id in infos:
+                infos[work_id].sent_before = True
+    return infos
+
+
+def _counts(chosen: list[Chosen], infos: dict[int, WorkInfo]) -> dict[str, Any]:
+    by_section: dict[str, int] = {}
+    for item in chosen:
+        by_section[item.section] = by_section.get(item.section, 0) + 1
+    return {
+        "items": len(chosen),
+        "papers": sum(infos[c.work_id].kind == "paper" for c in chosen),
+        "trials": sum(infos[c.work_id].kind == "trial" for c in chosen),
+        "retractions": sum(c.kind == "retraction" for c in chosen),
+        "corrections": sum(c.kind == "correction" for c in chosen),
+        "featured": sum(c.featured for c in chosen),
+        "sections": by_section,
+    }
+
+
+def _write_items(conn: Connection, issue_id: int, chosen: list[Chosen]) -> None:
+    if not chosen:
+        return
+    conn.execute(
+        insert(items),
+        [
+            {
+                "issue_id": issue_id,
+                "work_id": c.work_id,
+                "section": c.section,
+                "group_key": c.group_key,
+                "kind": c.kind,
+                "position": c.position,
+                "rank": c.rank,
+                "featured": c.featured,
+                "highlight": c.highlight,
+                "event_ids": c.event_ids,
+                "occurred_on": c.occurred_on,
+            }
+            for c in chosen
+        ],
+    )
+    conn.execute(
+        insert(claims),
+        [{"event_id": e, "issue_id": issue_id} for c in chosen for e in c.event_ids],
+    )
+
+
+# Reading issues --------------------------------------------------------------------------------
+
+
+def find_issue(conn: Connection, ref: str) -> dict[str, Any]:
+    """An issue by number ("12") or slug ("2026-11-16"), or a DigestError naming what exists."""
+    column = issues.c.number if ref.isdigit() else issues.c.slug
+    value: Any = int(ref) if ref.isdigit() else ref
+    row = conn.execute(select(issues).where(column == value)).mappings().first()
+    if row is None:
+        known = conn.execute(select(issues.c.number).order_by(issues.c.number)).scalars().all()
+        raise DigestError(
+            f"no issue {ref!r}",
+            f"known issues: {', '.join(map(str, known))}" if known else "run `digest build` first",
+        )
+    return dict(row)
+
+
+def list_issues(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(issues).order_by(issues.c.number.desc())).mappings()
+    return [dict(row) for row in rows]
+
+
+def neighbours(
+    conn: Connection, issue: dict[str, Any], published_only: bool = False
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The issues before and after this one by number (only published ones, for the public)."""
+
+    def near(condition: Any, order: Any) -> dict[str, Any] | None:
+        query = select(issues).where(condition)
+        if published_only:
+            query = query.where(issues.c.state.in_(PUBLISHED))
+        row = conn.execute(query.order_by(order).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    return (
+        near(issues.c.number < issue["number"], issues.c.number.desc()),
+        near(issues.c.number > issue["number"], issues.c.number),
+    )
+
+
+def issue_items(conn: Connection, issue_id: int) -> list[dict[str, Any]]:
+    query = select(items).where(items.c.issue_id == issue_id).order_by(items.c.position)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def set_state(
+    conn: Connection, issue_id: int, state: str, now: datetime | None = None, by: str = ""
+) -> None:
+    values: dict[str, Any] = {"state": state}
+    if state == "approved":
+        values |= {"approved_at": now, "approved_by": by}
+    elif state == "sent":
+        values["sent_at"] = now
+    elif state == "draft":
+        values |= {"approved_at": None, "approved_by": ""}
+    conn.execute(update(issues).where(issues.c.id == issue_id).values(**values))
+
+
+def set_text(conn: Connection, issue_id: int, field: str, lang: str, value: str) -> None:
+    """The editor's headline, intro or closing in one language (empty = generated, or none)."""
+    if field not in ("headline", "intro", "closing"):
+        raise ValueError(f"not an issue text: {field}")
+    current = conn.execute(select(issues.c[field]).where(issues.c.id == issue_id)).scalar() or {}
+    texts = {k: v for k, v in {**current, lang: value.strip()}.items() if v}
+    conn.execute(update(issues).where(issues.c.id == issue_id).values({field: texts}))
+
+
+# What the renderer needs about each work ---------------------------------------------------------
+
+
+def work_data(conn: Connection, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The record that speaks for each work: its registry's for a trial, PubMed's for a paper,
+    else the newest."""
+    ids = sorted(set(work_ids))
+    best: dict[int, tuple[tuple[int, float], dict[str, Any]]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(records.c.work_id, records.c.source, records.c.updated_at, records.c.data)
+        query = query.where(
+            records.c.work_id.in_(ids[start : start + CHUNK]), records.c.deleted_at.is_(None)
+        )
+        for row in conn.execute(query):
+            key = (SOURCE_PREFERENCE.get(row.source, 9), -row.updated_at.timestamp())
+            if row.work_id not in best or key < best[row.work_id][0]:
+                best[row.work_id] = (key, row.data)
+    return {work_id: data for work_id, (_, data) in best.items()}
+
+
+def labels_of(conn: Connection, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    ids = sorted(set(work_ids))
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(classifications.c.work_id, classifications.c.labels).where(
+            classifications.c.work_id.in_(ids[start : start + CHUNK])
+        )
+        found.update({row.work_id: row.labels or {} for row in conn.execute(query)})
+    return found
+
+
+def related(conn: Connection, work_ids: Iterable[int]) -> dict[int, list[dict[str, str]]]:
+    """Each work's links both ways (a paper's trials, a trial's papers, a retraction's notice),
+    as {type, scheme, value}; the target's title when it is a known work."""
+    ids = sorted(set(work_ids))
+    out: dict[int, list[dict[str, str]]] = {work_id: [] for work_id in ids}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        forward = select(links.c.work_id, links.c.type, links.c.target_scheme, links.c.target_value)
+        for row in conn.execute(forward.where(links.c.work_id.in_(chunk))):
+            _add_link(out[row.work_id], row.type, row.target_scheme, row.target_value)
+        backward = (
+            select(identifiers.c.work_id, links.c.type, links.c.work_id.label("source_work"))
+            .join(
+                links,
+                and_(
+                    links.c.target_scheme == identifiers.c.scheme,
+                    links.c.target_value == identifiers.c.value,
+                ),
+            )
+            .where(identifiers.c.work_id.in_(chunk))
+        )
+        sources = conn.execute(backward).all()
+        ids_of = _primary_ids(conn, {row.source_work for row in sources})
+        for row in sources:
+            scheme, value = ids_of.get(row.source_work, ("work", str(row.source_work)))
+            _add_link(out[row.work_id], REVERSE.get(row.type, row.type), scheme, value)
+    return out
+
+
+def _add_link(into: list[dict[str, str]], kind: str, scheme: str, value: str) -> None:
+    link = {"type": kind, "scheme": scheme, "value": value}
+    if link not in into:
+        into.append(link)
+
+
+def _primary_ids(conn: Connection, work_ids: set[int]) -> dict[int, tuple[str, str]]:
+    order = {"pmid": 0, "nct": 1, "doi": 2, "pmcid": 3}
+    best: dict[int, tuple[str, str]] = {}
+    ids = sorted(work_ids)
+    for start in range(0, len(ids), CHUNK):
+        query = select(identifiers.c.work_id, identifiers.c.scheme, identifiers.c.value).where(
+            identifiers.c.work_id.in_(ids[start : start + CHUNK])
+        )
+        for work_id, scheme, value in conn.execute(query):
+            if work_id not in best or order.get(scheme, 9) < order.get(best[work_id][0], 9):
+                best[work_id] = (scheme, value)
+    return best
+
+
+def load_content(conn: Connection, issue: dict[str, Any]) -> IssueContent:
+    """Everything rendering needs about one issue, read once: rendering itself never queries."""
+    rows = issue_items(conn, issue["id"])
+    ids = [row["work_id"] for row in rows]
+    event_ids = sorted({e for row in rows for e in row["event_ids"]})
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(event_ids), CHUNK):
+        query = select(events.c.id, events.c.type, events.c.occurred_on, events.c.data).where(
+            events.c.id.in_(event_ids[start : start + CHUNK])
+        )
+        found.update({row.id: dict(row._mapping) for row in conn.execute(query)})
+    earlier = select(items.c.work_id, issues.c.number).join(issues, issues.c.id == items.c.issue_id)
+    earlier = earlier.where(
+        items.c.work_id.in_(ids), issues.c.number < issue["number"], issues.c.state.in_(PUBLISHED)
+    )
+    before, after = neighbours(conn, issue, published_only=False)
+    return IssueContent(
+        issue=issue,
+        items=rows,
+        data=work_data(conn, ids),
+        labels=labels_of(conn, ids),
+        related=related(conn, ids) if ids else {},
+        events=found,
+        earlier={work_id: number for work_id, number in conn.execute(earlier)},
+        previous=before,
+        next=after,
+    )
