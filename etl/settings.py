@@ -2,8 +2,9 @@
 
 Each top-level table lives in one file (see FILES: `database`, `paths`, `http`, `classify` in
 settings.toml; `sources` in sources.toml; `schedule` in schedule.toml; `digest` and `archive` in
-digest.toml), so a validation error can name the file, the dotted key, the bad value and what is
-allowed. The loaded `Settings` is frozen and passed down; no module keeps a global copy.
+digest.toml; `mail` in mail.toml), so a validation error can name the file, the dotted key, the
+bad value and what is allowed. The loaded `Settings` is frozen and passed down; no module keeps
+a global copy.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ FILES = {
     "schedule": "schedule.toml",
     "digest": "digest.toml",
     "archive": "digest.toml",
+    "mail": "mail.toml",
 }
 NCBI_HOST = "eutils.ncbi.nlm.nih.gov"
 
@@ -217,6 +219,17 @@ def _absolute_url(value: str) -> str:
     return value
 
 
+class MailSettings(_Model):
+    from_address: str = Field("digest@mscwatch.example.org", pattern=r"^[^@\s]+@[^@\s]+$")
+    from_name: str = "间充质干细胞肿瘤研究周报"
+    reply_to: str = Field("editors@mscwatch.example.org", pattern=r"^([^@\s]+@[^@\s]+)?$")
+    list_id: str = "MSC Oncology Watch <weekly.mscwatch.example.org>"
+    unsubscribe_mailto: str = Field(
+        "unsubscribe@mscwatch.example.org", pattern=r"^([^@\s]+@[^@\s]+)?$"
+    )
+    outbox: str = "outbox"
+
+
 class Secrets(_Model):
     """Values only ever read from the environment."""
 
@@ -235,6 +248,7 @@ class Settings(_Model):
     schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    mail: MailSettings = MailSettings()
     secrets: Secrets = Secrets()
     config_dir: Path = Path("config")
 
@@ -261,6 +275,10 @@ class Settings(_Model):
     @property
     def archive_dir(self) -> Path:
         return self.paths.var / self.archive.folder
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.paths.var / self.mail.outbox
 
     @property
     def templates_dir(self) -> Path | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -172,6 +174,27 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     assert any("ctgov: ok:" in line and "3 updated" in line for line in lines)
     assert (tmp_path / "var" / "demo" / "mscwatch.db").exists()
     assert "Sources" in result.stdout
+    # ... and all the way to the digest: consecutive issues, mailed and archived.
+    assert [line.split(":")[0] for line in lines if line.startswith("issue ")] == [
+        "issue 1 (2026-11-09)",
+        "issue 2 (2026-11-16)",
+        "issue 3 (2026-11-23)",
+    ]
+    outbox = sorted((tmp_path / "var" / "outbox").glob("*.eml"))
+    assert len(outbox) == 6
+    message = email.message_from_bytes(outbox[-1].read_bytes(), policy=email.policy.default)
+    assert "第 3 期" in message["Subject"] and message["List-Unsubscribe-Post"]
+    html = message.get_body(("html",)).get_content()
+    assert "https://mscwatch.example.org/issues/2026-11-16/" in html  # the previous issue
+    assert "https://mscwatch.example.org/issues/2026-11-30/" in html  # the next one's address
+    archive = tmp_path / "var" / "archive"
+    second = (archive / "issues" / "2026-11-16" / "index.html").read_text(encoding="utf-8")
+    assert 'rel="prev" href="https://mscwatch.example.org/issues/2026-11-09/"' in second
+    assert 'rel="next" href="https://mscwatch.example.org/issues/2026-11-23/"' in second
+    assert "尚未发布" in (archive / "issues" / "2026-11-30" / "index.html").read_text("utf-8")
+    again = run("demo", "--var", str(tmp_path / "var"), cwd=ROOT)
+    assert again.returncode == 0, again.stderr
+    assert "0 messages" in again.stdout  # a second run sends nothing twice
 
 
 def test_help_lists_every_command(workdir: Path) -> None:
@@ -181,8 +204,13 @@ def test_help_lists_every_command(workdir: Path) -> None:
 
 
 def test_classify_evaluate_prints_scores_and_misses(workdir: Path) -> None:
-    result = run("classify", "evaluate", str(ROOT / "tests" / "classify" / "eval_set.jsonl"),
-                 "--json", cwd=workdir)  # fmt: skip
+    result = run(
+        "classify",
+        "evaluate",
+        str(ROOT / "tests" / "classify" / "eval_set.jsonl"),
+        "--json",
+        cwd=workdir,
+    )
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout)
     assert scores["relevance"]["f1"] >= 0.95 and scores["stage"]["accuracy"] >= 0.85
@@ -195,8 +223,17 @@ def test_parse_with_classify_adds_labels(workdir: Path) -> None:
     assert result.returncode == 0, result.stderr
     labels = [json.loads(line)["labels"] for line in result.stdout.splitlines()]
     assert len(labels) == 47
-    keys = {"relevant", "relevance", "cancer_types", "strategies", "msc_sources", "stage",
-            "safety", "section", "evidence"}  # fmt: skip
+    keys = {
+        "relevant",
+        "relevance",
+        "cancer_types",
+        "strategies",
+        "msc_sources",
+        "stage",
+        "safety",
+        "section",
+        "evidence",
+    }
     assert all(keys <= set(item) for item in labels)
     assert any(item["relevant"] for item in labels) and not all(item["relevant"] for item in labels)
 
@@ -241,8 +278,9 @@ def test_export_works_and_split_a_probable_duplicate(workdir: Path, tmp_path: Pa
     (joined,) = [w for w in exported if "probable_duplicate_of" in w]
     assert set(joined["sources"]) == {"pubmed:41000012", "pubmed:41000999"}
     assert joined["probable_duplicate_of"][0]["sources"] == ["pubmed:41000999"]
-    assert all({"kind", "identifiers", "title", "sources", "links", "events"} <= set(w)
-               for w in exported)  # fmt: skip
+    assert all(
+        {"kind", "identifiers", "title", "sources", "links", "events"} <= set(w) for w in exported
+    )
     retracted = next(w for w in exported if w["retracted"])
     assert any(link["type"] == "retracted_by" and link["resolved"] for link in retracted["links"])
     result = run("works", "split", str(joined["work_id"]), cwd=workdir)

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from etl.cli import classify, crawl, db, demo, digest, parse, status, works
+from etl.cli import article, classify, crawl, db, demo, digest, parse, status, works
 from etl.cli.common import state
 from etl.errors import EtlError
 
@@ -24,6 +24,7 @@ app.add_typer(works.app, name="works")
 app.add_typer(works.export_app, name="export")
 app.add_typer(digest.app, name="digest")
 app.add_typer(digest.archive_app, name="archive")
+app.add_typer(article.app, name="article")
 app.command("crawl")(crawl.crawl)
 app.command("ingest")(crawl.ingest)
 app.command("parse")(parse.parse)

@@ -95,7 +95,15 @@ def ingest(
                 counts=counts.summary(),
             )
 
-        result = ingest_files(built, source, files, clock.now(), config.database.batch_size, report)
+        result = ingest_files(
+            built,
+            source,
+            files,
+            clock.now(),
+            config.database.batch_size,
+            report,
+            classifier=Classifier.from_settings(config),
+        )
         progress.update(task, completed=len(files))
     _print_result(result, "")
     if result.counts.new == result.counts.updated == result.counts.deleted == 0:

@@ -31,10 +31,25 @@ def demo(
 
     result = run_demo(var, crawl, ingest, config_dir)
     print_status(result.settings)
+    archive = result.settings.archive_dir
+    for issue in result.issues:
+        counts = issue["counts"]
+        out.print(
+            f"issue {issue['number']} ({issue['slug']}): {counts.get('items', 0)} items, "
+            f"{issue['state']}",
+            highlight=False,
+        )
     out.print(
-        f"\nThe demo database is {result.database}. Look around with:\n"
+        f"\n{len(result.outbox)} messages in {result.settings.outbox_dir}/ (open the .eml files "
+        f"in a mail client)\n{result.archive_pages} archive pages in {archive}/: open "
+        f"{archive / 'index.html'}\n",
+        highlight=False,
+    )
+    out.print(
+        f"The demo database is {result.database}. Look around with:\n"
         f"  DATABASE_URL={result.database} mscwatch status\n"
         f"  sqlite3 {result.database.removeprefix('sqlite:///')} "
-        "'select kind, title from works limit 5'",
+        "'select kind, title from works limit 5'\n"
+        f"  DATABASE_URL={result.database} mscwatch digest list",
         highlight=False,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from etl.db.engine import make_engine, upgrade
@@ -21,6 +22,15 @@ UPDATE_FILE = DATA / "pubmed" / "pubmed26n0901-update.xml.gz"
 STUDIES = DATA / "ctgov" / "studies-2026-autumn.json"
 STUDY_UPDATES = DATA / "ctgov" / "studies-2026-autumn-update.json"
 FIRST_DAY = "2026-09-01"
+# The demo's records are fixed in time, so its issues are too: it runs as if on Monday morning,
+# 30 November 2026 in Shanghai, and publishes the three weeks before.
+DEMO_NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+DEMO_WEEKS = ("2026-11-09", "2026-11-16", "2026-11-23")
+DEMO_READERS = [
+    ("reader.zh@example.org", "zh", frozenset()),
+    ("reader.en@example.org", "en", frozenset({"hematologic", "trials"})),
+]
+DEMO_SECRET = "demo-only-secret-do-not-use-in-production"
 
 
 @dataclass
@@ -28,11 +38,15 @@ class DemoResult:
     settings: Settings
     database: str
     steps: list[tuple[str, RunResult]] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+    outbox: list[Path] = field(default_factory=list)
+    archive_pages: int = 0
 
 
 def demo_settings(var: Path, replay_url: str, config_dir: Path | None = None) -> Settings:
     """Embedded defaults, pointed at the replay server and a demo database of its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NCBI_API_KEY")}
+    env.setdefault("SECRET_KEY", DEMO_SECRET)
     return load_settings(
         config_dir,
         env=env,
@@ -78,4 +92,29 @@ def run_demo(
         for run in crawl(settings):
             result.steps.append(("second crawl", run))
         engine.dispose()
+    publish_issues(result)
     return result
+
+
+def publish_issues(result: DemoResult) -> None:
+    """Build, approve and mail (to the outbox) one issue a week, then write the archive: the
+    issues link to each other, and the newest links to the address of the next one."""
+    from etl.digest.service import Digest
+
+    digest = Digest.open(result.settings)
+    try:
+        published = {i["slug"]: i for i in digest.list() if i["state"] == "sent"}
+        for start in DEMO_WEEKS:
+            if start in published:  # a second run of the demo: already out
+                result.issues.append(published[start])
+                continue
+            outcome = digest.build(digest.period(start, DEMO_NOW), DEMO_NOW)
+            if outcome.issue is None:
+                continue
+            ref = str(outcome.issue["number"])
+            digest.approve(ref, "demo", DEMO_NOW)
+            result.outbox += digest.mail_to_outbox(ref, DEMO_READERS, DEMO_NOW)
+            result.issues.append(digest.issue(ref))
+        result.archive_pages = digest.build_archive(result.settings.archive_dir)
+    finally:
+        digest.engine.dispose()

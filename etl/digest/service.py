@@ -3,6 +3,7 @@ database, does one thing in one transaction, and returns what happened."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,9 +20,12 @@ from etl.digest.content import IssueContent
 from etl.digest.guards import check_dates, check_rendered
 from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
-from etl.digest.render import Rendered, Renderer
+from etl.digest.render import Rendered, Renderer, personalize
 from etl.digest.store import BuildOutcome
 from etl.errors import DigestError
+from etl.mail.message import Sender, compose
+from etl.mail.outbox import write_eml
+from etl.mail.tokens import subscriber_links
 from etl.settings import Settings
 
 
@@ -132,3 +136,50 @@ class Digest:
             issues = store.list_issues(conn)
             pages = archive.pages(issues, lambda issue: store.load_content(conn, issue))
             return archive.write(folder, pages)
+
+    def mail_to_outbox(
+        self, ref: str, readers: list[tuple[str, str, frozenset[str]]], now: datetime
+    ) -> list[Path]:
+        """Publish an approved issue by writing each reader's message to the outbox folder
+        (the embedded default transport): one render per language and topic set, then only the
+        reader's links change. Marks the issue sent."""
+        issue = self.issue(ref)
+        if issue["state"] not in ("approved", "sending"):
+            raise DigestError(
+                f"issue {issue['number']} is {issue['state']}",
+                f"approve it first: mscwatch digest approve {issue['number']}",
+            )
+        with self.engine.begin() as conn:
+            store.set_state(conn, issue["id"], "sending", now)
+        content = self.content(issue)
+        editions: dict[tuple[str, frozenset[str]], Rendered] = {}
+        mail = self.settings.mail
+        sender = Sender(mail.from_address, mail.from_name, mail.reply_to, mail.list_id)
+        domain = mail.from_address.rsplit("@", 1)[-1]
+        written = []
+        for email, lang, topics in readers:
+            key = (lang, topics)
+            if key not in editions:
+                editions[key] = self.renderer.email(content, lang, topics)
+            rendered = editions[key]
+            links = subscriber_links(self.settings, email)
+            html, text = personalize(rendered, links)
+            tag = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+            message = compose(
+                sender,
+                email,
+                rendered.subject,
+                text,
+                html,
+                f"<{issue['slug']}.{tag}@{domain}>",
+                now,
+                links["unsubscribe_url"],
+                f"mailto:{mail.unsubscribe_mailto}?subject=unsubscribe"
+                if mail.unsubscribe_mailto
+                else "",
+            )
+            name = f"issue-{issue['number']:03d}-{lang}-{email}"
+            written.append(write_eml(self.settings.outbox_dir, name, message))
+        with self.engine.begin() as conn:
+            store.set_state(conn, issue["id"], "sent", now)
+        return written

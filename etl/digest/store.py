@@ -435,3 +435,42 @@ def load_content(conn: Connection, issue: dict[str, Any]) -> IssueContent:
         previous=before,
         next=after,
     )
+
+
+def resolve_work(conn: Connection, ref: str) -> int:
+    """A work named the way people name them: its id ("123"), "pmid:41000012", a DOI, a PMCID
+    or a registry id (NCT…, ChiCTR…); a merged-away work resolves to the work it joined."""
+    from etl.normalize.identifiers import (
+        normalize_doi,
+        normalize_pmcid,
+        normalize_pmid,
+        normalize_registry_id,
+    )
+
+    text = ref.strip()
+    scheme, _, rest = text.partition(":")
+    if text.isdigit():
+        found = conn.execute(select(works.c.id).where(works.c.id == int(text))).scalar()
+    else:
+        key = None
+        if scheme.lower() == "pmid":
+            key = ("pmid", normalize_pmid(rest))
+        elif scheme.lower() == "doi" or text.startswith("10.") or "doi.org/" in text:
+            key = ("doi", normalize_doi(rest if scheme.lower() == "doi" else text))
+        elif text.upper().startswith("PMC"):
+            key = ("pmcid", normalize_pmcid(text))
+        else:
+            key = normalize_registry_id(text)
+        found = None
+        if key and key[1]:
+            found = conn.execute(
+                select(identifiers.c.work_id).where(
+                    identifiers.c.scheme == key[0], identifiers.c.value == key[1]
+                )
+            ).scalar()
+    if found is None:
+        raise DigestError(
+            f"no work {ref!r}",
+            "name a work by id, pmid:N, a DOI, a PMCID or a trial registry id",
+        )
+    return resolve_merged(conn, [found])[found]

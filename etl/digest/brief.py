@@ -1,0 +1,184 @@
+"""The article brief: a Markdown draft in the seed article's structure for works an editor picked,
+so writing a full article starts from the facts and the exact citation lines, not a blank page.
+A pure function of the works' records and labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from etl.classify.taxonomy import Taxonomy
+from etl.digest import i18n
+from etl.digest.leads import facts, key_result, paper_lead
+from etl.digest.view import citation, trial_identifier
+
+WORDS = {
+    "zh": {
+        "headline": "# 〔标题:以问句写出本文回答的问题,如“间充质干细胞能否……?”〕",
+        "intro": "引言:〔编辑撰写:这一领域的困境,以及本文要讲的 {n} 项研究。〕",
+        "facts": "要点",
+        "institution": "机构",
+        "patients": "患者",
+        "patients_n": "{n} 例",
+        "intervention": "干预",
+        "stage": "研究阶段",
+        "outcomes": "结果",
+        "conclusion": "结论",
+        "highlight": "研究亮点:〔编辑撰写,可参考:{text}〕",
+        "trials": "临床试验一览",
+        "table": "表:{n} 项相关临床试验",
+        "platforms": "技术平台与其他",
+        "closing": "结论:〔编辑撰写〕\n\n未来展望:〔编辑撰写〕",
+    },
+    "en": {
+        "headline": "# [Headline: the question this article answers, e.g. “Can MSCs …?”]",
+        "intro": "Introduction: [editor: the problem, and the {n} studies this piece covers.]",
+        "facts": "Key facts",
+        "institution": "Institution",
+        "patients": "Patients",
+        "patients_n": "{n}",
+        "intervention": "Intervention",
+        "stage": "Stage",
+        "outcomes": "Outcomes",
+        "conclusion": "Conclusion",
+        "highlight": "Highlight: [editor; a start: {text}]",
+        "trials": "Trials at a glance",
+        "table": "Table: {n} related trials",
+        "platforms": "Platforms and other work",
+        "closing": "Conclusion: [editor]\n\nOutlook: [editor]",
+    },
+}
+
+
+def brief_markdown(
+    works: list[tuple[dict[str, Any], dict[str, Any]]],
+    taxonomy: Taxonomy,
+    disclaimer: str,
+    lang: str = "zh",
+) -> str:
+    """`works`: (record data, labels) pairs in the editor's order."""
+    words = WORDS[lang]
+    lines = [words["headline"], "", words["intro"].format(n=len(works)), ""]
+    groups: dict[tuple[int, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for data, labels in works:
+        groups.setdefault(_place(labels, taxonomy), []).append((data, labels))
+    sections: dict[str, list[str]] = {}
+    for _, key in sorted(groups):
+        sections.setdefault(_section_of(key, taxonomy), []).append(key)
+    for number, (section, keys) in enumerate(sections.items(), 1):
+        lines += [
+            f"## {i18n.section_number(lang, number)}{_section_title(section, taxonomy, lang)}",
+            "",
+        ]
+        for group_number, key in enumerate(keys, 1):
+            title = _group_title(key, taxonomy, lang)
+            lines += [f"### {i18n.group_number(lang, number, group_number)}{title}", ""]
+            order = min(o for o, k in groups if k == key)
+            for data, labels in groups[(order, key)]:
+                lines += _work(data, labels, taxonomy, lang)
+    trials = [(d, lab) for d, lab in works if d.get("kind") == "trial"]
+    if trials:
+        number = len(sections) + 1
+        lines += [
+            f"## {i18n.section_number(lang, number)}{words['trials']}",
+            "",
+            words["table"].format(n=len(trials)),
+            "",
+        ]
+        head = i18n.UI[lang]["table_head"]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for data, labels in trials:
+            lines.append(_table_row(data, labels, taxonomy, lang))
+        lines.append("")
+    lines += [words["closing"], "", disclaimer, ""]
+    return "\n".join(lines)
+
+
+def _place(labels: dict[str, Any], taxonomy: Taxonomy) -> tuple[int, str]:
+    """A work's group: its first cancer type, else its first strategy, in taxonomy order."""
+    order = list(taxonomy.labels["cancer_types"]) + list(taxonomy.labels["strategies"])
+    for key in [*(labels.get("cancer_types") or []), *(labels.get("strategies") or [])]:
+        if key in order:
+            return order.index(key), key
+    return len(order), "other"
+
+
+def _section_of(key: str, taxonomy: Taxonomy) -> str:
+    if key in taxonomy.labels["cancer_types"]:
+        return taxonomy.labels["cancer_types"][key].group or "solid"
+    return "platforms"
+
+
+def _section_title(section: str, taxonomy: Taxonomy, lang: str) -> str:
+    if section in taxonomy.groups:
+        return taxonomy.groups[section][lang]
+    return WORDS[lang]["platforms"]
+
+
+def _group_title(key: str, taxonomy: Taxonomy, lang: str) -> str:
+    for family in ("cancer_types", "strategies"):
+        label = taxonomy.labels[family].get(key)
+        if label:
+            return _name(label, lang)
+    return i18n.GROUPS[lang]["other"]
+
+
+def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[str]:
+    words = WORDS[lang]
+    found = facts(data)
+    sep = ":" if lang == "zh" else ": "
+    where = ", ".join(p for p in (found.get("institution"), found.get("country")) if p)
+    stage = taxonomy.labels["stages"].get(labels.get("stage") or "")
+    rows = [
+        (words["institution"], where),
+        (
+            words["patients"],
+            words["patients_n"].format(n=found["patients"]) if found.get("patients") else "",
+        ),
+        (words["intervention"], found.get("intervention") or ""),
+        (words["stage"], _name(stage, lang) if stage else ""),
+    ]
+    lines = [f"**{words['facts']}**", ""]
+    lines += [f"- {name}{sep}{value}" for name, value in rows if value]
+    outcomes = found.get("outcomes") or []
+    if outcomes:
+        lines += [f"- {words['outcomes']}{sep}"] + [f"  - {sentence}" for sentence in outcomes]
+    if data.get("kind") != "trial":
+        lead = paper_lead(data)
+        if lead:
+            lines.append(f"- {words['conclusion']}{sep}{lead}")
+        result = key_result(data)
+        if result:
+            lines += ["", words["highlight"].format(text=result)]
+    lines += ["", i18n.plain(citation(data, lang)), ""]
+    return lines
+
+
+def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> str:
+    scheme, trial_id = trial_identifier(data)
+    url = i18n.registry_url(scheme, trial_id)
+    study = f"[{data.get('acronym') or trial_id}]({url})" if url else trial_id
+    strategy = taxonomy.labels["strategies"].get((labels.get("strategies") or [""])[0])
+    types = [
+        taxonomy.labels["cancer_types"][t]
+        for t in labels.get("cancer_types") or []
+        if t in taxonomy.labels["cancer_types"]
+    ][:2]
+    stage = " · ".join(
+        p
+        for p in (
+            i18n.phase_label(lang, data.get("phases")),
+            i18n.status_label(lang, data.get("status")),
+        )
+        if p
+    )
+    cells = [
+        _name(strategy, lang) if strategy else "—",
+        study,
+        ("、" if lang == "zh" else ", ").join(_name(t, lang) for t in types) or "—",
+        stage or "—",
+    ]
+    return "| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
+
+
+def _name(label: Any, lang: str) -> str:
+    return label.zh if lang == "zh" else label.en

@@ -1,0 +1,1 @@
+"""Mail: composing messages with the headers mailbox providers expect, and delivering them."""

@@ -1,0 +1,19 @@
+"""The embedded default transport: each message is written as an `.eml` file to a folder, where
+a person or a mail client can open it. The file appears whole or not at all."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from pathlib import Path
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+def write_eml(folder: Path, name: str, message: EmailMessage) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (_UNSAFE.sub("_", name) + ".eml")
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_bytes(message.as_bytes())
+    temporary.replace(target)
+    return target

@@ -1,0 +1,80 @@
+"""Composed messages: the headers bulk senders need, UTF-8 done right, no header injection."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime
+
+import pytest
+
+from etl.mail.message import Sender, compose
+from etl.mail.outbox import write_eml
+from etl.mail.tokens import make_token, read_token, subscriber_links
+from tests.conftest import make_settings
+
+SENDER = Sender(
+    "digest@example.org",
+    "间充质干细胞肿瘤研究周报",
+    "editors@example.org",
+    "MSC Oncology Watch <weekly.example.org>",
+)
+WHEN = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+
+
+def message(subject: str = "第 3 期:本期有哪些新进展?", html: str = "<p>你好</p>"):  # type: ignore[no-untyped-def]
+    return compose(
+        SENDER,
+        "reader@example.org",
+        subject,
+        "你好\n",
+        html,
+        "<3.a@example.org>",
+        WHEN,
+        "https://x.example.org/unsubscribe/t",
+        "mailto:u@example.org",
+    )
+
+
+def test_headers_and_parts_read_back_as_written() -> None:
+    parsed = email.message_from_bytes(message().as_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == "第 3 期:本期有哪些新进展?"
+    assert parsed["From"].addresses[0].display_name == "间充质干细胞肿瘤研究周报"
+    assert (
+        parsed["Message-ID"] == "<3.a@example.org>" and parsed["Reply-To"] == "editors@example.org"
+    )
+    assert parsed["List-Id"] == "MSC Oncology Watch <weekly.example.org>"
+    targets = parsed["List-Unsubscribe"].strip()  # folded at 78 columns, as RFC 5322 asks
+    assert targets == "<https://x.example.org/unsubscribe/t>, <mailto:u@example.org>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    assert parsed.get_body(("html",)).get_content().strip() == "<p>你好</p>"
+    raw = message().as_bytes()
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+def test_a_header_value_from_the_data_cannot_add_a_header() -> None:
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        message(subject="Issue 3\r\nBcc: everyone@example.org")
+
+
+def test_long_html_lines_fall_back_to_quoted_printable() -> None:
+    long = "<p>" + "字" * 600 + "</p>"
+    raw = message(html=long).as_bytes()
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed.get_body(("html",)).get_content().strip() == long
+
+
+def test_outbox_files_and_signed_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = write_eml(tmp_path / "outbox", "issue-003-zh-reader@example.org", message())
+    assert path.name == "issue-003-zh-reader@example.org.eml" and not list(tmp_path.rglob("*.tmp"))
+    settings = make_settings(SECRET_KEY="k" * 32)
+    token = make_token(settings, "unsubscribe", "reader@example.org")
+    assert read_token(settings, "unsubscribe", token, 3600) == "reader@example.org"
+    assert read_token(settings, "preferences", token, 3600) is None  # another purpose
+    assert read_token(settings, "unsubscribe", token[:-2] + "xx", 3600) is None
+    links = subscriber_links(settings, "reader@example.org")
+    assert links["unsubscribe_url"].startswith("https://mscwatch.example.org/unsubscribe/")
