@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from etl.cli import article, classify, crawl, db, demo, digest, parse, status, works
+from etl.cli import article, classify, crawl, db, demo, digest, parse, serve, status, works
 from etl.cli.common import state
 from etl.errors import EtlError
 
@@ -30,6 +30,7 @@ app.command("ingest")(crawl.ingest)
 app.command("parse")(parse.parse)
 app.command("status")(status.status)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 @app.callback()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,34 +47,58 @@ class Archive:
         self.settings = renderer.settings
         self.env = renderer.env
 
-    def pages(
+    def plan(
         self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
-    ) -> Iterator[tuple[str, str]]:
-        """Every page of the archive. `issues`: all issues, any order; `load` reads one's content
-        (called once per published issue)."""
+    ) -> dict[str, Callable[[], str]]:
+        """Every page of the archive by path, each rendered only when called: the folder build
+        renders them all, the web app only the one asked for. `issues`: all issues, any order;
+        `load` reads one issue's content."""
         published = sorted(
             (i for i in issues if i["state"] in PUBLISHED), key=lambda i: i["number"]
         )
+        plan: dict[str, Callable[[], str]] = {}
         for position, issue in enumerate(published):
-            content = load(issue)
-            content.previous = published[position - 1] if position else None
-            content.next = published[position + 1] if position + 1 < len(published) else None
-            for lang in LANGS:
-                yield self.issue_path(issue["slug"], lang), self.issue_page(content, lang)
+            before = published[position - 1] if position else None
+            after = published[position + 1] if position + 1 < len(published) else None
             following = date.fromisoformat(issue["period_end"]).isoformat()
-            if content.next is None:
-                for lang in LANGS:
-                    yield self.issue_path(following, lang), self.pending_page(issue, lang)
-            elif content.next["slug"] != following:
-                for lang in LANGS:
-                    yield (
-                        self.issue_path(following, lang),
-                        self.skipped_page(issue, content.next, following, lang),
+            for lang in LANGS:
+                plan[self.issue_path(issue["slug"], lang)] = partial(
+                    self._issue_page, issue, before, after, load, lang
+                )
+                if after is None:
+                    plan[self.issue_path(following, lang)] = partial(self.pending_page, issue, lang)
+                elif after["slug"] != following:
+                    plan[self.issue_path(following, lang)] = partial(
+                        self.skipped_page, issue, after, following, lang
                     )
         for lang in LANGS:
-            entries = [self.entry(issue, lang) for issue in reversed(published)]
-            yield f"{lang_prefix(lang)}index.html", self.index_page(entries, lang)
-            yield f"{lang_prefix(lang)}feed.atom", self.feed(entries, lang)
+            plan[f"{lang_prefix(lang)}index.html"] = partial(self._index, published, lang)
+            plan[f"{lang_prefix(lang)}feed.atom"] = partial(self._feed, published, lang)
+        return plan
+
+    def pages(
+        self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
+    ) -> Iterator[tuple[str, str]]:
+        for path, render in self.plan(issues, load).items():
+            yield path, render()
+
+    def _index(self, published: list[dict[str, Any]], lang: str) -> str:
+        return self.index_page([self.entry(i, lang) for i in reversed(published)], lang)
+
+    def _feed(self, published: list[dict[str, Any]], lang: str) -> str:
+        return self.feed([self.entry(i, lang) for i in reversed(published)], lang)
+
+    def _issue_page(
+        self,
+        issue: dict[str, Any],
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        load: Callable[[dict[str, Any]], IssueContent],
+        lang: str,
+    ) -> str:
+        content = load(issue)
+        content.previous, content.next = before, after
+        return self.issue_page(content, lang)
 
     def write(self, folder: Path, pages: Iterator[tuple[str, str]]) -> int:
         """Write pages into `folder` (each replaced atomically); returns how many."""

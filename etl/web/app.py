@@ -1,0 +1,61 @@
+"""The Flask app. Pages are rendered from the database on request by the same code that writes
+the static archive, so `mscwatch serve` and `mscwatch archive build` always agree."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort
+
+from etl.digest import store
+from etl.digest.archive import Archive
+from etl.digest.service import Digest
+from etl.settings import Settings
+
+TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
+
+
+def create_app(settings: Settings, digest: Digest | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secrets.secret_key
+    app.extensions["digest"] = digest or Digest.open(settings)
+
+    def archive_page(path: str) -> Response:
+        found: Digest = app.extensions["digest"]
+        archive = Archive(found.renderer)
+        with found.engine.connect() as conn:
+            plan = archive.plan(store.list_issues(conn), lambda i: store.load_content(conn, i))
+            render = plan.get(path)
+            if render is None:
+                abort(404)
+            body = render()
+        suffix = path[path.rfind(".") :]
+        return Response(body, content_type=TYPES.get(suffix, "text/plain; charset=utf-8"))
+
+    @app.get("/")
+    def index() -> Response:
+        return archive_page("index.html")
+
+    @app.get("/en/")
+    def index_en() -> Response:
+        return archive_page("en/index.html")
+
+    @app.get("/feed.atom")
+    def feed() -> Response:
+        return archive_page("feed.atom")
+
+    @app.get("/en/feed.atom")
+    def feed_en() -> Response:
+        return archive_page("en/feed.atom")
+
+    @app.get("/issues/<slug>/")
+    def issue(slug: str) -> Response:
+        return archive_page(f"issues/{slug}/index.html")
+
+    @app.get("/issues/<slug>/en/")
+    def issue_en(slug: str) -> Response:
+        return archive_page(f"issues/{slug}/en/index.html")
+
+    @app.get("/healthz")
+    def health() -> Response:
+        return Response("ok\n", content_type="text/plain")
+
+    return app

@@ -1,0 +1,73 @@
+"""The archive as the web app serves it, over real HTTP on loopback: the same pages the static
+build writes, drafts private, and a reader can walk from issue to issue in a browser."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from etl.digest.service import Digest
+from etl.web import create_app
+
+
+@pytest.fixture(scope="module")
+def site(built: Digest) -> Iterator[str]:
+    """The app on a free loopback port, its archive address set to where it really listens."""
+    app: list[Any] = []
+    server = make_server("127.0.0.1", 0, lambda env, start: app[0](env, start), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    here = built.settings.model_copy(
+        update={"archive": built.settings.archive.model_copy(update={"base_url": url + "/"})}
+    )
+    app.append(create_app(here, Digest.open(here, built.engine)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+
+
+def test_served_pages_are_the_built_pages(built: Digest, site: str, tmp_path: Path) -> None:
+    here = built.settings.model_copy(
+        update={"archive": built.settings.archive.model_copy(update={"base_url": site + "/"})}
+    )
+    Digest.open(here, built.engine).build_archive(tmp_path)
+    for path, url in (
+        ("index.html", "/"),
+        ("en/index.html", "/en/"),
+        ("issues/2026-11-09/index.html", "/issues/2026-11-09/"),
+        ("issues/2026-11-16/en/index.html", "/issues/2026-11-16/en/"),
+        ("issues/2026-11-23/index.html", "/issues/2026-11-23/"),
+        ("feed.atom", "/feed.atom"),
+    ):
+        answer = httpx.get(site + url)
+        assert answer.status_code == 200, url
+        assert answer.text == (tmp_path / path).read_text(encoding="utf-8"), url
+    assert httpx.get(site + "/feed.atom").headers["content-type"].startswith("application/atom")
+
+
+def test_drafts_and_unknown_addresses_are_not_found(site: str) -> None:
+    assert "尚未发布" in httpx.get(site + "/issues/2026-11-23/").text  # issue 3 is a draft
+    assert httpx.get(site + "/issues/2026-12-28/").status_code == 404
+    assert httpx.get(site + "/issues/../../etc/passwd").status_code == 404
+
+
+def test_a_reader_walks_the_archive_in_a_browser(site: str, browser: Any, artifacts: Path) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    try:
+        page.goto(site + "/")
+        page.click("ol.index li:last-child a")  # the oldest issue
+        assert page.url == site + "/issues/2026-11-09/"
+        page.click("a[rel=next]")
+        assert page.url == site + "/issues/2026-11-16/"
+        assert "第 2 期" in page.locator("p.meta").inner_text()
+        page.click("a[rel=prev]")
+        assert page.url == site + "/issues/2026-11-09/"
+        page.screenshot(path=str(artifacts / "web-archive-issue-1.png"), full_page=True)
+    finally:
+        page.close()
