@@ -15,6 +15,7 @@ from etl.classify.evaluate import evaluate as score
 from etl.classify.service import Classifier, all_work_ids, classify_works, stale_work_ids
 from etl.cli.common import console, engine, out, settings
 from etl.db.models import EditorLabel, SourceRecord, Work
+from etl.digest.store import decide
 from etl.errors import EtlError
 
 app = typer.Typer(help="Classify works in the article's taxonomy.", no_args_is_help=True)
@@ -105,6 +106,10 @@ def label(
         conn.execute(insert(EditorLabel.__table__).values(
             work_id=work, label="relevant", value=decision == "include", editor=editor,
             note=note, created_at=clock.now()))  # fmt: skip
+        # The same decision steers the digest: an excluded work stays out of issues.
+        decide(
+            conn, work, clock.now(), editor, decision=decision, **({"note": note} if note else {})
+        )
     out.print(f"work {work}: {decision}d")
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from etl import clock
 from etl.cli.common import out, settings
+from etl.digest import store
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.errors import DigestError
@@ -100,6 +101,49 @@ def unapprove(issue: str = typer.Argument(..., help="Issue number or slug.")) ->
     """Send an approved issue back to draft (before sending starts)."""
     back = _digest().unapprove(issue)
     out.print(f"issue {back['number']} ({back['slug']}) is a draft again", highlight=False)
+
+
+@app.command()
+def edit(
+    issue: str = typer.Argument(..., help="Issue number or slug."),
+    lang: str = typer.Option("zh", "--lang", help="Which edition's texts: zh or en."),
+    headline: str = typer.Option(
+        None, "--headline", help="The question headline ('' = generated)."
+    ),
+    intro: str = typer.Option(None, "--intro", help="The 引言 paragraph ('' = generated)."),
+    closing: str = typer.Option(None, "--closing", help="A closing paragraph ('' = none)."),
+) -> None:
+    """Write the editor's headline, intro or closing of a draft, in one language."""
+    digest = _digest()
+    (wanted,) = _langs(lang)
+    found = digest.issue(issue)
+    if found["state"] != "draft":
+        raise DigestError(f"issue {found['number']} is {found['state']}; only a draft is edited")
+    texts = {"headline": headline, "intro": intro, "closing": closing}
+    with digest.engine.begin() as conn:
+        for field, value in texts.items():
+            if value is not None:
+                store.set_text(conn, found["id"], field, wanted, value)
+    changed = ", ".join(k for k, v in texts.items() if v is not None) or "nothing"
+    out.print(f"issue {found['number']} ({wanted}): {changed} updated", highlight=False)
+
+
+@app.command()
+def feature(
+    work: str = typer.Argument(..., help="Work: id, pmid:N, DOI, PMCID or NCT…"),
+    highlight: str = typer.Option(
+        "", "--highlight", help="The 研究亮点 text ('' = from abstract)."
+    ),
+    off: bool = typer.Option(False, "--off", help="Stop featuring it."),
+    editor: str = typer.Option(os.environ.get("USER", ""), "--editor", help="Who decided."),
+) -> None:
+    """Feature a work (a 研究亮点 call-out, ranked first in its group) from the next build on."""
+    digest = _digest()
+    with digest.engine.begin() as conn:
+        work_id = store.resolve_work(conn, work)
+        store.decide(conn, work_id, clock.now(), editor, featured=not off, highlight=highlight)
+    verb = "no longer featured" if off else "featured"
+    out.print(f"work {work_id} {verb}; rebuild the draft to see it (mscwatch digest build)")
 
 
 @app.command("list")

@@ -474,3 +474,18 @@ def resolve_work(conn: Connection, ref: str) -> int:
             "name a work by id, pmid:N, a DOI, a PMCID or a trial registry id",
         )
     return resolve_merged(conn, [found])[found]
+
+
+def decide(conn: Connection, work_id: int, now: datetime, editor: str = "", **fields: Any) -> None:
+    """Record an editor's say about a work (decision, featured, highlight, picked, note): the
+    fields given change, the others stay. The next build of a draft follows it."""
+    allowed = {"decision", "featured", "highlight", "picked", "note"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not an editor decision field: {', '.join(sorted(unknown))}")
+    values = {**fields, "editor": editor, "updated_at": now}
+    exists = conn.execute(select(decisions.c.work_id).where(decisions.c.work_id == work_id))
+    if exists.first() is None:
+        conn.execute(insert(decisions).values(work_id=work_id, **values))
+    else:
+        conn.execute(update(decisions).where(decisions.c.work_id == work_id).values(**values))

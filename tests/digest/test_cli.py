@@ -41,6 +41,24 @@ def test_build_list_preview_approve_and_archive(loaded: Path) -> None:
         "issue-001-2026-11-16.zh.txt",
     ]
     assert "论文:《" in paths[1].read_text(encoding="utf-8")
+    featured = run("digest", "feature", "pmid:41000640", "--highlight", "编辑写的亮点", cwd=loaded)
+    assert featured.returncode == 0, featured.stderr
+    edited = run(
+        "digest",
+        "edit",
+        "1",
+        "--headline",
+        "间充质干细胞能否守护化疗中的心脏?",
+        "--intro",
+        "本期聚焦……",
+        cwd=loaded,
+    )
+    assert "headline, intro updated" in edited.stdout
+    run("digest", "build", "--period", "2026-11-16", cwd=loaded)
+    run("digest", "preview", "1", "--lang", "zh", "--out", str(loaded / "pv"), cwd=loaded)
+    text = paths[1].read_text(encoding="utf-8")
+    assert "研究亮点:编辑写的亮点" in text
+    assert "间充质干细胞能否守护化疗中的心脏?" in text and "引言:本期聚焦……" in text
     approved = run("digest", "approve", "1", "--by", "editor", cwd=loaded)
     assert approved.returncode == 0, approved.stderr
     assert "approved" in run("digest", "list", cwd=loaded).stdout
