@@ -5,6 +5,7 @@ plain part. One render per language and topic set; per subscriber only the token
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,7 @@ class Renderer:
         return build_view(content, self.taxonomy, self.settings, lang, topics, keep)
 
     def render_view(self, view: IssueView, topics: frozenset[str] = frozenset()) -> Rendered:
-        html = mjml2html(self.mjml.render(v=view), disable_comments=True)
+        html = wrap_lines(mjml2html(self.mjml.render(v=view), disable_comments=True))
         return Rendered(
             lang=view.lang,
             topics=topics,
@@ -112,6 +113,18 @@ def personalize(rendered: Rendered, tokens: Mapping[str, str]) -> tuple[str, str
         html = html.replace(placeholder, _attr(value))
         text = text.replace(placeholder, value)
     return html, text
+
+
+# Breaking a line before these tags changes nothing a reader sees (whitespace between blocks).
+_BLOCK_START = re.compile(
+    r"><(?=/?(?:table|tbody|tr|td|th|div|p|h[1-6]|ul|li|head|body|meta|style|title)\b|!--)"
+)
+
+
+def wrap_lines(html: str) -> str:
+    """mjml output has lines of several KB; mail wants them under 998 octets (RFC 5322) so the
+    body can go 8-bit instead of quoted-printable. Lines break only between block tags."""
+    return _BLOCK_START.sub(">\n<", html)
 
 
 def _attr(value: str) -> str:

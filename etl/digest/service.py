@@ -20,10 +20,11 @@ from etl.digest.content import IssueContent
 from etl.digest.guards import check_dates, check_rendered
 from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
-from etl.digest.render import Rendered, Renderer, personalize
+from etl.digest.render import Rendered, Renderer
 from etl.digest.store import BuildOutcome
+from etl.digest.view import PREFERENCES, UNSUBSCRIBE
 from etl.errors import DigestError
-from etl.mail.message import Sender, compose
+from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.outbox import write_eml
 from etl.mail.tokens import subscriber_links
 from etl.settings import Settings
@@ -152,34 +153,39 @@ class Digest:
         with self.engine.begin() as conn:
             store.set_state(conn, issue["id"], "sending", now)
         content = self.content(issue)
-        editions: dict[tuple[str, frozenset[str]], Rendered] = {}
+        editions: dict[tuple[str, frozenset[str]], Prepared] = {}
         mail = self.settings.mail
         sender = Sender(mail.from_address, mail.from_name, mail.reply_to, mail.list_id)
+        mailto = (
+            f"mailto:{mail.unsubscribe_mailto}?subject=unsubscribe"
+            if mail.unsubscribe_mailto
+            else ""
+        )
         domain = mail.from_address.rsplit("@", 1)[-1]
         written = []
         for email, lang, topics in readers:
             key = (lang, topics)
             if key not in editions:
-                editions[key] = self.renderer.email(content, lang, topics)
-            rendered = editions[key]
+                rendered = self.renderer.email(content, lang, topics)
+                editions[key] = prepare(
+                    sender,
+                    rendered.subject,
+                    rendered.text,
+                    rendered.html,
+                    now,
+                    UNSUBSCRIBE,
+                    (UNSUBSCRIBE, PREFERENCES),
+                    mailto,
+                )
             links = subscriber_links(self.settings, email)
-            html, text = personalize(rendered, links)
             tag = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
-            message = compose(
-                sender,
+            raw = editions[key].personal(
                 email,
-                rendered.subject,
-                text,
-                html,
                 f"<{issue['slug']}.{tag}@{domain}>",
-                now,
-                links["unsubscribe_url"],
-                f"mailto:{mail.unsubscribe_mailto}?subject=unsubscribe"
-                if mail.unsubscribe_mailto
-                else "",
+                (links["unsubscribe_url"], links["preferences_url"]),
             )
             name = f"issue-{issue['number']:03d}-{lang}-{email}"
-            written.append(write_eml(self.settings.outbox_dir, name, message))
+            written.append(write_eml(self.settings.outbox_dir, name, raw))
         with self.engine.begin() as conn:
             store.set_state(conn, issue["id"], "sent", now)
         return written

@@ -10,6 +10,7 @@ composing cheap: no base64 of a 60 KB page per subscriber.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -63,3 +64,63 @@ def _cte(body: str) -> str:
     """8bit when every line fits SMTP's 998-octet limit, else quoted-printable."""
     fits = all(len(line.encode("utf-8")) <= 990 for line in body.splitlines())
     return "8bit" if fits else "quoted-printable"
+
+
+# Per-subscriber values travel as placeholders through one composed message per edition, then
+# are replaced in its bytes: composing with the email package costs milliseconds a message,
+# replacing costs microseconds. They are plain ASCII that no header folding or body splits.
+TO_PLACEHOLDER = "recipient.placeholder@mscwatch.invalid"
+ID_PLACEHOLDER = "message-id-placeholder"
+_SAFE_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._~:/?#\[\]@!$'()*+,;=%-]+$")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One edition's message with placeholders, ready to be copied for each subscriber."""
+
+    raw: bytes
+    tokens: tuple[str, ...]  # body placeholders, in the order `personal` takes their values
+
+    def personal(self, to: str, message_id: str, values: tuple[str, ...]) -> bytes:
+        """The bytes for one subscriber. Refuses anything that could change the message's
+        structure (a line break, a quote, markup): such an address never passes sign-up."""
+        if not _SAFE_ADDRESS.match(to):
+            raise ValueError(f"not a plain address: {to!r}")
+        left = message_id.strip("<>").split("@", 1)[0]
+        for value in (left, *values):
+            if not _SAFE_VALUE.match(value):
+                raise ValueError(f"unsafe value for a message: {value!r}")
+        raw = self.raw.replace(TO_PLACEHOLDER.encode(), to.encode())
+        raw = raw.replace(ID_PLACEHOLDER.encode(), left.encode())
+        for token, value in zip(self.tokens, values, strict=True):
+            raw = raw.replace(token.encode(), value.encode())
+        return raw
+
+
+def prepare(
+    sender: Sender,
+    subject: str,
+    text: str,
+    html: str,
+    when: datetime,
+    unsubscribe_token: str,
+    tokens: tuple[str, ...],
+    unsubscribe_mailto: str = "",
+) -> Prepared:
+    """Compose the edition once; its bodies must be 8-bit (no quoted-printable line splits)."""
+    domain = sender.address.rsplit("@", 1)[-1]
+    message = compose(
+        sender,
+        TO_PLACEHOLDER,
+        subject,
+        text,
+        html,
+        f"<{ID_PLACEHOLDER}@{domain}>",
+        when,
+        unsubscribe_token,
+        unsubscribe_mailto,
+    )
+    if _cte(text) != "8bit" or _cte(html) != "8bit":
+        raise ValueError("a body has lines too long for 8-bit: wrap it before preparing")
+    return Prepared(message.as_bytes(), tokens)

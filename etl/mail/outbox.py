@@ -10,10 +10,10 @@ from pathlib import Path
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 
 
-def write_eml(folder: Path, name: str, message: EmailMessage) -> Path:
+def write_eml(folder: Path, name: str, message: EmailMessage | bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (_UNSAFE.sub("_", name) + ".eml")
     temporary = target.with_name(target.name + ".tmp")
-    temporary.write_bytes(message.as_bytes())
+    temporary.write_bytes(message if isinstance(message, bytes) else message.as_bytes())
     temporary.replace(target)
     return target

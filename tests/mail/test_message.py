@@ -78,3 +78,52 @@ def test_outbox_files_and_signed_links(tmp_path) -> None:  # type: ignore[no-unt
     assert read_token(settings, "unsubscribe", token[:-2] + "xx", 3600) is None
     links = subscriber_links(settings, "reader@example.org")
     assert links["unsubscribe_url"].startswith("https://mscwatch.example.org/unsubscribe/")
+
+
+def test_a_prepared_edition_gives_each_subscriber_the_same_message_compose_would() -> None:
+    from etl.mail.message import prepare
+
+    html = '<p>退订:<a href="%%U%%">x</a> <a href="%%P%%">y</a></p>'
+    text = "退订: %%U%%\n偏好: %%P%%\n"
+    prepared = prepare(
+        SENDER,
+        "第 3 期:新进展?",
+        text,
+        html,
+        WHEN,
+        "%%U%%",
+        ("%%U%%", "%%P%%"),
+        "mailto:u@example.org",
+    )
+    raw = prepared.personal(
+        "reader@example.org",
+        "<3.abc@example.org>",
+        ("https://x.example.org/u/T1.a-b_c", "https://x.example.org/p/T2"),
+    )
+    fast = email.message_from_bytes(raw, policy=email.policy.default)
+    slow = email.message_from_bytes(
+        compose(
+            SENDER,
+            "reader@example.org",
+            "第 3 期:新进展?",
+            text.replace("%%U%%", "https://x.example.org/u/T1.a-b_c").replace(
+                "%%P%%", "https://x.example.org/p/T2"
+            ),
+            html.replace("%%U%%", "https://x.example.org/u/T1.a-b_c").replace(
+                "%%P%%", "https://x.example.org/p/T2"
+            ),
+            "<3.abc@example.org>",
+            WHEN,
+            "https://x.example.org/u/T1.a-b_c",
+            "mailto:u@example.org",
+        ).as_bytes(),
+        policy=email.policy.default,
+    )
+    for header in ("From", "To", "Subject", "Message-ID", "List-Unsubscribe", "List-Id", "Date"):
+        assert str(fast[header]).strip() == str(slow[header]).strip(), header
+    for kind in ("plain", "html"):
+        assert fast.get_body((kind,)).get_content() == slow.get_body((kind,)).get_content()
+    with pytest.raises(ValueError, match="not a plain address"):
+        prepared.personal("a@example.org\r\nBcc: x@example.org", "<1@x.org>", ("a", "b"))
+    with pytest.raises(ValueError, match="unsafe value"):
+        prepared.personal("a@example.org", "<1@x.org>", ('https://x.org/"><script>', "b"))
