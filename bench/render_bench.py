@@ -425,19 +425,32 @@ def produce(
         if mode == "substitute":
             total += len(html) + len(text)
             continue
-        message = compose(
-            sender,
-            person.to,
-            rendered.subject,
-            text,
-            html,
-            person.message_id,
-            when,
-            person.tokens["unsubscribe_url"],
-            mailto,
-        )
+        message = compose_for(sender, person, rendered, text, html, when, mailto)
         total += len(message.as_bytes())
     return total
+
+
+def compose_for(
+    sender: Sender,
+    person: Subscriber,
+    rendered: Rendered,
+    text: str,
+    html: str,
+    when: datetime,
+    mailto: str,
+) -> EmailMessage:
+    """One subscriber's message the straightforward way (the (c) row)."""
+    return compose(
+        sender,
+        person.to,
+        rendered.subject,
+        text,
+        html,
+        person.message_id,
+        when,
+        person.tokens["unsubscribe_url"],
+        mailto,
+    )
 
 
 def mail_bench(
@@ -515,17 +528,7 @@ def diagnose(
         started = time.perf_counter()
         html, text = personalize(rendered, person.tokens)
         personalized = time.perf_counter()
-        message = compose(
-            sender,
-            person.to,
-            rendered.subject,
-            text,
-            html,
-            person.message_id,
-            when,
-            person.tokens["unsubscribe_url"],
-            mailto,
-        )
+        message = compose_for(sender, person, rendered, text, html, when, mailto)
         composed = time.perf_counter()
         message.as_bytes()
         done = time.perf_counter()
@@ -549,17 +552,7 @@ def diagnose(
             rendered = editions[person.edition]
             text, html = bodies(*personalize(rendered, person.tokens))
             started = time.perf_counter()
-            message = compose(
-                sender,
-                person.to,
-                rendered.subject,
-                text,
-                html,
-                person.message_id,
-                when,
-                person.tokens["unsubscribe_url"],
-                mailto,
-            )
+            message = compose_for(sender, person, rendered, text, html, when, mailto)
             composed = time.perf_counter()
             message.as_bytes()
             compose_s += composed - started
