@@ -468,10 +468,8 @@ def mail_bench(
     render_s = time.perf_counter() - started
     people = subscribers(count, len(editions), settings, content.issue["number"])
     mail = settings.mail
-    sender = Sender(mail.from_address, mail.from_name, mail.reply_to, mail.list_id)
-    mailto = (
-        f"mailto:{mail.unsubscribe_mailto}?subject=unsubscribe" if mail.unsubscribe_mailto else ""
-    )
+    sender = Sender.from_settings(mail)
+    mailto = mail.unsubscribe_mailto_url
     when = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     found: dict[str, Any] = {
         "subscribers": count,

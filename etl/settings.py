@@ -229,6 +229,13 @@ class MailSettings(_Model):
     )
     outbox: str = "outbox"
 
+    @property
+    def unsubscribe_mailto_url(self) -> str:
+        """The mailto target of List-Unsubscribe, or "" for the https link only."""
+        if not self.unsubscribe_mailto:
+            return ""
+        return f"mailto:{self.unsubscribe_mailto}?subject=unsubscribe"
+
 
 class Secrets(_Model):
     """Values only ever read from the environment."""

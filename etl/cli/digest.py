@@ -75,10 +75,12 @@ def preview(
 ) -> None:
     """Write the issue's HTML and text, exactly as they will be sent, and print their paths."""
     digest = _digest()
-    paths = digest.preview(issue, _langs(lang), folder or digest.settings.paths.var / "preview")
+    paths, problems = digest.preview(
+        issue, _langs(lang), folder or digest.settings.paths.var / "preview"
+    )
     for path in paths:
         out.print(str(path), highlight=False, soft_wrap=True)
-    for problem in digest.problems(digest.issue(issue)):
+    for problem in problems:
         out.print(f"warning: {problem}", style="yellow", highlight=False, soft_wrap=True)
     if open_:
         for path in paths:

@@ -20,6 +20,7 @@ from etl.digest.content import IssueContent
 from etl.digest.i18n import LANGS
 from etl.digest.render import Renderer
 from etl.digest.view import issue_date, issue_url, title_of
+from etl.files import write_atomically
 
 PUBLISHED = ("sending", "sent")
 
@@ -104,11 +105,7 @@ class Archive:
         """Write pages into `folder` (each replaced atomically); returns how many."""
         count = 0
         for path, text in pages:
-            target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".tmp")
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(target)
+            write_atomically(folder / path, text.encode("utf-8"))
             count += 1
         return count
 

@@ -74,33 +74,36 @@ class Digest:
         with self.engine.connect() as conn:
             return store.load_content(conn, issue)
 
-    def editions(
-        self, issue: dict[str, Any], langs: tuple[str, ...] = LANGS
-    ) -> dict[str, Rendered]:
-        content = self.content(issue)
-        return {lang: self.renderer.email(content, lang) for lang in langs}
+    def editions(self, content: IssueContent) -> dict[str, Rendered]:
+        """Every language's full edition, as the guards check it and previews show it."""
+        return {lang: self.renderer.email(content, lang) for lang in LANGS}
 
-    def problems(self, issue: dict[str, Any]) -> list[str]:
+    def problems(self, content: IssueContent, editions: dict[str, Rendered]) -> list[str]:
         """Everything that stops approval, for every edition."""
-        content = self.content(issue)
         limit = self.settings.digest.max_html_kb * 1024
         found = check_dates(content, self.settings.digest.late_days)
-        for lang in LANGS:
-            found += check_rendered(self.renderer.email(content, lang), limit)
+        for rendered in editions.values():
+            found += check_rendered(rendered, limit)
         return found
 
-    def preview(self, ref: str, langs: tuple[str, ...], folder: Path) -> list[Path]:
-        """Write each edition's HTML and text, exactly as sent, to files; returns their paths."""
+    def preview(
+        self, ref: str, langs: tuple[str, ...], folder: Path
+    ) -> tuple[list[Path], list[str]]:
+        """Write each edition's HTML and text, exactly as sent, to files; returns their paths
+        and what would stop approval (from the same renders)."""
         issue = self.issue(ref)
+        content = self.content(issue)
+        editions = self.editions(content)
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
-        for lang, rendered in self.editions(issue, langs).items():
+        for lang in langs:
+            rendered = editions[lang]
             stem = folder / f"issue-{issue['number']:03d}-{issue['slug']}.{lang}"
             for suffix, body in ((".html", rendered.html), (".txt", rendered.text)):
                 path = stem.with_suffix(stem.suffix + suffix)
                 path.write_text(body, encoding="utf-8")
                 paths.append(path)
-        return paths
+        return paths, self.problems(content, editions)
 
     def approve(self, ref: str, by: str, now: datetime) -> dict[str, Any]:
         issue = self.issue(ref)
@@ -109,7 +112,8 @@ class Digest:
                 f"issue {issue['number']} is {issue['state']}, not a draft",
                 "only a draft can be approved",
             )
-        problems = self.problems(issue)
+        content = self.content(issue)
+        problems = self.problems(content, self.editions(content))
         if problems:
             raise DigestError(
                 f"issue {issue['number']} cannot be approved: {len(problems)} problem(s)",
@@ -155,12 +159,7 @@ class Digest:
         content = self.content(issue)
         editions: dict[tuple[str, frozenset[str]], Prepared] = {}
         mail = self.settings.mail
-        sender = Sender(mail.from_address, mail.from_name, mail.reply_to, mail.list_id)
-        mailto = (
-            f"mailto:{mail.unsubscribe_mailto}?subject=unsubscribe"
-            if mail.unsubscribe_mailto
-            else ""
-        )
+        sender = Sender.from_settings(mail)
         domain = mail.from_address.rsplit("@", 1)[-1]
         written = []
         for email, lang, topics in readers:
@@ -175,7 +174,7 @@ class Digest:
                     now,
                     UNSUBSCRIBE,
                     (UNSUBSCRIBE, PREFERENCES),
-                    mailto,
+                    mail.unsubscribe_mailto_url,
                 )
             links = subscriber_links(self.settings, email)
             tag = hashlib.sha256(email.lower().encode()).hexdigest()[:16]

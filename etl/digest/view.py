@@ -14,6 +14,7 @@ from etl.digest import i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
 from etl.digest.leads import key_result, paper_lead
+from etl.normalize.identifiers import normalize_registry_id
 from etl.settings import Settings
 
 # Placeholders the per-subscriber pass replaces (see render.personalize).
@@ -297,8 +298,6 @@ def citation(data: dict[str, Any], lang: str) -> list[Segment]:
 
 def trial_identifier(data: dict[str, Any]) -> tuple[str, str]:
     """The registry id a reader can look up: the NCT number, else the first other registry's."""
-    from etl.normalize.identifiers import normalize_registry_id
-
     ids = data.get("identifiers") or {}
     if ids.get("nct"):
         return "nct", ids["nct"]

@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from etl.settings import MailSettings
+
 
 @dataclass(frozen=True)
 class Sender:
@@ -25,6 +27,10 @@ class Sender:
     name: str = ""
     reply_to: str = ""
     list_id: str = ""  # e.g. "MSC Oncology Watch <weekly.mscwatch.example.org>"
+
+    @classmethod
+    def from_settings(cls, mail: MailSettings) -> Sender:
+        return cls(mail.from_address, mail.from_name, mail.reply_to, mail.list_id)
 
 
 def compose(

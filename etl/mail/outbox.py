@@ -7,13 +7,11 @@ import re
 from email.message import EmailMessage
 from pathlib import Path
 
+from etl.files import write_atomically
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 
 
 def write_eml(folder: Path, name: str, message: EmailMessage | bytes) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (_UNSAFE.sub("_", name) + ".eml")
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_bytes(message if isinstance(message, bytes) else message.as_bytes())
-    temporary.replace(target)
-    return target
+    data = message if isinstance(message, bytes) else message.as_bytes()
+    return write_atomically(folder / (_UNSAFE.sub("_", name) + ".eml"), data)

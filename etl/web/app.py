@@ -10,6 +10,15 @@ from etl.digest.archive import Archive
 from etl.digest.service import Digest
 from etl.settings import Settings
 
+# The archive's addresses and the page each serves (the folder build writes the same paths).
+ROUTES = {
+    "/": "index.html",
+    "/en/": "en/index.html",
+    "/feed.atom": "feed.atom",
+    "/en/feed.atom": "en/feed.atom",
+    "/issues/<slug>/": "issues/{slug}/index.html",
+    "/issues/<slug>/en/": "issues/{slug}/en/index.html",
+}
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
 
@@ -30,29 +39,12 @@ def create_app(settings: Settings, digest: Digest | None = None) -> Flask:
         suffix = path[path.rfind(".") :]
         return Response(body, content_type=TYPES.get(suffix, "text/plain; charset=utf-8"))
 
-    @app.get("/")
-    def index() -> Response:
-        return archive_page("index.html")
-
-    @app.get("/en/")
-    def index_en() -> Response:
-        return archive_page("en/index.html")
-
-    @app.get("/feed.atom")
-    def feed() -> Response:
-        return archive_page("feed.atom")
-
-    @app.get("/en/feed.atom")
-    def feed_en() -> Response:
-        return archive_page("en/feed.atom")
-
-    @app.get("/issues/<slug>/")
-    def issue(slug: str) -> Response:
-        return archive_page(f"issues/{slug}/index.html")
-
-    @app.get("/issues/<slug>/en/")
-    def issue_en(slug: str) -> Response:
-        return archive_page(f"issues/{slug}/en/index.html")
+    for rule, path in ROUTES.items():
+        app.add_url_rule(
+            rule,
+            endpoint=path,
+            view_func=lambda path=path, **values: archive_page(path.format(**values)),
+        )
 
     @app.get("/healthz")
     def health() -> Response:

@@ -95,7 +95,7 @@ def test_an_empty_period_is_skipped_or_a_short_notice_as_configured(
     )
     notice = noticing.build(quiet, UPDATES).issue
     assert notice["nothing_new"] and notice["counts"]["items"] == 0
-    text = noticing.editions(notice)["zh"].text
+    text = noticing.editions(noticing.content(notice))["zh"].text
     assert "本期没有发现新的相关文献" in text
     assert "一、" not in text
 
