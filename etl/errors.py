@@ -4,6 +4,8 @@ EtlError                      message + hint; the CLI prints both and exits 1
  ├── ConfigError              a settings file or environment value is wrong
  ├── DatabaseError            the database is missing, unreachable or not migrated
  ├── DigestError              an issue cannot be built, approved or found as asked
+ ├── SubscriberError          an address or a subscriber file cannot be used
+ ├── DeliveryError            the relay cannot take the issue (stops a send run)
  └── SourceError              an upstream failed us
       ├── SourceUnavailableError   retryable: timeouts, 429, 5xx, dropped connections
       └── SourceResponseError      the upstream answered something we cannot use
@@ -31,6 +33,14 @@ class DatabaseError(EtlError):
 
 class DigestError(EtlError):
     """An issue of the digest cannot do what was asked (wrong state, failed guards, not found)."""
+
+
+class SubscriberError(EtlError):
+    """A subscriber command cannot do what was asked (bad address, unknown reader, bad file)."""
+
+
+class DeliveryError(EtlError):
+    """Sending stopped: the relay refuses us or keeps failing; what is left stays queued."""
 
 
 class SourceError(EtlError):

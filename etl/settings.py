@@ -2,9 +2,9 @@
 
 Each top-level table lives in one file (see FILES: `database`, `paths`, `http`, `classify` in
 settings.toml; `sources` in sources.toml; `schedule` in schedule.toml; `digest` and `archive` in
-digest.toml; `mail` in mail.toml), so a validation error can name the file, the dotted key, the
-bad value and what is allowed. The loaded `Settings` is frozen and passed down; no module keeps
-a global copy.
+digest.toml; `mail`, `delivery` and `subscribers` in mail.toml), so a validation error can name
+the file, the dotted key, the bad value and what is allowed. The loaded `Settings` is frozen and
+passed down; no module keeps a global copy.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ FILES = {
     "digest": "digest.toml",
     "archive": "digest.toml",
     "mail": "mail.toml",
+    "delivery": "mail.toml",
+    "subscribers": "mail.toml",
 }
 NCBI_HOST = "eutils.ncbi.nlm.nih.gov"
 
@@ -227,6 +229,7 @@ class MailSettings(_Model):
     unsubscribe_mailto: str = Field(
         "unsubscribe@mscwatch.example.org", pattern=r"^([^@\s]+@[^@\s]+)?$"
     )
+    return_path: str = Field("", pattern=r"^([^@\s]+@[^@\s]+)?$")
     outbox: str = "outbox"
 
     @property
@@ -235,6 +238,27 @@ class MailSettings(_Model):
         if not self.unsubscribe_mailto:
             return ""
         return f"mailto:{self.unsubscribe_mailto}?subject=unsubscribe"
+
+
+class DeliverySettings(_Model):
+    rate: float = Field(0.0, ge=0)  # messages per second; 0 = as fast as the relay accepts
+    batch_size: int = Field(100, ge=1, le=5000)
+    timeout: float = Field(30.0, gt=0)
+    max_attempts: int = Field(5, ge=1, le=50)
+    retry_after: float = Field(300.0, ge=0)
+    retry_max: float = Field(21600.0, ge=0)
+    linger: float = Field(120.0, ge=0)
+    bounce_limit: int = Field(2, ge=1, le=100)
+    failure_streak: int = Field(20, ge=1)
+
+
+class SubscriberSettings(_Model):
+    confirm_days: float = Field(7.0, gt=0)
+    preferences_days: float = Field(365.0, gt=0)
+    confirmations: int = Field(2, ge=1, le=10)
+    resend_minutes: float = Field(10.0, ge=0)
+    form_limit: int = Field(5, ge=1)
+    form_window_minutes: float = Field(60.0, gt=0)
 
 
 class Secrets(_Model):
@@ -256,6 +280,8 @@ class Settings(_Model):
     digest: DigestSettings = DigestSettings()
     archive: ArchiveSettings = ArchiveSettings()
     mail: MailSettings = MailSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    subscribers: SubscriberSettings = SubscriberSettings()
     secrets: Secrets = Secrets()
     config_dir: Path = Path("config")
 

@@ -297,3 +297,86 @@ class DigestEvent(Base):
     issue_id: Mapped[int] = mapped_column(
         ForeignKey("digest_issues.id", ondelete="CASCADE"), index=True
     )
+
+
+class Subscriber(Base):
+    """A reader. Only `active` readers get issues; the other states are kept, not deleted, so
+    an address that left or bounced is never mailed again by an import."""
+
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    state: Mapped[str] = mapped_column(String(16))  # pending|active|unsubscribed|bounced|complained
+    language: Mapped[str] = mapped_column(String(2))  # zh | en
+    topics: Mapped[list[str]] = mapped_column(JSONType, default=list)  # empty = everything
+    source: Mapped[str] = mapped_column(String(16))  # form | import | cli
+    # Evidence of consent (GDPR): when, from where, which form text.
+    consent: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    bounces: Mapped[int] = mapped_column(Integer, default=0)  # permanent failures so far
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    confirmations_sent: Mapped[int] = mapped_column(Integer, default=0)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # last change of state
+
+
+class Delivery(Base):
+    """One issue to one subscriber. The unique pair and the state machine below are what make
+    sending exactly-once: queued → claimed (by one sender) → sending (committed just before the
+    SMTP transaction) → sent | retry | failed; skipped when the reader left meanwhile."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
+        Index("ix_deliveries_issue_state", "issue_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("digest_issues.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # Sent again after a sender died in the middle of its SMTP transaction (see mail/sender.py).
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(96))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailEvent(Base):
+    """What a returned message said (bounce, complaint, unsubscribe by mail), once per report:
+    processing the same mailbox twice changes nothing."""
+
+    __tablename__ = "mail_events"
+    __table_args__ = (
+        UniqueConstraint("report", "address", "kind", name="uq_mail_events_report_address_kind"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    report: Mapped[str] = mapped_column(String(64))  # sha256 of the report's bytes
+    kind: Mapped[str] = mapped_column(String(16))  # bounce|soft_bounce|complaint|unsubscribe
+    address: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(255), default="")
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RateEvent(Base):
+    """One use of a rate-limited action (the subscribe form), so the limit holds across the
+    web app's worker processes without another server."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

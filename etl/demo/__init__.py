@@ -27,8 +27,8 @@ FIRST_DAY = "2026-09-01"
 DEMO_NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 DEMO_WEEKS = ("2026-11-09", "2026-11-16", "2026-11-23")
 DEMO_READERS = [
-    ("reader.zh@example.org", "zh", frozenset()),
-    ("reader.en@example.org", "en", frozenset({"hematologic", "trials"})),
+    ("reader.zh@example.org", "zh", []),
+    ("reader.en@example.org", "en", ["hematologic", "trials"]),
 ]
 DEMO_SECRET = "demo-only-secret-do-not-use-in-production"
 
@@ -100,8 +100,13 @@ def publish_issues(result: DemoResult) -> None:
     """Build, approve and mail (to the outbox) one issue a week, then write the archive: the
     issues link to each other, and the newest links to the address of the next one."""
     from etl.digest.service import Digest
+    from etl.mail.transport import OutboxTransport
+    from etl.subscribers.service import Subscribers
 
     digest = Digest.open(result.settings)
+    readers = Subscribers.open(result.settings, digest.engine)
+    for email, lang, topics in DEMO_READERS:
+        readers.add(email, lang, topics, confirmed=True, source="cli", now=DEMO_NOW)
     try:
         published = {i["slug"]: i for i in digest.list() if i["state"] == "sent"}
         for start in DEMO_WEEKS:
@@ -113,7 +118,9 @@ def publish_issues(result: DemoResult) -> None:
                 continue
             ref = str(outcome.issue["number"])
             digest.approve(ref, "demo", DEMO_NOW)
-            result.outbox += digest.mail_to_outbox(ref, DEMO_READERS, DEMO_NOW)
+            outbox = OutboxTransport(result.settings.outbox_dir)
+            digest.send(ref, outbox, lambda: DEMO_NOW)
+            result.outbox += outbox.written
             result.issues.append(digest.issue(ref))
         result.archive_pages = digest.build_archive(result.settings.archive_dir)
     finally:

@@ -3,7 +3,7 @@ database, does one thing in one transaction, and returns what happened."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,11 +22,13 @@ from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
 from etl.digest.render import Rendered, Renderer
 from etl.digest.store import BuildOutcome
-from etl.digest.view import PREFERENCES, UNSUBSCRIBE
+from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE
 from etl.errors import DigestError
+from etl.mail import deliveries
 from etl.mail.message import Prepared, Sender, prepare
-from etl.mail.outbox import write_eml
-from etl.mail.tokens import subscriber_links
+from etl.mail.sender import IssueSender, SendReport
+from etl.mail.tokens import make_token, subscriber_links
+from etl.mail.transport import Transport
 from etl.settings import Settings
 
 
@@ -142,27 +144,72 @@ class Digest:
             pages = archive.pages(issues, lambda issue: store.load_content(conn, issue))
             return archive.write(folder, pages)
 
-    def mail_to_outbox(
-        self, ref: str, readers: list[tuple[str, str, frozenset[str]]], now: datetime
-    ) -> list[Path]:
-        """Publish an approved issue by writing each reader's message to the outbox folder
-        (the embedded default transport): one render per language and topic set, then only the
-        reader's links change. Marks the issue sent."""
+    def start_sending(self, ref: str, now: datetime) -> dict[str, Any]:
+        """An approved issue becomes `sending`, with one queued delivery per active reader, in
+        one transaction: readers who join later get the next issue. A `sending` issue resumes
+        where it stopped."""
         issue = self.issue(ref)
-        if issue["state"] not in ("approved", "sending"):
-            raise DigestError(
-                f"issue {issue['number']} is {issue['state']}",
-                f"approve it first: mscwatch digest approve {issue['number']}",
+        state = issue["state"]
+        if state == "sending":
+            return issue
+        if state != "approved":
+            hint = (
+                f"approve it first: mscwatch digest approve {issue['number']}"
+                if state == "draft"
+                else "an issue is sent once; `digest send --to ADDRESS` mails a copy"
             )
+            raise DigestError(f"issue {issue['number']} is {state}", hint)
+        domain = self.settings.mail.from_address.rsplit("@", 1)[-1]
         with self.engine.begin() as conn:
             store.set_state(conn, issue["id"], "sending", now)
+            deliveries.create(conn, issue["id"], issue["slug"], domain, now)
+            return store.find_issue(conn, str(issue["number"]))
+
+    def send(
+        self,
+        ref: str,
+        transport: Transport,
+        clock: Callable[[], datetime],
+        progress: Callable[[int], None] | None = None,
+        started: Callable[[IssueSender], None] | None = None,
+    ) -> tuple[dict[str, Any], SendReport, dict[str, Any]]:
+        """Send the issue's due deliveries; the issue is `sent` once every delivery is done.
+        Returns the issue, what this run did, and where all its deliveries stand."""
+        issue = self.start_sending(ref, clock())
         content = self.content(issue)
+        mail = self.settings.mail
+        sender = IssueSender(
+            self.engine,
+            transport,
+            issue,
+            self.prepared(content, clock()),
+            self.reader_links,
+            mail.return_path or mail.from_address,
+            self.settings.delivery,
+            clock,
+            progress,
+        )
+        if started:
+            started(sender)
+        report = sender.run()
+        with self.engine.begin() as conn:
+            if deliveries.unfinished(conn, issue["id"]) == 0:
+                store.set_state(conn, issue["id"], "sent", clock())
+            standing = deliveries.summary(conn, issue["id"])
+            return store.find_issue(conn, str(issue["number"])), report, standing
+
+    def prepared(
+        self, content: IssueContent, now: datetime
+    ) -> Callable[[str, frozenset[str]], Prepared]:
+        """Each language and topic set rendered and composed once, on first use."""
         editions: dict[tuple[str, frozenset[str]], Prepared] = {}
         mail = self.settings.mail
         sender = Sender.from_settings(mail)
-        domain = mail.from_address.rsplit("@", 1)[-1]
-        written = []
-        for email, lang, topics in readers:
+        mailto = mail.unsubscribe_mailto_url.replace("?subject=unsubscribe", "")
+        if mailto:
+            mailto += f"?subject=unsubscribe-{MAIL_TOKEN}"
+
+        def edition(lang: str, topics: frozenset[str]) -> Prepared:
             key = (lang, topics)
             if key not in editions:
                 rendered = self.renderer.email(content, lang, topics)
@@ -173,18 +220,54 @@ class Digest:
                     rendered.html,
                     now,
                     UNSUBSCRIBE,
-                    (UNSUBSCRIBE, PREFERENCES),
-                    mail.unsubscribe_mailto_url,
+                    (UNSUBSCRIBE, PREFERENCES, MAIL_TOKEN),
+                    mailto,
                 )
-            links = subscriber_links(self.settings, email)
-            tag = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
-            raw = editions[key].personal(
-                email,
-                f"<{issue['slug']}.{tag}@{domain}>",
-                (links["unsubscribe_url"], links["preferences_url"]),
+            return editions[key]
+
+        return edition
+
+    def reader_links(self, email: str) -> tuple[str, str, str]:
+        """The values `prepared` editions take per reader: unsubscribe and preferences links,
+        and the unsubscribe token the mailto: address carries in its subject."""
+        token = make_token(self.settings, "unsubscribe", email)
+        links = subscriber_links(self.settings, email, token)
+        return links["unsubscribe_url"], links["preferences_url"], token
+
+    def test_copy(
+        self, ref: str, to: str, lang: str, transport: Transport, now: datetime
+    ) -> dict[str, Any]:
+        """One copy of the issue, in any state, to one address; deliveries are not touched."""
+        issue = self.issue(ref)
+        content = self.content(issue)
+        prepared = self.prepared(content, now)(lang, frozenset())
+        domain = self.settings.mail.from_address.rsplit("@", 1)[-1]
+        stamp = now.strftime("%Y%m%d%H%M%S")
+        raw = prepared.personal(
+            to, f"<test.{issue['slug']}.{stamp}@{domain}>", self.reader_links(to)
+        )
+        mail = self.settings.mail
+        try:
+            transport.send(
+                mail.return_path or mail.from_address, to, raw, f"test-{issue['slug']}-{to}"
             )
-            name = f"issue-{issue['number']:03d}-{lang}-{email}"
-            written.append(write_eml(self.settings.outbox_dir, name, raw))
-        with self.engine.begin() as conn:
-            store.set_state(conn, issue["id"], "sent", now)
-        return written
+        finally:
+            transport.close()
+        return issue
+
+    def plan_sending(self, ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Who would get what: readers grouped by edition (language and topics), for
+        `digest send --dry-run`. For an issue already sending, only those still to be sent."""
+        issue = self.issue(ref)
+        with self.engine.connect() as conn:
+            readers = deliveries.planned(conn, issue["id"], issue["state"])
+        groups: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+        for email, lang, topics in readers:
+            key = (lang, tuple(sorted(topics)))
+            group = groups.setdefault(
+                key, {"language": lang, "topics": list(key[1]), "readers": 0, "examples": []}
+            )
+            group["readers"] += 1
+            if len(group["examples"]) < 3:
+                group["examples"].append(email)
+        return issue, sorted(groups.values(), key=lambda g: (-g["readers"], g["language"]))

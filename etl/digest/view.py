@@ -20,6 +20,7 @@ from etl.settings import Settings
 # Placeholders the per-subscriber pass replaces (see render.personalize).
 UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
 PREFERENCES = "%%PREFERENCES_URL%%"
+MAIL_TOKEN = "%%UNSUBSCRIBE_TOKEN%%"  # in the List-Unsubscribe mailto: subject
 TRIAL_SCHEMES = ("nct", "chictr", "isrctn", "euct", "eudract", "actrn", "drks")
 # Retractions and corrections reach every reader, whatever topics they chose.
 ALWAYS_SHOWN = frozenset({"retraction", "correction"})

@@ -15,10 +15,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from etl.settings import MailSettings
+
+
+class _Policy(EmailPolicy):
+    """SMTP's policy, except that List-Unsubscribe is written as is, one URI a line: folding
+    would otherwise turn a long https link into RFC 2047 encoded words, which no mailbox
+    provider reads as a link (and which would hide the per-reader placeholders)."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "list-unsubscribe":
+            return f"{name}: " + f",{self.linesep} ".join(str(value).split(", ")) + self.linesep
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "list-unsubscribe":
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+POLICY = _Policy(linesep="\r\n")  # email.policy.SMTP, with the List-Unsubscribe rule
 
 
 @dataclass(frozen=True)
@@ -46,7 +65,7 @@ def compose(
 ) -> EmailMessage:
     """The message for one recipient. `message_id` is stable per delivery, so a resend after a
     crash carries the same id and receiving systems can tell it is the same message."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = Address(sender.name, addr_spec=sender.address)
     message["To"] = to
     if sender.reply_to:

@@ -36,10 +36,12 @@ def read_token(settings: Settings, purpose: str, token: str, max_age: int | None
         return None
 
 
-def subscriber_links(settings: Settings, email: str) -> dict[str, str]:
-    """The per-subscriber links an email carries (see render.personalize)."""
+def subscriber_links(settings: Settings, email: str, unsubscribe: str = "") -> dict[str, str]:
+    """The per-subscriber links an email carries (see render.personalize); `unsubscribe` is
+    the reader's unsubscribe token when the caller has made it already."""
     base = settings.archive.base_url
+    unsubscribe = unsubscribe or make_token(settings, "unsubscribe", email)
     return {
-        "unsubscribe_url": f"{base}unsubscribe/{make_token(settings, 'unsubscribe', email)}",
+        "unsubscribe_url": f"{base}unsubscribe/{unsubscribe}",
         "preferences_url": f"{base}preferences/{make_token(settings, 'preferences', email)}",
     }

@@ -1,0 +1,231 @@
+"""The deliveries table: one row per (issue, subscriber), moved through its states by the
+sender. Every function runs inside the caller's transaction; see sender.py for the order of
+commits that makes sending exactly-once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+
+from etl.db.models import Delivery, Subscriber
+
+D = Delivery.__table__
+S = Subscriber.__table__
+CLAIMABLE = ("queued", "retry")
+IN_FLIGHT = ("claimed", "sending")
+DONE = ("sent", "failed", "skipped")
+
+
+def message_id(slug: str, email: str, domain: str) -> str:
+    """Stable per delivery: a resend after a crash carries the same id, so the receiving side
+    can tell it is the same message."""
+    tag = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+    return f"<{slug}.{tag}@{domain}>"
+
+
+def create(conn: Connection, issue_id: int, slug: str, domain: str, now: datetime) -> int:
+    """A queued row for every active subscriber without one for this issue."""
+    have = select(D.c.subscriber_id).where(D.c.issue_id == issue_id)
+    readers = conn.execute(
+        select(S.c.id, S.c.email).where(S.c.state == "active", S.c.id.not_in(have))
+    ).all()
+    rows = [
+        {
+            "issue_id": issue_id,
+            "subscriber_id": sid,
+            "state": "queued",
+            "message_id": message_id(slug, email, domain),
+            "attempts": 0,
+            "last_error": "",
+            "in_doubt": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for sid, email in readers
+    ]
+    if rows:
+        conn.execute(insert(D), rows)
+    return len(rows)
+
+
+def claim(
+    conn: Connection, issue_id: int, worker: str, limit: int, now: datetime
+) -> list[dict[str, Any]]:
+    """Take up to `limit` due rows for this worker. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
+    lets several senders claim side by side without waiting on each other; SQLite serializes
+    writers, so the single UPDATE is enough there."""
+    due = (
+        select(D.c.id)
+        .where(
+            D.c.issue_id == issue_id,
+            D.c.state.in_(CLAIMABLE),
+            or_(D.c.next_attempt_at.is_(None), D.c.next_attempt_at <= now),
+        )
+        .order_by(D.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = (
+        conn.execute(
+            update(D)
+            .where(D.c.id.in_(due.scalar_subquery()), D.c.state.in_(CLAIMABLE))
+            .values(state="claimed", claimed_by=worker, updated_at=now)
+            .returning(D.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not ids:
+        return []
+    query = (
+        select(
+            D.c.id,
+            D.c.message_id,
+            D.c.attempts,
+            D.c.subscriber_id,
+            S.c.email,
+            S.c.language,
+            S.c.topics,
+        )
+        .join(S, S.c.id == D.c.subscriber_id)
+        .where(D.c.id.in_(ids))
+        .order_by(D.c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def start(conn: Connection, delivery_id: int, worker: str, now: datetime) -> bool:
+    """Mark the row as being sent, if its reader is still active; else mark it skipped.
+    Checking here, right before the SMTP transaction, honours an unsubscribe that came in
+    after the row was claimed."""
+    active = exists().where(S.c.id == D.c.subscriber_id, S.c.state == "active")
+    started = conn.execute(
+        update(D)
+        .where(D.c.id == delivery_id, D.c.claimed_by == worker, D.c.state == "claimed", active)
+        .values(state="sending", attempts=D.c.attempts + 1, updated_at=now)
+    ).rowcount
+    if not started:
+        finish(conn, delivery_id, "skipped", now, error="the reader is no longer active")
+    return bool(started)
+
+
+def finish(
+    conn: Connection,
+    delivery_id: int,
+    state: str,
+    now: datetime,
+    *,
+    code: int | None = None,
+    error: str = "",
+    next_attempt_at: datetime | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        "state": state,
+        "updated_at": now,
+        "last_code": code,
+        "last_error": error,
+        "next_attempt_at": next_attempt_at,
+    }
+    if state == "sent":
+        values["sent_at"] = now
+    if state != "claimed":
+        values["claimed_by"] = None
+    conn.execute(update(D).where(D.c.id == delivery_id).values(values))
+
+
+def count_bounce(
+    conn: Connection, subscriber_id: int, error: str, limit: int, now: datetime
+) -> bool:
+    """One more permanent failure for the address; returns True when it is now bounced."""
+    conn.execute(
+        update(S)
+        .where(S.c.id == subscriber_id)
+        .values(bounces=S.c.bounces + 1, last_error=error[:500])
+    )
+    bounced = conn.execute(
+        update(S)
+        .where(S.c.id == subscriber_id, S.c.bounces >= limit, S.c.state == "active")
+        .values(state="bounced", changed_at=now)
+    ).rowcount
+    return bool(bounced)
+
+
+def release(conn: Connection, issue_id: int, worker: str, now: datetime) -> int:
+    """Hand a worker's unsent claims back to the queue (a clean stop)."""
+    return conn.execute(
+        update(D)
+        .where(D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == "claimed")
+        .values(state="queued", claimed_by=None, updated_at=now)
+    ).rowcount
+
+
+def recover(
+    conn: Connection, issue_id: int, alive: Callable[[str], bool], now: datetime
+) -> tuple[int, int]:
+    """Rows held by senders that died: their claims go back to the queue, and the one message
+    each was sending becomes due again, marked in doubt (the relay may have accepted it just
+    before the crash). Returns (requeued, in doubt)."""
+    workers = conn.execute(
+        select(D.c.claimed_by).where(D.c.issue_id == issue_id, D.c.state.in_(IN_FLIGHT)).distinct()
+    ).scalars()
+    dead = [w for w in workers if w and not alive(w)]
+    if not dead:
+        return 0, 0
+    mine = and_(D.c.issue_id == issue_id, D.c.claimed_by.in_(dead))
+    doubt = conn.execute(
+        update(D)
+        .where(mine, D.c.state == "sending")
+        .values(state="queued", claimed_by=None, in_doubt=True, updated_at=now)
+    ).rowcount
+    requeued = conn.execute(
+        update(D)
+        .where(mine, D.c.state == "claimed")
+        .values(state="queued", claimed_by=None, updated_at=now)
+    ).rowcount
+    return requeued, doubt
+
+
+def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
+    rows = conn.execute(
+        select(D.c.state, func.count()).where(D.c.issue_id == issue_id).group_by(D.c.state)
+    )
+    states = dict(rows.all())
+    in_doubt = conn.execute(
+        select(func.count()).where(D.c.issue_id == issue_id, D.c.in_doubt.is_(True))
+    ).scalar_one()
+    next_retry = conn.execute(
+        select(func.min(D.c.next_attempt_at)).where(D.c.issue_id == issue_id, D.c.state == "retry")
+    ).scalar_one()
+    return {"states": states, "in_doubt": in_doubt, "next_retry": next_retry}
+
+
+def unfinished(conn: Connection, issue_id: int) -> int:
+    return conn.execute(
+        select(func.count()).where(D.c.issue_id == issue_id, D.c.state.not_in(DONE))
+    ).scalar_one()
+
+
+def next_due(conn: Connection, issue_id: int) -> datetime | None:
+    """When the earliest waiting retry falls due (None when nothing waits)."""
+    return conn.execute(
+        select(func.min(D.c.next_attempt_at)).where(D.c.issue_id == issue_id, D.c.state == "retry")
+    ).scalar_one()
+
+
+def planned(conn: Connection, issue_id: int, state: str) -> list[tuple[str, str, list[str]]]:
+    """(email, language, topics) of the readers a send would mail now: the active readers for
+    an issue not yet sending, else the readers of its unfinished deliveries."""
+    columns = (S.c.email, S.c.language, S.c.topics)
+    if state == "sending":
+        query = (
+            select(*columns)
+            .join(D, D.c.subscriber_id == S.c.id)
+            .where(D.c.issue_id == issue_id, D.c.state.not_in(DONE), S.c.state == "active")
+        )
+    else:
+        query = select(*columns).where(S.c.state == "active")
+    return [(e, lang, list(t or [])) for e, lang, t in conn.execute(query.order_by(S.c.id))]

@@ -1,0 +1,271 @@
+"""Sending one issue to its deliveries, exactly once per reader.
+
+The order of commits is the whole design:
+
+1. A batch of due rows is claimed by this sender (`claimed`, with the sender's name).
+2. Before each SMTP transaction the row is committed as `sending`; in the same commit goes the
+   outcome of the message before it. So each message costs one commit, made the moment the
+   relay's answer arrives.
+3. A crash leaves at most one row in `sending`. The next sender finds the dead sender's rows
+   (its lock is gone, see db/locks.py), puts its claims back in the queue, and sends the
+   `sending` row again, marked `in_doubt`.
+
+The one message that can arrive twice is therefore the one whose `250` reply had reached us
+but whose commit had not: the window is the time between reading the relay's answer and the
+database's commit (well under a millisecond on SQLite, about one on PostgreSQL). The resent copy
+carries the same Message-ID, which lets mail systems that deduplicate drop it. We resend rather
+than give up on such a row (the at-most-once choice): the other way loses the message whenever
+the crash comes before the relay accepted it, and that window is the whole SMTP transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from etl.db.locks import hold, is_held
+from etl.errors import DeliveryError
+from etl.mail import deliveries
+from etl.mail.message import Prepared
+from etl.mail.transport import SendError, Transport
+from etl.settings import DeliverySettings
+
+RELAY_TRIES = 3  # connection attempts before a run gives up on the relay
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0  # 4xx or lost connection: will be retried
+    failed: int = 0
+    skipped: int = 0
+    bounced: int = 0  # addresses that reached the bounce limit in this run
+    recovered: int = 0  # rows taken over from senders that died
+    in_doubt: int = 0  # of those, messages that may have been accepted before the crash
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)  # the first few refusals, for the operator
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def retry_delay(attempts: int, config: DeliverySettings) -> float:
+    """Seconds before the next try: retry_after, doubling, at most retry_max."""
+    return min(config.retry_after * 2 ** max(attempts - 1, 0), config.retry_max)
+
+
+class RateLimit:
+    """At most `rate` messages a second, evenly spaced (0 = no limit)."""
+
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
+        self.next = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        if self.next > now:
+            self.sleep(self.next - now)
+            now = self.next
+        self.next = now + self.interval
+
+
+class IssueSender:
+    """Sends one issue's due deliveries over one transport; `run` returns when none is left
+    (or only retries due later than `linger`), or raises DeliveryError when the relay fails."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport,
+        issue: dict[str, Any],
+        edition: Callable[[str, frozenset[str]], Prepared],
+        links: Callable[[str], tuple[str, ...]],
+        mail_from: str,
+        config: DeliverySettings,
+        clock: Callable[[], datetime],
+        progress: Callable[[int], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.issue = issue
+        self.edition = edition
+        self.links = links
+        self.mail_from = mail_from
+        self.config = config
+        self.clock = clock
+        self.progress = progress or (lambda n: None)
+        self.sleep = sleep
+        self.worker = worker_name()
+        self.pending: list[Callable[[Connection], None]] = []
+        self.report = SendReport()
+        self.streak = 0
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Finish the message in hand, record it, hand the other claims back, and return
+        (SIGTERM and Ctrl-C call this)."""
+        self.stopping = True
+
+    def run(self) -> SendReport:
+        started = time.monotonic()
+        with hold(self.engine, self.lock_name(self.worker)):
+            try:
+                self._loop()
+            finally:
+                with self._transaction() as conn:
+                    deliveries.release(conn, self.issue["id"], self.worker, self.clock())
+                self.transport.close()
+                self.report.seconds = time.monotonic() - started
+        return self.report
+
+    @staticmethod
+    def lock_name(worker: str) -> str:
+        return f"sender:{worker}"
+
+    def _loop(self) -> None:
+        limit = RateLimit(self.config.rate, sleep=self.sleep)
+        self._recover()
+        while True:
+            with self._transaction() as conn:
+                batch = deliveries.claim(
+                    conn, self.issue["id"], self.worker, self.config.batch_size, self.clock()
+                )
+            if not batch:
+                if self.stopping:
+                    return
+                if self._recover() or self._linger():
+                    continue
+                return
+            for row in batch:
+                if self.stopping:
+                    return
+                self._send(row, limit)
+
+    def _send(self, row: dict[str, Any], limit: RateLimit) -> None:
+        with self._transaction() as conn:
+            started = deliveries.start(conn, row["id"], self.worker, self.clock())
+        if not started:
+            self.report.skipped += 1
+            self.progress(1)
+            return
+        raw = self.edition(row["language"], frozenset(row["topics"])).personal(
+            row["email"], row["message_id"], self.links(row["email"])
+        )
+        limit.wait()
+        key = f"issue-{self.issue['number']:03d}-{row['email']}"
+        for attempt in range(RELAY_TRIES):
+            try:
+                self.transport.send(self.mail_from, row["email"], raw, key)
+            except SendError as exc:
+                if exc.relay and attempt + 1 < RELAY_TRIES:
+                    self.sleep(2.0**attempt)
+                    continue
+                self._failed(row, exc)
+                return
+            break
+        now = self.clock()
+        self.pending.append(lambda c: deliveries.finish(c, row["id"], "sent", now))
+        self.report.sent += 1
+        self.streak = 0
+        self.progress(1)
+
+    def _failed(self, row: dict[str, Any], exc: SendError) -> None:
+        now = self.clock()
+        attempts = row["attempts"] + 1
+        if exc.relay:  # never reached the relay: back to the queue, and stop the run
+            self.pending.append(
+                lambda c: deliveries.finish(c, row["id"], "queued", now, error=str(exc))
+            )
+            raise DeliveryError(
+                f"the relay {self.transport.description} cannot be used: {exc}",
+                "check SMTP_URL and the relay; what is left stays queued for the next "
+                "`mscwatch digest send`",
+            )
+        if len(self.report.errors) < 10:
+            self.report.errors.append(f"{row['email']}: {exc}")
+        if exc.permanent or attempts >= self.config.max_attempts:
+            reason = str(exc) if exc.permanent else f"gave up after {attempts} attempts: {exc}"
+            counts = exc.permanent and not exc.policy
+
+            def fail(c: Connection) -> None:
+                deliveries.finish(c, row["id"], "failed", now, code=exc.code, error=reason)
+                if counts and deliveries.count_bounce(
+                    c, row["subscriber_id"], reason, self.config.bounce_limit, now
+                ):
+                    self.report.bounced += 1
+
+            self.pending.append(fail)
+            self.report.failed += 1
+        else:
+            due = now + timedelta(seconds=retry_delay(attempts, self.config))
+            self.pending.append(
+                lambda c: deliveries.finish(
+                    c, row["id"], "retry", now, code=exc.code, error=str(exc), next_attempt_at=due
+                )
+            )
+            self.report.deferred += 1
+        self.progress(1)
+        self.streak += 1
+        if self.streak >= self.config.failure_streak:
+            raise DeliveryError(
+                f"{self.streak} messages in a row were refused, the last: {exc}",
+                "the relay or the configuration is likely at fault; fix it and run "
+                "`mscwatch digest send` again (what is left stays queued)",
+            )
+
+    def _recover(self) -> bool:
+        """Take over the rows of senders that died; True when some came back to the queue."""
+        with self._transaction() as conn:
+            requeued, doubt = deliveries.recover(
+                conn,
+                self.issue["id"],
+                lambda w: w == self.worker or is_held(self.engine, self.lock_name(w)),
+                self.clock(),
+            )
+        self.report.recovered += requeued + doubt
+        self.report.in_doubt += doubt
+        return bool(requeued or doubt)
+
+    def _linger(self) -> bool:
+        """Wait for the next retry when it falls due within `linger` seconds."""
+        with self.engine.connect() as conn:
+            due = deliveries.next_due(conn, self.issue["id"])
+        if due is None:
+            return False
+        wait = (due - self.clock()).total_seconds()
+        if wait > self.config.linger:
+            return False
+        self.sleep(max(wait, 0.0))
+        return True
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """Every transaction first records the outcomes waiting to be committed."""
+        with self.engine.begin() as conn:
+            for apply in self.pending:
+                apply(conn)
+            yield conn
+        self.pending.clear()
