@@ -7,7 +7,21 @@ import sys
 
 import typer
 
-from etl.cli import article, classify, crawl, db, demo, digest, parse, serve, status, works
+from etl.cli import (
+    article,
+    bounces,
+    classify,
+    crawl,
+    db,
+    demo,
+    digest,
+    parse,
+    send,
+    serve,
+    status,
+    subscribers,
+    works,
+)
 from etl.cli.common import state
 from etl.errors import EtlError
 
@@ -25,6 +39,9 @@ app.add_typer(works.export_app, name="export")
 app.add_typer(digest.app, name="digest")
 app.add_typer(digest.archive_app, name="archive")
 app.add_typer(article.app, name="article")
+app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(bounces.app, name="bounces")
+digest.app.command("send")(send.send)
 app.command("crawl")(crawl.crawl)
 app.command("ingest")(crawl.ingest)
 app.command("parse")(parse.parse)

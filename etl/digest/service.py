@@ -161,9 +161,9 @@ class Digest:
             raise DigestError(f"issue {issue['number']} is {state}", hint)
         domain = self.settings.mail.from_address.rsplit("@", 1)[-1]
         with self.engine.begin() as conn:
-            store.set_state(conn, issue["id"], "sending", now)
-            deliveries.create(conn, issue["id"], issue["slug"], domain, now)
-            return store.find_issue(conn, str(issue["number"]))
+            if store.set_state(conn, issue["id"], "sending", now, expected="approved"):
+                deliveries.create(conn, issue["id"], issue["slug"], domain, now)
+            return store.find_issue(conn, str(issue["number"]))  # another sender started it
 
     def send(
         self,

@@ -307,8 +307,15 @@ def issue_items(conn: Connection, issue_id: int) -> list[dict[str, Any]]:
 
 
 def set_state(
-    conn: Connection, issue_id: int, state: str, now: datetime | None = None, by: str = ""
-) -> None:
+    conn: Connection,
+    issue_id: int,
+    state: str,
+    now: datetime | None = None,
+    by: str = "",
+    expected: str | None = None,
+) -> bool:
+    """Move the issue to `state`; with `expected`, only from that state (False otherwise),
+    so two processes racing to start the same step cannot both start it."""
     values: dict[str, Any] = {"state": state}
     if state == "approved":
         values |= {"approved_at": now, "approved_by": by}
@@ -316,7 +323,10 @@ def set_state(
         values["sent_at"] = now
     elif state == "draft":
         values |= {"approved_at": None, "approved_by": ""}
-    conn.execute(update(issues).where(issues.c.id == issue_id).values(**values))
+    query = update(issues).where(issues.c.id == issue_id)
+    if expected is not None:
+        query = query.where(issues.c.state == expected)
+    return conn.execute(query.values(**values)).rowcount > 0
 
 
 def set_text(conn: Connection, issue_id: int, field: str, lang: str, value: str) -> None:
