@@ -22,13 +22,16 @@ the operator can see why a message was skipped.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.policy
 import errno
+import hashlib
 import mailbox
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -126,11 +129,17 @@ class Reading:
     events: list[MailEvent]
     ignored: str = ""  # why nothing was taken from a readable message
     error: str = ""  # why the message could not be read at all
+    digest: str = ""  # sha256 of the message's bytes: the same report read twice is one report
 
 
 def read_message(raw: bytes, name: str, unsubscribe_address: str = "") -> Reading:
     """Read one message. Never raises: returned mail is written by any software on the
     internet, and one bad message must not stop the others from being read."""
+    reading = _read_bytes(raw, name, _bare_address(unsubscribe_address))
+    return replace(reading, digest=hashlib.sha256(raw).hexdigest())
+
+
+def _read_bytes(raw: bytes, name: str, unsubscribe_address: str) -> Reading:
     if not raw.strip():
         return Reading(name, [], error="empty message")
     try:
@@ -139,7 +148,7 @@ def read_message(raw: bytes, name: str, unsubscribe_address: str = "") -> Readin
             # The parser accepts anything; a "message" without a single header field is
             # binary or truncated data, not mail.
             return Reading(name, [], error="not a mail message: no header fields")
-        return _read(message, name, _bare_address(unsubscribe_address))
+        return _read(message, name, unsubscribe_address)
     except Exception as exc:  # the email package's header parsers can fail on hostile input
         return Reading(name, [], error=f"could not parse: {type(exc).__name__}: {exc}"[:300])
 
@@ -325,11 +334,11 @@ def _field_blocks(part: Message) -> Iterator[list[tuple[str, str]]]:
         # Sent as plain text or in a transfer encoding the parser did not look through.
         yield from _text_blocks(_text(part))
         return
-    transfer = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-    if transfer in ("base64", "quoted-printable"):
-        # The parser read the encoded text as field blocks; decode it and read it again.
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+        # The parser reads the fields without decoding: base64 lines, having no colon, end up
+        # as the body of one empty block. Decode them and read the fields from the text.
         encoded = "".join(_rest(block) for block in payload if isinstance(block, Message))
-        yield from _text_blocks(_decode_transfer(encoded, transfer))
+        yield from _text_blocks(_base64_text(encoded))
         return
     for block in payload:
         if not isinstance(block, Message):
@@ -345,12 +354,11 @@ def _rest(block: Message) -> str:
     return body if isinstance(body, str) else ""
 
 
-def _decode_transfer(text: str, transfer: str) -> str:
-    carrier = Message()
-    carrier["Content-Transfer-Encoding"] = transfer
-    carrier.set_payload(text)
-    data = carrier.get_payload(decode=True)
-    return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else ""
+def _base64_text(encoded: str) -> str:
+    try:
+        return base64.b64decode(encoded).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return ""
 
 
 def _text_blocks(text: str) -> Iterator[list[tuple[str, str]]]:

@@ -132,8 +132,8 @@ def finish(
     }
     if state == "sent":
         values["sent_at"] = now
-    if state != "claimed":
-        values["claimed_by"] = None
+    if state == "queued":
+        values["claimed_by"] = None  # else kept: which sender last handled the row
     conn.execute(update(D).where(D.c.id == delivery_id).values(values))
 
 

@@ -69,7 +69,7 @@ def apply_readings(
 def _trusted(event: MailEvent, settings: Settings) -> MailEvent:
     """An unsubscribe request carrying a valid token acts for the token's address, whoever
     sent it (a forwarding address, an alias); without one, for the sender's address."""
-    if event.kind != "unsubscribe" or not event.token:
+    if event.kind != "unsubscribe" or not event.token or not settings.secrets.secret_key:
         return event
     email = read_token(settings, "unsubscribe", event.token, None)
     if email is None:

@@ -1,14 +1,19 @@
-"""The Flask app. Pages are rendered from the database on request by the same code that writes
-the static archive, so `mscwatch serve` and `mscwatch archive build` always agree."""
+"""The Flask app. Archive pages are rendered from the database on request by the same code that
+writes the static archive, so `mscwatch serve` and `mscwatch archive build` always agree; the
+subscriber pages (etl/web/subscribers.py) sit beside them. Every POST needs a CSRF token, except
+the one-click unsubscribe, which the signed token in its address authorizes."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, abort
+from flask_wtf.csrf import CSRFProtect
 
 from etl.digest import store
 from etl.digest.archive import Archive
 from etl.digest.service import Digest
 from etl.settings import Settings
+from etl.subscribers.service import Subscribers
+from etl.web import subscribers as subscriber_pages
 
 # The archive's addresses and the page each serves (the folder build writes the same paths).
 ROUTES = {
@@ -22,10 +27,16 @@ ROUTES = {
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
 
-def create_app(settings: Settings, digest: Digest | None = None) -> Flask:
+def create_app(
+    settings: Settings, digest: Digest | None = None, subscribers: Subscribers | None = None
+) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secrets.secret_key
-    app.extensions["digest"] = digest or Digest.open(settings)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    digest = digest or Digest.open(settings)
+    app.extensions["digest"] = digest
+    app.extensions["subscribers"] = subscribers or Subscribers.open(settings, digest.engine)
+    csrf = CSRFProtect(app)
 
     def archive_page(path: str) -> Response:
         found: Digest = app.extensions["digest"]
@@ -45,6 +56,9 @@ def create_app(settings: Settings, digest: Digest | None = None) -> Flask:
             endpoint=path,
             view_func=lambda path=path, **values: archive_page(path.format(**values)),
         )
+
+    app.register_blueprint(subscriber_pages.pages)
+    csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
 
     @app.get("/healthz")
     def health() -> Response:
