@@ -128,8 +128,11 @@ class Subscribers:
         with self.engine.begin() as conn:
             for line, row in self._rows(path, report):
                 try:
-                    wanted = self._wanted(
-                        row.get("email", ""), row.get("language"), row.get("topics"), row
+                    wanted = self._wanted(  # an empty cell leaves a reader's choice as it is
+                        row.get("email", ""),
+                        row.get("language") or None,
+                        row.get("topics") or None,
+                        row,
                     )
                 except ValueError as exc:
                     report.errors.append((line, f"{row.get('email', '')!r}: {exc}"))

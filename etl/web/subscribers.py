@@ -72,7 +72,7 @@ WORDS = {
         "confirm_body": "请点击下面的按钮,确认用 {email} 订阅《{name}》。",
         "confirm_button": "确认订阅",
         "welcome_title": "订阅成功",
-        "welcome_body": "感谢您的订阅!新一期出版后,《{name}》会发送到 {email}。",
+        "welcome_body": "感谢您的订阅。新一期出版后,《{name}》会发送到 {email}。",
         "already_title": "您已确认过订阅",
         "already_body": "{email} 已在订阅名单中,无需再次确认。",
         "manage_body": "邮件语言和关注的内容可以随时修改:",
@@ -453,10 +453,12 @@ def _preferences(
     words = WORDS[lang]
     email = found["email"]
     notes = []
+    links = [(words["leave_body"], words["leave"], _link("unsubscribe", email))]
     if found["state"] == "pending":
         notes.append(words["pending_note"])
     elif found["state"] in LEFT:
         notes.append(words["left_note"])
+        links = [(words["unsubscribed_again"], words["subscribe_again"], _subscribe_url(lang))]
     return _token_page(
         "preferences",
         lang,
@@ -470,7 +472,7 @@ def _preferences(
         language=language or lang,
         chosen=list(found["topics"] if topics is None else topics),
         errors=errors or {},
-        links=[(words["leave_body"], words["leave"], _link("unsubscribe", email))],
+        links=links,
     )
 
 
@@ -536,7 +538,9 @@ def form_expired(error: CSRFError) -> Response:
     """A form posted without its CSRF token, or with a stale one: nothing was done."""
     lang = _guessed_language()
     words = WORDS[lang]
-    again = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    again = "/" + request.path.lstrip("/")  # this site's page, whatever the address held
+    if request.query_string:
+        again += "?" + request.query_string.decode("latin-1")
     return _page(
         "message",
         lang,
@@ -568,7 +572,9 @@ def _missing(token: str) -> Response:
     return _invalid("preferences") if email is None else _not_found()
 
 
-def _lookup(token: str, purpose: str, days: float | None) -> tuple[str | None, dict | None]:
+def _lookup(
+    token: str, purpose: str, days: float | None
+) -> tuple[str | None, dict[str, Any] | None]:
     """The address a token names and its reader, read only: for the pages a GET shows."""
     service = _service()
     max_age = None if days is None else int(days * 86400)

@@ -1,0 +1,171 @@
+"""The subscriber, sending and bounce commands as an operator runs them: real processes, a
+real SQLite file, the outbox folder as the transport (no SMTP_URL)."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.digest.service import Digest
+from etl.settings import load_settings
+from tests.conftest import CONFIG
+from tests.mail.conftest import approve_issue
+from tests.test_cli import run
+
+KEY = "fixture-only-key"  # the key the unsubscribe fixture's token was signed with
+ENV = {"SECRET_KEY": KEY}
+BOUNCES = Path(__file__).with_name("data") / "bounces"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copytree(CONFIG, tmp_path / "config")
+    mail = tmp_path / "config" / "mail.toml"
+    mail.write_text(
+        mail.read_text(encoding="utf-8").replace("bounce_limit = 2", "bounce_limit = 1"),
+        encoding="utf-8",
+    )
+    digest = tmp_path / "config" / "digest.toml"
+    digest.write_text(
+        digest.read_text(encoding="utf-8").replace('empty = "skip"', 'empty = "notice"'),
+        encoding="utf-8",
+    )
+    assert run("db", "upgrade", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def subscribers(workdir: Path) -> dict[str, dict]:
+    listed = run("subscribers", "list", "--json", cwd=workdir, env=ENV)
+    assert listed.returncode == 0, listed.stderr
+    return {row["email"]: row for row in json.loads(listed.stdout)}
+
+
+def test_add_import_list_export_remove(workdir: Path) -> None:
+    added = run("subscribers", "add", "Li.Wei@Example.org", "--confirmed", cwd=workdir, env=ENV)
+    assert added.returncode == 0 and "li.wei@example.org: added" in added.stdout
+    asked = run(
+        "subscribers", "add", "chen@example.org", "--language", "en", "--topics",
+        "trials hematologic", cwd=workdir, env=ENV,
+    )  # fmt: skip
+    assert "chen@example.org: confirmation sent" in asked.stdout, asked.stderr
+    confirmation = (workdir / "var" / "outbox" / "confirm-chen@example.org.eml").read_bytes()
+    parsed = email.message_from_bytes(confirmation, policy=email.policy.default)
+    assert parsed["Subject"] == "Please confirm your subscription"
+    assert "https://mscwatch.example.org/confirm/" in parsed.get_body(("plain",)).get_content()
+    bad = run("subscribers", "add", "not an address", cwd=workdir, env=ENV)
+    assert bad.returncode == 1 and "'not an address'" in bad.stderr
+
+    people = workdir / "people.csv"
+    people.write_text(
+        "email,language,topics,state\n"
+        "wang@example.org,zh,,\n"
+        "nobody-at-all,en,,\n"
+        "zhao@example.org,en,astrology,\n"
+        "chen@example.org,,,\n"
+        "left@example.org,zh,,unsubscribed\n",
+        encoding="utf-8",
+    )
+    imported = run("subscribers", "import", str(people), "--confirmed", cwd=workdir, env=ENV)
+    assert imported.returncode == 0, imported.stderr
+    assert f"{people}:3: 'nobody-at-all'" in imported.stdout
+    assert f"{people}:4: 'zhao@example.org': unknown topic 'astrology'" in imported.stdout
+    assert "3 rows read" in imported.stdout and "2 bad rows set aside" in imported.stdout
+    found = subscribers(workdir)
+    assert {e: r["state"] for e, r in found.items()} == {
+        "li.wei@example.org": "active",
+        "chen@example.org": "active",  # pending, then confirmed by the operator's import
+        "wang@example.org": "active",
+        "left@example.org": "unsubscribed",  # kept out of the list, not reactivated
+    }
+    assert found["chen@example.org"]["topics"] == ["trials", "hematologic"]
+    again = run("subscribers", "add", "left@example.org", "--confirmed", cwd=workdir, env=ENV)
+    assert again.returncode == 1 and "only they can subscribe again" in again.stdout
+
+    exported = run("subscribers", "export", cwd=workdir, env=ENV)
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [r["email"] for r in rows] == list(found)
+    assert rows[1]["topics"] == "trials hematologic" and rows[3]["state"] == "unsubscribed"
+    fresh = workdir / "fresh"
+    shutil.copytree(workdir / "config", fresh / "config")
+    assert run("db", "upgrade", cwd=fresh).returncode == 0
+    (fresh / "list.csv").write_text(exported.stdout, encoding="utf-8")
+    moved = run("subscribers", "import", "list.csv", "--confirmed", cwd=fresh, env=ENV)
+    assert moved.returncode == 0, moved.stderr
+    assert {e: r["state"] for e, r in subscribers(fresh).items()} == {
+        e: r["state"] for e, r in found.items()
+    }
+
+    removed = run("subscribers", "remove", "wang@example.org", cwd=workdir, env=ENV)
+    assert "wang@example.org: removed" in removed.stdout
+    gone = run("subscribers", "remove", "wang@example.org", cwd=workdir, env=ENV)
+    assert gone.returncode == 1 and "not found" in gone.stdout
+
+
+def test_dry_run_test_copy_send_and_bounces(workdir: Path) -> None:
+    readers = [
+        "reader.one@example.net",
+        "zhang.san@lab.example.cn",
+        "j.doe@contoso.example",
+        "msc.reader.example@yahoo.com",
+        "wei.zhang@lab.example.edu",
+        "stays@example.org",
+    ]
+    for address in readers:
+        assert (
+            run("subscribers", "add", address, "--confirmed", cwd=workdir, env=ENV).returncode == 0
+        )
+    settings = load_settings(
+        workdir / "config",
+        env={"DATABASE_URL": f"sqlite:///{workdir / 'var' / 'mscwatch.db'}", **ENV},
+    )
+    digest = Digest.open(settings)
+    approve_issue(digest)
+    digest.engine.dispose()
+    outbox = workdir / "var" / "outbox"
+
+    plan = run("digest", "send", "1", "--dry-run", cwd=workdir, env=ENV)
+    assert plan.returncode == 0, plan.stderr
+    assert "6 messages would go through the outbox folder" in plan.stdout
+    assert not outbox.exists() or not list(outbox.glob("issue-*"))
+
+    copy = run("digest", "send", "1", "--to", "editor@example.org", "--lang", "en", cwd=workdir,
+               env=ENV)  # fmt: skip
+    assert copy.returncode == 0, copy.stderr
+    assert "a test copy of issue 1 (en) went to editor@example.org" in copy.stdout
+    assert len(list(outbox.glob("test-*editor@example.org.eml"))) == 1
+    listed = json.loads(run("digest", "list", "--json", cwd=workdir, env=ENV).stdout)
+    assert listed[0]["state"] == "approved"  # a test copy changes nothing
+
+    sent = run("digest", "send", "1", cwd=workdir, env=ENV)
+    assert sent.returncode == 0, sent.stderr
+    assert "issue 1 is sent" in sent.stdout and "6 sent" in sent.stdout
+    assert sorted(p.name for p in outbox.glob("issue-001-*.eml")) == sorted(
+        f"issue-001-{a}.eml" for a in readers
+    )
+    twice = run("digest", "send", "1", cwd=workdir, env=ENV)
+    assert twice.returncode == 1 and "issue 1 is sent" in twice.stderr
+
+    processed = run("bounces", "process", str(BOUNCES), cwd=workdir, env=ENV)
+    assert processed.returncode == 0, processed.stderr
+    assert "unreadable broken-binary.eml" in processed.stdout
+    assert "ignored autoreply-outlook-zh.eml: auto-reply" in processed.stdout
+    states = {e: r["state"] for e, r in subscribers(workdir).items()}
+    assert states == {
+        "reader.one@example.net": "bounced",
+        "zhang.san@lab.example.cn": "unsubscribed",  # by mail, with the signed token
+        "j.doe@contoso.example": "bounced",
+        "msc.reader.example@yahoo.com": "complained",
+        "wei.zhang@lab.example.edu": "active",  # a soft bounce only
+        "stays@example.org": "active",
+    }
+    again = run("bounces", "process", str(BOUNCES), cwd=workdir, env=ENV)
+    assert again.returncode == 0 and "→" not in again.stdout  # each report counts once
+    missing = run("bounces", "process", str(workdir / "nowhere"), cwd=workdir, env=ENV)
+    assert missing.returncode == 1 and "does not exist" in missing.stdout
