@@ -80,6 +80,7 @@ def import_(
         + (f" ({summary})" if summary else "")
         + f", {len(report.errors)} bad rows set aside",
         highlight=False,
+        soft_wrap=True,
     )
 
 

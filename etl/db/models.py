@@ -323,8 +323,8 @@ class Subscriber(Base):
 
 class Delivery(Base):
     """One issue to one subscriber. The unique pair and the state machine below are what make
-    sending exactly-once: queued → claimed (by one sender) → sending (committed just before the
-    SMTP transaction) → sent | retry | failed; skipped when the reader left meanwhile."""
+    sending exactly-once: queued → claimed (by one sender) → sent | retry | failed; skipped when
+    the reader left meanwhile (see mail/sender.py)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -341,7 +341,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    # Sent again after a sender died in the middle of its SMTP transaction (see mail/sender.py).
+    # Sent again after a sender died with this message possibly on the wire (mail/sender.py).
     in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[str | None] = mapped_column(String(96))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,7 @@
 """The deliveries table: one row per (issue, subscriber), moved through its states by the
-sender. Every function runs inside the caller's transaction; see sender.py for the order of
-commits that makes sending exactly-once."""
+sender: queued → claimed (by one sender) → sent | retry | failed, or skipped when the reader
+left meanwhile. Every function runs inside the caller's transaction; see sender.py for the
+order of commits that makes sending exactly-once."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from etl.db.models import Delivery, Subscriber
 
 D = Delivery.__table__
 S = Subscriber.__table__
 CLAIMABLE = ("queued", "retry")
-IN_FLIGHT = ("claimed", "sending")
 DONE = ("sent", "failed", "skipped")
 
 
@@ -54,10 +54,13 @@ def create(conn: Connection, issue_id: int, slug: str, domain: str, now: datetim
 
 def claim(
     conn: Connection, issue_id: int, worker: str, limit: int, now: datetime
-) -> list[dict[str, Any]]:
-    """Take up to `limit` due rows for this worker. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
-    lets several senders claim side by side without waiting on each other; SQLite serializes
-    writers, so the single UPDATE is enough there."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Take up to `limit` due rows for this worker, in id order (the order they are sent in,
+    which `recover` relies on). Rows whose reader is no longer active are marked skipped here,
+    moments before their turn. Returns the rows to send and how many were skipped.
+
+    On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several senders claim side by side without
+    waiting on each other; SQLite serializes writers, so the single UPDATE is enough there."""
     due = (
         select(D.c.id)
         .where(
@@ -80,7 +83,7 @@ def claim(
         .all()
     )
     if not ids:
-        return []
+        return [], 0
     query = (
         select(
             D.c.id,
@@ -90,27 +93,21 @@ def claim(
             S.c.email,
             S.c.language,
             S.c.topics,
+            S.c.state.label("reader_state"),
         )
         .join(S, S.c.id == D.c.subscriber_id)
         .where(D.c.id.in_(ids))
         .order_by(D.c.id)
     )
-    return [dict(row) for row in conn.execute(query).mappings()]
-
-
-def start(conn: Connection, delivery_id: int, worker: str, now: datetime) -> bool:
-    """Mark the row as being sent, if its reader is still active; else mark it skipped.
-    Checking here, right before the SMTP transaction, honours an unsubscribe that came in
-    after the row was claimed."""
-    active = exists().where(S.c.id == D.c.subscriber_id, S.c.state == "active")
-    started = conn.execute(
-        update(D)
-        .where(D.c.id == delivery_id, D.c.claimed_by == worker, D.c.state == "claimed", active)
-        .values(state="sending", attempts=D.c.attempts + 1, updated_at=now)
-    ).rowcount
-    if not started:
-        finish(conn, delivery_id, "skipped", now, error="the reader is no longer active")
-    return bool(started)
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    gone = [r["id"] for r in rows if r["reader_state"] != "active"]
+    if gone:
+        conn.execute(
+            update(D)
+            .where(D.c.id.in_(gone))
+            .values(state="skipped", last_error="the reader is no longer active", updated_at=now)
+        )
+    return [r for r in rows if r["reader_state"] == "active"], len(gone)
 
 
 def finish(
@@ -122,7 +119,9 @@ def finish(
     code: int | None = None,
     error: str = "",
     next_attempt_at: datetime | None = None,
+    attempted: bool = True,
 ) -> None:
+    """Record the outcome of one try (`attempted=False`: the relay was never reached)."""
     values: dict[str, Any] = {
         "state": state,
         "updated_at": now,
@@ -130,6 +129,8 @@ def finish(
         "last_error": error,
         "next_attempt_at": next_attempt_at,
     }
+    if attempted:
+        values["attempts"] = D.c.attempts + 1
     if state == "sent":
         values["sent_at"] = now
     if state == "queued":
@@ -166,26 +167,25 @@ def release(conn: Connection, issue_id: int, worker: str, now: datetime) -> int:
 def recover(
     conn: Connection, issue_id: int, alive: Callable[[str], bool], now: datetime
 ) -> tuple[int, int]:
-    """Rows held by senders that died: their claims go back to the queue, and the one message
-    each was sending becomes due again, marked in doubt (the relay may have accepted it just
+    """Rows held by senders that died go back to the queue. A sender sends its claims in id
+    order and commits each outcome as it comes, so of a dead sender's claims only the first
+    can have been on the wire: it is marked in doubt (the relay may have accepted it just
     before the crash). Returns (requeued, in doubt)."""
     workers = conn.execute(
-        select(D.c.claimed_by).where(D.c.issue_id == issue_id, D.c.state.in_(IN_FLIGHT)).distinct()
+        select(D.c.claimed_by).where(D.c.issue_id == issue_id, D.c.state == "claimed").distinct()
     ).scalars()
-    dead = [w for w in workers if w and not alive(w)]
-    if not dead:
-        return 0, 0
-    mine = and_(D.c.issue_id == issue_id, D.c.claimed_by.in_(dead))
-    doubt = conn.execute(
-        update(D)
-        .where(mine, D.c.state == "sending")
-        .values(state="queued", claimed_by=None, in_doubt=True, updated_at=now)
-    ).rowcount
-    requeued = conn.execute(
-        update(D)
-        .where(mine, D.c.state == "claimed")
-        .values(state="queued", claimed_by=None, updated_at=now)
-    ).rowcount
+    requeued = doubt = 0
+    for worker in [w for w in workers if w and not alive(w)]:
+        mine = and_(D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == "claimed")
+        first = conn.execute(select(func.min(D.c.id)).where(mine)).scalar()
+        doubt += conn.execute(
+            update(D)
+            .where(D.c.id == first, D.c.state == "claimed")
+            .values(in_doubt=True, attempts=D.c.attempts + 1)
+        ).rowcount
+        requeued += conn.execute(
+            update(D).where(mine).values(state="queued", claimed_by=None, updated_at=now)
+        ).rowcount
     return requeued, doubt
 
 

@@ -2,20 +2,21 @@
 
 The order of commits is the whole design:
 
-1. A batch of due rows is claimed by this sender (`claimed`, with the sender's name).
-2. Before each SMTP transaction the row is committed as `sending`; in the same commit goes the
-   outcome of the message before it. So each message costs one commit, made the moment the
-   relay's answer arrives.
-3. A crash leaves at most one row in `sending`. The next sender finds the dead sender's rows
-   (its lock is gone, see db/locks.py), puts its claims back in the queue, and sends the
-   `sending` row again, marked `in_doubt`.
+1. A batch of due rows is claimed by this sender (`claimed`, with the sender's name), and sent
+   in id order.
+2. Each message's outcome is committed on its own, in one statement, the moment the relay
+   answers. So a sender's rows are, at any instant, a committed prefix of outcomes and a tail of
+   claims of which only the first can be on the wire.
+3. A sender holds a lock named after itself while it runs (db/locks.py), and the lock dies with
+   the process. The next sender to look finds the rows of a dead one, puts its claims back in
+   the queue, and marks the first of them `in_doubt`: it is sent again.
 
-The one message that can arrive twice is therefore the one whose `250` reply had reached us
-but whose commit had not: the window is the time between reading the relay's answer and the
-database's commit (well under a millisecond on SQLite, about one on PostgreSQL). The resent copy
-carries the same Message-ID, which lets mail systems that deduplicate drop it. We resend rather
-than give up on such a row (the at-most-once choice): the other way loses the message whenever
-the crash comes before the relay accepted it, and that window is the whole SMTP transaction.
+The one message that can arrive twice is therefore the one whose "250" had reached us but
+whose commit had not: the window is one UPDATE and its commit (`SendReport.windows` measures
+it on every run). The copy carries the same Message-ID, which lets mail systems that
+deduplicate drop it. We resend rather than give up on such a row (the at-most-once choice):
+the other way loses the message whenever the crash comes before the relay accepted it, and that
+window is the whole SMTP transaction.
 """
 
 from __future__ import annotations
@@ -122,11 +123,10 @@ class IssueSender:
         self.progress = progress or (lambda n: None)
         self.sleep = sleep
         self.worker = worker_name()
-        self.pending: list[Callable[[Connection], None]] = []
+        self.conn: Connection
         self.report = SendReport()
         self.streak = 0
         self.stopping = False
-        self.accepted = 0.0  # when the last accepted message's "250" arrived
 
     def stop(self) -> None:
         """Finish the message in hand, record it, hand the other claims back, and return
@@ -135,15 +135,24 @@ class IssueSender:
 
     def run(self) -> SendReport:
         started = time.monotonic()
-        with hold(self.engine, self.lock_name(self.worker)):
+        with hold(self.engine, self.lock_name(self.worker)), self.engine.connect() as conn:
+            self.conn = conn  # one connection for the run: no pool checkout per message
             try:
                 self._loop()
             finally:
-                with self._transaction() as conn:
-                    deliveries.release(conn, self.issue["id"], self.worker, self.clock())
+                with self._transaction() as c:
+                    deliveries.release(c, self.issue["id"], self.worker, self.clock())
                 self.transport.close()
                 self.report.seconds = time.monotonic() - started
         return self.report
+
+    @property
+    def batch_size(self) -> int:
+        """Under a rate limit, claims cover about five seconds of sending, so a reader who
+        leaves is skipped however slow the relay makes us."""
+        if self.config.rate > 0:
+            return max(1, min(self.config.batch_size, int(self.config.rate * 5)))
+        return self.config.batch_size
 
     @staticmethod
     def lock_name(worker: str) -> str:
@@ -154,10 +163,12 @@ class IssueSender:
         self._recover()
         while True:
             with self._transaction() as conn:
-                batch = deliveries.claim(
-                    conn, self.issue["id"], self.worker, self.config.batch_size, self.clock()
+                batch, skipped = deliveries.claim(
+                    conn, self.issue["id"], self.worker, self.batch_size, self.clock()
                 )
-            if not batch:
+            self.report.skipped += skipped
+            self.progress(skipped)
+            if not batch and not skipped:
                 if self.stopping:
                     return
                 if self._recover() or self._linger():
@@ -169,12 +180,6 @@ class IssueSender:
                 self._send(row, limit)
 
     def _send(self, row: dict[str, Any], limit: RateLimit) -> None:
-        with self._transaction() as conn:
-            started = deliveries.start(conn, row["id"], self.worker, self.clock())
-        if not started:
-            self.report.skipped += 1
-            self.progress(1)
-            return
         raw = self.edition(row["language"], frozenset(row["topics"])).personal(
             row["email"], row["message_id"], self.links(row["email"])
         )
@@ -190,9 +195,10 @@ class IssueSender:
                 self._failed(row, exc)
                 return
             break
-        self.accepted = time.perf_counter()
-        now = self.clock()
-        self.pending.append(lambda c: deliveries.finish(c, row["id"], "sent", now))
+        accepted = time.perf_counter()
+        with self._transaction() as conn:
+            deliveries.finish(conn, row["id"], "sent", self.clock())
+        self.report.windows.append(time.perf_counter() - accepted)
         self.report.sent += 1
         self.streak = 0
         self.progress(1)
@@ -201,9 +207,8 @@ class IssueSender:
         now = self.clock()
         attempts = row["attempts"] + 1
         if exc.relay:  # never reached the relay: back to the queue, and stop the run
-            self.pending.append(
-                lambda c: deliveries.finish(c, row["id"], "queued", now, error=str(exc))
-            )
+            with self._transaction() as conn:
+                deliveries.finish(conn, row["id"], "queued", now, error=str(exc), attempted=False)
             raise DeliveryError(
                 f"the relay {self.transport.description} cannot be used: {exc}",
                 "check SMTP_URL and the relay; what is left stays queued for the next "
@@ -215,22 +220,25 @@ class IssueSender:
             reason = str(exc) if exc.permanent else f"gave up after {attempts} attempts: {exc}"
             counts = exc.permanent and not exc.policy
 
-            def fail(c: Connection) -> None:
-                deliveries.finish(c, row["id"], "failed", now, code=exc.code, error=reason)
+            with self._transaction() as conn:
+                deliveries.finish(conn, row["id"], "failed", now, code=exc.code, error=reason)
                 if counts and deliveries.count_bounce(
-                    c, row["subscriber_id"], reason, self.config.bounce_limit, now
+                    conn, row["subscriber_id"], reason, self.config.bounce_limit, now
                 ):
                     self.report.bounced += 1
-
-            self.pending.append(fail)
             self.report.failed += 1
         else:
             due = now + timedelta(seconds=retry_delay(attempts, self.config))
-            self.pending.append(
-                lambda c: deliveries.finish(
-                    c, row["id"], "retry", now, code=exc.code, error=str(exc), next_attempt_at=due
+            with self._transaction() as conn:
+                deliveries.finish(
+                    conn,
+                    row["id"],
+                    "retry",
+                    now,
+                    code=exc.code,
+                    error=str(exc),
+                    next_attempt_at=due,
                 )
-            )
             self.report.deferred += 1
         self.progress(1)
         self.streak += 1
@@ -256,7 +264,7 @@ class IssueSender:
 
     def _linger(self) -> bool:
         """Wait for the next retry when it falls due within `linger` seconds."""
-        with self.engine.connect() as conn:
+        with self._transaction() as conn:
             due = deliveries.next_due(conn, self.issue["id"])
         if due is None:
             return False
@@ -268,12 +276,5 @@ class IssueSender:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        """Every transaction first records the outcomes waiting to be committed."""
-        with self.engine.begin() as conn:
-            for apply in self.pending:
-                apply(conn)
-            yield conn
-        if self.accepted:
-            self.report.windows.append(time.perf_counter() - self.accepted)
-            self.accepted = 0.0
-        self.pending.clear()
+        with self.conn.begin():
+            yield self.conn

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from email_validator import EmailNotValidError, validate_email
 
 from etl.classify.taxonomy import Taxonomy
@@ -21,14 +23,22 @@ def normalize_address(text: str) -> str:
 
 
 def topic_choices(taxonomy: Taxonomy) -> dict[str, Localized]:
-    """What a reader can pick: the digest's sections and the cancer-type groups."""
-    choices = {s["id"]: Localized(zh=s["zh"], en=s["en"]) for s in taxonomy.sections}
-    for key, names in taxonomy.groups.items():
-        choices.setdefault(key, Localized(zh=names["zh"], en=names["en"]))
+    """What the forms offer: the cancer-type groups (everything about solid tumours, say, trials
+    included), then the sections that are not one of those groups under the same name."""
+    choices = {key: Localized(zh=n["zh"], en=n["en"]) for key, n in taxonomy.groups.items()}
+    named = {label.zh for label in choices.values()}
+    for section in taxonomy.sections:
+        if section["zh"] not in named:
+            choices.setdefault(section["id"], Localized(zh=section["zh"], en=section["en"]))
     return choices
 
 
-def parse_topics(value: str | list[str] | None, allowed: dict[str, Localized]) -> list[str]:
+def known_topics(taxonomy: Taxonomy) -> frozenset[str]:
+    """Every topic a reader may hold: section ids and group ids (the digest filters on both)."""
+    return frozenset(s["id"] for s in taxonomy.sections) | frozenset(taxonomy.groups)
+
+
+def parse_topics(value: str | list[str] | None, allowed: Collection[str]) -> list[str]:
     """Topics from a form or a CSV cell ("trials; solid" or a list); ValueError names the
     unknown one. Empty means everything."""
     if value is None:
@@ -39,7 +49,7 @@ def parse_topics(value: str | list[str] | None, allowed: dict[str, Localized]) -
         if not item:
             continue
         if item not in allowed:
-            raise ValueError(f"unknown topic {item!r}; allowed: {', '.join(allowed)}")
+            raise ValueError(f"unknown topic {item!r}; allowed: {', '.join(sorted(allowed))}")
         if item not in topics:
             topics.append(item)
     return topics

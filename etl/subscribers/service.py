@@ -30,6 +30,7 @@ from etl.mail.transport import SendError, Transport, open_transport
 from etl.settings import Localized, Settings
 from etl.subscribers import store
 from etl.subscribers.addresses import (
+    known_topics,
     normalize_address,
     parse_language,
     parse_topics,
@@ -82,7 +83,8 @@ class Subscribers:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.topics = topic_choices(taxonomy)
+        self.topics = topic_choices(taxonomy)  # what the forms offer
+        self.known_topics = known_topics(taxonomy)  # what a reader may hold
         self.transport = transport
         self.templates = environment(settings)
 
@@ -263,7 +265,7 @@ class Subscribers:
             return Outcome("", "invalid")
         values = {
             "language": parse_language(language),
-            "topics": parse_topics(topics, self.topics),
+            "topics": parse_topics(topics, self.known_topics),
         }
         with self.engine.begin() as conn:
             found = store.find(conn, email)
@@ -294,7 +296,7 @@ class Subscribers:
         return _Wanted(
             email=normalize_address(email),
             language=parse_language(language) if language and language.strip() else None,
-            topics=parse_topics(topics, self.topics) if topics is not None else None,
+            topics=parse_topics(topics, self.known_topics) if topics is not None else None,
             state=state,
         )
 
@@ -348,10 +350,9 @@ class Subscribers:
                 "(add without --confirmed sends them a confirmation email)",
                 found,
             ), False
-        store.set_state(
-            conn, found["id"], "pending", now, confirmations_sent=0, consent=consent, **prefs
-        )
-        return self._ask(conn, {**found, "confirmations_sent": 0}, now)
+        fresh = {"confirmations_sent": 0, "confirmation_sent_at": None}
+        store.set_state(conn, found["id"], "pending", now, consent=consent, **fresh, **prefs)
+        return self._ask(conn, {**found, **fresh}, now)
 
     def _new(
         self, wanted: _Wanted, state: str, source: str, consent: dict[str, Any]
@@ -398,6 +399,19 @@ class Subscribers:
                     failed[outcome.email] = str(exc)
         finally:
             transport.close()
+        if failed:  # an email that did not go out does not use up the address's allowance
+            with self.engine.begin() as conn:
+                for outcome in wanted:
+                    before = outcome.subscriber or {}
+                    if outcome.email in failed and "id" in before:
+                        store.change(
+                            conn,
+                            before["id"],
+                            {
+                                "confirmations_sent": before.get("confirmations_sent", 0),
+                                "confirmation_sent_at": before.get("confirmation_sent_at"),
+                            },
+                        )
         return [
             Outcome(o.email, "confirmation failed", failed[o.email], o.subscriber)
             if o.email in failed

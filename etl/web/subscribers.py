@@ -614,7 +614,7 @@ def _choice_errors(lang: str, language: str | None, topics: list[str]) -> dict[s
     except ValueError:
         errors["language"] = WORDS[lang]["language_bad"]
     try:
-        parse_topics(topics, _service().topics)
+        parse_topics(topics, _service().known_topics)
     except ValueError:
         errors["topics"] = WORDS[lang]["topics_bad"]
     return errors

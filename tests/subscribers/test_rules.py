@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from etl.classify.taxonomy import load_taxonomy
 from etl.errors import SubscriberError
 from etl.mail.tokens import make_token
+from etl.mail.transport import SendError
 from etl.subscribers.service import Subscribers
 from tests.mail.conftest import NOW, settings_for
 
@@ -115,3 +117,44 @@ def test_import_file_errors_name_the_file(readers: Subscribers, tmp_path: Path) 
     bom.write_bytes("\ufeffEmail,Language\r\nx@example.org,en\r\n".encode())
     report = readers.import_csv(bom, confirmed=True, now=NOW)
     assert [o.action for o in report.outcomes] == ["added"] and not report.errors
+
+
+class Refusing:
+    """A relay that is down: every confirmation email fails."""
+
+    description = "a relay that is down"
+
+    def send(self, mail_from: str, to: str, raw: bytes, key: str) -> str:
+        raise SendError(None, "connection refused", relay=True)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_confirmation_that_did_not_go_out_does_not_count(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(db_url, tmp_path / "var")
+    down = Subscribers(
+        settings, engine, load_taxonomy(settings.taxonomy_path), lambda s: Refusing()
+    )
+    for minute in range(3):
+        failed = down.add("late@example.org", now=NOW + timedelta(minutes=minute))
+        assert failed.action == "confirmation failed" and "refused" in failed.detail
+    up = Subscribers.open(settings, engine)
+    assert up.add("late@example.org", now=NOW + timedelta(minutes=3)).action == "confirmation sent"
+
+
+def test_leaving_and_coming_back_at_once_gets_a_confirmation(readers: Subscribers) -> None:
+    readers.add("back@example.org", now=NOW)
+    readers.confirm(make_token(readers.settings, "confirm", "back@example.org"), NOW)
+    readers.unsubscribe(make_token(readers.settings, "unsubscribe", "back@example.org"), NOW)
+    again = readers.add("back@example.org", now=NOW + timedelta(minutes=3))
+    assert again.action == "confirmation sent"
+
+
+def test_the_forms_offer_each_topic_once(readers: Subscribers) -> None:
+    offered = readers.topics
+    assert list(offered) == ["solid", "hematologic", "trials", "safety", "platforms"]
+    assert len({label.zh for label in offered.values()}) == len(offered)
+    assert "solid_tumors" in readers.known_topics  # still accepted from files and old links
