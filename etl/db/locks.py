@@ -77,23 +77,10 @@ def hold(engine: Engine, name: str) -> Iterator[bool]:
 
 
 def is_held(engine: Engine, name: str) -> bool:
-    """Whether some process, the caller included, holds the lock now (asked from a file handle
-    or a database session of its own, which the holder's lock excludes)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            if not _pg_try(conn, name):
-                return True
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
-            return False
-    path = _lock_file(engine, name)
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    """Whether some process, the caller included, holds the lock now: asked by trying to take
+    it from a file handle or a database session of its own, which the holder's lock excludes."""
+    with hold(engine, name) as got:
+        return not got
 
 
 def holder(engine: Engine, name: str) -> str:
