@@ -233,11 +233,21 @@ class MailSettings(_Model):
     outbox: str = "outbox"
 
     @property
-    def unsubscribe_mailto_url(self) -> str:
-        """The mailto target of List-Unsubscribe, or "" for the https link only."""
+    def domain(self) -> str:
+        """The From address's domain: Message-IDs are made under it."""
+        return self.from_address.rsplit("@", 1)[-1]
+
+    @property
+    def envelope_from(self) -> str:
+        """The SMTP envelope sender, where bounce reports go."""
+        return self.return_path or self.from_address
+
+    def unsubscribe_mailto_url(self, token: str) -> str:
+        """The mailto target of List-Unsubscribe, its subject carrying the reader's signed
+        token so a request by mail acts for the right reader; "" for the https link only."""
         if not self.unsubscribe_mailto:
             return ""
-        return f"mailto:{self.unsubscribe_mailto}?subject=unsubscribe"
+        return f"mailto:{self.unsubscribe_mailto}?subject=unsubscribe-{token}"
 
 
 class DeliverySettings(_Model):

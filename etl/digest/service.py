@@ -159,9 +159,9 @@ class Digest:
                 else "an issue is sent once; `digest send --to ADDRESS` mails a copy"
             )
             raise DigestError(f"issue {issue['number']} is {state}", hint)
-        domain = self.settings.mail.from_address.rsplit("@", 1)[-1]
         with self.engine.begin() as conn:
             if store.set_state(conn, issue["id"], "sending", now, expected="approved"):
+                domain = self.settings.mail.domain
                 deliveries.create(conn, issue["id"], issue["slug"], domain, now)
             return store.find_issue(conn, str(issue["number"]))  # another sender started it
 
@@ -177,14 +177,13 @@ class Digest:
         Returns the issue, what this run did, and where all its deliveries stand."""
         issue = self.start_sending(ref, clock())
         content = self.content(issue)
-        mail = self.settings.mail
         sender = IssueSender(
             self.engine,
             transport,
             issue,
             self.prepared(content, clock()),
             self.reader_links,
-            mail.return_path or mail.from_address,
+            self.settings.mail.envelope_from,
             self.settings.delivery,
             clock,
             progress,
@@ -205,9 +204,7 @@ class Digest:
         editions: dict[tuple[str, frozenset[str]], Prepared] = {}
         mail = self.settings.mail
         sender = Sender.from_settings(mail)
-        mailto = mail.unsubscribe_mailto_url.replace("?subject=unsubscribe", "")
-        if mailto:
-            mailto += f"?subject=unsubscribe-{MAIL_TOKEN}"
+        mailto = mail.unsubscribe_mailto_url(MAIL_TOKEN)
 
         def edition(lang: str, topics: frozenset[str]) -> Prepared:
             key = (lang, topics)
@@ -241,16 +238,13 @@ class Digest:
         issue = self.issue(ref)
         content = self.content(issue)
         prepared = self.prepared(content, now)(lang, frozenset())
-        domain = self.settings.mail.from_address.rsplit("@", 1)[-1]
+        mail = self.settings.mail
         stamp = now.strftime("%Y%m%d%H%M%S")
         raw = prepared.personal(
-            to, f"<test.{issue['slug']}.{stamp}@{domain}>", self.reader_links(to)
+            to, f"<test.{issue['slug']}.{stamp}@{mail.domain}>", self.reader_links(to)
         )
-        mail = self.settings.mail
         try:
-            transport.send(
-                mail.return_path or mail.from_address, to, raw, f"test-{issue['slug']}-{to}"
-            )
+            transport.send(mail.envelope_from, to, raw, f"test-{issue['slug']}-{to}")
         finally:
             transport.close()
         return issue

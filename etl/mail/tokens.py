@@ -36,12 +36,16 @@ def read_token(settings: Settings, purpose: str, token: str, max_age: int | None
         return None
 
 
+def link(settings: Settings, purpose: str, email: str, token: str = "") -> str:
+    """The web address that acts for `email` (`token`: one the caller has made already)."""
+    token = token or make_token(settings, purpose, email)
+    return f"{settings.archive.base_url}{purpose}/{token}"
+
+
 def subscriber_links(settings: Settings, email: str, unsubscribe: str = "") -> dict[str, str]:
     """The per-subscriber links an email carries (see render.personalize); `unsubscribe` is
     the reader's unsubscribe token when the caller has made it already."""
-    base = settings.archive.base_url
-    unsubscribe = unsubscribe or make_token(settings, "unsubscribe", email)
     return {
-        "unsubscribe_url": f"{base}unsubscribe/{unsubscribe}",
-        "preferences_url": f"{base}preferences/{make_token(settings, 'preferences', email)}",
+        "unsubscribe_url": link(settings, "unsubscribe", email, unsubscribe),
+        "preferences_url": link(settings, "preferences", email),
     }

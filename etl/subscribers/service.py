@@ -25,7 +25,7 @@ from etl.db.engine import make_engine, require_current
 from etl.digest.render import environment
 from etl.errors import SubscriberError
 from etl.mail.message import Sender, compose
-from etl.mail.tokens import make_token, read_token
+from etl.mail.tokens import link, read_token
 from etl.mail.transport import SendError, Transport, open_transport
 from etl.settings import Localized, Settings
 from etl.subscribers import store
@@ -218,7 +218,7 @@ class Subscribers:
         return self._send_confirmations([decided], now)[0]
 
     def confirm(self, token: str, now: datetime) -> Outcome:
-        email = self._read(token, "confirm", self.settings.subscribers.confirm_days)
+        email = self.address_of(token, "confirm")
         if email is None:
             return Outcome("", "invalid")
         with self.engine.begin() as conn:
@@ -235,7 +235,7 @@ class Subscribers:
 
     def unsubscribe(self, token: str, now: datetime, how: str = "web") -> Outcome:
         """Idempotent: mailbox providers repeat one-click POSTs, people click twice."""
-        email = self._read(token, "unsubscribe", None)
+        email = self.address_of(token, "unsubscribe")
         if email is None:
             return Outcome("", "invalid")
         return self.unsubscribe_address(email, now, how)
@@ -251,7 +251,7 @@ class Subscribers:
             return Outcome(email, "unchanged", found["state"], found)
 
     def preferences(self, token: str) -> dict[str, Any] | None:
-        email = self._read(token, "preferences", self.settings.subscribers.preferences_days)
+        email = self.address_of(token, "preferences")
         if email is None:
             return None
         with self.engine.connect() as conn:
@@ -260,7 +260,7 @@ class Subscribers:
     def save_preferences(
         self, token: str, language: str | None, topics: list[str], now: datetime
     ) -> Outcome:
-        email = self._read(token, "preferences", self.settings.subscribers.preferences_days)
+        email = self.address_of(token, "preferences")
         if email is None:
             return Outcome("", "invalid")
         values = {
@@ -274,12 +274,21 @@ class Subscribers:
             store.change(conn, found["id"], values)
             return Outcome(email, "updated", subscriber=store.find(conn, email))
 
-    def links(self, email: str) -> dict[str, str]:
-        base = self.settings.archive.base_url
-        return {
-            purpose: f"{base}{purpose}/{make_token(self.settings, purpose, email)}"
-            for purpose in ("confirm", "unsubscribe", "preferences")
-        }
+    def address_of(self, token: str, purpose: str) -> str | None:
+        """The address a link's token names, or None when it is forged, for another purpose,
+        or older than its purpose allows (unsubscribe links never expire)."""
+        config = self.settings.subscribers
+        days = {"confirm": config.confirm_days, "preferences": config.preferences_days}.get(purpose)
+        max_age = None if days is None else int(days * 86400)
+        return read_token(self.settings, purpose, token, max_age)
+
+    def lookup(self, token: str, purpose: str) -> tuple[str | None, dict[str, Any] | None]:
+        """The address a token names and its reader (None when gone), read only."""
+        email = self.address_of(token, purpose)
+        if email is None:
+            return None, None
+        with self.engine.connect() as conn:
+            return email, store.find(conn, email)
 
     # -- the rules ---------------------------------------------------------------------
 
@@ -424,27 +433,23 @@ class Subscribers:
         lang = subscriber.get("language") or "zh"
         values = {
             "lang": lang,
-            "link": self.links(outcome.email)["confirm"],
+            "link": link(self.settings, "confirm", outcome.email),
             "name": self.settings.digest.header.name(lang),
             "days": int(self.settings.subscribers.confirm_days),
         }
         mail = self.settings.mail
-        domain = mail.from_address.rsplit("@", 1)[-1]
         message = compose(
             Sender(mail.from_address, mail.from_name, mail.reply_to),
             outcome.email,
             CONFIRM_SUBJECT(lang),
             self.templates.get_template("mail/confirm.txt.j2").render(**values),
             self.templates.get_template("mail/confirm.html.j2").render(**values),
-            make_msgid("confirm", domain=domain),
+            make_msgid("confirm", domain=mail.domain),
             now,
         )
-        sender = mail.return_path or mail.from_address
-        transport.send(sender, outcome.email, message.as_bytes(), f"confirm-{outcome.email}")
-
-    def _read(self, token: str, purpose: str, days: float | None) -> str | None:
-        max_age = None if days is None else int(days * 86400)
-        return read_token(self.settings, purpose, token, max_age)
+        transport.send(
+            mail.envelope_from, outcome.email, message.as_bytes(), f"confirm-{outcome.email}"
+        )
 
     def _rows(self, path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
         try:

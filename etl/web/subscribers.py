@@ -17,8 +17,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from etl import clock
-from etl.mail.tokens import make_token, read_token
-from etl.subscribers import store
+from etl.mail.tokens import make_token
 from etl.subscribers.addresses import LANGUAGES, normalize_address, parse_language, parse_topics
 from etl.subscribers.service import Outcome, Subscribers
 
@@ -329,7 +328,7 @@ def _form(
 
 @pages.get("/confirm/<token>")
 def confirm_page(token: str) -> Response:
-    email, found = _lookup(token, "confirm", _service().settings.subscribers.confirm_days)
+    email, found = _service().lookup(token, "confirm")
     if email is None:
         return _invalid("confirm")
     if found is None:
@@ -481,7 +480,7 @@ def _preferences(
 
 @pages.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str) -> Response:
-    email, found = _lookup(token, "unsubscribe", None)
+    email, found = _service().lookup(token, "unsubscribe")
     if email is None:
         return _invalid("unsubscribe")
     if found is None or found["state"] in LEFT:
@@ -568,21 +567,8 @@ def _invalid(purpose: str) -> Response:
 def _missing(token: str) -> Response:
     """A preferences token that led nowhere: forged or expired (400), or its address is gone
     (404)."""
-    email, _ = _lookup(token, "preferences", _service().settings.subscribers.preferences_days)
+    email = _service().address_of(token, "preferences")
     return _invalid("preferences") if email is None else _not_found()
-
-
-def _lookup(
-    token: str, purpose: str, days: float | None
-) -> tuple[str | None, dict[str, Any] | None]:
-    """The address a token names and its reader, read only: for the pages a GET shows."""
-    service = _service()
-    max_age = None if days is None else int(days * 86400)
-    email = read_token(service.settings, purpose, token, max_age)
-    if email is None:
-        return None, None
-    with service.engine.connect() as conn:
-        return email, store.find(conn, email)
 
 
 def _address_error(lang: str, email: str) -> dict[str, str]:
