@@ -1,23 +1,32 @@
 """Settings: TOML files in `config/`, secrets from the environment, validated once at start-up.
 
 Each top-level table lives in one file (see FILES: `database`, `paths`, `http`, `classify` in
-settings.toml; `sources` in sources.toml; `schedule` in schedule.toml; `digest` and `archive` in
-digest.toml; `mail`, `delivery` and `subscribers` in mail.toml), so a validation error can name
-the file, the dotted key, the bad value and what is allowed. The loaded `Settings` is frozen and
-passed down; no module keeps a global copy.
+settings.toml; `sources` in sources.toml; `schedule` and `alerts` in schedule.toml; `digest`
+and `archive` in digest.toml; `mail`, `delivery` and `subscribers` in mail.toml), so a
+validation error can name the file, the dotted key, the bad value and what is allowed. The loaded
+`Settings` is frozen and passed down; no module keeps a global copy.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from etl.errors import ConfigError
 
@@ -28,6 +37,7 @@ FILES = {
     "classify": "settings.toml",
     "sources": "sources.toml",
     "schedule": "schedule.toml",
+    "alerts": "schedule.toml",
     "digest": "digest.toml",
     "archive": "digest.toml",
     "mail": "mail.toml",
@@ -156,9 +166,58 @@ class SourcesSettings(_Model):
     feed: FeedSettings | None = None
 
 
+JOBS = ("digest:build", "digest:send", "archive:build", "bounces:process", "health:check")
+"""Every job id besides one `crawl:<source>` per source."""
+
+
 class ScheduleSettings(_Model):
     timezone: str = "Asia/Shanghai"
+    # Minutes after its time that a run missed (daemon down or busy) may still start.
+    misfire_grace_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    # Approve the draft of the period that ended when digest:send fires, if nobody did.
+    auto_send: bool = False
+    # Jobs that may run at the same time in one daemon (each job itself runs once at a time).
+    workers: int = Field(4, ge=1, le=32)
     jobs: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone name such as Asia/Shanghai or UTC") from None
+        return value
+
+    @model_validator(mode="after")
+    def _crons(self) -> ScheduleSettings:
+        from etl.scheduler.cron import parse_cron
+
+        for job, expression in self.jobs.items():
+            try:
+                parse_cron(expression, self.timezone)
+            except ValueError as exc:
+                raise ValueError(
+                    f"job {job!r}: {exc}; write five fields (minute hour day month "
+                    'day-of-week) with day names, e.g. "0 6 * * mon-fri"'
+                ) from None
+        return self
+
+
+class AlertSettings(_Model):
+    # Operators who get an email when a job turns broken, and a note when it recovers.
+    to: list[str] = Field(default_factory=list)
+    # Failed runs in a row before a job counts as broken and the alert goes out (a send
+    # failure always alerts at once: readers are waiting).
+    after_failures: int = Field(2, ge=1, le=100)
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
 
 
 class Localized(_Model):
@@ -231,6 +290,9 @@ class MailSettings(_Model):
     )
     return_path: str = Field("", pattern=r"^([^@\s]+@[^@\s]+)?$")
     outbox: str = "outbox"
+    # A maildir (or folder of .eml files) that receives the return_path's mail, for the
+    # scheduled bounces:process job; empty = bounces are processed by hand.
+    bounce_mailbox: str = ""
 
     @property
     def domain(self) -> str:
@@ -287,6 +349,7 @@ class Settings(_Model):
     classify: ClassifySettings = ClassifySettings()
     sources: SourcesSettings = SourcesSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    alerts: AlertSettings = AlertSettings()
     digest: DigestSettings = DigestSettings()
     archive: ArchiveSettings = ArchiveSettings()
     mail: MailSettings = MailSettings()
@@ -330,6 +393,16 @@ class Settings(_Model):
 
     def source_names(self) -> list[str]:
         return [name for name, value in self.sources if value is not None and value.enabled]
+
+    def scheduled_jobs(self) -> dict[str, str]:
+        """The jobs the daemon runs and their crontab expressions: every configured job but
+        the crawls of sources that are not enabled."""
+        enabled = {f"crawl:{name}" for name in self.source_names()}
+        return {
+            job: cron
+            for job, cron in self.schedule.jobs.items()
+            if not job.startswith("crawl:") or job in enabled
+        }
 
 
 def default_config_dir() -> Path:
@@ -375,6 +448,7 @@ def load_settings(
     except ValidationError as exc:
         raise _config_error(exc, config_dir) from None
     _check_limits(settings, config_dir)
+    _check_jobs(settings, config_dir)
     return settings
 
 
@@ -430,3 +504,20 @@ def _check_limits(settings: Settings, config_dir: Path) -> None:
             f"{pubmed.requests_per_second}, above NCBI's limit of {cap:g}",
             "set NCBI_API_KEY to allow 10 requests/s, or lower the value",
         )
+
+
+def _check_jobs(settings: Settings, config_dir: Path) -> None:
+    """Every scheduled job is one the daemon knows (a crawl job of a disabled source is kept
+    and simply not run, so switching a source off is one edit)."""
+    known = [*(f"crawl:{name}" for name, _ in settings.sources), *JOBS]
+    for job in settings.schedule.jobs:
+        if job not in known:
+            raise ConfigError(
+                f"{config_dir / 'schedule.toml'}: schedule.jobs.{job!r}: no such job",
+                f"jobs are: {', '.join(known)}",
+            )
+        if job == "bounces:process" and not settings.mail.bounce_mailbox:
+            raise ConfigError(
+                f"{config_dir / 'schedule.toml'}: schedule.jobs.{job!r}: no mailbox to read",
+                "set bounce_mailbox in [mail] of mail.toml, or remove the job",
+            )

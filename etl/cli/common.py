@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from rich.console import Console
 from sqlalchemy import Engine
 
 from etl.db.engine import make_engine, require_current
+from etl.scheduler.stop import StopSignal
 from etl.settings import Settings, load_settings
 
 console = Console(stderr=True)
@@ -40,8 +45,31 @@ def engine(config: Settings, check: bool = True) -> Engine:
     return built
 
 
+@contextlib.contextmanager
+def stop_on_signal(message: str) -> Iterator[StopSignal]:
+    """SIGTERM or a first Ctrl-C asks the work to stop at its next safe point (it commits what
+    it has); a second Ctrl-C interrupts at once."""
+    stop = StopSignal()
+
+    def ask(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        console.print(message)
+        stop.set()
+
+    previous = {number: signal.signal(number, ask) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per log line, for log collectors."""
+    """One JSON object per log line, for log collectors; a job run's line carries its fields
+    (job, trigger, outcome, counts, seconds, error) as keys of their own."""
+
+    FIELDS = ("job", "trigger", "outcome", "counts", "seconds", "error")
 
     def format(self, record: logging.LogRecord) -> str:
         data = {
@@ -50,6 +78,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for key in self.FIELDS:
+            if key in record.__dict__:
+                data[key] = record.__dict__[key]
         if record.exc_info:
-            data["error"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
+            data["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from etl import clock
 from etl.classify.service import Classifier
-from etl.cli.common import console, engine, out, settings
+from etl.cli.common import console, engine, out, settings, stop_on_signal
 from etl.errors import ConfigError
 from etl.pipeline.crawl import RunResult, run_crawl
 from etl.pipeline.ingest import ingest_files
@@ -32,7 +32,7 @@ def crawl(
     config = settings()
     names = _names(config, source)
     results = crawl_sources(config, names, since.date() if since else None, dry_run)
-    if any(result.outcome == "failed" for result in results):
+    if any(result.outcome in ("failed", "skipped") for result in results):
         raise typer.Exit(1)
 
 
@@ -59,17 +59,19 @@ def crawl_sources(
             done = counts.fetched - window_base.get(name, 0)
             progress.update(task, completed=done, counts=counts.summary())
 
-        results = run_crawl(
-            built,
-            config,
-            names,
-            clock.now(),
-            since,
-            dry_run,
-            transport,
-            progress=report,
-            classifier=Classifier.from_settings(config),
-        )
+        with stop_on_signal("stopping after the batch in hand…") as stop:
+            results = run_crawl(
+                built,
+                config,
+                names,
+                clock.now(),
+                since,
+                dry_run,
+                transport,
+                progress=report,
+                classifier=Classifier.from_settings(config),
+                stop=stop.is_set,
+            )
     for result in results:
         _print_result(result, "dry run: " if dry_run else "")
     return results

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-from types import FrameType
 from typing import Any
 
 import typer
@@ -11,11 +9,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from etl import clock
-from etl.cli.common import console, out, settings
+from etl.cli.common import console, out, settings, stop_on_signal
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.errors import DigestError, SubscriberError
-from etl.mail.sender import IssueSender, SendReport
+from etl.mail.sender import SendReport
 from etl.mail.transport import open_transport
 from etl.subscribers.addresses import normalize_address
 
@@ -81,27 +79,18 @@ def _send(digest: Digest, ref: str) -> None:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    senders: list[IssueSender] = []
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        console.print("stopping after the message in hand…")
-        for sender in senders:
-            sender.stop()
-
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task(f"sending through {transport.description}", total=total)
-            issue, report, standing = digest.send(
-                ref,
-                transport,
-                clock.now,
-                lambda n: progress.advance(task, n),
-                senders.append,
-            )
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    with (
+        stop_on_signal("stopping after the message in hand…") as stop,
+        Progress(*columns, console=console, transient=True) as progress,
+    ):
+        task = progress.add_task(f"sending through {transport.description}", total=total)
+        issue, report, standing = digest.send(
+            ref,
+            transport,
+            clock.now,
+            lambda n: progress.advance(task, n),
+            lambda sender: stop.on_stop(sender.stop),
+        )
     _report(issue, report, standing)
 
 

@@ -380,3 +380,36 @@ class RateEvent(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     key: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """One run of a scheduled job, or of the same job started by hand: the history that the
+    health verdicts, `status` and the alerts read."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))  # schedule | catch-up | manual
+    holder: Mapped[str] = mapped_column(String(160), default="")  # pid and host
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # running | ok | partial | failed | stopped | interrupted (its process died)
+    outcome: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    """One incident told to the operators: opened (and mailed) once when a job turns broken,
+    closed (and a recovery note mailed) when it works again."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_subject_closed", "subject", "closed_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))  # the job id
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recovery_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

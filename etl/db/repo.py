@@ -430,6 +430,21 @@ def start_run(conn: Connection, source: str, mode: str, now: datetime, detail: d
     return conn.execute(statement.returning(crawl_runs.c.id)).scalar_one()
 
 
+def close_abandoned_runs(conn: Connection, source: str, now: datetime) -> int:
+    """Runs of `source` still `running` while the caller holds its crawl lock were left by a
+    process that died: they become `interrupted`, so status does not show them running."""
+    statement = (
+        update(crawl_runs)
+        .where(
+            crawl_runs.c.source == source,
+            crawl_runs.c.mode == "crawl",
+            crawl_runs.c.outcome == "running",
+        )
+        .values(outcome="interrupted", finished_at=now, error="its process stopped mid-run")
+    )
+    return conn.execute(statement).rowcount
+
+
 def finish_run(
     conn: Connection,
     run_id: int,

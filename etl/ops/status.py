@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, select
 
+from etl.db.locks import is_held
 from etl.db.models import CrawlRun, SourceCursor
-from etl.errors import ConfigError
+from etl.ops.alerts import open_alerts
+from etl.ops.health import Health, judge
+from etl.ops.history import due_time, grace, known_jobs, run_history
+from etl.scheduler.cron import next_fire
+from etl.scheduler.jobs import lock_name
 from etl.settings import Settings
 
 runs = CrawlRun.__table__
@@ -67,19 +71,52 @@ def source_status(engine: Engine, settings: Settings, now: datetime) -> list[Sou
 
 
 def next_due(settings: Settings, job: str, now: datetime) -> datetime | None:
-    """Next fire time of a scheduled job, or None when the job is not scheduled."""
-    expression = settings.schedule.jobs.get(job)
-    if not expression:
-        return None
-    try:
-        trigger = CronTrigger.from_crontab(expression, timezone=settings.schedule.timezone)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{settings.config_dir / 'schedule.toml'}: schedule.jobs.{job!r}: "
-            f"{expression!r} is not a valid crontab expression: {exc}",
-            'five fields: minute hour day month day-of-week, e.g. "0 6 * * mon-fri"',
-        ) from None
-    return trigger.get_next_fire_time(None, now)
+    """Next fire time of a scheduled job, or None when the job is not scheduled (settings
+    validated the expression already)."""
+    expression = settings.scheduled_jobs().get(job)
+    return next_fire(expression, settings.schedule.timezone, now) if expression else None
+
+
+@dataclass
+class JobStatus:
+    job: str
+    health: Health
+    running: bool
+    last_started: datetime | None
+    last_outcome: str | None
+    next_run: datetime | None
+    alert: dict[str, Any] | None
+
+
+def job_status(engine: Engine, settings: Settings, now: datetime) -> list[JobStatus]:
+    """One entry per known job: its verdict, whether it runs now, and its open alert."""
+    alerts = {alert["subject"]: alert for alert in open_alerts(engine)}
+    result = []
+    with engine.connect() as conn:
+        histories = {job: run_history(conn, job) for job in known_jobs(settings)}
+    for job, runs in histories.items():
+        health = judge(
+            runs,
+            now,
+            after_failures=settings.alerts.after_failures,
+            due=due_time(settings, job, now),
+            grace=grace(settings),
+        )
+        running = is_held(engine, lock_name(job)) or (
+            job.startswith("crawl:") and is_held(engine, job)
+        )
+        result.append(
+            JobStatus(
+                job,
+                health,
+                running,
+                runs[0].started_at if runs else None,
+                runs[0].outcome if runs else None,
+                next_due(settings, job, now),
+                alerts.get(job),
+            )
+        )
+    return result
 
 
 def _watermark(cursor: dict[str, Any] | None) -> str | None:

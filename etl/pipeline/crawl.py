@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import Connection, Engine
 
 from etl.classify.service import Classifier, classify_works
-from etl.db import repo
+from etl.db import locks, repo
 from etl.errors import SourceError
 from etl.http import build_client
 from etl.records import Batch, Counts
@@ -37,6 +37,8 @@ class CrawlOptions:
     dry_run: bool = False
     progress: Progress | None = None
     classifier: Classifier | None = None
+    # Asked between batches: True ends the crawl there, everything fetched so far committed.
+    stop: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -80,19 +82,31 @@ def run_crawl(
     transport: httpx.BaseTransport | None = None,
     progress: Progress | None = None,
     classifier: Classifier | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[RunResult]:
-    """Crawl each named source; returns one result per source, whatever happened to the others."""
+    """Crawl each named source; returns one result per source, whatever happened to the others.
+
+    A source another process is crawling right now (its lock is held) is skipped, saying who:
+    two crawls of one source would fetch everything twice and race on the watermark."""
     results = []
+    options = CrawlOptions(since, dry_run, progress, classifier, stop)
     with build_client(settings.http, transport) as client:
         for name in sources:
             result = RunResult(name)
-            options = CrawlOptions(since, dry_run, progress, classifier)
-            try:
-                _crawl_one(engine, settings, name, client, now, options, result)
-            except SourceError as exc:
-                result.outcome, result.error = "failed", exc.message
-                log.error("%s: crawl failed: %s", name, exc.message)
             results.append(result)
+            if stop and stop():
+                result.outcome = "stopped"
+                continue
+            with locks.hold(engine, f"crawl:{name}") as got:
+                if not got and not dry_run:
+                    who = locks.holder(engine, f"crawl:{name}")
+                    result.outcome, result.error = "skipped", f"another crawl is running ({who})"
+                    continue
+                try:
+                    _crawl_one(engine, settings, name, client, now, options, result)
+                except SourceError as exc:
+                    result.outcome, result.error = "failed", exc.message
+                    log.error("%s: crawl failed: %s", name, exc.message)
     return results
 
 
@@ -112,6 +126,7 @@ def _crawl_one(
             cursor = repo.load_cursor(conn, name)
             run_id = None
             if not dry_run:
+                repo.close_abandoned_runs(conn, name, now)
                 detail = {"cursor": cursor, "since": str(since or "")}
                 run_id = repo.start_run(conn, name, "crawl", now, detail)
         dry = conn.begin() if dry_run else None  # one transaction, rolled back at the end
@@ -126,6 +141,9 @@ def _crawl_one(
                 cursor = _store(conn, name, batch, cursor, run_id, now, result, options)
                 if progress:
                     progress(name, "", None, result.counts)
+                if options.stop and options.stop():
+                    result.outcome = "stopped"
+                    break
         except SourceError as exc:
             result.outcome, result.error = "failed", exc.message
         finally:

@@ -292,7 +292,7 @@ def test_rate_limit_without_a_key_is_three_per_second(
     crawl(sqlite_engine, settings)
     times = [r.time for r in server.requests]
     assert len(times) >= 6
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.3
+    assert_at_most_per_second(times, 3)
 
 
 def test_api_key_is_sent_and_raises_the_rate(
@@ -305,7 +305,15 @@ def test_api_key_is_sent_and_raises_the_rate(
     crawl(sqlite_engine, settings)
     assert all(r.params.get("api_key") == "k3y" for r in server.requests)
     times = [r.time for r in server.requests]
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.09
+    assert_at_most_per_second(times, 10)
+    assert times[-1] - times[0] < (len(times) - 1) / 3  # faster than the keyless limit
+
+
+def assert_at_most_per_second(times: list[float], limit: int) -> None:
+    """The limiter's spacing, as the server saw it, over the whole crawl. (The gap between two
+    arrivals jitters with the machine's load; the span of many does not.)"""
+    assert len(times) >= 5
+    assert times[-1] - times[0] >= 0.95 * (len(times) - 1) / limit
 
 
 def _window(term: str) -> tuple[date, date]:

@@ -1,0 +1,125 @@
+"""Health verdicts: from a job's recent runs, tell a quiet period from a broken source.
+
+Plain functions over run facts, so the rules are tested without a database or a clock. A
+verdict is one of:
+
+- `ok`: the last run worked and brought something.
+- `quiet`: the last run worked, the service answered, and there was nothing new.
+- `partial`: the last run worked, but set records aside (quarantined or not returned).
+- `failing`: the last run failed, or came back empty where the history says it never is,
+  fewer than `after_failures` times in a row. Probably passing; shown, not yet alerted.
+- `broken`: the same, `after_failures` times in a row or more.
+- `late`: the job's time passed (with its grace) and it has not run since: is the daemon up?
+- `never run`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+ALARMING = ("broken", "late")
+"""Verdicts that open an alert (a failed send alerts at `failing` already: readers wait)."""
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """One finished or running run, as the verdict needs it. `fetched` and `new` are None for
+    jobs that do not fetch (digest, archive)."""
+
+    started_at: datetime
+    outcome: str  # running | ok | partial | failed | stopped | interrupted
+    error: str | None = None
+    fetched: int | None = None
+    new: int | None = None
+
+
+@dataclass(frozen=True)
+class Health:
+    verdict: str
+    reason: str
+    streak: int = 0  # failed (or suspiciously empty) runs in a row
+    last_success: datetime | None = None
+    last_failure: datetime | None = None
+    last_error: str | None = None
+
+
+def judge(
+    runs: Sequence[RunFacts],
+    now: datetime,
+    *,
+    after_failures: int,
+    due: datetime | None = None,
+    grace: timedelta = timedelta(hours=1),
+) -> Health:
+    """The verdict on a job from its runs (newest first) and its last scheduled time `due`."""
+    done = [run for run in runs if run.outcome in ("ok", "partial", "failed")]
+    good = [run for run in done if run.outcome != "failed"]
+    bad = [run for run in done if run.outcome == "failed"]
+    facts = {
+        "last_success": good[0].started_at if good else None,
+        "last_failure": bad[0].started_at if bad else None,
+        "last_error": bad[0].error if bad else None,
+    }
+    if not done:
+        if due is not None and runs and runs[0].started_at < due and now > due + grace:
+            return Health("late", _late(due), **facts)
+        return Health("never run", "no finished run yet", **facts)
+    if due is not None and runs[0].started_at < due and now > due + grace:
+        return Health("late", _late(due), **facts)
+    streak, reason = _trouble(done)
+    if streak:
+        verdict = "broken" if streak >= after_failures else "failing"
+        return Health(verdict, reason, streak, **facts)
+    last = done[0]
+    if last.outcome == "partial":
+        return Health("partial", "worked, but set records aside: see the run's counts", **facts)
+    if last.new == 0:
+        since = next((run.started_at for run in done if run.new), None)
+        when = f"since {since:%Y-%m-%d}" if since else "yet"
+        return Health("quiet", f"the service answered; nothing new {when}", **facts)
+    return Health("ok", "worked", **facts)
+
+
+def _late(due: datetime) -> str:
+    return f"no run since it was due at {due:%Y-%m-%d %H:%M %Z}: is `mscwatch run` running?"
+
+
+def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
+    """How many of the newest runs in a row failed or came back empty against the history,
+    and why the newest of them is a problem."""
+    streak = 0
+    reason = ""
+    for index, run in enumerate(done):
+        if run.outcome == "failed":
+            why = f"failed: {run.error or 'no reason recorded'}"
+        elif run.fetched == 0 and _usually_fetches(done[index + 1 :]):
+            why = _empty_reason(done[index + 1 :])
+        else:
+            break
+        streak += 1
+        reason = reason or why
+    if streak > 1:
+        reason = f"{streak} runs in a row; the last {reason}"
+    return streak, reason
+
+
+def _usually_fetches(history: Sequence[RunFacts]) -> bool:
+    """Whether the runs before always brought records back: at least three of them, and
+    four in five of those that worked fetched something."""
+    worked = [run for run in history[:10] if run.outcome != "failed" and run.fetched is not None]
+    if len(worked) < 3:
+        return False
+    fetching = sum(1 for run in worked if run.fetched)
+    return fetching >= 0.8 * len(worked)
+
+
+def _empty_reason(history: Sequence[RunFacts]) -> str:
+    worked = [run.fetched or 0 for run in history[:10] if run.outcome != "failed"]
+    median = statistics.median(worked)
+    return (
+        f"answered with no records at all, where the {len(worked)} runs before fetched a "
+        f"median of {median:g}: the query or the service may have changed"
+    )

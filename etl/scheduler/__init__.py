@@ -1,0 +1,1 @@
+"""The scheduler: jobs from config/schedule.toml, each run under a lock and recorded."""

@@ -1,0 +1,66 @@
+"""The record of job runs: started, finished, and those whose process died on the way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+
+from etl.db.models import CrawlRun, JobRun
+
+job_runs = JobRun.__table__
+crawl_runs = CrawlRun.__table__
+
+
+def start(engine: Engine, job: str, trigger: str, holder: str, now: datetime) -> int:
+    statement = job_runs.insert().values(
+        job=job, trigger=trigger, holder=holder, started_at=now, outcome="running", counts={}
+    )
+    with engine.begin() as conn:
+        return conn.execute(statement.returning(job_runs.c.id)).scalar_one()
+
+
+def finish(
+    engine: Engine,
+    run_id: int,
+    outcome: str,
+    counts: dict[str, Any],
+    error: str | None,
+    now: datetime,
+) -> None:
+    values = {"outcome": outcome, "counts": counts, "error": error, "finished_at": now}
+    with engine.begin() as conn:
+        conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(**values))
+
+
+def close_abandoned(engine: Engine, job: str, now: datetime) -> int:
+    """Runs of `job` still marked running once the caller holds the job's lock belong to a
+    process that died (its lock died with it): they become `interrupted`."""
+    statement = (
+        update(job_runs)
+        .where(job_runs.c.job == job, job_runs.c.outcome == "running")
+        .values(outcome="interrupted", finished_at=now, error="its process stopped mid-run")
+    )
+    with engine.begin() as conn:
+        return conn.execute(statement).rowcount
+
+
+def running(engine: Engine, job: str) -> dict[str, Any] | None:
+    """The run of `job` marked running, newest first: who started it and when."""
+    query = (
+        select(job_runs)
+        .where(job_runs.c.job == job, job_runs.c.outcome == "running")
+        .order_by(job_runs.c.started_at.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def last_started(engine: Engine) -> dict[str, datetime]:
+    """Each job's latest start, whatever its outcome: what start-up catch-up compares with."""
+    query = select(job_runs.c.job, func.max(job_runs.c.started_at)).group_by(job_runs.c.job)
+    with engine.connect() as conn:
+        return {job: started for job, started in conn.execute(query)}
