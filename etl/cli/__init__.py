@@ -18,6 +18,7 @@ from etl.cli import (
     parse,
     send,
     serve,
+    sources,
     status,
     subscribers,
     works,
@@ -41,6 +42,7 @@ app.add_typer(digest.archive_app, name="archive")
 app.add_typer(article.app, name="article")
 app.add_typer(subscribers.app, name="subscribers")
 app.add_typer(bounces.app, name="bounces")
+app.add_typer(sources.app, name="sources")
 digest.app.command("send")(send.send)
 app.command("crawl")(crawl.crawl)
 app.command("ingest")(crawl.ingest)

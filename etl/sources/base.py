@@ -4,19 +4,23 @@ An adapter turns an upstream into `Batch`es: records plus, at the end of each un
 cursor that is safe to save once those records are committed. It never touches the database: the
 pipeline loads the cursor, hands it in, and saves the new one after the commit, so a crash
 re-fetches rather than skips.
+
+An adapter also answers `check`: its configured query asked once, now, so an operator can see
+what a query finds before it goes live. The answer is a plain `CheckResult` that the CLI only
+renders; nothing is stored and no cursor moves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import httpx
 
-from etl.errors import ConfigError
+from etl.errors import ConfigError, EtlError
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.sources.xmlstream import open_source
 
@@ -31,12 +35,101 @@ class FetchContext:
     report: Callable[[str, int | None], None] = lambda text, total: None
 
 
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check needs: the run's client, the time that "recent" counts back from, and how
+    many example titles to bring back."""
+
+    http: httpx.Client
+    now: datetime
+    show: int = 5
+    recent_days: int = 30
+
+    @property
+    def recent_since(self) -> date:
+        """First day of the recent window (the window ends today, inclusive)."""
+        return self.now.date() - timedelta(days=self.recent_days)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One hit as an operator recognises it: the source's own id, the title, and a date."""
+
+    id: str
+    title: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One source's answer to its configured query, as plain data for the CLI to render.
+
+    `hits` is None when the service does not say (a feed counts entries, not matches), and
+    `hits_recent` is None where the service cannot filter by date cheaply. `notes` carry what
+    the service said about the query (PubMed's translation and warnings, a moved feed), and
+    `feeds` holds one result per configured feed for the feed source, whose `source` is then
+    the feed's name.
+    """
+
+    source: str
+    ok: bool = True
+    hits: int | None = None
+    hits_recent: int | None = None
+    recent_days: int | None = None
+    examples: tuple[Example, ...] = ()
+    error: str | None = None
+    hint: str = ""
+    notes: tuple[str, ...] = ()
+    feeds: tuple[CheckResult, ...] = ()
+
+    @classmethod
+    def failure(cls, source: str, exc: EtlError, notes: Iterable[str] = ()) -> CheckResult:
+        """A failed check keeps the error's wording: it already names the request and answer."""
+        return cls(source, ok=False, error=exc.message, hint=exc.hint, notes=tuple(notes))
+
+    def as_json(self) -> dict[str, Any]:
+        """The `--json` object: the documented keys always, `feeds` for the feed source only."""
+        data: dict[str, Any] = {
+            "source": self.source,
+            "ok": self.ok,
+            "hits": self.hits,
+            "hits_recent": self.hits_recent,
+            "recent_days": self.recent_days,
+            "examples": [asdict(example) for example in self.examples],
+            "error": self.error,
+            "hint": self.hint or None,
+            "notes": list(self.notes),
+        }
+        if self.feeds:
+            data["feeds"] = [feed.as_json() for feed in self.feeds]
+        return data
+
+
 class Source(Protocol):
     name: ClassVar[str]
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]: ...
 
     def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]: ...
+
+    def check(self, ctx: CheckContext) -> CheckResult:
+        """Ask the configured query once, against the configured base URL, through the same
+        request and answer checks as `fetch`: a count (and a recent count where the service
+        filters by date), and the first `ctx.show` hits. A query the service refuses is a failed
+        result naming what it answered; a transport failure may raise SourceError. Writes
+        nothing and reads no cursor."""
+        ...
+
+
+def first_examples(
+    items: Iterable[SourceRecord | Quarantined],
+    show: int,
+    example: Callable[[SourceRecord], Example],
+) -> tuple[Example, ...]:
+    """The first `show` parsed hits as examples; a record that would not parse is left out
+    here (a crawl quarantines it), so a check shows what a crawl would store."""
+    records = (item for item in items if isinstance(item, SourceRecord))
+    return tuple(example(record) for _, record in zip(range(show), records, strict=False))
 
 
 def require_table(config: Any, settings: Any, name: str) -> None:

@@ -27,8 +27,16 @@ import httpx
 from etl.http import BadBody, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import CtGovSettings, Settings
-from etl.sources.base import FetchContext, batch_of, require_table
-from etl.sources.ctgov.parse import page_token, parse_studies
+from etl.sources.base import (
+    CheckContext,
+    CheckResult,
+    Example,
+    FetchContext,
+    batch_of,
+    first_examples,
+    require_table,
+)
+from etl.sources.ctgov.parse import page_token, parse_studies, total_count
 
 log = logging.getLogger(__name__)
 EMPTY_PAGES_LIMIT = 3  # a token on empty pages: the API's known quirk on the last page
@@ -48,8 +56,6 @@ class CtGovSource:
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         start = self._start(ctx)
         params = self._params(start)
-        limiter = shared_limiter("ctgov", self.config.requests_per_second)
-        policy = RetryPolicy.from_settings(self.settings.http)
         token: str | None = None
         empty = 0
         page = 0
@@ -57,10 +63,7 @@ class CtGovSource:
         while True:
             page += 1
             query = {**params, **({"pageToken": token} if token else {})}
-            body = request(
-                ctx.http, "GET", self.config.base_url + "studies", _check_page,
-                what=f"ctgov: studies page {page}", params=query, limiter=limiter, policy=policy,
-            )  # fmt: skip
+            body = self._get(ctx.http, query, f"studies page {page}")
             batch = batch_of(parse_studies(body, location=f"ctgov page {page}"))
             newest = max(
                 (r.data.get("last_update_posted") or "" for r in batch.records), default=""
@@ -82,20 +85,59 @@ class CtGovSource:
             return date.fromisoformat(mark) - timedelta(days=self.config.overlap_days)
         return self.config.start_date
 
+    def check(self, ctx: CheckContext) -> CheckResult:
+        """Two pages with `countTotal`: the newest updated studies of the whole query, and one
+        study of the LastUpdatePostDate window for its count."""
+        newest = self._get(ctx.http, {
+            **self._query(), "format": "json", "sort": "LastUpdatePostDate:desc",
+            "pageSize": str(max(ctx.show, 1)), "countTotal": "true",
+        }, "check")  # fmt: skip
+        recent = self._get(ctx.http, {
+            **self._query(), "format": "json", "pageSize": "1", "countTotal": "true",
+            "filter.advanced": _since(ctx.recent_since),
+        }, "check (recent)")  # fmt: skip
+        records = parse_studies(newest, location="ctgov check")
+        return CheckResult(
+            self.name,
+            hits=total_count(newest),
+            hits_recent=total_count(recent),
+            recent_days=ctx.recent_days,
+            examples=first_examples(records, ctx.show, _example),
+        )
+
+    def _get(self, http: httpx.Client, params: dict[str, str], what: str) -> bytes:
+        """One `/studies` page through the process's ctgov limiter, retried and checked."""
+        return request(
+            http, "GET", self.config.base_url + "studies", _check_page, what=f"ctgov: {what}",
+            params=params, limiter=shared_limiter("ctgov", self.config.requests_per_second),
+            policy=RetryPolicy.from_settings(self.settings.http),
+        )  # fmt: skip
+
     def _params(self, start: date) -> dict[str, str]:
-        params = {
+        return {
             "format": "json",
-            "filter.advanced": f"AREA[LastUpdatePostDate]RANGE[{start.isoformat()},MAX]",
+            "filter.advanced": _since(start),
             "sort": "LastUpdatePostDate:asc",
             "pageSize": str(self.config.page_size),
             "countTotal": "true",
+            **self._query(),
         }
-        for key, value in (("query.term", self.config.query_term),
-                           ("query.cond", self.config.query_cond),
-                           ("query.intr", self.config.query_intr)):  # fmt: skip
-            if value:
-                params[key] = " ".join(value.split())
-        return params
+
+    def _query(self) -> dict[str, str]:
+        """The configured topic: the given areas, which the API ANDs."""
+        areas = (("query.term", self.config.query_term),
+                 ("query.cond", self.config.query_cond),
+                 ("query.intr", self.config.query_intr))  # fmt: skip
+        return {key: " ".join(value.split()) for key, value in areas if value}
+
+
+def _since(start: date) -> str:
+    return f"AREA[LastUpdatePostDate]RANGE[{start.isoformat()},MAX]"
+
+
+def _example(record: SourceRecord) -> Example:
+    data = record.data
+    return Example(record.source_id, data.get("title") or "", data.get("last_update_posted"))
 
 
 def _check_page(response: httpx.Response) -> bytes:

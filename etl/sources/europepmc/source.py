@@ -24,8 +24,16 @@ import httpx
 from etl.http import BadBody, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import EuropePmcSettings, Settings
-from etl.sources.base import FetchContext, batch_of, require_table
-from etl.sources.europepmc.parse import next_cursor, parse_search
+from etl.sources.base import (
+    CheckContext,
+    CheckResult,
+    Example,
+    FetchContext,
+    batch_of,
+    first_examples,
+    require_table,
+)
+from etl.sources.europepmc.parse import hit_count, next_cursor, parse_search
 
 
 class EuropePmcSource:
@@ -42,21 +50,14 @@ class EuropePmcSource:
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         start, end = self._window(ctx), ctx.now.date()
         span = f"[{start.isoformat()} TO {end.isoformat()}]"
-        topic = " ".join(self.config.query.split())
-        query = f"({topic}) AND (CREATION_DATE:{span} OR UPDATE_DATE:{span})"
-        limiter = shared_limiter("europepmc", self.config.requests_per_second)
-        policy = RetryPolicy.from_settings(self.settings.http)
+        query = f"({self._topic()}) AND (CREATION_DATE:{span} OR UPDATE_DATE:{span})"
         cursor, page = "*", 0
         ctx.report(f"{start}..{end}", None)
         while True:
             page += 1
             params = {"query": query, "format": "json", "resultType": "core",
                       "pageSize": str(self.config.page_size), "cursorMark": cursor}  # fmt: skip
-            body = request(
-                ctx.http, "GET", self.config.base_url + "search", _check_page,
-                what=f"europepmc: search page {page}", params=params, limiter=limiter,
-                policy=policy,
-            )  # fmt: skip
+            body = self._search(ctx.http, params, f"search page {page}")
             batch = batch_of(parse_search(body, location=f"europepmc page {page}"))
             following = next_cursor(body)
             if not following or following == cursor or not batch.fetched:
@@ -66,6 +67,40 @@ class EuropePmcSource:
             yield batch
             cursor = following
 
+    def check(self, ctx: CheckContext) -> CheckResult:
+        """Two searches: the query's first page (its hitCount and examples), and the query
+        limited to FIRST_IDX_DATE over the recent days, as an id list of one, for its count."""
+        topic = self._topic()
+        first = self._search(ctx.http, {
+            "query": topic, "format": "json", "resultType": "core",
+            "pageSize": str(max(ctx.show, 1)), "cursorMark": "*",
+        }, "check")  # fmt: skip
+        span = f"[{ctx.recent_since.isoformat()} TO {ctx.now.date().isoformat()}]"
+        recent = self._search(ctx.http, {
+            "query": f"({topic}) AND FIRST_IDX_DATE:{span}", "format": "json",
+            "resultType": "idlist", "pageSize": "1",
+        }, "check (recent)")  # fmt: skip
+        records = parse_search(first, location="europepmc check")
+        return CheckResult(
+            self.name,
+            hits=hit_count(first),
+            hits_recent=hit_count(recent),
+            recent_days=ctx.recent_days,
+            examples=first_examples(records, ctx.show, _example),
+        )
+
+    def _topic(self) -> str:
+        return " ".join(self.config.query.split())
+
+    def _search(self, http: httpx.Client, params: dict[str, str], what: str) -> bytes:
+        """One search request through the process's Europe PMC limiter, retried and checked."""
+        return request(
+            http, "GET", self.config.base_url + "search", _check_page,
+            what=f"europepmc: {what}", params=params,
+            limiter=shared_limiter("europepmc", self.config.requests_per_second),
+            policy=RetryPolicy.from_settings(self.settings.http),
+        )  # fmt: skip
+
     def _window(self, ctx: FetchContext) -> date:
         if ctx.since:
             return ctx.since
@@ -73,6 +108,14 @@ class EuropePmcSource:
         if mark:
             return date.fromisoformat(mark) - timedelta(days=self.config.overlap_days)
         return self.config.start_date
+
+
+def _example(record: SourceRecord) -> Example:
+    """A preprint by its PPR id, an article by its PMID (else PMCID, else Europe PMC's key)."""
+    data = record.data
+    ids = data.get("identifiers") or {}
+    ident = ids.get("ppr") or ids.get("pmid") or ids.get("pmcid") or record.source_id
+    return Example(ident, data.get("title") or "", data.get("created") or data.get("published"))
 
 
 def _check_page(response: httpx.Response) -> bytes:

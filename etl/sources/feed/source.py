@@ -42,7 +42,15 @@ from etl.errors import SourceError, SourceResponseError, SourceUnavailableError
 from etl.http import RateLimiter, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import FeedEntry, FeedSettings, Settings
-from etl.sources.base import FetchContext, batch_of, require_table
+from etl.sources.base import (
+    CheckContext,
+    CheckResult,
+    Example,
+    FetchContext,
+    batch_of,
+    first_examples,
+    require_table,
+)
 from etl.sources.feed.parse import parse_feed
 
 log = logging.getLogger(__name__)
@@ -132,6 +140,69 @@ class FeedSource:
             yield batch
         if failures:
             raise _failed(failures, len(self.config.feeds))
+
+    def check(self, ctx: CheckContext) -> CheckResult:
+        """Each configured feed fetched once as if never seen (no validators, no stored state,
+        a gone feed asked anyway): its entry count and first entries. A feed has no query to
+        count over time, so `hits` is the entries it holds and there is no recent count."""
+        if not self.config.feeds:
+            return CheckResult(
+                self.name,
+                ok=False,
+                error="no feeds are configured",
+                hint="add { name, url } entries to feeds in [sources.feed] in config/sources.toml",
+            )
+        poller = _Poller(
+            FetchContext(ctx.http, None, ctx.now),
+            shared_limiter("feed", self.config.requests_per_second),
+            RetryPolicy.from_settings(self.settings.http),
+        )
+        feeds = tuple(_check_feed(poller, entry, ctx.show) for entry in self.config.feeds)
+        failed = [feed.source for feed in feeds if not feed.ok]
+        error = f"{len(failed)} of {len(feeds)} feeds failed: {', '.join(failed)}"
+        return CheckResult(
+            self.name,
+            ok=not failed,
+            hits=sum(feed.hits or 0 for feed in feeds),
+            error=error if failed else None,
+            feeds=feeds,
+        )
+
+
+def _check_feed(poller: _Poller, entry: FeedEntry, show: int) -> CheckResult:
+    """One feed's check: what its URL answers now, read by the crawl's own parser."""
+    try:
+        answer = poller.get(entry.name, FeedState(entry.url, entry.url))
+    except SourceError as exc:
+        return CheckResult.failure(entry.name, exc)
+    moved = (f"moved permanently to {answer.moved_to}; update its url",) if answer.moved_to else ()
+    if answer.status != 200:
+        said = "410 Gone: the feed was removed for good"
+        if answer.status != 410:
+            said = f"HTTP {answer.status} to a request without validators"
+        return _feed_failed(entry.name, f"{answer.url} answered {said}", moved)
+    batch = _parsed(answer.body, f"feed {entry.name} {answer.url}", entry.name)
+    if batch.quarantined and not batch.records:
+        reason = batch.quarantined[0].reason
+        return _feed_failed(entry.name, f"{answer.url} is not a feed: {reason}", moved)
+    unread = tuple(f"entry not read: {item.reason}" for item in batch.quarantined)
+    return CheckResult(
+        entry.name,
+        hits=len(batch.records) + len(batch.quarantined),
+        examples=first_examples(batch.records, show, _example),
+        notes=moved + unread,
+    )
+
+
+def _feed_failed(name: str, error: str, notes: tuple[str, ...]) -> CheckResult:
+    return CheckResult(name, ok=False, error=error, hint=FIX, notes=notes)
+
+
+def _example(record: SourceRecord) -> Example:
+    """An entry by its link: a feed's guids are often opaque, the link is what a person opens."""
+    data = record.data
+    link = data.get("url") or record.source_id
+    return Example(link, data.get("title") or "", data.get("published"))
 
 
 def _poll_feed(poller: _Poller, name: str, state: FeedState) -> Batch:

@@ -27,6 +27,25 @@ class SearchResult:
     ids: list[str]
     webenv: str | None
     query_key: str | None
+    # How PubMed read the term, and its WarningList as "Tag: text": what an operator needs to
+    # judge a query, which the crawl itself does not use.
+    translation: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class QueryRejected(SourceResponseError):
+    """PubMed's ErrorList: parts of the query it does not know, with how it read the rest."""
+
+    def __init__(
+        self, problems: list[str], translation: str | None, warnings: tuple[str, ...]
+    ) -> None:
+        super().__init__(
+            f"pubmed: esearch did not understand the query: {'; '.join(problems)}",
+            "fix sources.pubmed.query in config/sources.toml (check it with the PubMed web search)",
+        )
+        self.problems = problems
+        self.translation = translation
+        self.warnings = warnings
 
 
 class HistoryExpired(Exception):
@@ -115,11 +134,17 @@ def check_esearch(response: httpx.Response) -> SearchResult:
     error = root.findtext("ERROR")
     if error:
         raise BadBody(f"esearch reported an error: {error.strip()}")
-    _refuse_query_errors([(item.tag, item.text or "") for item in root.iterfind("ErrorList/*")])
-    for warning in root.iterfind("WarningList/*"):
+    translation = (root.findtext("QueryTranslation") or "").strip() or None
+    warnings = [(item.tag, item.text or "") for item in root.iterfind("WarningList/*")]
+    _refuse_query_errors(
+        [(item.tag, item.text or "") for item in root.iterfind("ErrorList/*")],
+        translation,
+        warnings,
+    )
+    for tag, text in warnings:
         # "No items found." is how an empty window is reported: quiet news, not a problem.
-        level = logging.DEBUG if warning.tag == "OutputMessage" else logging.WARNING
-        log.log(level, "pubmed: esearch %s: %s", warning.tag, warning.text)
+        level = logging.DEBUG if tag == "OutputMessage" else logging.WARNING
+        log.log(level, "pubmed: esearch %s: %s", tag, text)
     count_text = root.findtext("Count")
     if count_text is None or not count_text.strip().isdigit():
         raise BadBody("esearch answer has no Count")
@@ -128,6 +153,8 @@ def check_esearch(response: httpx.Response) -> SearchResult:
         ids=[(i.text or "").strip() for i in root.iterfind("IdList/Id")],
         webenv=root.findtext("WebEnv"),
         query_key=root.findtext("QueryKey"),
+        translation=translation,
+        warnings=_shown(warnings),
     )
 
 
@@ -138,15 +165,9 @@ def _esearch_json(response: httpx.Response) -> SearchResult:
         raise BadBody("not the JSON of an esearch answer") from None
     if "ERROR" in result:
         raise BadBody(f"esearch reported an error: {result['ERROR']}")
-    errors = result.get("errorlist") or {}
-    names = {"phrasesnotfound": "PhraseNotFound", "fieldsnotfound": "FieldNotFound"}
-    _refuse_query_errors(
-        [
-            (names.get(kind, kind), value)
-            for kind, values in errors.items()
-            for value in values or []
-        ]
-    )
+    translation = str(result.get("querytranslation") or "").strip() or None
+    warnings = _json_list(result.get("warninglist"))
+    _refuse_query_errors(_json_list(result.get("errorlist")), translation, warnings)
     count = str(result.get("count", ""))
     if not count.isdigit():
         raise BadBody("esearch answer has no count")
@@ -155,17 +176,43 @@ def _esearch_json(response: httpx.Response) -> SearchResult:
         ids=[str(i) for i in result.get("idlist", [])],
         webenv=result.get("webenv"),
         query_key=result.get("querykey"),
+        translation=translation,
+        warnings=_shown(warnings),
     )
 
 
-def _refuse_query_errors(problems: list[tuple[str, str]]) -> None:
+# The JSON answer names the XML elements in lower-case plurals.
+_JSON_NAMES = {
+    "phrasesnotfound": "PhraseNotFound",
+    "fieldsnotfound": "FieldNotFound",
+    "phrasesignored": "PhraseIgnored",
+    "quotedphrasesnotfound": "QuotedPhraseNotFound",
+    "outputmessages": "OutputMessage",
+}
+
+
+def _json_list(lists: object) -> list[tuple[str, str]]:
+    """An `errorlist` or `warninglist` object as the (tag, text) pairs of its XML form."""
+    if not isinstance(lists, dict):
+        return []
+    return [
+        (_JSON_NAMES.get(kind, kind), str(value))
+        for kind, values in lists.items()
+        for value in values or []
+    ]
+
+
+def _shown(pairs: list[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(f"{tag}: {text.strip()}" for tag, text in pairs if text and text.strip())
+
+
+def _refuse_query_errors(
+    problems: list[tuple[str, str]], translation: str | None, warnings: list[tuple[str, str]]
+) -> None:
     """A misspelt tag gives Count 0 plus PhraseNotFound: a broken query, not a quiet day."""
     shown = [f"{kind} {text.strip()!r}" for kind, text in problems if text and text.strip()]
     if shown:
-        raise SourceResponseError(
-            f"pubmed: esearch did not understand the query: {'; '.join(shown)}",
-            "fix sources.pubmed.query in config/sources.toml (check it with the PubMed web search)",
-        )
+        raise QueryRejected(shown, translation, _shown(warnings))
 
 
 def check_efetch_history(response: httpx.Response) -> bytes:

@@ -23,11 +23,26 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar
 
+import httpx
+
 from etl.http import RetryPolicy, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import PubMedSettings, Settings
-from etl.sources.base import FetchContext, require_table
-from etl.sources.pubmed.eutils import EUtils, HistoryExpired, SearchResult, window_term
+from etl.sources.base import (
+    CheckContext,
+    CheckResult,
+    Example,
+    FetchContext,
+    first_examples,
+    require_table,
+)
+from etl.sources.pubmed.eutils import (
+    EUtils,
+    HistoryExpired,
+    QueryRejected,
+    SearchResult,
+    window_term,
+)
 from etl.sources.pubmed.parse import parse_efetch
 
 log = logging.getLogger(__name__)
@@ -46,15 +61,64 @@ class PubMedSource:
         return parse_efetch(path)
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
-        api = EUtils(
-            ctx.http,
+        run = _Run(self._api(ctx.http), self.config, ctx)
+        yield from run.crawl()
+
+    def check(self, ctx: CheckContext) -> CheckResult:
+        """Three requests: the query's count and first ids, its count by create date ([crdt])
+        over the recent days, and one efetch for the examples' titles."""
+        api = self._api(ctx.http)
+        query = " ".join(self.config.query.split())
+        try:
+            found = api.esearch(query, ctx.show)
+            recent_term = window_term(query, "crdt", ctx.recent_since, ctx.now.date())
+            recent = api.esearch(recent_term, 0)
+        except QueryRejected as exc:
+            return _rejected(exc)
+        ids = found.ids[: ctx.show]
+        records = parse_efetch(api.efetch_ids(ids), location="pubmed check") if ids else ()
+        return CheckResult(
+            self.name,
+            hits=found.count,
+            hits_recent=recent.count,
+            recent_days=ctx.recent_days,
+            examples=first_examples(records, ctx.show, _example),
+            notes=_notes(found.translation, found.warnings) if found.warnings else (),
+        )
+
+    def _api(self, http: httpx.Client) -> EUtils:
+        """Every PubMed request of the process shares one limiter, identity and key."""
+        return EUtils(
+            http,
             self.config,
             shared_limiter("pubmed", self.settings.pubmed_rate()),
             RetryPolicy.from_settings(self.settings.http),
             self.settings.secrets.ncbi_api_key,
         )
-        run = _Run(api, self.config, ctx)
-        yield from run.crawl()
+
+
+def _rejected(exc: QueryRejected) -> CheckResult:
+    """PubMed answers a query with unknown parts by searching without them; an operator must
+    see which parts and how PubMed read the rest, or a typo looks like a narrow query."""
+    return CheckResult(
+        "pubmed",
+        ok=False,
+        error=f"PubMed rejected the query: {'; '.join(exc.problems)}",
+        hint=exc.hint,
+        notes=_notes(exc.translation, exc.warnings),
+    )
+
+
+def _notes(translation: str | None, warnings: tuple[str, ...]) -> tuple[str, ...]:
+    head = (f"QueryTranslation: {translation}",) if translation else ()
+    return head + tuple(f"warning: {warning}" for warning in warnings)
+
+
+def _example(record: SourceRecord) -> Example:
+    data = record.data
+    return Example(
+        record.source_id, data.get("title") or "", data.get("created") or data.get("published")
+    )
 
 
 class _Run:
