@@ -1,14 +1,21 @@
-# The service image: the CLI, its configuration and templates. Runs as an unprivileged user.
+# The service image: the mscwatch command, its configuration and templates, and gunicorn for the
+# web app. One image for every service in docker-compose.yml; each picks its command. Runs as an
+# unprivileged user; python is there for health checks (slim images have no curl).
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MSCWATCH_CONFIG_DIR=/app/config
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY etl ./etl
 COPY config ./config
-COPY templates ./templates
-RUN pip install --no-cache-dir . && useradd --create-home mscwatch && mkdir -p /app/var \
+RUN pip install --no-cache-dir . \
+    && useradd --create-home --uid 10001 mscwatch \
+    && mkdir -p /app/var \
     && chown mscwatch /app/var
 USER mscwatch
+# The web app in production (docker-compose.yml runs gunicorn with this port).
+EXPOSE 8000
+# /app/var holds the archive, the outbox and the trained models: mount a volume there.
 ENTRYPOINT ["mscwatch"]
 CMD ["status"]

@@ -1,26 +1,24 @@
-"""`mscwatch serve`: the web app (archive and subscriber pages; editor pages as they land)."""
+"""`mscwatch serve`: the web app (archive and subscriber pages; editor pages as they land).
+
+This is the development server: one process, werkzeug's threads. In production run several
+gunicorn workers on etl.web.wsgi:app instead (README, "Run with Docker Compose")."""
 
 from __future__ import annotations
 
 import typer
 
 from etl.cli.common import out, settings
-from etl.errors import ConfigError
 from etl.web import create_app
+from etl.web.app import require_secret_key
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
 ) -> None:
-    """Serve the web archive and the subscriber pages from the database."""
+    """Serve the web archive and the subscriber pages from the database (development server)."""
     config = settings()
-    if not config.secrets.secret_key:
-        raise ConfigError(
-            "SECRET_KEY is not set: the subscriber pages sign their links and forms with it",
-            "set SECRET_KEY in the environment to a long random string (the same for every "
-            "process: the links in sent issues depend on it)",
-        )
+    require_secret_key(config)
     app = create_app(config)
     out.print(f"serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
     from werkzeug.serving import run_simple

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from etl.digest import store
 from etl.digest.archive import Archive
 from etl.digest.service import Digest
+from etl.errors import ConfigError
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 from etl.web import subscribers as subscriber_pages
@@ -27,10 +29,33 @@ ROUTES = {
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
 
+def require_secret_key(settings: Settings) -> None:
+    """Refuse to serve without SECRET_KEY: every server (`mscwatch serve`, gunicorn through
+    etl.web.wsgi) says so at start-up rather than failing on the first sign-up."""
+    if not settings.secrets.secret_key:
+        raise ConfigError(
+            "SECRET_KEY is not set: the subscriber pages sign their links and forms with it",
+            "set SECRET_KEY in the environment to a long random string (the same for every "
+            "process: the links in sent issues depend on it)",
+        )
+
+
 def create_app(
-    settings: Settings, digest: Digest | None = None, subscribers: Subscribers | None = None
+    settings: Settings,
+    digest: Digest | None = None,
+    subscribers: Subscribers | None = None,
+    proxy_hops: int = 0,
 ) -> Flask:
+    """`proxy_hops`: how many reverse proxies stand in front of the app. Behind one, every
+    request comes from the proxy's address, so the sign-up form's per-address limit would count
+    all readers as one; with hops > 0 the client address (and scheme) are taken from that many
+    X-Forwarded-For (X-Forwarded-Proto) entries, counted from the right, so a client cannot
+    forge its way past the limit. 0 trusts no such header."""
+    if proxy_hops < 0:
+        raise ValueError(f"proxy_hops must be 0 or more, not {proxy_hops}")
     app = Flask(__name__)
+    if proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)  # type: ignore[method-assign]
     app.config["SECRET_KEY"] = settings.secrets.secret_key
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     digest = digest or Digest.open(settings)
