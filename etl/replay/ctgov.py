@@ -24,6 +24,7 @@ from etl.replay.corpus import CorpusError
 from etl.replay.ctgov_query import PageRequest, QueryError, StudyQuery, parse_request
 from etl.replay.eutils import Reply
 from etl.replay.page_tokens import PageTokens, ResultList
+from etl.replay.synthetic_studies import synthetic_studies
 
 API_PREFIX = "/api/v2/"
 STUDIES_PATH = "/api/v2/studies"
@@ -59,6 +60,12 @@ class StudyCorpus:
         for path in paths:
             corpus.load(Path(path))
         return corpus
+
+    @classmethod
+    def synthetic(cls, n: int, start: date, end: date, first_nct: int = 7_000_000) -> StudyCorpus:
+        """Generate ``n`` studies with LastUpdatePostDate spread evenly over [start, end], so a
+        crawl spans many pages and pages split days (paging, fault and kill tests)."""
+        return cls(synthetic_studies(n, start, end, first_nct))
 
     def load(self, path: Path) -> None:
         """Add every study of one file; CorpusError naming the file when it cannot be used."""

@@ -33,12 +33,14 @@ _BUG = Reply(500, b"<html><body><h1>Replay server error</h1></body></html>", "te
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
     """One request as received; ``params`` merges query string and form body; ``time`` is
-    ``time.time()`` at arrival."""
+    ``time.time()`` at arrival; ``fault`` is the kind the fault plan served instead of the
+    real answer, if any, so a test can line up what the client saw with what it did next."""
 
     method: str
     path: str
     params: dict[str, str]
     time: float
+    fault: str | None = None
 
 
 class ReplayServer:
@@ -206,8 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         replay = self.server.replay
         path, params = self._read_params()
-        replay.record(RecordedRequest(self.command, path, params, time.time()))
+        arrived = time.time()
         kind = replay.faults.take(path)
+        replay.record(RecordedRequest(self.command, path, params, arrived, kind))
         if kind == "drop":
             self.close_connection = True
             return
