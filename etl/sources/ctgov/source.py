@@ -1,8 +1,10 @@
 """ClinicalTrials.gov API v2 adapter: incremental by LastUpdatePostDate, paged by pageToken.
 
 Pages are asked for in ascending LastUpdatePostDate, so once a page's records are committed the
-watermark may move to the newest date on it; a run starts `overlap_days` before the watermark,
-because dates are day-granular, and the store absorbs the overlap.
+watermark may move to the newest date no later page can hold: the page's dates before its newest
+one (the next page may go on with more studies of that day), and on the last page the newest
+itself. A run starts `overlap_days` before the watermark, because dates are day-granular, and
+the store absorbs the overlap.
 
     [sources.ctgov]
     base_url = "https://clinicaltrials.gov/api/v2/"
@@ -59,21 +61,25 @@ class CtGovSource:
         token: str | None = None
         empty = 0
         page = 0
+        held = ""  # the newest LastUpdatePostDate of the pages so far
         ctx.report(f"updated since {start}", None)
         while True:
             page += 1
             query = {**params, **({"pageToken": token} if token else {})}
             body = self._get(ctx.http, query, f"studies page {page}")
             batch = batch_of(parse_studies(body, location=f"ctgov page {page}"))
-            newest = max(
-                (r.data.get("last_update_posted") or "" for r in batch.records), default=""
-            )
-            if newest:
-                batch.cursor = {"last_update": newest}
-            yield batch
             next_token = page_token(body)
             empty = empty + 1 if not batch.records and not batch.quarantined else 0
-            if not next_token or next_token == token or empty >= EMPTY_PAGES_LIMIT:
+            last = not next_token or next_token == token or empty >= EMPTY_PAGES_LIMIT
+            days = [held, *(r.data.get("last_update_posted") or "" for r in batch.records)]
+            newest = max(days)
+            # The next page may hold more of the newest day: claim it only when there is none.
+            mark = newest if last else max((d for d in days if d < newest), default="")
+            if mark:
+                batch.cursor = {"last_update": mark}
+            held = newest
+            yield batch
+            if last:
                 break
             token = next_token
 
