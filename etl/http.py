@@ -141,14 +141,17 @@ def request(
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        delay = policy.delay(state.attempt_number, retry_after)
+        return policy.delay(state.attempt_number, getattr(exc, "retry_after", None))
+
+    def before_sleep(state: RetryCallState) -> None:  # only when another try follows
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
         log.warning("%s: %s; retrying in %.1fs (try %d)", what, exc, delay, state.attempt_number)
-        return delay
 
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts),
         wait=wait,
+        before_sleep=before_sleep,
         retry=retry_if_exception_type(_Retryable),
         sleep=policy.sleep,
         reraise=True,

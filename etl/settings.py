@@ -25,10 +25,10 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from etl.errors import ConfigError
+from etl.scheduler.cron import parse_cron
 
 FILES = {
     "database": "settings.toml",
@@ -188,20 +188,6 @@ class ScheduleSettings(_Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("not an IANA time zone name such as Asia/Shanghai or UTC") from None
         return value
-
-    @model_validator(mode="after")
-    def _crons(self) -> ScheduleSettings:
-        from etl.scheduler.cron import parse_cron
-
-        for job, expression in self.jobs.items():
-            try:
-                parse_cron(expression, self.timezone)
-            except ValueError as exc:
-                raise ValueError(
-                    f"job {job!r}: {exc}; write five fields (minute hour day month "
-                    'day-of-week) with day names, e.g. "0 6 * * mon-fri"'
-                ) from None
-        return self
 
 
 class AlertSettings(_Model):
@@ -511,13 +497,22 @@ def _check_jobs(settings: Settings, config_dir: Path) -> None:
     and simply not run, so switching a source off is one edit)."""
     known = [*(f"crawl:{name}" for name, _ in settings.sources), *JOBS]
     for job in settings.schedule.jobs:
+        where = f"{config_dir / 'schedule.toml'}: schedule.jobs.{job!r}"
         if job not in known:
             raise ConfigError(
-                f"{config_dir / 'schedule.toml'}: schedule.jobs.{job!r}: no such job",
+                f"{where}: no such job",
                 f"jobs are: {', '.join(known)}",
             )
+        try:
+            parse_cron(settings.schedule.jobs[job], settings.schedule.timezone)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{where}: {exc}",
+                "five fields: minute hour day month day-of-week, with day names for days "
+                '(e.g. "0 6 * * mon-fri"); numbers mean what they mean to crontab',
+            ) from None
         if job == "bounces:process" and not settings.mail.bounce_mailbox:
             raise ConfigError(
-                f"{config_dir / 'schedule.toml'}: schedule.jobs.{job!r}: no mailbox to read",
+                f"{where}: no mailbox to read",
                 "set bounce_mailbox in [mail] of mail.toml, or remove the job",
             )

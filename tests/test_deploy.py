@@ -173,6 +173,7 @@ def test_the_mscwatch_commands_it_runs_exist() -> None:
     known = cli_commands()
     assert "db upgrade" in known
     assert "status" in known  # README: docker compose run --rm scheduler status
+    assert "run" in known  # the scheduler service
 
 
 def test_web_runs_several_gunicorn_workers_on_the_wsgi_app() -> None:

@@ -11,11 +11,13 @@ from etl.cli import (
     article,
     bounces,
     classify,
+    config,
     crawl,
     db,
     demo,
     digest,
     parse,
+    run,
     send,
     serve,
     sources,
@@ -34,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
 app.add_typer(classify.app, name="classify")
 app.add_typer(works.app, name="works")
 app.add_typer(works.export_app, name="export")
@@ -50,6 +53,7 @@ app.command("parse")(parse.parse)
 app.command("status")(status.status)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("run")(run.run)
 
 
 @app.callback()
@@ -61,18 +65,22 @@ def options(
     state.config_dir = config
     state.verbose = verbose
     level = logging.DEBUG if verbose else logging.INFO
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter(f"{log_format!r} is not text or json", param_hint="--log-format")
     if log_format == "json":
         from etl.cli.common import JsonFormatter
 
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-        logging.basicConfig(level=level, handlers=[handler], force=True)
-    else:
+    elif sys.stderr.isatty():
         from rich.logging import RichHandler
 
         handler = RichHandler(show_path=False, show_time=False, markup=False)
-        logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
-    for noisy in ("httpx", "alembic"):
+    else:  # a log file or a container's log: whole lines with their time, never wrapped
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from etl import clock
@@ -38,7 +39,7 @@ def print_status(config: Settings, as_json: bool = False) -> None:
     for row in sources:
         if row.last_error:
             out.print(
-                f"[bold]{row.source}[/bold] last error: {row.last_error}",
+                f"[bold]{row.source}[/bold] last error: {escape(row.last_error)}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -47,7 +48,7 @@ def print_status(config: Settings, as_json: bool = False) -> None:
         health = job.health
         if health.verdict not in ("ok", "quiet", "never run"):
             out.print(
-                f"[bold]{job.job}[/bold] {health.verdict}: {health.reason}",
+                f"[bold]{job.job}[/bold] {health.verdict}: {escape(health.reason)}",
                 highlight=False,
                 soft_wrap=True,
             )

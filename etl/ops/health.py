@@ -88,15 +88,22 @@ def _late(due: datetime) -> str:
 
 
 def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
-    """How many of the newest runs in a row failed or came back empty against the history,
-    and why the newest of them is a problem."""
+    """How many of the newest runs in a row failed or came back empty against the history
+    before them, and why the newest of them is a problem."""
+    first_good = 0
+    while first_good < len(done) and (
+        done[first_good].outcome == "failed" or done[first_good].fetched == 0
+    ):
+        first_good += 1
+    baseline = done[first_good:]
+    usual = _usually_fetches(baseline)
     streak = 0
     reason = ""
-    for index, run in enumerate(done):
+    for run in done[:first_good]:
         if run.outcome == "failed":
             why = f"failed: {run.error or 'no reason recorded'}"
-        elif run.fetched == 0 and _usually_fetches(done[index + 1 :]):
-            why = _empty_reason(done[index + 1 :])
+        elif usual:
+            why = _empty_reason(baseline)
         else:
             break
         streak += 1

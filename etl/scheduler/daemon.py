@@ -28,17 +28,18 @@ log = logging.getLogger("etl.scheduler")
 def catch_up(
     schedule: dict[str, str],
     timezone: str,
-    last_started: dict[str, datetime],
+    last_completed: dict[str, datetime],
     now: datetime,
     grace: timedelta,
 ) -> list[str]:
-    """Jobs whose last time passed within the grace with no run since: run them at start."""
+    """Jobs whose last time passed within the grace with no complete run since (the daemon
+    was down, or a restart cut the run short): run them at start."""
     due = []
     for job, cron in schedule.items():
         fired = previous_fire(cron, timezone, now)
         if fired is None or now - fired > grace:
             continue
-        started = last_started.get(job)
+        started = last_completed.get(job)
         if started is None or started < fired:
             due.append(job)
     return due
@@ -78,7 +79,7 @@ class Daemon:
                 replace_existing=True,
             )
         now = self.clock()
-        late = catch_up(schedule, zone, runs.last_started(self.ctx.engine), now, self.grace)
+        late = catch_up(schedule, zone, runs.last_completed(self.ctx.engine), now, self.grace)
         for job in late:
             self.scheduler.add_job(
                 run_job, "date", run_date=now, args=(self.ctx, job, "catch-up"), id=f"{job}@start"

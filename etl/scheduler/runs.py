@@ -59,8 +59,13 @@ def running(engine: Engine, job: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def last_started(engine: Engine) -> dict[str, datetime]:
-    """Each job's latest start, whatever its outcome: what start-up catch-up compares with."""
-    query = select(job_runs.c.job, func.max(job_runs.c.started_at)).group_by(job_runs.c.job)
+def last_completed(engine: Engine) -> dict[str, datetime]:
+    """When each job's latest run that went to its end started (a run stopped by a signal or
+    a crash did not): what start-up catch-up compares with its last scheduled time."""
+    query = (
+        select(job_runs.c.job, func.max(job_runs.c.started_at))
+        .where(job_runs.c.outcome.in_(("ok", "partial", "failed")))
+        .group_by(job_runs.c.job)
+    )
     with engine.connect() as conn:
         return {job: started for job, started in conn.execute(query)}

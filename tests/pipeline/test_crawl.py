@@ -208,7 +208,11 @@ def test_retry_after_is_honoured(
 
 
 def test_persistent_failure_leaves_the_watermark_and_says_why(
-    sqlite_engine: Engine, sqlite_url: str, server: ReplayServer, corpus: Corpus
+    sqlite_engine: Engine,
+    sqlite_url: str,
+    server: ReplayServer,
+    corpus: Corpus,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = settings_for(server, sqlite_url, **{"http.attempts": 3})
     crawl(sqlite_engine, settings)
@@ -217,9 +221,12 @@ def test_persistent_failure_leaves_the_watermark_and_says_why(
         "41999990", synthetic_article("41999990", date(2026, 11, 25)), date(2026, 11, 25)
     )
     server.faults.queue("503", times=1000)
-    failed = crawl(sqlite_engine, settings, NOW + timedelta(days=2))
+    with caplog.at_level("WARNING", logger="etl.http"):
+        failed = crawl(sqlite_engine, settings, NOW + timedelta(days=2))
     assert failed.outcome == "failed"
     assert "failed after 3 tries; last: answered HTTP 503" in failed.error
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert [m[-7:] for m in retries] == ["(try 1)", "(try 2)"]  # the third try gives up
     assert cursor(sqlite_engine) == before
     with sqlite_engine.connect() as conn:
         run = conn.execute(select(repo.crawl_runs).order_by(repo.crawl_runs.c.id.desc())).first()

@@ -1,0 +1,258 @@
+"""Jobs as the daemon runs them, on both databases: recorded, one at a time across processes,
+and the operators mailed once when a job breaks and once when it recovers (through a real SMTP
+server), not at every run."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from etl.db import locks
+from etl.db.models import Alert, JobRun
+from etl.digest.service import Digest
+from etl.mail.transport import open_transport
+from etl.ops.status import job_status
+from etl.pipeline.crawl import run_crawl
+from etl.replay import Corpus, ReplayServer
+from etl.scheduler import runs
+from etl.scheduler.jobs import JobContext
+from etl.scheduler.runner import run_job
+from etl.scheduler.stop import StopSignal
+from etl.settings import Settings
+from tests.conftest import make_settings
+from tests.mail.conftest import SECRET, add_readers, approve_issue
+from tests.support.smtp import Rule, SmtpServer
+
+START = date(2026, 9, 1)
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+OPERATORS = ["ops@example.org", "oncall@example.org"]
+
+
+class Clock:
+    """A day later at every run, so the history reads like a daily schedule."""
+
+    def __init__(self, start: datetime = NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def next_day(self) -> None:
+        self.now += timedelta(days=1)
+
+
+@pytest.fixture
+def server() -> Iterator[ReplayServer]:
+    with ReplayServer(Corpus.synthetic(60, START, date(2026, 11, 20))) as srv:
+        yield srv
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as relay:
+        yield relay
+
+
+def settings_for(db_url: str, tmp_path: Path, server: ReplayServer, relay: SmtpServer) -> Settings:
+    return make_settings(
+        db_url,
+        SMTP_URL=relay.url,
+        SECRET_KEY=SECRET,
+        **{
+            "paths.var": str(tmp_path / "var"),
+            "sources.pubmed.base_url": server.url,
+            "sources.pubmed.requests_per_second": 1000,
+            "sources.pubmed.start_date": START.isoformat(),
+            "sources.ctgov.enabled": False,
+            "http.attempts": 1,
+            "http.timeout": 2.0,
+            "alerts.to": OPERATORS,
+            "alerts.after_failures": 2,
+            "delivery.failure_streak": 3,
+            "delivery.retry_after": 0.01,
+            "digest.empty": "notice",
+        },
+    )
+
+
+@pytest.fixture
+def context(
+    engine: Engine, db_url: str, tmp_path: Path, server: ReplayServer, smtp: SmtpServer
+) -> Callable[..., JobContext]:
+    def make(clock: Clock | None = None) -> JobContext:
+        settings = settings_for(db_url, tmp_path, server, smtp)
+        return JobContext(
+            settings, engine, clock or Clock(), StopSignal(), lambda: open_transport(settings)
+        )
+
+    return make
+
+
+def alerts_mailed(relay: SmtpServer) -> list[tuple[str, str]]:
+    found = []
+    for message in relay.messages:
+        parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+        if parsed["Subject"].startswith("[mscwatch]"):
+            found.append((message.rcpt_tos[0], str(parsed["Subject"])))
+    return found
+
+
+def job_runs(engine: Engine, job: str) -> list[dict[str, Any]]:
+    table = JobRun.__table__
+    with engine.connect() as conn:
+        query = select(table).where(table.c.job == job).order_by(table.c.id)
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def test_a_broken_source_alerts_once_and_its_recovery_once(
+    context: Callable[..., JobContext], server: ReplayServer, smtp: SmtpServer, engine: Engine
+) -> None:
+    clock = Clock()
+    ctx = context(clock)
+    server.faults.queue("503", times=1000)
+    first = run_job(ctx, "crawl:pubmed")
+    assert first.outcome == "failed" and "503" in (first.error or "")
+    assert alerts_mailed(smtp) == []  # one failure is not yet an incident
+    (status,) = [s for s in job_status(engine, ctx.settings, clock()) if s.job == "crawl:pubmed"]
+    assert status.health.verdict == "failing" and status.alert is None
+
+    for _ in range(3):
+        clock.next_day()
+        assert run_job(ctx, "crawl:pubmed").outcome == "failed"
+    mailed = alerts_mailed(smtp)
+    assert mailed == [(to, "[mscwatch] crawl:pubmed is broken") for to in OPERATORS]
+    body = email.message_from_bytes(smtp.messages[0].data, policy=email.policy.default)
+    text = body.get_content()
+    assert "4 runs in a row" not in text and "2 runs in a row; the last failed" in text
+    assert "mscwatch sources check pubmed" in text
+    assert body["Auto-Submitted"] == "auto-generated"
+    (status,) = [s for s in job_status(engine, ctx.settings, clock()) if s.job == "crawl:pubmed"]
+    assert status.health.verdict == "broken" and status.health.streak == 4
+    assert status.alert is not None and status.alert["notified_at"] is not None
+
+    server.faults.clear()
+    clock.next_day()
+    assert run_job(ctx, "crawl:pubmed").outcome == "ok"
+    assert alerts_mailed(smtp)[2:] == [
+        (to, "[mscwatch] crawl:pubmed works again") for to in OPERATORS
+    ]
+    clock.next_day()
+    run_job(ctx, "crawl:pubmed")
+    assert len(alerts_mailed(smtp)) == 4  # nothing more while it works
+    with engine.connect() as conn:
+        (incident,) = conn.execute(select(Alert.__table__)).mappings()
+    assert incident["closed_at"] is not None and incident["recovery_notified_at"] is not None
+    assert [r["outcome"] for r in job_runs(engine, "crawl:pubmed")] == ["failed"] * 4 + ["ok"] * 2
+
+
+def test_an_alert_the_relay_refused_is_mailed_at_the_next_review(
+    context: Callable[..., JobContext], server: ReplayServer, smtp: SmtpServer
+) -> None:
+    clock = Clock()
+    ctx = context(clock)
+    server.faults.queue("503", times=1000)
+    refusal = smtp.add(Rule(match="example.org", reply="451 4.3.0 try later", times=1))
+    for _ in range(2):
+        run_job(ctx, "crawl:pubmed")
+        clock.next_day()
+    assert refusal.fired == 1 and alerts_mailed(smtp) == []
+    run_job(ctx, "crawl:pubmed")
+    assert [subject for _, subject in alerts_mailed(smtp)] == [
+        "[mscwatch] crawl:pubmed is broken"
+    ] * 2
+
+
+def test_a_job_running_elsewhere_is_skipped_saying_who(
+    context: Callable[..., JobContext], engine: Engine
+) -> None:
+    ctx = context()
+    with locks.hold(engine, "job:digest:build") as got:
+        assert got
+        holder_run = runs.start(engine, "digest:build", "schedule", "pid 1 on elsewhere", NOW)
+        result = run_job(ctx, "digest:build")
+    assert result.outcome == "skipped"
+    assert "its schedule run started" in (result.error or "")
+    if engine.dialect.name == "sqlite":
+        assert f"pid {__import__('os').getpid()} on" in (result.error or "")
+    assert [r["id"] for r in job_runs(engine, "digest:build")] == [holder_run]
+    # The holder is gone (its lock with it): the next run marks its record interrupted.
+    assert run_job(ctx, "digest:build").outcome == "ok"
+    outcomes = [(r["outcome"], r["trigger"]) for r in job_runs(engine, "digest:build")]
+    assert outcomes == [("interrupted", "schedule"), ("ok", "schedule")]
+
+
+def test_a_manual_crawl_skips_a_source_a_job_is_crawling(
+    context: Callable[..., JobContext], engine: Engine
+) -> None:
+    ctx = context()
+    with locks.hold(engine, "crawl:pubmed") as got:
+        assert got
+        (result,) = run_crawl(engine, ctx.settings, ["pubmed"], NOW)
+    assert result.outcome == "skipped" and "another crawl is running" in (result.error or "")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(JobRun.__table__)).scalar() == 0
+    (again,) = run_crawl(engine, ctx.settings, ["pubmed"], NOW)
+    assert again.outcome == "ok" and again.counts.new == 60
+
+
+def test_a_stop_request_ends_a_crawl_between_batches(
+    context: Callable[..., JobContext], engine: Engine, server: ReplayServer
+) -> None:
+    ctx = context()
+    settings = ctx.settings.model_copy(
+        update={
+            "sources": ctx.settings.sources.model_copy(
+                update={"pubmed": ctx.settings.sources.pubmed.model_copy(update={"batch_size": 10})}
+            )
+        }
+    )
+    batches = []
+
+    def progress(name: str, text: str, total: int | None, counts: Any) -> None:
+        if not text:
+            batches.append(counts.fetched)
+            if len(batches) == 2:
+                ctx.stop.set()
+
+    (result,) = run_crawl(
+        engine, settings, ["pubmed"], NOW, progress=progress, stop=ctx.stop.is_set
+    )
+    assert result.outcome == "stopped" and result.counts.fetched == 20
+    assert len(batches) == 2
+
+
+def test_a_send_that_fails_alerts_at_once(
+    context: Callable[..., JobContext], engine: Engine, smtp: SmtpServer
+) -> None:
+    ctx = context(Clock(datetime(2026, 11, 30, 2, 0, tzinfo=UTC)))
+    add_readers(engine, [f"reader{i}@readers.example.net" for i in range(6)])
+    approve_issue(Digest.open(ctx.settings, engine))
+    smtp.add(Rule(match="readers.example.net", reply="550 5.1.1 no such user"))
+    result = run_job(ctx, "digest:send")
+    assert result.outcome == "failed" and "3 messages in a row were refused" in result.error
+    assert [s for _, s in alerts_mailed(smtp)] == ["[mscwatch] digest:send is failing"] * 2
+    body = email.message_from_bytes(smtp.messages[0].data, policy=email.policy.default)
+    assert "Readers are waiting" in body.get_content()
+
+
+def test_health_check_alerts_on_a_job_that_stopped_running(
+    context: Callable[..., JobContext], engine: Engine, smtp: SmtpServer
+) -> None:
+    clock = Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 09:00 in Shanghai
+    ctx = context(clock)
+    assert run_job(ctx, "digest:build").outcome == "ok"
+    clock.now += timedelta(days=8)  # a Monday 08:00 has passed, and its grace, without a run
+    result = run_job(ctx, "health:check")
+    assert result.outcome == "ok" and result.counts.get("late") == 1
+    assert [s for _, s in alerts_mailed(smtp)] == ["[mscwatch] digest:build is late"] * 2
+    run_job(ctx, "health:check")
+    assert len(alerts_mailed(smtp)) == 2  # once per incident
+    assert run_job(ctx, "digest:build").outcome == "ok"
+    assert [s for _, s in alerts_mailed(smtp)][2:] == ["[mscwatch] digest:build works again"] * 2
