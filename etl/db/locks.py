@@ -53,11 +53,15 @@ def hold(engine: Engine, name: str) -> Iterator[bool]:
         with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             got = _pg_try(conn, name)
+            if got:  # what the second comer reads in pg_stat_activity (at most 63 bytes)
+                label = f"mscwatch pid {os.getpid()} on {socket.gethostname()}"[:63]
+                conn.execute(text("SELECT set_config('application_name', :l, false)"), {"l": label})
             try:
                 yield got
             finally:
                 if got:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
+                    conn.execute(text("RESET application_name"))
         return
     path = _lock_file(engine, name)
     with path.open("a+") as handle:
@@ -98,7 +102,8 @@ def holder(engine: Engine, name: str) -> str:
         if row is None:
             return "nobody"
         where = row.client_addr or "local"
-        return f"database session {row.pid} from {where} since {row.backend_start}"
+        who = f"{row.application_name}, " if row.application_name else ""
+        return f"{who}database session {row.pid} from {where}"
     path = _lock_file(engine, name)
     try:
         return path.read_text().strip() or "unknown"

@@ -162,7 +162,7 @@ def test_two_daemons_on_one_postgresql_run_each_job_once(
         runs = table_rows(engine, JobRun)
         # One daemon ran the catch-up; the other was told who holds the job, or came later.
         assert len([r for r in runs if r["trigger"] == "catch-up"]) == 1, runs
-        assert all("database session" in x["message"] for x in skipped)
+        assert all("mscwatch pid" in x["message"] for x in skipped)
         assert done and done[0]["counts"]["new"] == RECORDS and done[0]["outcome"] == "ok"
         assert len(table_rows(engine, CrawlRun)) == len(runs)  # no crawl ran twice at once
         engine.dispose()

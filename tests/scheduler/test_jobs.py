@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -60,7 +61,9 @@ def smtp() -> Iterator[SmtpServer]:
         yield relay
 
 
-def settings_for(db_url: str, tmp_path: Path, server: ReplayServer, relay: SmtpServer) -> Settings:
+def settings_for(
+    db_url: str, tmp_path: Path, server: ReplayServer, relay: SmtpServer, **more: Any
+) -> Settings:
     return make_settings(
         db_url,
         SMTP_URL=relay.url,
@@ -78,6 +81,7 @@ def settings_for(db_url: str, tmp_path: Path, server: ReplayServer, relay: SmtpS
             "delivery.failure_streak": 3,
             "delivery.retry_after": 0.01,
             "digest.empty": "notice",
+            **more,
         },
     )
 
@@ -86,8 +90,8 @@ def settings_for(db_url: str, tmp_path: Path, server: ReplayServer, relay: SmtpS
 def context(
     engine: Engine, db_url: str, tmp_path: Path, server: ReplayServer, smtp: SmtpServer
 ) -> Callable[..., JobContext]:
-    def make(clock: Clock | None = None) -> JobContext:
-        settings = settings_for(db_url, tmp_path, server, smtp)
+    def make(clock: Clock | None = None, **more: Any) -> JobContext:
+        settings = settings_for(db_url, tmp_path, server, smtp, **more)
         return JobContext(
             settings, engine, clock or Clock(), StopSignal(), lambda: open_transport(settings)
         )
@@ -179,8 +183,7 @@ def test_a_job_running_elsewhere_is_skipped_saying_who(
         result = run_job(ctx, "digest:build")
     assert result.outcome == "skipped"
     assert "its schedule run started" in (result.error or "")
-    if engine.dialect.name == "sqlite":
-        assert f"pid {__import__('os').getpid()} on" in (result.error or "")
+    assert f"pid {os.getpid()} on" in (result.error or "")  # both databases name the holder
     assert [r["id"] for r in job_runs(engine, "digest:build")] == [holder_run]
     # The holder is gone (its lock with it): the next run marks its record interrupted.
     assert run_job(ctx, "digest:build").outcome == "ok"
@@ -256,3 +259,27 @@ def test_health_check_alerts_on_a_job_that_stopped_running(
     assert len(alerts_mailed(smtp)) == 2  # once per incident
     assert run_job(ctx, "digest:build").outcome == "ok"
     assert [s for _, s in alerts_mailed(smtp)][2:] == ["[mscwatch] digest:build works again"] * 2
+
+
+def test_digest_send_mails_what_editors_approved_or_with_auto_send_the_draft(
+    context: Callable[..., JobContext], engine: Engine, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    clock = Clock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))  # Monday 09:00 in Shanghai
+    ctx = context(clock)
+    readers = ["ada@readers.example.net", "bo@readers.example.net"]
+    add_readers(engine, readers)
+    built = run_job(ctx, "digest:build")
+    assert built.outcome == "ok" and built.counts["issue"] == 1
+    waiting = run_job(ctx, "digest:send")
+    assert waiting.outcome == "ok" and waiting.counts["issues"] == 0
+    assert waiting.counts["waiting"] == 1 and smtp.messages == []  # nobody approved it
+    auto = context(clock, **{"schedule.auto_send": True})
+    sent = run_job(auto, "digest:send")
+    assert sent.outcome == "ok" and (sent.counts["issues"], sent.counts["sent"]) == (1, 2)
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == readers
+    (issue,) = Digest.open(ctx.settings, engine).list()
+    assert (issue["state"], issue["approved_by"]) == ("sent", "auto-send")
+    assert run_job(auto, "digest:send").counts["issues"] == 0  # sent once
+    pages = run_job(ctx, "archive:build")
+    assert pages.outcome == "ok" and pages.counts["pages"] > 0
+    assert (tmp_path / "var" / "archive" / "index.html").exists()
