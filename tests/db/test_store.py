@@ -50,6 +50,18 @@ def test_migrations_are_idempotent_and_required(db_url: str) -> None:
     engine.dispose()
 
 
+def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
+    """A model changed without a migration (or the other way round) shows up here, not in
+    production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from etl.db.models import Base
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
 def test_ingesting_the_same_files_twice_changes_nothing(engine: Engine) -> None:
     files = sorted(p for p in EFETCH.glob("*.xml"))
     first = ingest_files(engine, "pubmed", files, NOW)
