@@ -16,6 +16,7 @@ from etl.cli import (
     db,
     demo,
     digest,
+    editors,
     parse,
     run,
     send,
@@ -44,6 +45,7 @@ app.add_typer(digest.app, name="digest")
 app.add_typer(digest.archive_app, name="archive")
 app.add_typer(article.app, name="article")
 app.add_typer(subscribers.app, name="subscribers")
+app.add_typer(editors.app, name="editors")
 app.add_typer(bounces.app, name="bounces")
 app.add_typer(sources.app, name="sources")
 digest.app.command("send")(send.send)

@@ -413,3 +413,17 @@ class Alert(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recovery_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Editor(Base):
+    """A person who may use the editor pages. Created by an operator (`mscwatch editors add`),
+    never by sign-up; disabled rather than deleted, so what they decided keeps a name."""
+
+    __tablename__ = "editors"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(254), unique=True)  # login: user name or email
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))  # werkzeug's method$salt$hash
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Editor accounts: created by operators, checked by the editor pages' login."""

@@ -1,0 +1,189 @@
+"""Editor accounts as plain functions over the engine, shared by `mscwatch editors` and the
+editor pages' login.
+
+Passwords are hashed by werkzeug (scrypt, salted, the method named in the stored string), so
+a stronger default in a later werkzeug verifies old hashes and writes new ones. Nothing here
+keeps or logs a password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from etl.db.models import Editor
+from etl.errors import EtlError
+from etl.subscribers import store as rates
+
+T = Editor.__table__
+MIN_PASSWORD = 10
+NAME = re.compile(r"^[^\s/]{1,254}$")
+# Failed logins from one network address before the form refuses it for the rest of the window.
+LOGIN_LIMIT = 5
+LOGIN_WINDOW = timedelta(minutes=15)
+# Verified against when the name is unknown, so a wrong name costs as long as a wrong password
+# and the timing does not tell which names exist.
+_DUMMY_HASH = generate_password_hash("not anybody's password, only spends the same time")
+
+
+class EditorError(EtlError):
+    """An operator's editor command that cannot be done as asked."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    display_name: str
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    stamp: str  # changes with the password: a session carries it, so a reset ends old sessions
+
+    @property
+    def shown(self) -> str:
+        return self.display_name or self.name
+
+
+def normalize_name(name: str) -> str:
+    """Login names compare without case or surrounding blanks: people type their email both
+    ways, and two accounts differing only in case would be a trap."""
+    cleaned = name.strip().lower()
+    if not NAME.match(cleaned):
+        raise EditorError(
+            f"{name!r} is not a usable login name",
+            "use a user name or an email address: 1 to 254 characters, no spaces or slashes",
+        )
+    return cleaned
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise EditorError(
+            f"the password is too short ({len(password)} characters; at least {MIN_PASSWORD})",
+            "choose a longer password, e.g. a few unrelated words",
+        )
+
+
+def add(engine: Engine, name: str, password: str, now: datetime, display_name: str = "") -> Account:
+    login = normalize_name(name)
+    check_password(password)
+    with engine.begin() as conn:
+        if conn.execute(select(T.c.id).where(T.c.name == login)).first() is not None:
+            raise EditorError(
+                f"an editor named {login!r} exists already",
+                f"reset their password with `mscwatch editors password {login}`",
+            )
+        conn.execute(
+            insert(T).values(
+                name=login,
+                display_name=display_name.strip(),
+                password_hash=generate_password_hash(password),
+                active=True,
+                created_at=now,
+            )
+        )
+    found = find(engine, login)
+    assert found is not None
+    return found
+
+
+def find(engine: Engine, name: str) -> Account | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(T).where(T.c.name == name.strip().lower())).first()
+    return _account(row._mapping) if row else None
+
+
+def get(engine: Engine, editor_id: int) -> Account | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(T).where(T.c.id == editor_id)).first()
+    return _account(row._mapping) if row else None
+
+
+def all_editors(engine: Engine) -> list[Account]:
+    with engine.connect() as conn:
+        return [_account(row._mapping) for row in conn.execute(select(T).order_by(T.c.name))]
+
+
+def disable(engine: Engine, name: str) -> Account:
+    """Disabled, not deleted: their sessions stop working at the next request."""
+    return _change(engine, name, active=False)
+
+
+def set_password(engine: Engine, name: str, password: str) -> Account:
+    """A reset also ends the editor's open sessions (their stamp no longer matches)."""
+    check_password(password)
+    return _change(engine, name, password_hash=generate_password_hash(password))
+
+
+def hashed(engine: Engine, name: str) -> str:
+    """The stored hash (for tests and audits; never shown by the CLI)."""
+    with engine.connect() as conn:
+        return conn.execute(select(T.c.password_hash).where(T.c.name == name)).scalar_one()
+
+
+def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Account | None:
+    """The active editor with this name and password, or None whatever was wrong: the page
+    says the same thing for an unknown name, a wrong password and a disabled account."""
+    login = name.strip().lower()
+    with engine.connect() as conn:
+        row = conn.execute(select(T).where(T.c.name == login)).first()
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row.password_hash, password) or not row.active:
+        return None
+    with engine.begin() as conn:
+        conn.execute(update(T).where(T.c.id == row.id).values(last_login_at=now))
+    return get(engine, row.id)
+
+
+def login_allowed(engine: Engine, remote: str, now: datetime) -> bool:
+    """False once an address has failed LOGIN_LIMIT times within LOGIN_WINDOW."""
+    with engine.connect() as conn:
+        return rates.hits(conn, _rate_key(remote), now - LOGIN_WINDOW) < LOGIN_LIMIT
+
+
+def login_failed(engine: Engine, remote: str, now: datetime) -> None:
+    """Count a failure in the same table as the subscribe form's limit, so every web worker
+    process sees it."""
+    with engine.begin() as conn:
+        rates.hit(conn, _rate_key(remote), now, now - LOGIN_WINDOW)
+
+
+def same_stamp(account: Account, stamp: str) -> bool:
+    return hmac.compare_digest(account.stamp, stamp)
+
+
+def _rate_key(remote: str) -> str:
+    return "editor-login:" + hashlib.sha256(remote.encode()).hexdigest()[:32]
+
+
+def _change(engine: Engine, name: str, **values: Any) -> Account:
+    login = name.strip().lower()
+    with engine.begin() as conn:
+        changed = conn.execute(update(T).where(T.c.name == login).values(**values)).rowcount
+    if not changed:
+        raise EditorError(f"no editor named {login!r}", "`mscwatch editors list` shows them")
+    found = find(engine, login)
+    assert found is not None
+    return found
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        active=row["active"],
+        created_at=row["created_at"],
+        last_login_at=row["last_login_at"],
+        stamp=hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16],
+    )
