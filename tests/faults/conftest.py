@@ -13,14 +13,17 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
 from etl.db import repo
-from etl.replay import Corpus, RecordedRequest, StudyCorpus
+from etl.pipeline.crawl import RunResult, run_crawl
+from etl.replay import FAULT_KINDS, Corpus, RecordedRequest, ReplayServer, StudyCorpus
+from etl.settings import Settings
 from tests.conftest import CONFIG, ROOT
 
 RATE = 0.4
@@ -32,6 +35,9 @@ TIMEOUT = 0.5
 RETRY_AFTER = "0.2"
 """Retry-After on every 429 (seconds; real services send whole seconds, the client reads both)."""
 FAST_HTTP = {"http.timeout": TIMEOUT, "http.backoff": 0.01, "http.backoff_max": 0.05}
+FEW_TRIES = 2
+"""Tries per request in the runs that are meant to give up part way."""
+ENOUGH_TRIES = 8
 
 
 @dataclass(frozen=True)
@@ -193,3 +199,62 @@ def status(database_url: str, config: Path = CONFIG) -> Status:
         elif not line.startswith(("┏", "┡", "└", "Sources")):
             notes.append(line)
     return Status(rows, " ".join(" ".join(notes).split()))
+
+
+def crawl_under_faults(
+    engine: Engine,
+    db_url: str,
+    server: ReplayServer,
+    upstream: Upstream,
+    source: str,
+    settings_for: Callable[[int], Settings],
+    now: datetime,
+) -> None:
+    """The scenario both sources go through: runs with too few tries give up part way and must
+    each leave the database consistent, recorded and shown in `status`; a run with enough tries
+    under the same faults completes the set; a clean re-run then adds nothing."""
+
+    def crawl(settings: Settings) -> RunResult:
+        (result,) = run_crawl(engine, settings, [source], now)
+        return result
+
+    few = settings_for(FEW_TRIES)
+    failed: list[RunResult] = []
+    partway = 0  # failed runs that had committed some windows or pages, but not all
+    for _ in range(4):
+        before = len(server.requests)
+        result = crawl(few)
+        check_faults_retried(server.requests[before:], result.outcome == "failed")
+        stored = check_store(engine, upstream)
+        (*_, run) = runs_of(engine, source)
+        assert (run.outcome, run.error) == (result.outcome, result.error)
+        assert run.finished_at is not None
+        # Upstream returns every record it lists: one reported missing was an error read as an
+        # answer.
+        assert result.outcome in ("ok", "failed") and not result.failed_ids, result.line()
+        if result.outcome != "failed":
+            continue
+        assert f"failed after {FEW_TRIES} tries; last: " in result.error
+        partway += load_cursor(engine, source) is not None and stored != upstream.ids
+        if not failed:
+            shown = status(db_url)
+            assert shown.rows[source]["outcome"] == "failed"
+            assert f"{source} last error: {result.error}" in shown.notes
+        failed.append(result)
+    assert len(failed) >= 2 and partway >= 1, [r.line() for r in failed]
+
+    before = len(server.requests)
+    result = crawl(settings_for(ENOUGH_TRIES))
+    assert result.outcome == "ok", result.error
+    check_faults_retried(server.requests[before:], gave_up=False)
+    assert check_store(engine, upstream) == upstream.ids
+
+    faulty = list(server.requests)
+    server.faults.clear()
+    again = crawl(few)
+    assert (again.outcome, again.counts.new, again.counts.updated) == ("ok", 0, 0)
+    assert check_store(engine, upstream) == upstream.ids
+    assert fault_share(faulty) >= 0.25, fault_share(faulty)
+    assert set(server.faults.injected) == set(FAULT_KINDS), server.faults.injected
+    assert check_retry_after(faulty) >= 1
+    assert status(db_url).rows[source]["outcome"] == "ok"

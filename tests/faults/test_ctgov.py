@@ -15,22 +15,20 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from etl.pipeline.crawl import RunResult, run_crawl
+from etl.pipeline.crawl import run_crawl
 from etl.replay import FAULT_KINDS, ReplayServer, StudyCorpus
 from etl.settings import Settings
 from tests.conftest import make_settings
 from tests.faults.conftest import (
     FAST_HTTP,
+    FEW_TRIES,
     RATE,
     RETRY_AFTER,
     SLOW,
     Upstream,
-    check_faults_retried,
-    check_retry_after,
     check_store,
-    fault_share,
+    crawl_under_faults,
     load_cursor,
-    runs_of,
     status,
 )
 
@@ -38,8 +36,6 @@ START, END = date(2026, 9, 1), date(2026, 11, 20)
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 STUDIES = 300
 PAGE = 12
-FEW_TRIES = 2
-ENOUGH_TRIES = 8
 
 
 def settings_for(server: ReplayServer, db_url: str, attempts: int, **overrides: Any) -> Settings:
@@ -55,64 +51,25 @@ def settings_for(server: ReplayServer, db_url: str, attempts: int, **overrides: 
     return make_settings(db_url, **values)
 
 
-def crawl(engine: Engine, settings: Settings) -> RunResult:
-    (result,) = run_crawl(engine, settings, ["ctgov"], NOW)
-    return result
-
-
 @pytest.mark.slow
 def test_faults_at_a_high_rate_lose_nothing_and_store_nothing_twice(
     engine: Engine, db_url: str
 ) -> None:
     studies = StudyCorpus.synthetic(STUDIES, START, END)
-    upstream = Upstream.ctgov(studies)
     with ReplayServer(None, studies=studies) as server:
         server.faults.slow_seconds, server.faults.retry_after = SLOW, RETRY_AFTER
         server.faults.random(RATE, FAULT_KINDS, seed=9)
-        few = settings_for(server, db_url, FEW_TRIES)
-        failed: list[RunResult] = []
-        partway = 0  # failed runs that had committed some pages, but not all
-        for _ in range(4):
-            before = len(server.requests)
-            result = crawl(engine, few)
-            check_faults_retried(server.requests[before:], result.outcome == "failed")
-            stored = check_store(engine, upstream)
-            (*_, run) = runs_of(engine, "ctgov")
-            assert (run.outcome, run.error) == (result.outcome, result.error)
-            assert run.finished_at is not None
-            # Upstream returns every record it lists: one reported missing was an error read
-            # as an answer.
-            assert result.outcome in ("ok", "failed") and not result.failed_ids, result.line()
-            if result.outcome != "failed":
-                continue
-            assert f"failed after {FEW_TRIES} tries; last: " in result.error
-            partway += load_cursor(engine, "ctgov") is not None and stored != upstream.ids
-            if not failed:
-                shown = status(db_url)
-                assert shown.rows["ctgov"]["outcome"] == "failed"
-                assert f"ctgov last error: {result.error}" in shown.notes
-            failed.append(result)
-        assert len(failed) >= 2 and partway >= 1, [r.line() for r in failed]
-
-        before = len(server.requests)
-        result = crawl(engine, settings_for(server, db_url, ENOUGH_TRIES))
-        assert result.outcome == "ok", result.error
-        check_faults_retried(server.requests[before:], gave_up=False)
-        assert check_store(engine, upstream) == upstream.ids
-        assert load_cursor(engine, "ctgov") == {"last_update": END.isoformat()}
-
-        faulty = list(server.requests)
-        server.faults.clear()
-        again = crawl(engine, few)
-        assert (again.outcome, again.counts.new, again.counts.updated) == ("ok", 0, 0)
-        assert check_store(engine, upstream) == upstream.ids
-
-    assert fault_share(faulty) >= 0.25, fault_share(faulty)
-    assert set(server.faults.injected) == set(FAULT_KINDS), server.faults.injected
-    assert check_retry_after(faulty) >= 1
-    shown = status(db_url)
-    assert shown.rows["ctgov"]["outcome"] == "ok"
-    assert shown.rows["ctgov"]["watermark"] == f"last_update {END.isoformat()}"
+        crawl_under_faults(
+            engine,
+            db_url,
+            server,
+            Upstream.ctgov(studies),
+            "ctgov",
+            lambda attempts: settings_for(server, db_url, attempts),
+            NOW,
+        )
+    assert load_cursor(engine, "ctgov") == {"last_update": END.isoformat()}
+    assert status(db_url).rows["ctgov"]["watermark"] == f"last_update {END.isoformat()}"
 
 
 @pytest.mark.parametrize("token_on_last_page", [False, True])
@@ -143,6 +100,7 @@ def test_a_day_split_across_pages_is_claimed_only_once_all_of_it_is_in(
         assert len(check_store(engine, upstream)) == 6
         assert load_cursor(engine, "ctgov") == {"last_update": "2026-11-01"}
         server.faults.clear()
-        assert crawl(engine, settings).outcome == "ok"
+        (done,) = run_crawl(engine, settings, ["ctgov"], NOW)
+        assert done.outcome == "ok"
     assert check_store(engine, upstream) == upstream.ids
     assert load_cursor(engine, "ctgov") == {"last_update": "2026-11-05"}

@@ -4,11 +4,8 @@ replay servers, the answer read by the crawl's own request and parse code, nothi
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +24,7 @@ from etl.settings import Settings
 from etl.sources.base import CheckResult
 from etl.sources.pubmed.eutils import QueryRejected, check_esearch
 from tests.conftest import CONFIG, SAMPLES, make_settings
+from tests.test_cli import run
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 SINCE = date(2026, 10, 25)  # NOW minus the 30 recent days
@@ -250,19 +248,6 @@ def test_nothing_is_written_to_the_database(replay: ReplayServer, tmp_path: Path
 
 
 # --- The command, as a person runs it
-
-
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("NCBI_API_KEY",)}
-    full_env.update({"COLUMNS": "200", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
