@@ -1,7 +1,8 @@
 """The Flask app. Archive pages are rendered from the database on request by the same code that
 writes the static archive, so `mscwatch serve` and `mscwatch archive build` always agree; the
 subscriber pages (etl/web/subscribers.py) sit beside them. Every POST needs a CSRF token, except
-the one-click unsubscribe, which the signed token in its address authorizes."""
+the one-click unsubscribe, which the signed token in its address authorizes. The editor pages
+(etl/web/editor.py) live under /editor/ behind a login."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
+from etl.web import editor as editor_pages
 from etl.web import subscribers as subscriber_pages
 
 # The archive's addresses and the page each serves (the folder build writes the same paths).
@@ -58,6 +60,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)  # type: ignore[method-assign]
     app.config["SECRET_KEY"] = settings.secrets.secret_key
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True  # the default, said here because editors log in
     digest = digest or Digest.open(settings)
     app.extensions["digest"] = digest
     app.extensions["subscribers"] = subscribers or Subscribers.open(settings, digest.engine)
@@ -84,6 +87,7 @@ def create_app(
 
     app.register_blueprint(subscriber_pages.pages)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
+    app.register_blueprint(editor_pages.pages)  # /editor/: behind a login
 
     @app.get("/healthz")
     def health() -> Response:

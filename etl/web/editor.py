@@ -1,0 +1,264 @@
+"""The editor pages under /editor/: login, logout, a landing page and the operators' page.
+
+Accounts come from `mscwatch editors add` only. The session is Flask's cookie, signed with
+SECRET_KEY; it holds the editor's id, a stamp of their password hash and the login time, and
+every request checks all three against the database, so disabling an account or resetting its
+password ends its sessions at once, without a session table. Every page but the login form
+refuses anonymous visitors (a redirect to the login, carrying `next`).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import Engine
+
+from etl import clock
+from etl.editors import accounts
+from etl.ops.status import job_status, source_status
+from etl.settings import Settings
+from etl.subscribers.service import Subscribers
+
+pages = Blueprint("editor", __name__, url_prefix="/editor")
+
+SESSION_HOURS = 12  # a login lasts a working day; then the password is asked again
+OPEN = ("editor.login_page", "editor.login")  # the only pages an anonymous visitor may see
+NUMBERS = ("new", "updated", "unchanged", "quarantined", "failed")
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Robots-Tag": "noindex",
+}
+WRONG = "The user name or password is not right."  # one message, whatever was wrong
+
+
+@pages.before_request
+def require_editor() -> Response | None:
+    if request.endpoint in OPEN:
+        return None
+    account = _logged_in()
+    if account is None:
+        return redirect(url_for(".login_page", next=_here()))
+    g.editor = account
+    return None
+
+
+# -- login and logout ----------------------------------------------------------------------------
+
+
+@pages.get("/login")
+def login_page() -> Response:
+    notice = "You are logged out." if request.args.get("out") else ""
+    if _logged_in() is not None and not notice:
+        return redirect(_safe_next(request.args.get("next")))
+    return _login_form(200, next_=_safe_next(request.args.get("next")), notice=notice)
+
+
+@pages.post("/login")
+def login() -> Response:
+    engine, now = _engine(), clock.now()
+    remote = request.remote_addr or ""
+    name = request.form.get("name", "")
+    next_ = _safe_next(request.form.get("next"))
+    if not accounts.login_allowed(engine, remote, now):
+        minutes = int(accounts.LOGIN_WINDOW.total_seconds() // 60)
+        problem = (
+            f"Too many failed logins from your network. Please wait {minutes} minutes, "
+            "or ask an operator to check your account."
+        )
+        return _login_form(429, next_=next_, name=name, problem=problem)
+    account = accounts.authenticate(engine, name, request.form.get("password", ""), now)
+    if account is None:
+        accounts.login_failed(engine, remote, now)
+        return _login_form(401, next_=next_, name=name, problem=WRONG)
+    session.clear()  # whatever the browser held before logging in is not carried over
+    session["editor"] = account.id
+    session["editor_stamp"] = account.stamp
+    session["editor_at"] = int(time.time())
+    return redirect(next_, 303)
+
+
+@pages.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for(".login_page", out=1), 303)
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+@pages.get("/")
+def home() -> Response:
+    sections = [
+        (
+            "Operators",
+            url_for(".operators"),
+            "the health of every job and source: last runs, failures, errors, what is next",
+        ),
+    ]
+    return _page("home", 200, title="Editor pages", sections=sections)
+
+
+@pages.get("/operators")
+def operators() -> Response:
+    settings, engine, now = _settings(), _engine(), clock.now()
+    zone = ZoneInfo(settings.schedule.timezone)
+
+    def when(value: datetime | None, never: str = "never") -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else never
+
+    jobs = []
+    for job in job_status(engine, settings, now):
+        health = job.health
+        alert = ""
+        if job.alert:
+            mailed = "operators mailed" if job.alert["notified_at"] else "not mailed"
+            alert = f"open since {when(job.alert['opened_at'])} ({mailed})"
+        jobs.append(
+            {
+                "job": job.job,
+                "verdict": health.verdict,
+                "reason": health.reason,
+                "last_run": when(job.last_started),
+                "outcome": "running" if job.running else (job.last_outcome or "-"),
+                "last_success": when(health.last_success),
+                "last_failure": when(health.last_failure),
+                "last_error": health.last_error or "",
+                "next_run": when(job.next_run, "not scheduled"),
+                "alert": alert,
+            }
+        )
+    sources = [
+        {
+            "source": row.source,
+            "last_run": when(row.last_started),
+            "outcome": row.last_outcome or "-",
+            "counts": [(row.last_counts or {}).get(k, "") for k in NUMBERS],
+            "last_success": when(row.last_success),
+            "watermark": row.watermark or "",
+            "next_due": when(row.next_due, "not scheduled"),
+            "last_error": row.last_error or "",
+        }
+        for row in source_status(engine, settings, now)
+    ]
+    return _page(
+        "operators",
+        200,
+        title="Operators",
+        width=1180,
+        jobs=jobs,
+        sources=sources,
+        numbers=NUMBERS,
+        now=when(now),
+        zone=settings.schedule.timezone,
+    )
+
+
+@pages.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> Response:
+    """A form sent without its token, or one left open past the token's life: nothing was
+    done. English, unlike the readers' page for the same error."""
+    return _page(
+        "home",
+        400,
+        title="This form has expired",
+        sections=[],
+        paragraphs=["Nothing was changed. Please open the page again and resubmit."],
+        links=[("", "Open the login page", url_for(".login_page"))],
+    )
+
+
+# -- shared --------------------------------------------------------------------------------------
+
+
+def _logged_in() -> accounts.Account | None:
+    """The session's editor if the account is still active, its password unchanged since the
+    login, and the login recent enough; else None, and the session is cleared so a stale cookie
+    is not checked again."""
+    editor_id, stamp, at = (session.get(k) for k in ("editor", "editor_stamp", "editor_at"))
+    if editor_id is None:
+        return None
+    account = accounts.get(_engine(), int(editor_id))
+    fresh = isinstance(at, int) and time.time() - at < SESSION_HOURS * 3600
+    if account is None or not account.active or not fresh:
+        session.clear()
+        return None
+    if not accounts.same_stamp(account, str(stamp)):
+        session.clear()
+        return None
+    return account
+
+
+def _safe_next(value: str | None) -> str:
+    """Where to go after logging in: an editor page of this site, else the landing page. Only
+    a plain path under /editor/ is taken (no scheme, no host, no `//` or backslash tricks that
+    browsers read as another site)."""
+    home = url_for(".home")
+    if not value or "\\" in value or any(ord(c) < 32 for c in value):
+        return home
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//"):
+        return home
+    if not (parts.path + "/").startswith(home) or "/../" in parts.path + "/":
+        return home
+    return value
+
+
+def _here() -> str:
+    query = request.query_string.decode("latin-1")
+    return request.script_root + request.path + (f"?{query}" if query else "")
+
+
+def _login_form(status: int, *, next_: str, name: str = "", **values: Any) -> Response:
+    values.setdefault("notice", "")
+    values.setdefault("problem", "")
+    return _page(
+        "login",
+        status,
+        title="Editor login",
+        action=url_for(".login"),
+        next=next_,
+        name=name,
+        editor=None,
+        **values,
+    )
+
+
+def _page(template: str, status: int, **values: Any) -> Response:
+    service: Subscribers = current_app.extensions["subscribers"]
+    header = service.settings.digest.header
+    values.setdefault("editor", g.get("editor"))
+    values.setdefault("links", [])
+    values.setdefault("paragraphs", [])
+    body = service.templates.get_template(f"web/editor/{template}.html.j2").render(
+        lang="en",
+        t={"archive": "Archive"},
+        site=header.name("en"),
+        tagline=header.tagline("en"),
+        archive=f"{request.script_root}/en/",
+        other=None,
+        noindex=True,
+        csrf=generate_csrf(),
+        home=url_for(".home"),
+        operators=url_for(".operators"),
+        logout=url_for(".logout"),
+        **values,
+    )
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    response.headers.update(HEADERS)
+    return response
+
+
+def _settings() -> Settings:
+    return current_app.extensions["subscribers"].settings
+
+
+def _engine() -> Engine:
+    return current_app.extensions["subscribers"].engine
