@@ -30,9 +30,15 @@ def holder_description() -> str:
     return f"pid {os.getpid()} on {socket.gethostname()} since {started}"
 
 
-def _key(name: str) -> int:
-    """A signed 64-bit key for pg_advisory_lock, stable across processes and machines."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+def _key(conn: Connection, name: str) -> int:
+    """A signed 64-bit key for pg_advisory_lock, stable across processes and machines.
+
+    Advisory locks are shared by the whole server, so the key also holds the database and the
+    schema: two installations on one server (or tests in private schemas) never block each
+    other, while every process of one installation agrees on the key."""
+    scope = conn.execute(text("SELECT current_database() || '.' || current_schema()")).scalar()
+    digest = hashlib.sha256(f"{scope}/{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _lock_file(engine: Engine, name: str) -> Path:
@@ -52,7 +58,8 @@ def hold(engine: Engine, name: str) -> Iterator[bool]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            got = _pg_try(conn, name)
+            key = _key(conn, name)
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
             if got:  # what the second comer reads in pg_stat_activity (at most 63 bytes)
                 label = f"mscwatch pid {os.getpid()} on {socket.gethostname()}"[:63]
                 conn.execute(text("SELECT set_config('application_name', :l, false)"), {"l": label})
@@ -60,7 +67,7 @@ def hold(engine: Engine, name: str) -> Iterator[bool]:
                 yield got
             finally:
                 if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.execute(text("RESET application_name"))
         return
     path = _lock_file(engine, name)
@@ -90,7 +97,6 @@ def is_held(engine: Engine, name: str) -> bool:
 def holder(engine: Engine, name: str) -> str:
     """What is known of the lock's holder (SQLite: its pid and host; PostgreSQL: the backend)."""
     if engine.dialect.name == "postgresql":
-        key = _key(name) & 0xFFFFFFFFFFFFFFFF
         query = text(
             "SELECT a.pid, a.client_addr, a.application_name, a.backend_start "
             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -98,6 +104,7 @@ def holder(engine: Engine, name: str) -> str:
             "AND l.classid::bigint = :hi AND l.objid::bigint = :lo"
         )
         with engine.connect() as conn:
+            key = _key(conn, name) & 0xFFFFFFFFFFFFFFFF
             row = conn.execute(query, {"hi": key >> 32, "lo": key & 0xFFFFFFFF}).first()
         if row is None:
             return "nobody"
@@ -109,7 +116,3 @@ def holder(engine: Engine, name: str) -> str:
         return path.read_text().strip() or "unknown"
     except OSError:
         return "unknown"
-
-
-def _pg_try(conn: Connection, name: str) -> bool:
-    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _key(name)}).scalar())

@@ -59,3 +59,18 @@ def test_a_killed_holder_releases_its_lock(engine: Engine) -> None:
             break
         time.sleep(0.1)
     assert not is_held(engine, "job:crawl:pubmed")
+
+
+def test_installations_in_other_schemas_do_not_block_each_other() -> None:
+    """Advisory locks are server-wide; the key carries the database and schema."""
+    from etl.db.engine import make_engine
+    from tests.conftest import pg_schema_url
+
+    for first in pg_schema_url():
+        for second in pg_schema_url():
+            one, other = make_engine(first), make_engine(second)
+            with hold(one, "job:crawl:pubmed") as got:
+                assert got and is_held(one, "job:crawl:pubmed")
+                assert not is_held(other, "job:crawl:pubmed")
+            one.dispose()
+            other.dispose()
