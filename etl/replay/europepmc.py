@@ -20,14 +20,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from etl.replay.corpus import CorpusError
 from etl.replay.eutils import Reply
 from etl.replay.faults import FaultPlan, fault_reply
-from etl.replay.loopback import HOST, LoopbackServer
+from etl.replay.loopback import HOST, LoopbackServer, Served
 from etl.replay.server import RecordedRequest
 
 logger = logging.getLogger(__name__)
@@ -162,7 +161,7 @@ def _offset(params: Mapping[str, str]) -> int:
     raise SearchError(f"invalid cursorMark {cursor!r}")
 
 
-class EuropePmcServer:
+class EuropePmcServer(Served):
     """Europe PMC search on 127.0.0.1 from start-up until ``close()``; use as
     ``with EuropePmcServer(corpus) as srv:`` with ``srv.url`` as the configured base URL.
 
@@ -174,19 +173,7 @@ class EuropePmcServer:
         self.faults = faults or FaultPlan()
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = _HTTPServer(port, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"europepmc-server-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        self._serve(_HTTPServer(port, self), "europepmc-server")
 
     @property
     def url(self) -> str:
@@ -199,28 +186,6 @@ class EuropePmcServer:
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
-
-    def pause(self, seconds: float) -> None:
-        """Sleep for a ``slow`` fault, cut short when the server closes."""
-        self._stopping.wait(seconds)
-
-    def close(self) -> None:
-        """Stop serving, cut open connections and release the port; safe to call twice."""
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.drop_connections()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> EuropePmcServer:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class _HTTPServer(LoopbackServer):

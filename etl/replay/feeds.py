@@ -17,10 +17,9 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 
-from etl.replay.loopback import HOST, LoopbackServer
+from etl.replay.loopback import HOST, LoopbackServer, Served
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class _Route:
     location: str | None = None
 
 
-class FeedServer:
+class FeedServer(Served):
     """Feeds on 127.0.0.1 from start-up until ``close()``; use as ``with FeedServer() as srv:``.
 
     ``serve("toc.xml", body)`` publishes a feed at ``srv.url + "toc.xml"`` with an ETag (the
@@ -72,19 +71,7 @@ class FeedServer:
         self._routes: dict[str, _Route] = {}
         self._failures: dict[str, deque[int]] = {}
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = _FeedHTTPServer(port, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"feed-server-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        self._serve(_FeedHTTPServer(port, self), "feed-server")
 
     @property
     def url(self) -> str:
@@ -128,24 +115,6 @@ class FeedServer:
     def requests_for(self, path: str) -> list[FeedRequest]:
         with self._lock:
             return [r for r in self.requests if r.path == _key(path)]
-
-    def close(self) -> None:
-        """Stop serving, cut open connections and release the port; safe to call twice."""
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.drop_connections()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> FeedServer:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def handle(self, request: FeedRequest) -> FeedReply:
         """Record ``request`` and answer it (called by the handler threads)."""

@@ -7,7 +7,8 @@ import socket
 import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +52,47 @@ class LoopbackServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("replay connection from %s failed", client_address, exc_info=True)
+
+
+class Served:
+    """A replay's lifecycle: its LoopbackServer on a thread of its own from construction, and a
+    `close` (also on leaving a `with` block) that cuts lingering clients and frees the port."""
+
+    _httpd: LoopbackServer
+
+    def _serve(self, httpd: LoopbackServer, name: str) -> None:
+        self._stopping = threading.Event()
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{name}-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def pause(self, seconds: float) -> None:
+        """Sleep for a ``slow`` fault, cut short when the server closes."""
+        self._stopping.wait(seconds)
+
+    def close(self) -> None:
+        """Stop serving, cut open connections and release the port; safe to call twice."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.drop_connections()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,7 +21,7 @@ from etl.replay.corpus import Corpus
 from etl.replay.ctgov import API_PREFIX, StudiesApi, StudyCorpus
 from etl.replay.eutils import EUtils, Reply
 from etl.replay.faults import FaultPlan, fault_reply
-from etl.replay.loopback import HOST, LoopbackServer
+from etl.replay.loopback import HOST, LoopbackServer, Served
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class RecordedRequest:
     fault: str | None = None
 
 
-class ReplayServer:
+class ReplayServer(Served):
     """E-utilities (and CT.gov) replay on 127.0.0.1, serving from start-up until ``close()``.
 
     Use as ``with ReplayServer(corpus) as srv:`` and point the client at ``srv.url``. ``cap``
@@ -70,19 +69,7 @@ class ReplayServer:
         self._eutils = EUtils(pubmed, cap, set(phrase_not_found))
         self._ctgov = StudiesApi(studies if studies is not None else StudyCorpus())
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd = _HTTPServer(port, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"replay-server-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        self._serve(_HTTPServer(port, self), "replay-server")
 
     @property
     def url(self) -> str:
@@ -143,24 +130,6 @@ class ReplayServer:
         """Forget every CT.gov ``nextPageToken``, so later pages asked with them answer 400."""
         self._ctgov.tokens.expire()
 
-    def close(self) -> None:
-        """Stop serving, cut open connections and release the port; safe to call twice."""
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.drop_connections()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> ReplayServer:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
     def record(self, request: RecordedRequest) -> None:
         """Append to ``requests`` (called by the handler threads)."""
         with self._lock:
@@ -175,10 +144,6 @@ class ReplayServer:
         if self.studies is not None and path.startswith(API_PREFIX):
             return self._ctgov.answer(path, params, self.phrase_not_found)
         return _NOT_FOUND
-
-    def pause(self, seconds: float) -> None:
-        """Sleep for a ``slow`` fault, cut short when the server closes."""
-        self._stopping.wait(seconds)
 
 
 class _HTTPServer(LoopbackServer):
