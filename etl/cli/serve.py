@@ -1,4 +1,4 @@
-"""`mscwatch serve`: the web app (archive and subscriber pages; editor pages as they land).
+"""`mscwatch serve`: the web app (the archive, subscriber pages and editor pages under /editor/).
 
 This is the development server: one process, werkzeug's threads. In production run several
 gunicorn workers on etl.web.wsgi:app instead (README, "Run with Docker Compose")."""
