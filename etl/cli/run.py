@@ -39,7 +39,7 @@ def run(
             "add crontab lines under [schedule.jobs] (see the comments in that file)",
         )
     stop = StopSignal()
-    daemon = Daemon(_context(config, stop), clock.now)
+    daemon = Daemon(_context(config, stop))
 
     def ask(signum: int, frame: FrameType | None) -> None:
         log.info("%s: stopping after the running jobs' current batch", signal.Signals(signum).name)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -15,7 +13,15 @@ from rich.table import Table
 
 from etl import clock
 from etl.cli.common import engine, out, settings
-from etl.ops.status import JobStatus, SourceStatus, job_status, source_status
+from etl.ops.status import (
+    COUNTS_SHOWN,
+    JobStatus,
+    LocalTimes,
+    SourceStatus,
+    alert_text,
+    job_status,
+    source_status,
+)
 from etl.settings import Settings
 
 
@@ -29,13 +35,13 @@ def status(
 def print_status(config: Settings, as_json: bool = False) -> None:
     built = engine(config)
     now = clock.now()
-    _zone.set(ZoneInfo(config.schedule.timezone))
+    when = LocalTimes.of(config)
     sources = source_status(built, config, now)
     jobs = job_status(built, config, now)
     if as_json:
         out.print_json(json.dumps(_as_json(sources, jobs), default=_iso, ensure_ascii=False))
         return
-    out.print(_sources_table(sources))
+    out.print(_sources_table(sources, when))
     for row in sources:
         if row.last_error:
             out.print(
@@ -43,7 +49,7 @@ def print_status(config: Settings, as_json: bool = False) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
-    out.print(_jobs_table(jobs))
+    out.print(_jobs_table(jobs, when))
     for job in jobs:
         health = job.health
         if health.verdict not in ("ok", "quiet", "never run"):
@@ -53,44 +59,41 @@ def print_status(config: Settings, as_json: bool = False) -> None:
                 soft_wrap=True,
             )
         if job.alert:
-            mailed = "operators mailed" if job.alert["notified_at"] else "not mailed"
             out.print(
-                f"[bold]{job.job}[/bold] alert open since {_when(job.alert['opened_at'])} "
-                f"({mailed})",
+                f"[bold]{job.job}[/bold] alert {alert_text(job.alert, when)}",
                 highlight=False,
                 soft_wrap=True,
             )
 
 
-def _sources_table(rows: list[SourceStatus]) -> Table:
-    table = Table(title=f"Sources (times in {_zone.get()})", title_justify="left")
+def _sources_table(rows: list[SourceStatus], when: LocalTimes) -> Table:
+    table = Table(title=f"Sources (times in {when.zone})", title_justify="left")
     for column in (
         "source",
         "last run",
         "outcome",
-        *_NUMBERS,
+        *COUNTS_SHOWN,
         "last success",
         "watermark",
         "next due",
     ):
-        table.add_column(column, justify="right" if column in _NUMBERS else "left")
+        table.add_column(column, justify="right" if column in COUNTS_SHOWN else "left")
     for row in rows:
         counts = row.last_counts
         table.add_row(
             row.source,
-            _when(row.last_started),
+            when(row.last_started),
             _outcome(row.last_outcome),
-            *(str(counts.get(k, "")) if counts else "" for k in _NUMBERS),
-            _when(row.last_success),
+            *(str(counts.get(k, "")) if counts else "" for k in COUNTS_SHOWN),
+            when(row.last_success),
             row.watermark or "",
-            _when(row.next_due),
+            when(row.next_due),
         )
     return table
 
 
-def _jobs_table(jobs: list[JobStatus]) -> Table:
-    zone = _zone.get()
-    table = Table(title=f"Jobs (times in {zone})", title_justify="left")
+def _jobs_table(jobs: list[JobStatus], when: LocalTimes) -> Table:
+    table = Table(title=f"Jobs (times in {when.zone})", title_justify="left")
     for column in ("job", "health", "last run", "outcome", "last success", "last failure"):
         table.add_column(column)
     table.add_column("next run")
@@ -99,11 +102,11 @@ def _jobs_table(jobs: list[JobStatus]) -> Table:
         table.add_row(
             job.job,
             _verdict(job.health.verdict),
-            _when(job.last_started),
+            when(job.last_started),
             _outcome(outcome),
-            _when(job.health.last_success),
-            _when(job.health.last_failure),
-            _when(job.next_run) if job.next_run else "not scheduled",
+            when(job.health.last_success),
+            when(job.health.last_failure),
+            when(job.next_run) if job.next_run else "not scheduled",
         )
     return table
 
@@ -131,21 +134,10 @@ def _as_json(sources: list[SourceStatus], jobs: list[JobStatus]) -> dict[str, An
     }
 
 
-_NUMBERS = ("new", "updated", "unchanged", "quarantined", "failed")
-
-
 def _iso(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone(_zone.get()).strftime("%Y-%m-%d %H:%M") if value else "never"
-
-
-# Times are shown in the schedule's timezone, the one the crontab lines are written in.
-_zone: ContextVar[ZoneInfo | None] = ContextVar("zone", default=None)
 
 
 def _outcome(value: str | None) -> str:

@@ -85,10 +85,12 @@ def review_job(
     job: str,
     now: datetime,
     transport: Callable[[], Transport],
-) -> str | None:
-    """`review` with the job's health read from its history. The caller holds the job's lock,
-    so one process at a time opens or closes a job's incident."""
-    return review(engine, settings, job, job_health(engine, settings, job, now), now, transport)
+) -> Health:
+    """`review` with the job's health read from its history; returns that health. The caller
+    holds the job's lock, so one process at a time opens or closes a job's incident."""
+    health = job_health(engine, settings, job, now)
+    review(engine, settings, job, health, now, transport)
+    return health
 
 
 def open_alerts(engine: Engine) -> list[dict]:

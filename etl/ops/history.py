@@ -51,7 +51,11 @@ def grace(settings: Settings) -> timedelta:
 
 def job_health(engine: Engine, settings: Settings, job: str, now: datetime) -> Health:
     with engine.connect() as conn:
-        runs = run_history(conn, job)
+        return health_of(settings, job, run_history(conn, job), now)
+
+
+def health_of(settings: Settings, job: str, runs: list[RunFacts], now: datetime) -> Health:
+    """The verdict on `job` from its runs (newest first), with the settings' thresholds."""
     return judge(
         runs,
         now,

@@ -5,20 +5,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
 from etl.db.locks import is_held
 from etl.db.models import CrawlRun, SourceCursor
 from etl.ops.alerts import open_alerts
-from etl.ops.health import Health, judge
-from etl.ops.history import due_time, grace, known_jobs, run_history
+from etl.ops.health import Health
+from etl.ops.history import health_of, known_jobs, run_history
+from etl.pipeline.crawl import lock_name as crawl_lock
 from etl.scheduler.cron import next_fire
 from etl.scheduler.jobs import lock_name
 from etl.settings import Settings
 
 runs = CrawlRun.__table__
 cursors = SourceCursor.__table__
+
+COUNTS_SHOWN = ("new", "updated", "unchanged", "quarantined", "failed")
+"""The run counts a status table shows, in order (fetched and deleted stay in the JSON)."""
+
+
+@dataclass(frozen=True)
+class LocalTimes:
+    """Times as operators read them: in the schedule's timezone, the one the crontab lines
+    are written in."""
+
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, settings: Settings) -> LocalTimes:
+        return cls(ZoneInfo(settings.schedule.timezone))
+
+    def __call__(self, value: datetime | None, never: str = "never") -> str:
+        return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if value else never
+
+
+def alert_text(alert: dict[str, Any], when: LocalTimes) -> str:
+    mailed = "operators mailed" if alert["notified_at"] else "not mailed"
+    return f"open since {when(alert['opened_at'])} ({mailed})"
 
 
 @dataclass
@@ -95,15 +120,10 @@ def job_status(engine: Engine, settings: Settings, now: datetime) -> list[JobSta
     with engine.connect() as conn:
         histories = {job: run_history(conn, job) for job in known_jobs(settings)}
     for job, runs in histories.items():
-        health = judge(
-            runs,
-            now,
-            after_failures=settings.alerts.after_failures,
-            due=due_time(settings, job, now),
-            grace=grace(settings),
-        )
+        health = health_of(settings, job, runs, now)
+        source = job.removeprefix("crawl:")
         running = is_held(engine, lock_name(job)) or (
-            job.startswith("crawl:") and is_held(engine, job)
+            source != job and is_held(engine, crawl_lock(source))
         )
         result.append(
             JobStatus(

@@ -10,7 +10,6 @@ takes its lock, and the second daemon to reach a job skips it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
@@ -48,7 +47,7 @@ def catch_up(
 class Daemon:
     """The scheduler and the jobs it runs; `start`, then `stop` from a signal handler."""
 
-    def __init__(self, ctx: JobContext, clock: Callable[[], datetime]) -> None:
+    def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
         self.grace = timedelta(minutes=settings.schedule.misfire_grace_minutes)
@@ -62,7 +61,6 @@ class Daemon:
             timezone=settings.schedule.timezone,
         )
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
-        self.clock = clock
 
     def start(self) -> list[str]:
         """Add every job and start; returns the jobs run at once to catch up."""
@@ -78,7 +76,7 @@ class Daemon:
                 name=job,
                 replace_existing=True,
             )
-        now = self.clock()
+        now = self.ctx.clock()
         late = catch_up(schedule, zone, runs.last_completed(self.ctx.engine), now, self.grace)
         for job in late:
             self.scheduler.add_job(

@@ -15,11 +15,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from etl.classify.service import Classifier
 from etl.db import locks
+from etl.digest.service import Digest
 from etl.errors import DigestError
+from etl.mail.bounces import read_path
+from etl.mail.returns import apply_readings
 from etl.mail.transport import Transport
-from etl.ops.alerts import review
-from etl.ops.history import job_health, known_jobs
+from etl.ops.alerts import review_job
+from etl.ops.history import known_jobs
+from etl.pipeline.crawl import run_crawl
 from etl.scheduler.stop import StopSignal
 from etl.settings import Settings
 
@@ -45,9 +50,6 @@ class JobResult:
 
 
 def crawl(source: str, ctx: JobContext) -> JobResult:
-    from etl.classify.service import Classifier
-    from etl.pipeline.crawl import run_crawl
-
     classifier = Classifier.from_settings(ctx.settings)
     (result,) = run_crawl(
         ctx.engine,
@@ -114,9 +116,6 @@ def archive_build(ctx: JobContext) -> JobResult:
 
 
 def bounces_process(ctx: JobContext) -> JobResult:
-    from etl.mail.bounces import read_path
-    from etl.mail.returns import apply_readings
-
     settings = ctx.settings
     readings = read_path(Path(settings.mail.bounce_mailbox), settings.mail.unsubscribe_mailto)
     report = apply_readings(ctx.engine, settings, readings, ctx.clock())
@@ -134,9 +133,7 @@ def health_check(ctx: JobContext) -> JobResult:
         with locks.hold(ctx.engine, lock_name(job)) as got:
             if not got:
                 continue
-            now = ctx.clock()
-            health = job_health(ctx.engine, ctx.settings, job, now)
-            review(ctx.engine, ctx.settings, job, health, now, ctx.transport)
+            health = review_job(ctx.engine, ctx.settings, job, ctx.clock(), ctx.transport)
             verdicts[health.verdict] = verdicts.get(health.verdict, 0) + 1
     return JobResult(counts=verdicts)
 
@@ -160,11 +157,9 @@ def body(job: str) -> Callable[[JobContext], JobResult]:
     }[job]
 
 
-def _digest(ctx: JobContext) -> Any:
-    from etl.digest.service import Digest
-
+def _digest(ctx: JobContext) -> Digest:
     return Digest.open(ctx.settings, ctx.engine)
 
 
-def _issue_for(digest: Any, slug: str) -> dict[str, Any] | None:
+def _issue_for(digest: Digest, slug: str) -> dict[str, Any] | None:
     return next((issue for issue in digest.list() if issue["slug"] == slug), None)

@@ -10,10 +10,8 @@ refuses anonymous visitors (a redirect to the login, carrying `next`).
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -21,7 +19,7 @@ from sqlalchemy import Engine
 
 from etl import clock
 from etl.editors import accounts
-from etl.ops.status import job_status, source_status
+from etl.ops.status import COUNTS_SHOWN, LocalTimes, alert_text, job_status, source_status
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 
@@ -29,7 +27,6 @@ pages = Blueprint("editor", __name__, url_prefix="/editor")
 
 SESSION_HOURS = 12  # a login lasts a working day; then the password is asked again
 OPEN = ("editor.login_page", "editor.login")  # the only pages an anonymous visitor may see
-NUMBERS = ("new", "updated", "unchanged", "quarantined", "failed")
 HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
@@ -109,18 +106,11 @@ def home() -> Response:
 @pages.get("/operators")
 def operators() -> Response:
     settings, engine, now = _settings(), _engine(), clock.now()
-    zone = ZoneInfo(settings.schedule.timezone)
-
-    def when(value: datetime | None, never: str = "never") -> str:
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else never
-
+    when = LocalTimes.of(settings)
     jobs = []
     for job in job_status(engine, settings, now):
         health = job.health
-        alert = ""
-        if job.alert:
-            mailed = "operators mailed" if job.alert["notified_at"] else "not mailed"
-            alert = f"open since {when(job.alert['opened_at'])} ({mailed})"
+        alert = alert_text(job.alert, when) if job.alert else ""
         jobs.append(
             {
                 "job": job.job,
@@ -140,7 +130,7 @@ def operators() -> Response:
             "source": row.source,
             "last_run": when(row.last_started),
             "outcome": row.last_outcome or "-",
-            "counts": [(row.last_counts or {}).get(k, "") for k in NUMBERS],
+            "counts": [(row.last_counts or {}).get(k, "") for k in COUNTS_SHOWN],
             "last_success": when(row.last_success),
             "watermark": row.watermark or "",
             "next_due": when(row.next_due, "not scheduled"),
@@ -155,7 +145,7 @@ def operators() -> Response:
         width=1180,
         jobs=jobs,
         sources=sources,
-        numbers=NUMBERS,
+        numbers=COUNTS_SHOWN,
         now=when(now),
         zone=settings.schedule.timezone,
     )
