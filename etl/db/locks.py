@@ -24,6 +24,21 @@ from sqlalchemy import Connection, Engine, text
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def job_lock(job: str) -> str:
+    """The lock a job runs under, whichever daemon or command started it."""
+    return f"job:{job}"
+
+
+def crawl_lock(source: str) -> str:
+    """The lock a crawl of `source` holds, whoever started it: a job's run holds both."""
+    return f"crawl:{source}"
+
+
+def sender_lock(worker: str) -> str:
+    """The lock a sender holds while it works: free means its claims are orphans."""
+    return f"sender:{worker}"
+
+
 def holder_description() -> str:
     """Who holds a lock, for the message the second comer reads."""
     started = datetime.now(UTC).isoformat(timespec="seconds")

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from etl.db.locks import hold, is_held
+from etl.db.locks import hold, is_held, sender_lock
 from etl.errors import DeliveryError
 from etl.mail import deliveries
 from etl.mail.message import Prepared
@@ -135,7 +135,7 @@ class IssueSender:
 
     def run(self) -> SendReport:
         started = time.monotonic()
-        with hold(self.engine, self.lock_name(self.worker)), self.engine.connect() as conn:
+        with hold(self.engine, sender_lock(self.worker)), self.engine.connect() as conn:
             self.conn = conn  # one connection for the run: no pool checkout per message
             try:
                 self._loop()
@@ -153,10 +153,6 @@ class IssueSender:
         if self.config.rate > 0:
             return max(1, min(self.config.batch_size, int(self.config.rate * 5)))
         return self.config.batch_size
-
-    @staticmethod
-    def lock_name(worker: str) -> str:
-        return f"sender:{worker}"
 
     def _loop(self) -> None:
         limit = RateLimit(self.config.rate, sleep=self.sleep)
@@ -255,7 +251,7 @@ class IssueSender:
             requeued, doubt = deliveries.recover(
                 conn,
                 self.issue["id"],
-                lambda w: w == self.worker or is_held(self.engine, self.lock_name(w)),
+                lambda w: w == self.worker or is_held(self.engine, sender_lock(w)),
                 self.clock(),
             )
         self.report.recovered += requeued + doubt

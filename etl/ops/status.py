@@ -9,14 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
-from etl.db.locks import is_held
+from etl.db.locks import crawl_lock, is_held, job_lock
 from etl.db.models import CrawlRun, SourceCursor
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
 from etl.ops.history import health_of, known_jobs, run_history
-from etl.pipeline.crawl import lock_name as crawl_lock
 from etl.scheduler.cron import next_fire
-from etl.scheduler.jobs import lock_name
 from etl.settings import Settings
 
 runs = CrawlRun.__table__
@@ -122,7 +120,7 @@ def job_status(engine: Engine, settings: Settings, now: datetime) -> list[JobSta
     for job, runs in histories.items():
         health = health_of(settings, job, runs, now)
         source = job.removeprefix("crawl:")
-        running = is_held(engine, lock_name(job)) or (
+        running = is_held(engine, job_lock(job)) or (
             source != job and is_held(engine, crawl_lock(source))
         )
         result.append(

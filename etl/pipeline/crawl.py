@@ -72,12 +72,6 @@ def merge_cursor(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, A
     return merged
 
 
-def lock_name(source: str) -> str:
-    """The lock a crawl of `source` holds, whoever started it (the crawl job's own lock is
-    another: see scheduler/jobs.py)."""
-    return f"crawl:{source}"
-
-
 def run_crawl(
     engine: Engine,
     settings: Settings,
@@ -103,9 +97,9 @@ def run_crawl(
             if stop and stop():
                 result.outcome = "stopped"
                 continue
-            with locks.hold(engine, lock_name(name)) as got:
+            with locks.hold(engine, locks.crawl_lock(name)) as got:
                 if not got and not dry_run:
-                    who = locks.holder(engine, lock_name(name))
+                    who = locks.holder(engine, locks.crawl_lock(name))
                     result.outcome, result.error = "skipped", f"another crawl is running ({who})"
                     continue
                 try:

@@ -130,17 +130,12 @@ def health_check(ctx: JobContext) -> JobResult:
     for job in known_jobs(ctx.settings):
         if job == "health:check":
             continue
-        with locks.hold(ctx.engine, lock_name(job)) as got:
+        with locks.hold(ctx.engine, locks.job_lock(job)) as got:
             if not got:
                 continue
             health = review_job(ctx.engine, ctx.settings, job, ctx.clock(), ctx.transport)
             verdicts[health.verdict] = verdicts.get(health.verdict, 0) + 1
     return JobResult(counts=verdicts)
-
-
-def lock_name(job: str) -> str:
-    """The lock a job runs under (crawls also take their source's, see pipeline/crawl.py)."""
-    return f"job:{job}"
 
 
 def body(job: str) -> Callable[[JobContext], JobResult]:

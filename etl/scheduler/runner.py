@@ -14,14 +14,14 @@ from etl.db import locks
 from etl.errors import EtlError
 from etl.ops.alerts import review_job
 from etl.scheduler import runs
-from etl.scheduler.jobs import JobContext, JobResult, body, lock_name
+from etl.scheduler.jobs import JobContext, JobResult, body
 
 log = logging.getLogger("etl.jobs")
 
 
 def run_job(ctx: JobContext, job: str, trigger: str = "schedule") -> JobResult:
     """Run `job` unless another process runs it now (then: skipped, saying who)."""
-    with locks.hold(ctx.engine, lock_name(job)) as got:
+    with locks.hold(ctx.engine, locks.job_lock(job)) as got:
         if not got:
             who = holder(ctx, job)
             log.warning("%s is already running (%s): this run is skipped", job, who)
@@ -31,7 +31,7 @@ def run_job(ctx: JobContext, job: str, trigger: str = "schedule") -> JobResult:
 
 def holder(ctx: JobContext, job: str) -> str:
     """Who runs `job` now: the lock's holder, and the run it recorded."""
-    who = locks.holder(ctx.engine, lock_name(job))
+    who = locks.holder(ctx.engine, locks.job_lock(job))
     current = runs.running(ctx.engine, job)
     if current is not None:
         started = current["started_at"].astimezone().strftime("%Y-%m-%d %H:%M:%S")
