@@ -146,6 +146,28 @@ def v_subtitle(title: str, rng: random.Random) -> str | None:
     return title.replace(": ", rng.choice((" - ", ". ", " — ", " – ")), 1)
 
 
+_GREEK_NAMES = {"α": "alpha", "β": "beta", "γ": "gamma", "κ": "kappa"}
+_VERSUS = re.compile(r"\bvs\.?(?=\s)|\bversus\b")
+_PLURAL = re.compile(r"\b([a-z]{4,}[^s\W])s\b")
+
+
+def v_wording(title: str, rng: random.Random) -> str | None:
+    """What sources write otherwise without changing the study (not in the records' mix): a Greek
+    letter spelt out, "vs" or "versus", "&" for "and", one plural as singular."""
+    options = []
+    if any(g in title for g in _GREEK_NAMES):
+        options.append(lambda t: re.sub("[αβγκ]", lambda m: _GREEK_NAMES[m[0]], t, count=1))
+    if _VERSUS.search(title):
+        options.append(
+            lambda t: _VERSUS.sub(lambda m: "vs" if m[0] == "versus" else "versus", t, 1)
+        )
+    if " and " in title:
+        options.append(lambda t: t.replace(" and ", " & ", 1))
+    if _PLURAL.search(title):
+        options.append(lambda t: _PLURAL.sub(r"\1", t, count=1))
+    return rng.choice(options)(title) if options else None
+
+
 def v_combined(title: str, rng: random.Random) -> str | None:
     first, second = rng.sample((v_case, v_period, v_spacing, v_punctuation, v_brackets), 2)
     return second(first(title, rng) or title, rng)
@@ -162,6 +184,7 @@ POSITIVE_VARIANTS: dict[str, Callable[[str, random.Random], str | None]] = {
     "British/American spelling": v_spelling,
     "subtitle separator": v_subtitle,
     "two of the above": v_combined,
+    "other wording (Greek letter, vs, &, plural)": v_wording,
 }
 # How often another source's copy of a title differs, and how (weights): used for the records.
 RECORD_VARIANTS = {
@@ -273,6 +296,31 @@ def n_drug(title: str, rng: random.Random) -> tuple[str, str]:
     return f"{base} in patients treated with {first}", f"{base} in patients treated with {second}"
 
 
+# Words of another study in the same template title, beyond cancer types and drugs.
+OTHER_WORDS = ("melanoma", "myeloma", "sarcoma", "glioma", "lymphoma", "hypoxia", "fibrosis",
+               "apoptosis", "autophagy", "migration", "invasion", "angiogenesis", "senescence",
+               "children", "adults", "women", "mice", "rats", "vitro", "vivo")  # fmt: skip
+_OTHER = re.compile(r"\b(positive|negative|vitro|vivo|mice|rats|children|adults|men|women)\b")
+_SWAPS = {"positive": "negative", "negative": "positive", "vitro": "vivo", "vivo": "vitro",
+          "mice": "rats", "rats": "mice", "children": "adults", "adults": "children",
+          "men": "women", "women": "men"}  # fmt: skip
+_CONTENT = re.compile(r"\b[a-z]{6,}\b")
+
+
+def n_word(title: str, rng: random.Random) -> tuple[str, str] | None:
+    """One other content word: an opposite where the title has one ("in vitro" / "in vivo",
+    "positive" / "negative"), else a long lower-case word replaced by an unrelated one."""
+    match = _OTHER.search(title)
+    if match:
+        return title, title[: match.start()] + _SWAPS[match[1]] + title[match.end() :]
+    words = [w for w in _CONTENT.findall(title) if w not in OTHER_WORDS]
+    if not words:
+        return None
+    word = rng.choice(words)
+    other = rng.choice([w for w in OTHER_WORDS if w[:3] != word[:3]])
+    return title, re.sub(rf"\b{word}\b", other, title, count=1)
+
+
 HARD_NEGATIVES: dict[str, Callable[[str, random.Random], tuple[str, str] | None]] = {
     "follow-up (Part I / Part II)": n_part,
     "phase 2 vs phase 3": n_phase,
@@ -281,6 +329,8 @@ HARD_NEGATIVES: dict[str, Callable[[str, random.Random], tuple[str, str] | None]
     "another cancer type": n_cancer,
     "another drug": n_drug,
 }
+# Hard negatives of the labelled pairs only (the records' plan keeps the six kinds above).
+PAIR_NEGATIVES = {**HARD_NEGATIVES, "another content word": n_word}
 
 
 # --- the samples ---
@@ -795,7 +845,7 @@ def labelled_pairs(samples: Samples, per_category: int = 30, seed: int = 7) -> l
                 made += 1
             if made == per_category:
                 break
-    for number, (name, make_pair) in enumerate(HARD_NEGATIVES.items()):
+    for number, (name, make_pair) in enumerate(PAIR_NEGATIVES.items()):
         made = 0
         for data in pool[number * 89 :] + pool[: number * 89]:
             titles = make_pair(data["title"], rng)

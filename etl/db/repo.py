@@ -173,28 +173,42 @@ def _merge_named(conn: Connection, work_ids: list[int], record: Record, now: dat
 
 def _match_titles(conn: Connection, new_works: list[int], now: datetime) -> None:
     """New works that share no identifier but a near-identical title (same year, first author)
-    with an existing work join it; the merge is marked probable so an editor can split it."""
+    with an existing work join it; the merge is marked probable so an editor can split it.
+
+    The blocks of the whole batch are read in one query per chunk (not one per new work: on
+    PostgreSQL each is a round trip), and kept current here as works merge."""
     if not new_works:
         return
     rows = conn.execute(
-        select(works.c.id, works.c.block_key, works.c.title_key).where(
-            works.c.id.in_(new_works), works.c.block_key.is_not(None)
-        )
+        select(works.c.id, works.c.block_key, works.c.title_key)
+        .where(works.c.id.in_(new_works), works.c.block_key.is_not(None))
+        .where(works.c.merged_into.is_(None))
+        .order_by(works.c.id)
     ).all()
+    blocks = _blocks(conn, {row.block_key for row in rows})
     for work_id, block, key in rows:
-        candidates = conn.execute(
-            select(works.c.id, works.c.title_key).where(
-                works.c.block_key == block,
-                works.c.id != work_id,
-                works.c.merged_into.is_(None),
-                works.c.deleted_at.is_(None),
-            )
-        ).all()
-        found = best_match(key, [(c.id, c.title_key or "") for c in candidates])
+        members = blocks[block]
+        candidates = [(other, title) for other, title in members.items() if other != work_id]
+        found = best_match(key, candidates)
         # Two PMIDs may be one paper cited twice; two trial ids are two trials.
         if found and not conflicting(conn, found[0], work_id, schemes=("nct",)):
             evidence = {"score": round(found[1], 1), "block": block}
             merge_works(conn, found[0], work_id, "title", evidence, now, probable=True)
+            members.pop(work_id, None)
+
+
+def _blocks(conn: Connection, keys: set[str]) -> dict[str, dict[int, str]]:
+    """The live works of these title blocks: block -> {work id: title key}."""
+    found: dict[str, dict[int, str]] = {key: {} for key in keys}
+    for chunk in _chunks(sorted(keys)):
+        query = select(works.c.id, works.c.block_key, works.c.title_key).where(
+            works.c.block_key.in_(chunk),
+            works.c.merged_into.is_(None),
+            works.c.deleted_at.is_(None),
+        )
+        for work_id, block, key in conn.execute(query):
+            found[block][work_id] = key or ""
+    return found
 
 
 def _create_works(conn: Connection, pending: dict[int, Record], now: datetime) -> dict[int, int]:

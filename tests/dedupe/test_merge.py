@@ -117,3 +117,50 @@ def test_sub_phases_ordinals_and_leftover_markup() -> None:
     assert not same("UC-MSCs for GVHD: a phase 1a trial", "UC-MSCs for GVHD: a phase 1b trial")
     assert not same("MSCs as first-line therapy in AML", "MSCs as second-line therapy in AML")
     assert same("<i>In vivo</i> homing of MSCs to glioma", "In vivo homing of MSCs to glioma")
+
+
+def preprint(ppr: str, title: str, year: str, pmid: str) -> SourceRecord:
+    data = {"source": "europepmc", "source_id": f"PPR:{ppr}", "kind": "paper", "deleted": False,
+            "preprint": True, "identifiers": {"ppr": ppr, "doi": f"10.1101/{ppr}"},
+            "title": title, "published": year, "authors": ["Wei Zhang"],
+            "published_version": {"pmid": pmid, "note": "CrossRef Pre-print loader"}}  # fmt: skip
+    return SourceRecord(data)
+
+
+def test_a_preprint_and_its_paper_are_linked_the_same_way_in_any_year(engine: Engine) -> None:
+    """Same title and block or not, the preprint stays its own work, linked to its paper."""
+    title = "Umbilical cord MSCs secreting IL-12 restrain colorectal cancer liver metastasis"
+    other = "Bone marrow MSCs home to irradiated glioma and carry an oncolytic adenovirus"
+    store(engine, preprint("PPR900001", title, "2026-03-01", "41000031"))
+    store(engine, preprint("PPR900002", other, "2025-11-30", "41000032"))
+    store(engine, paper("41000031", title), paper("41000032", other))
+    assert len(live_works(engine)) == 4
+    with engine.connect() as conn:
+        links = conn.execute(select(repo.links.c.work_id, repo.links.c.type,
+                                    repo.links.c.target_value)).all()  # fmt: skip
+        merges = conn.execute(select(repo.merges)).all()
+    assert merges == []
+    assert sorted(links) == [
+        (work_of(engine, "PPR:PPR900001"), "published_as", "41000031"),
+        (work_of(engine, "PPR:PPR900002"), "published_as", "41000032"),
+    ]
+
+
+def test_online_in_december_and_issued_in_january_join_by_title(engine: Engine) -> None:
+    title = "Oesophageal tumour stroma recruits MSCs through CXCL12 in xenografts"
+    issued = paper("41000041", title, year="2026")
+    issued.data |= {"published": "2026-01", "epublished": "2025-12-18"}
+    online = paper("41000042", "Esophageal tumor stroma recruits MSCs through CXCL12 in xenografts",
+                   year="2025")  # fmt: skip
+    online.data["published"] = "2025-12-18"
+    store(engine, issued)
+    store(engine, online)
+    assert len(live_works(engine)) == 1
+
+
+def test_the_same_title_for_another_cancer_or_drug_stays_apart(engine: Engine) -> None:
+    title = "Cisplatin resistance of {} cancer cells conferred by MSC-derived exosomal miR-21"
+    store(engine, paper("41000051", title.format("gastric")))
+    store(engine, paper("41000052", title.format("ovarian")))
+    store(engine, paper("41000053", title.format("gastric").replace("Cisplatin", "Oxaliplatin")))
+    assert len(live_works(engine)) == 3
