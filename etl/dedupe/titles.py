@@ -112,7 +112,8 @@ def _tokens(key: str) -> tuple[str, ...]:
     return tuple(key.split())
 
 
-def numbers(key: str) -> Counter[str]:
+@lru_cache(maxsize=65536)
+def numbers(key: str) -> tuple[tuple[str, int], ...]:
     """The numbers of a title key, counted: digits wherever they stand ("PD-1" and "PD1" both
     give 1), sub-phases ("1a"), Roman numerals and ordinals."""
     found: Counter[str] = Counter()
@@ -121,7 +122,7 @@ def numbers(key: str) -> Counter[str]:
             found[token] += 1
         else:
             found.update(_DIGITS.findall(token))
-    return found
+    return tuple(sorted(found.items()))
 
 
 # Words whose swap says nothing about the study ("in" / "with").
@@ -164,11 +165,19 @@ def _spelt_alike(x: str, y: str) -> bool:
     return fuzz.ratio(x, y) >= SPELLING_RATIO
 
 
+# The guards cost far more than the score, and only matter for a pair that could match: they look
+# at pairs scoring at least this (below every threshold worth trying), and leave the rest alone.
+GUARDED_FROM = 80.0
+
+
 def similarity(a: str, b: str) -> float:
     """0–100; 0 when the titles' numbers differ or a content word is swapped (another study)."""
-    if not a or not b or numbers(a) != numbers(b) or swapped_word(a, b):
+    if not a or not b:
         return 0.0
-    return fuzz.token_sort_ratio(a, b)
+    score = fuzz.token_sort_ratio(a, b)
+    if score >= GUARDED_FROM and (numbers(a) != numbers(b) or swapped_word(a, b)):
+        return 0.0
+    return score
 
 
 def best_match(key: str, candidates: list[tuple[int, str]]) -> tuple[int, float] | None:
