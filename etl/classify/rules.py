@@ -53,7 +53,7 @@ def classify(
         labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", threshold=1)
         labels["stage"] = _stage(data, evidence, taxonomy)
         labels["safety"] = _safety(data, evidence, taxonomy)
-        labels["section"] = _section(data, labels, taxonomy)
+        labels["section"] = section_of(data, labels, taxonomy)
     labels["evidence"] = evidence.report()
     labels["taxonomy"] = taxonomy.version
     return labels
@@ -237,7 +237,8 @@ def _conclusion(abstract: str) -> str:
     return ". ".join(sentences[-2:])
 
 
-def _section(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy) -> str:
+def section_of(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy) -> str:
+    """The digest section a work belongs in; an editor's correction of its labels moves it."""
     groups = {taxonomy.group_of(t) for t in labels["cancer_types"]}
     fits = {
         "safety": labels["safety"],

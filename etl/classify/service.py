@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from etl.classify import corrections
 from etl.classify.rules import classify
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.models import Classification, SourceRecord, Work
@@ -65,10 +66,13 @@ def classify_works(
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
+        fixes = corrections.latest(conn, chunk)
         rows = [
-            _row(work_id, classifier, classifier.labels(data), now)
+            _row(work_id, classifier, corrections.apply(
+                classifier.labels(data), fixes.get(work_id, {}), data, classifier.taxonomy
+            ), now)
             for work_id, data in _newest_data(conn, chunk)
-        ]
+        ]  # fmt: skip
         conn.execute(delete(classifications).where(classifications.c.work_id.in_(chunk)))
         if rows:
             conn.execute(insert(classifications), rows)

@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from etl.cli.common import out, settings
-from etl.digest import store
-from etl.digest.brief import brief_markdown
 from etl.digest.service import Digest
 
 app = typer.Typer(help="Drafts for editors writing full articles.", no_args_is_help=True)
@@ -22,19 +20,9 @@ def brief(
 ) -> None:
     """Write a Markdown brief in the article's structure: facts, citation lines, trial table."""
     digest = Digest.open(settings())
-    text = brief_for(digest, works, lang)
+    text = digest.brief(works, lang)
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}", highlight=False)
-
-
-def brief_for(digest: Digest, refs: list[str], lang: str) -> str:
-    """The brief for these works, in the order given (a work named twice counts once)."""
-    with digest.engine.connect() as conn:
-        ids = list(dict.fromkeys(store.resolve_work(conn, ref) for ref in refs))
-        data, labels = store.work_data(conn, ids), store.labels_of(conn, ids)
-    pairs = [(data[i], labels.get(i, {})) for i in ids if i in data]
-    disclaimer = digest.settings.digest.disclaimer(lang)
-    return brief_markdown(pairs, digest.taxonomy, disclaimer, lang)

@@ -261,6 +261,9 @@ class DigestIssue(Base):
     intro: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     closing: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     nothing_new: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Work ids in the editor's order; within each group of the issue they come first, in this
+    # order, and a rebuild keeps it. None: rank order.
+    item_order: Mapped[list[int] | None] = mapped_column(JSONType)
     counts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -87,9 +87,10 @@ def choose(
     period: Period,
     late_days: int,
     groups_of: dict[str, str],
+    editor_order: list[int] | None = None,
 ) -> list[Chosen]:
     """The issue's items, numbered in reading order. `groups_of` maps a cancer type to its group
-    (solid | hematologic), as the taxonomy says."""
+    (solid | hematologic), as the taxonomy says; `editor_order` is the editor's placing."""
     by_work: dict[int, list[EventInfo]] = {}
     for event in events:
         work = works.get(event.work_id)
@@ -117,16 +118,21 @@ def choose(
                 occurred_on=max(e.day for e in found).isoformat(),
             )
         )
-    return number(chosen, groups_of)
+    return number(chosen, groups_of, editor_order)
 
 
-def number(items: list[Chosen], groups_of: dict[str, str]) -> list[Chosen]:
-    """Reading order: section, group, then rank (highest first), then date, newest first."""
+def number(
+    items: list[Chosen], groups_of: dict[str, str], editor_order: list[int] | None = None
+) -> list[Chosen]:
+    """Reading order: section, group, then the editor's order (works they placed come first,
+    as placed), then rank (highest first), then date, newest first."""
     order = group_order(groups_of)
+    placed = {work_id: index for index, work_id in enumerate(editor_order or [])}
     items.sort(
         key=lambda c: (
             SECTIONS.index(c.section),
             order.get(c.group_key, len(order)),
+            placed.get(c.work_id, len(placed)),
             -c.rank,
             _negated_day(c.occurred_on),
             c.work_id,

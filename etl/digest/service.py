@@ -16,6 +16,7 @@ from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.engine import make_engine, require_current
 from etl.digest import store
 from etl.digest.archive import Archive
+from etl.digest.brief import brief_markdown
 from etl.digest.content import IssueContent
 from etl.digest.guards import check_dates, check_rendered
 from etl.digest.i18n import LANGS
@@ -143,6 +144,16 @@ class Digest:
             issues = store.list_issues(conn)
             pages = archive.pages(issues, lambda issue: store.load_content(conn, issue))
             return archive.write(folder, pages)
+
+    def brief(self, refs: list[str], lang: str) -> str:
+        """The Markdown brief for these works (ids, pmid:N, DOIs, registry ids), in the order
+        given; a work named twice counts once."""
+        with self.engine.connect() as conn:
+            ids = list(dict.fromkeys(store.resolve_work(conn, ref) for ref in refs))
+            data, labels = store.work_data(conn, ids), store.labels_of(conn, ids)
+        pairs = [(data[i], labels.get(i, {})) for i in ids if i in data]
+        disclaimer = self.settings.digest.disclaimer(lang)
+        return brief_markdown(pairs, self.taxonomy, disclaimer, lang)
 
     def start_sending(self, ref: str, now: datetime) -> dict[str, Any]:
         """An approved issue becomes `sending`, with one queued delivery per active reader, in

@@ -87,7 +87,8 @@ def build_issue(
     this = existing["id"] if existing else None
     found, infos = _candidates(conn, period, late_days, this)
     groups_of = {t: label.group or "" for t, label in taxonomy.labels["cancer_types"].items()}
-    chosen = choose(found, infos, period, late_days, groups_of)
+    placed = existing["item_order"] if existing else None
+    chosen = choose(found, infos, period, late_days, groups_of, placed)
     if not chosen and empty == "skip":
         if this is not None:
             conn.execute(delete(issues).where(issues.c.id == this))
@@ -327,6 +328,28 @@ def set_state(
     if expected is not None:
         query = query.where(issues.c.state == expected)
     return conn.execute(query.values(**values)).rowcount > 0
+
+
+def move_item(conn: Connection, issue_id: int, work_id: int, step: int) -> bool:
+    """Move a draft's item up (step -1) or down (+1) within its group, and keep the whole
+    order as the editor's, so a rebuild keeps it. False when it cannot move further."""
+    rows = issue_items(conn, issue_id)
+    index = next((i for i, row in enumerate(rows) if row["work_id"] == work_id), None)
+    if index is None:
+        raise DigestError(f"work {work_id} is not in this issue")
+    other = index + step
+    same_group = 0 <= other < len(rows) and all(
+        rows[other][key] == rows[index][key] for key in ("section", "group_key")
+    )
+    if not same_group:
+        return False
+    rows[index], rows[other] = rows[other], rows[index]
+    for position, row in enumerate(rows, 1):
+        if row["position"] != position:
+            conn.execute(update(items).where(items.c.id == row["id"]).values(position=position))
+    order = [row["work_id"] for row in rows]
+    conn.execute(update(issues).where(issues.c.id == issue_id).values(item_order=order))
+    return True
 
 
 def set_text(conn: Connection, issue_id: int, field: str, lang: str, value: str) -> None:

@@ -16,6 +16,7 @@ from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
+from etl.web import drafts, review  # noqa: F401  (their routes join the editor blueprint)
 from etl.web import editor as editor_pages
 from etl.web import subscribers as subscriber_pages
 

@@ -1,4 +1,7 @@
-"""The editor pages under /editor/: login, logout, a landing page and the operators' page.
+"""The editor pages under /editor/: login, logout, the landing page and the operators' page,
+and what every editor page shares (the login check, the page frame). The review queue and
+duplicates (etl/web/review.py) and the issue drafts and briefs (etl/web/drafts.py) add their
+routes to the same blueprint.
 
 Accounts come from `mscwatch editors add` only. The session is Flask's cookie, signed with
 SECRET_KEY; it holds the editor's id, a stamp of their password hash and the login time, and
@@ -13,7 +16,17 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, g, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    get_flashed_messages,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import Engine
 
@@ -33,6 +46,8 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex",
 }
+NAV = (("Queue", "queue"), ("Duplicates", "duplicates"), ("Issues", "issues"),
+       ("Briefs", "briefs"), ("Operators", "operators"))  # fmt: skip
 WRONG = "The user name or password is not right."  # one message, whatever was wrong
 
 
@@ -60,20 +75,20 @@ def login_page() -> Response:
 
 @pages.post("/login")
 def login() -> Response:
-    engine, now = _engine(), clock.now()
+    database, now = engine(), clock.now()
     remote = request.remote_addr or ""
     name = request.form.get("name", "")
     next_ = _safe_next(request.form.get("next"))
-    if not accounts.login_allowed(engine, remote, now):
+    if not accounts.login_allowed(database, remote, now):
         minutes = int(accounts.LOGIN_WINDOW.total_seconds() // 60)
         problem = (
             f"Too many failed logins from your network. Please wait {minutes} minutes, "
             "or ask an operator to check your account."
         )
         return _login_form(429, next_=next_, name=name, problem=problem)
-    account = accounts.authenticate(engine, name, request.form.get("password", ""), now)
+    account = accounts.authenticate(database, name, request.form.get("password", ""), now)
     if account is None:
-        accounts.login_failed(engine, remote, now)
+        accounts.login_failed(database, remote, now)
         return _login_form(401, next_=next_, name=name, problem=WRONG)
     session.clear()  # whatever the browser held before logging in is not carried over
     session["editor"] = account.id
@@ -94,21 +109,25 @@ def logout() -> Response:
 @pages.get("/")
 def home() -> Response:
     sections = [
-        (
-            "Operators",
-            url_for(".operators"),
-            "the health of every job and source: last runs, failures, errors, what is next",
-        ),
-    ]
-    return _page("home", 200, title="Editor pages", sections=sections)
+        ("Review queue", url_for(".queue"), "what came in since the last issue: include, "
+         "exclude, feature, correct labels, pick for an article"),
+        ("Duplicates", url_for(".duplicates"), "works joined by title: confirm or split; "
+         "merge two works by hand"),
+        ("Issues", url_for(".issues"), "the drafts: headline and intro, order, preview, "
+         "test copy, approve"),
+        ("Article briefs", url_for(".briefs"), "the picked works and their Markdown brief"),
+        ("Operators", url_for(".operators"),
+         "the health of every job and source: last runs, failures, errors, what is next"),
+    ]  # fmt: skip
+    return page("home", 200, title="Editor pages", sections=sections)
 
 
 @pages.get("/operators")
 def operators() -> Response:
-    settings, engine, now = _settings(), _engine(), clock.now()
-    when = LocalTimes.of(settings)
+    config, database, now = settings(), engine(), clock.now()
+    when = LocalTimes.of(config)
     jobs = []
-    for job in job_status(engine, settings, now):
+    for job in job_status(database, config, now):
         health = job.health
         alert = alert_text(job.alert, when) if job.alert else ""
         jobs.append(
@@ -136,9 +155,9 @@ def operators() -> Response:
             "next_due": when(row.next_due, "not scheduled"),
             "last_error": row.last_error or "",
         }
-        for row in source_status(engine, settings, now)
+        for row in source_status(database, config, now)
     ]
-    return _page(
+    return page(
         "operators",
         200,
         title="Operators",
@@ -147,7 +166,7 @@ def operators() -> Response:
         sources=sources,
         numbers=COUNTS_SHOWN,
         now=when(now),
-        zone=settings.schedule.timezone,
+        zone=config.schedule.timezone,
     )
 
 
@@ -155,7 +174,7 @@ def operators() -> Response:
 def form_expired(error: CSRFError) -> Response:
     """A form sent without its token, or one left open past the token's life: nothing was
     done. English, unlike the readers' page for the same error."""
-    return _page(
+    return page(
         "home",
         400,
         title="This form has expired",
@@ -175,7 +194,7 @@ def _logged_in() -> accounts.Account | None:
     editor_id, stamp, at = (session.get(k) for k in ("editor", "editor_stamp", "editor_at"))
     if editor_id is None:
         return None
-    account = accounts.get(_engine(), int(editor_id))
+    account = accounts.get(engine(), int(editor_id))
     fresh = isinstance(at, int) and time.time() - at < SESSION_HOURS * 3600
     if account is None or not account.active or not fresh:
         session.clear()
@@ -184,6 +203,16 @@ def _logged_in() -> accounts.Account | None:
         session.clear()
         return None
     return account
+
+
+def back(default: str) -> Response:
+    """After a form: to the page it came from (a safe editor address), else `default`."""
+    return redirect(_safe_next(request.form.get("next") or default), 303)
+
+
+def wants_json() -> bool:
+    """The page's own script asked (it saves a page load); a plain form post gets a redirect."""
+    return request.headers.get("X-Requested-With") == "fetch"
 
 
 def _safe_next(value: str | None) -> str:
@@ -209,7 +238,7 @@ def _here() -> str:
 def _login_form(status: int, *, next_: str, name: str = "", **values: Any) -> Response:
     values.setdefault("notice", "")
     values.setdefault("problem", "")
-    return _page(
+    return page(
         "login",
         status,
         title="Editor login",
@@ -221,12 +250,13 @@ def _login_form(status: int, *, next_: str, name: str = "", **values: Any) -> Re
     )
 
 
-def _page(template: str, status: int, **values: Any) -> Response:
+def page(template: str, status: int, **values: Any) -> Response:
     service: Subscribers = current_app.extensions["subscribers"]
     header = service.settings.digest.header
     values.setdefault("editor", g.get("editor"))
     values.setdefault("links", [])
     values.setdefault("paragraphs", [])
+    values.setdefault("flashes", get_flashed_messages(with_categories=True))
     body = service.templates.get_template(f"web/editor/{template}.html.j2").render(
         lang="en",
         t={"archive": "Archive"},
@@ -237,7 +267,7 @@ def _page(template: str, status: int, **values: Any) -> Response:
         noindex=True,
         csrf=generate_csrf(),
         home=url_for(".home"),
-        operators=url_for(".operators"),
+        nav=[(label, url_for(f".{endpoint}")) for label, endpoint in NAV],
         logout=url_for(".logout"),
         **values,
     )
@@ -246,9 +276,9 @@ def _page(template: str, status: int, **values: Any) -> Response:
     return response
 
 
-def _settings() -> Settings:
+def settings() -> Settings:
     return current_app.extensions["subscribers"].settings
 
 
-def _engine() -> Engine:
+def engine() -> Engine:
     return current_app.extensions["subscribers"].engine

@@ -1,0 +1,249 @@
+"""Issue drafts and article briefs, on the editor blueprint: the same operations as
+`mscwatch digest …` and `mscwatch article brief`, through the same Digest service, so the web
+and the command line cannot disagree about what an issue holds or whether it may go out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, flash, g, request, url_for
+
+from etl import clock
+from etl.digest import store
+from etl.digest.i18n import LANGS
+from etl.digest.service import Digest
+from etl.editors import review
+from etl.errors import DigestError, EtlError
+from etl.mail.transport import open_transport
+from etl.web.editor import back, engine, page, pages
+
+TEXTS = ("headline", "intro", "closing")
+WIDTHS = (375, 600)  # a phone and the email's own desktop width
+
+
+@pages.get("/issues")
+def issues() -> Response:
+    rows = _digest().list()
+    return page("issues", 200, title="Issues", rows=rows, issue_url=_issue_url)
+
+
+@pages.get("/issues/<int:number>")
+def issue(number: int) -> Response:
+    digest = _digest()
+    found = _find(digest, number)
+    content = digest.content(found)
+    problems = digest.problems(content, digest.editions(content))
+    with engine().connect() as conn:
+        items = store.issue_items(conn, found["id"])
+    titles = {work_id: (data.get("title") or "") for work_id, data in content.data.items()}
+    sections = digest.taxonomy
+    editor_address = g.editor.name if "@" in g.editor.name else ""
+    return page(
+        "issue",
+        200,
+        title=f"Issue {found['number']} ({found['slug']})",
+        width=1000,
+        issue=found,
+        texts={field: found[field] or {} for field in TEXTS},
+        langs=LANGS,
+        items=[
+            {
+                **row,
+                "title": titles.get(row["work_id"], ""),
+                "first": i == 0 or _group(items[i - 1]) != _group(row),
+                "last": i == len(items) - 1 or _group(items[i + 1]) != _group(row),
+            }
+            for i, row in enumerate(items)
+        ],
+        group_names={key: label.en for key, label in sections.labels["cancer_types"].items()},
+        problems=problems,
+        draft=found["state"] == "draft",
+        address=editor_address,
+        base=url_for(".issue", number=number),
+        preview_url=lambda lang: url_for(".preview", number=number, lang=lang),
+    )
+
+
+@pages.post("/issues/<int:number>/texts")
+def issue_texts(number: int) -> Response:
+    digest = _digest()
+    found = _draft(digest, number)
+    with engine().begin() as conn:
+        for field in TEXTS:
+            for lang in LANGS:
+                key = f"{field}_{lang}"
+                if key in request.form:
+                    store.set_text(conn, found["id"], field, lang, request.form[key])
+    flash("texts saved")
+    return back(url_for(".issue", number=number))
+
+
+@pages.post("/issues/<int:number>/move")
+def issue_move(number: int) -> Response:
+    digest = _digest()
+    found = _draft(digest, number)
+    work = request.form.get("work", "")
+    step = -1 if request.form.get("direction") == "up" else 1
+    if not work.isdigit():
+        raise EtlError("which item? (work id missing)")
+    with engine().begin() as conn:
+        moved = store.move_item(conn, found["id"], int(work), step)
+    if not moved:
+        flash("that item is already first or last in its group", "error")
+    return back(url_for(".issue", number=number) + f"#item-{work}")
+
+
+@pages.post("/issues/<int:number>/build")
+def issue_build(number: int) -> Response:
+    digest = _digest()
+    found = _draft(digest, number)
+    outcome = digest.build(digest.period(found["slug"], clock.now()), clock.now())
+    if outcome.issue is None:
+        flash("nothing new in this period: the draft was removed (digest.empty = skip)")
+        return back(url_for(".issues"))
+    flash(f"rebuilt: {outcome.items} items, with the latest decisions and events")
+    return back(url_for(".issue", number=number))
+
+
+@pages.get("/issues/<int:number>/preview/<lang>")
+def preview(number: int, lang: str) -> Response:
+    if lang not in LANGS:
+        return page("home", 404, title="No such edition", sections=[])
+    found = _find(_digest(), number)
+    return page(
+        "preview",
+        200,
+        title=f"Preview of issue {found['number']} ({lang})",
+        width=1100,
+        issue=found,
+        edition=lang,
+        langs=LANGS,
+        widths=WIDTHS,
+        email_url=url_for(".email", number=number, lang=lang),
+        text_url=url_for(".email", number=number, lang=lang, text=1),
+        other_url=lambda other: url_for(".preview", number=number, lang=other),
+        back_url=url_for(".issue", number=number),
+    )
+
+
+@pages.get("/issues/<int:number>/email/<lang>")
+def email(number: int, lang: str) -> Response:
+    """The edition exactly as it is sent: what the preview's frames show."""
+    digest = _digest()
+    if lang not in LANGS:
+        return Response("no such edition", status=404)
+    rendered = digest.renderer.email(digest.content(_find(digest, number)), lang)
+    if request.args.get("text"):
+        return Response(rendered.text, content_type="text/plain; charset=utf-8")
+    response = Response(rendered.html, content_type="text/html; charset=utf-8")
+    # Framed by the preview page only, and never allowed to run anything.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "sandbox allow-popups; frame-ancestors 'self'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@pages.post("/issues/<int:number>/test")
+def issue_test(number: int) -> Response:
+    digest = _digest()
+    found = _find(digest, number)
+    address = request.form.get("address", "").strip()
+    lang = request.form.get("lang", "zh")
+    if "@" not in address or lang not in LANGS:
+        flash("give an email address and an edition (zh or en) for the test copy", "error")
+        return back(url_for(".issue", number=number))
+    transport = open_transport(digest.settings)
+    description = transport.description
+    digest.test_copy(str(found["number"]), address, lang, transport, clock.now())
+    flash(f"test copy ({lang}) sent to {address} through {description}")
+    return back(url_for(".issue", number=number))
+
+
+@pages.post("/issues/<int:number>/approve")
+def issue_approve(number: int) -> Response:
+    approved = _digest().approve(str(number), g.editor.name, clock.now())
+    flash(f"issue {approved['number']} approved by {approved['approved_by']}")
+    return back(url_for(".issue", number=number))
+
+
+@pages.post("/issues/<int:number>/unapprove")
+def issue_unapprove(number: int) -> Response:
+    _digest().unapprove(str(number))
+    flash(f"issue {number} is a draft again")
+    return back(url_for(".issue", number=number))
+
+
+@pages.get("/briefs")
+def briefs() -> Response:
+    with engine().connect() as conn:
+        works = review.picked(conn)
+    return page(
+        "briefs",
+        200,
+        title="Article briefs",
+        works=works,
+        langs=LANGS,
+        download=lambda lang: url_for(".brief_download", lang=lang),
+        act=url_for(".queue_act"),
+        here=url_for(".briefs"),
+    )
+
+
+@pages.get("/briefs/brief.<lang>.md")
+def brief_download(lang: str) -> Response:
+    if lang not in LANGS:
+        return Response("no such language", status=404)
+    with engine().connect() as conn:
+        works = [str(row["work_id"]) for row in review.picked(conn)]
+    if not works:
+        flash("pick works in the queue first: the brief is made from the picked works", "error")
+        return back(url_for(".briefs"))
+    text = _digest().brief(works, lang)
+    stamp = clock.now().strftime("%Y-%m-%d")
+    response = Response(text, content_type="text/markdown; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="brief-{stamp}.{lang}.md"'
+    return response
+
+
+@pages.errorhandler(EtlError)
+def refused(error: EtlError) -> Response:
+    """A digest operation that cannot be done as asked (approve with a guard failing, edit an
+    issue that is not a draft…): the editor sees why and what to do, nothing changed."""
+    paragraphs = [error.message, *(line for line in error.hint.splitlines() if line)]
+    return page(
+        "home",
+        409,
+        title="That cannot be done",
+        sections=[],
+        paragraphs=paragraphs,
+        links=[("", "Back to the issues", url_for(".issues"))],
+    )
+
+
+def _digest() -> Digest:
+    return current_app.extensions["digest"]
+
+
+def _find(digest: Digest, number: int) -> dict[str, Any]:
+    try:
+        return digest.issue(str(number))
+    except DigestError:
+        abort(404)
+
+
+def _draft(digest: Digest, number: int) -> dict[str, Any]:
+    found = _find(digest, number)
+    if found["state"] != "draft":
+        raise EtlError(
+            f"issue {number} is {found['state']}, not a draft",
+            "send it back to draft (Unapprove) before changing it",
+        )
+    return found
+
+
+def _group(row: dict[str, Any]) -> tuple[str, str]:
+    return row["section"], row["group_key"]
+
+
+def _issue_url(number: int) -> str:
+    return url_for(".issue", number=number)

@@ -1,0 +1,297 @@
+"""The review queue and the duplicates page, on the editor blueprint.
+
+Every action is a small POST form that works without JavaScript (it redirects back to the
+filtered queue); the page's script sends the same forms with fetch and updates the row in
+place, which is what makes many decisions in a row quick and keyboard friendly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, current_app, flash, g, jsonify, request, url_for
+
+from etl import clock
+from etl.classify.corrections import CORRECTABLE
+from etl.classify.service import Classifier
+from etl.db.models import SourceRecord
+from etl.digest.view import citation
+from etl.editors import duplicates as dupes
+from etl.editors import review
+from etl.web.editor import back, engine, page, pages, settings, wants_json
+
+EVENT_WORDS = {"new": "new", "status_changed": "status", "phase_changed": "phase",
+               "enrollment_changed": "enrolment", "results_posted": "results posted",
+               "retracted": "retracted", "corrected": "corrected", "stopped": "stopped",
+               "completion_date_changed": "completion date", "arms_changed": "arms",
+               "preprint_published": "preprint published"}  # fmt: skip
+
+
+@pages.get("/queue")
+def queue() -> Response:
+    wanted, problems = _filter()
+    with engine().connect() as conn:
+        if "since" not in request.args:
+            wanted.since = review.last_issue_end(conn)
+        found = review.queue(conn, wanted, settings().schedule.timezone)
+        sources = sorted(
+            conn.execute(SourceRecord.__table__.select().with_only_columns(
+                SourceRecord.__table__.c.source).distinct()).scalars()
+        )  # fmt: skip
+    taxonomy = _classifier().taxonomy
+    names = {
+        family: {key: label.en for key, label in taxonomy.labels[family].items()}
+        for family in taxonomy.labels
+    }
+    rows = [_row(row, names) for row in found.rows]
+    pages_total = max(1, -(-found.total // review.PAGE))
+    return page(
+        "queue",
+        200,
+        title="Review queue",
+        width=1180,
+        rows=rows,
+        total=found.total,
+        wanted=wanted,
+        since=found.since.isoformat() if found.since else "",
+        problems=problems,
+        names=names,
+        sections=["solid_tumors", "hematologic", "trials", "safety", "platforms"],
+        sources=sources,
+        states=review.STATES,
+        relevances=review.RELEVANCE,
+        orders=review.ORDERS,
+        here=request.full_path.rstrip("?"),
+        page_links=_page_links(wanted.page, pages_total),
+        act=url_for(".queue_act"),
+        duplicates_url=url_for(".duplicates"),
+        correct_url=lambda work_id: url_for(".correct_labels", work_id=work_id),
+    )
+
+
+@pages.post("/queue/act")
+def queue_act() -> Response:
+    works = [int(v) for v in request.form.getlist("work") if v.isdigit()]
+    action = request.form.get("action", "")
+    text = request.form.get("text", "")
+    if not works or action not in review.ACTIONS:
+        return _refuse("Choose at least one work and an action.", 400)
+    with engine().begin() as conn:
+        done = review.act(conn, works, action, g.editor.name, clock.now(), text)
+        states = review.decisions_of(conn, works)
+    if wants_json():
+        return jsonify({"done": done, "action": action, "states": states})
+    flash(f"{action}: {done} work(s)")
+    return back(url_for(".queue"))
+
+
+@pages.post("/works/<int:work_id>/labels")
+def correct_labels(work_id: int) -> Response:
+    classifier = _classifier()
+    changed = []
+    try:
+        with engine().begin() as conn:
+            current = review.labels_now(conn, work_id)
+            for family in CORRECTABLE:
+                if f"has_{family}" not in request.form:
+                    continue  # the form did not offer this family
+                value: Any = (
+                    request.form.get(family) == "on"
+                    if family == "safety"
+                    else request.form.get(family) or None
+                    if family == "stage"
+                    else request.form.getlist(family)
+                )
+                if _same(current.get(family), value):
+                    continue
+                review.correct(conn, work_id, family, value, g.editor.name, clock.now(), classifier)
+                changed.append(family)
+    except ValueError as exc:
+        return _refuse(str(exc), 400)
+    message = f"work {work_id}: corrected {', '.join(changed)}" if changed else "nothing changed"
+    if wants_json():
+        return jsonify({"work": work_id, "corrected": changed})
+    flash(message)
+    return back(url_for(".queue"))
+
+
+@pages.get("/duplicates")
+def duplicates() -> Response:
+    with engine().connect() as conn:
+        pairs = dupes.probable(conn)
+    return page(
+        "duplicates",
+        200,
+        title="Probable duplicates",
+        width=1180,
+        pairs=pairs,
+        confirm_url=lambda merge: url_for(".duplicate_act", merge_id=merge, verb="confirm"),
+        split_url=lambda merge: url_for(".duplicate_act", merge_id=merge, verb="split"),
+        merge_url=url_for(".duplicate_merge"),
+    )
+
+
+@pages.post("/duplicates/<int:merge_id>/<verb>")
+def duplicate_act(merge_id: int, verb: str) -> Response:
+    now = clock.now()
+    try:
+        with engine().begin() as conn:
+            if verb == "confirm":
+                dupes.confirm(conn, merge_id, g.editor.name, now)
+                flash(f"kept as one work (merge {merge_id} confirmed)")
+            elif verb == "split":
+                restored = dupes.split_pair(conn, merge_id, now, _classifier())
+                flash(f"split: work {restored} is its own work again")
+            else:
+                return _refuse(f"unknown action {verb!r}: confirm or split", 404)
+    except dupes.DuplicateError as exc:
+        return _refuse(str(exc), 409)
+    return back(url_for(".duplicates"))
+
+
+@pages.post("/duplicates/merge")
+def duplicate_merge() -> Response:
+    keep, other = request.form.get("keep", "").strip(), request.form.get("other", "").strip()
+    if not keep or not other:
+        return _refuse("Name both works (id, pmid:N, DOI or trial id).", 400)
+    try:
+        with engine().begin() as conn:
+            dupes.merge_pair(conn, keep, other, g.editor.name, clock.now(), _classifier())
+    except dupes.DuplicateError as exc:
+        return _refuse(str(exc), 409)
+    flash(f"merged {other} into {keep}")
+    return back(url_for(".duplicates"))
+
+
+# -- shared --------------------------------------------------------------------------------------
+
+
+def _classifier() -> Classifier:
+    """Loaded once per app: the taxonomy (and the editors' model, if trained)."""
+    extensions = current_app.extensions
+    if "classifier" not in extensions:
+        extensions["classifier"] = Classifier.from_settings(settings())
+    return extensions["classifier"]
+
+
+def _filter() -> tuple[review.QueueFilter, list[str]]:
+    args = request.args
+    problems = []
+    since = None
+    if args.get("since"):
+        try:
+            since = date.fromisoformat(args["since"])
+        except ValueError:
+            problems.append(f"since={args['since']!r} is not a date (YYYY-MM-DD)")
+    wanted = review.QueueFilter(
+        since=since,
+        **{
+            key: args.get(key, default)
+            for key, default in (
+                ("section", ""),
+                ("cancer_type", ""),
+                ("strategy", ""),
+                ("stage", ""),
+                ("source", ""),
+                ("relevance", "relevant"),
+                ("state", "all"),
+                ("order", "newest"),
+            )
+        },  # fmt: skip
+        page=int(args["page"]) if args.get("page", "").isdigit() else 1,
+    )
+    problems += wanted.problems()
+    if problems:
+        wanted = review.QueueFilter(since=since)
+    return wanted, problems
+
+
+def _row(row: review.QueueRow, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    labels = row.labels
+    evidence = labels.get("evidence") or {}
+
+    def why(key: str) -> str:
+        return "; ".join(f"{hit['term']} ({hit['field']})" for hit in evidence.get(key, []))
+
+    shown = []
+    for family in ("cancer_types", "strategies", "msc_sources"):
+        for key in labels.get(family) or []:
+            shown.append((family, names.get(family, {}).get(key, key), why(f"{family}.{key}")))
+    if labels.get("stage"):
+        stage = labels["stage"]
+        shown.append(("stage", names.get("stages", {}).get(stage, stage), why(f"stages.{stage}")))
+    if labels.get("safety"):
+        shown.append(("safety", "safety signal", ""))
+    relevance_terms = [
+        f"{hit['term']} ({hit['field']})"
+        for key, hits in evidence.items()
+        if key.startswith("relevance.")
+        for hit in hits
+    ]
+    data = row.data
+    return {
+        "id": row.work_id,
+        "kind": row.kind,
+        "citation": citation(data, "en"),
+        "authors": ", ".join((data.get("authors") or [])[:3])
+        + (" et al." if len(data.get("authors") or []) > 3 else ""),
+        "published": data.get("published") or "",
+        "relevance": round(row.relevance, 2),
+        "relevant": row.relevant,
+        "relevance_evidence": "; ".join(relevance_terms[:6]),
+        "section": labels.get("section") or "",
+        "labels": shown,
+        "corrected": labels.get("corrected") or [],
+        "current": {
+            "cancer_types": labels.get("cancer_types") or [],
+            "strategies": labels.get("strategies") or [],
+            "msc_sources": labels.get("msc_sources") or [],
+            "stage": labels.get("stage") or "",
+            "safety": bool(labels.get("safety")),
+        },
+        "decision": row.decision,
+        "state": row.decision["decision"] or "undecided",
+        "links": row.links,
+        "events": [
+            (EVENT_WORDS.get(e["type"], e["type"]), e["occurred_on"] or "", _change(e["data"]))
+            for e in row.events[:6]
+        ],
+        "duplicate": row.probable_duplicate,
+    }
+
+
+def _change(data: dict[str, Any] | None) -> str:
+    if not data or "old" not in data:
+        return ""
+    return f"{data.get('old')} → {data.get('new')}"
+
+
+def _same(current: Any, value: Any) -> bool:
+    if isinstance(current, list) or isinstance(value, list):
+        return sorted(current or []) == sorted(value or [])
+    return (current or None) == (value or None)
+
+
+def _page_links(current: int, total: int) -> list[tuple[int, str]]:
+    args = request.args.to_dict()
+    links = []
+    for number in range(1, total + 1):
+        args["page"] = str(number)
+        links.append((number, url_for(".queue", **args)))
+    return links if total > 1 else []
+
+
+def _refuse(message: str, status: int) -> Response:
+    if wants_json():
+        response = jsonify({"error": message})
+        response.status_code = status
+        return response
+    return page(
+        "home",
+        status,
+        title="That did not work",
+        sections=[],
+        paragraphs=[message],
+        links=[("", "Back to the queue", url_for(".queue"))],
+    )

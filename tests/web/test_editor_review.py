@@ -1,0 +1,448 @@
+"""The editors' working pages through the test client, on both databases: the review queue and
+its filters, one-click and bulk decisions, label corrections that survive reclassification,
+probable duplicates confirmed, split and merged, issue drafts edited, reordered, previewed,
+mailed as a test copy and approved, and the article brief of the picked works."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from etl.classify.service import Classifier, all_work_ids, classify_works
+from etl.clock import now
+from etl.db.models import Classification, EditorDecision, EditorLabel, Work, WorkMerge
+from etl.dedupe.merge import merge_works
+from etl.digest import store
+from etl.digest.service import Digest
+from etl.editors import accounts
+from tests.conftest import make_settings
+from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
+from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
+
+ROW = re.compile(r'<tr id="work-(\d+)"')
+
+
+@pytest.fixture
+def desk(db_url: str, engine: Engine, tmp_path: Path) -> Site:
+    """The demo's works, classified, an editor account and a logged-in client."""
+    load_demo(engine, make_settings(db_url, **{"paths.var": str(tmp_path / "var")}), tmp_path)
+    accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    site = open_site(db_url, engine, tmp_path)
+    assert log_in(site.client).status_code == 303
+    return site
+
+
+def token(site: Site, url: str = "/editor/queue?since=2000-01-01") -> str:
+    page = site.client.get(url)
+    assert page.status_code == 200, page.text[:500]
+    return CSRF.search(page.text).group(1)
+
+
+def shown(site: Site, query: str = "") -> list[int]:
+    """The works the queue lists, page after page."""
+    found: list[int] = []
+    for number in range(1, 50):
+        page = site.client.get(f"/editor/queue?since=2000-01-01{query}&page={number}")
+        assert page.status_code == 200
+        rows = [int(n) for n in ROW.findall(page.text)]
+        if not rows:
+            return found
+        found += rows
+    raise AssertionError("the queue does not end")
+
+
+def labels(engine: Engine) -> dict[int, dict]:
+    table = Classification.__table__
+    with engine.connect() as conn:
+        return {row.work_id: row.labels for row in conn.execute(select(table))}
+
+
+def decision(engine: Engine, work_id: int) -> dict | None:
+    table = EditorDecision.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(table).where(table.c.work_id == work_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def act(site: Site, works: list[int], action: str, text: str = "", json: bool = False):  # type: ignore[no-untyped-def]
+    form = {"csrf_token": token(site), "action": action, "work": [str(w) for w in works]}
+    if text:
+        form["text"] = text
+    headers = {"X-Requested-With": "fetch"} if json else {}
+    return site.client.post("/editor/queue/act", data=form, headers=headers)
+
+
+# -- the queue -----------------------------------------------------------------------------------
+
+
+def test_every_editor_page_refuses_anonymous_visitors(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    site = open_site(db_url, engine, tmp_path)
+    for url in ("/editor/queue", "/editor/duplicates", "/editor/issues", "/editor/issues/1",
+                "/editor/issues/1/preview/zh", "/editor/issues/1/email/zh", "/editor/briefs",
+                "/editor/briefs/brief.zh.md"):  # fmt: skip
+        answer = site.client.get(url)
+        assert answer.status_code == 302, url
+        assert answer.headers["Location"].startswith("/editor/login?next="), url
+    for url in ("/editor/queue/act", "/editor/works/1/labels", "/editor/issues/1/approve",
+                "/editor/duplicates/1/split", "/editor/duplicates/merge"):  # fmt: skip
+        answer = site.client.post(url, data={"work": "1", "action": "exclude"})
+        assert answer.status_code in (302, 400), url  # the login, or the missing CSRF token
+    with engine.connect() as conn:
+        assert conn.execute(select(EditorDecision.__table__)).first() is None
+
+
+def test_the_queue_lists_relevant_works_with_labels_evidence_links_and_events(desk: Site) -> None:
+    found = shown(desk)
+    known = labels(desk.engine)
+    assert found and all(known[w]["relevant"] for w in found)
+    everything = shown(desk, "&relevance=all")
+    assert set(found) < set(everything)
+    page = desk.client.get("/editor/queue?since=2000-01-01").text
+    assert 'class="tag label-cancer_types"' in page
+    assert "(title)" in page or "(mesh)" in page  # the evidence: term and field
+    assert "reports trial: nct NCT" in page or "reported by:" in page  # paper-trial links
+    assert "status 20" in page  # a trial's status change, with its day
+
+
+def test_the_queue_starts_after_the_last_issue_that_went_out(desk: Site) -> None:
+    digest = Digest.open(desk.settings, desk.engine)
+    for start in WEEKS:
+        digest.build(digest.period(start, FIRST_LOAD), UPDATES)
+    publish(digest, 1)
+    page = desk.client.get("/editor/queue").text
+    assert "with news since 2026-11-16" in page
+    assert 'value="2026-11-16"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        ("&section=hematologic", lambda lab: lab["section"] == "hematologic"),
+        ("&cancer_type=breast", lambda lab: "breast" in lab["cancer_types"]),
+        ("&strategy=exosome", lambda lab: "exosome" in lab["strategies"]),
+        ("&stage=animal", lambda lab: lab["stage"] == "animal"),
+        ("&relevance=not_relevant", lambda lab: not lab["relevant"]),
+    ],
+)
+def test_each_filter_keeps_only_what_it_names(desk: Site, query: str, check) -> None:  # type: ignore[no-untyped-def]
+    every = shown(desk, "&relevance=all")
+    found = shown(desk, query)
+    known = labels(desk.engine)
+    assert found, query
+    assert all(check(known[w]) for w in found), query
+    assert len(found) < len(every)
+
+
+def test_source_and_state_filters_and_order(desk: Site) -> None:
+    trials = shown(desk, "&source=ctgov")
+    with desk.engine.connect() as conn:
+        kinds = dict(conn.execute(select(Work.__table__.c.id, Work.__table__.c.kind)).all())
+    assert trials and all(kinds[w] == "trial" for w in trials)
+    first = shown(desk)[:2]
+    assert act(desk, first, "include").status_code == 303
+    assert set(shown(desk, "&state=included")) == set(first)
+    assert set(first).isdisjoint(shown(desk, "&state=undecided"))
+    ranked = shown(desk, "&order=relevance")
+    scores = [labels(desk.engine)[w]["relevance"] for w in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_bad_filter_is_named_and_the_default_queue_shown(desk: Site) -> None:
+    page = desk.client.get("/editor/queue?since=yesterday&order=sideways")
+    assert page.status_code == 200
+    assert "since=&#39;yesterday&#39; is not a date" in page.text
+    assert "order=&#39;sideways&#39;: choose one of newest, relevance" in page.text
+
+
+# -- decisions -----------------------------------------------------------------------------------
+
+
+def test_include_exclude_feature_pick_and_note_and_the_digest_follows(desk: Site) -> None:
+    found = shown(desk)
+    a, b, c = found[:3]
+    answer = act(desk, [a, b], "exclude", json=True)
+    assert answer.status_code == 200
+    assert answer.json["done"] == 2
+    assert answer.json["states"][str(a)]["decision"] == "exclude"
+    assert act(desk, [c], "feature", "首次证实 MSC 外泌体可递送药物").status_code == 303
+    assert act(desk, [c], "pick").status_code == 303
+    assert act(desk, [c], "note", "ask the authors for the dose").status_code == 303
+    made = decision(desk.engine, c)
+    assert made["featured"] and made["picked"] and made["decision"] == "include"
+    assert made["highlight"] == "首次证实 MSC 外泌体可递送药物"
+    assert made["note"] == "ask the authors for the dose"
+    assert made["editor"] == "li@example.org"
+    with desk.engine.connect() as conn:
+        training = conn.execute(
+            select(EditorLabel.__table__.c.work_id, EditorLabel.__table__.c.value).where(
+                EditorLabel.__table__.c.label == "relevant"
+            )
+        ).all()
+    assert {(w, v) for w, v in training} >= {(a, False), (b, False), (c, True)}
+    digest = Digest.open(desk.settings, desk.engine)
+    outcome = digest.build(digest.period("2026-11-16", FIRST_LOAD), UPDATES)
+    with desk.engine.connect() as conn:
+        items = {row["work_id"]: row for row in store.issue_items(conn, outcome.issue["id"])}
+    assert a not in items and b not in items
+    if c in items:  # its news may fall in another week; when it is here, it leads
+        assert items[c]["featured"] and items[c]["highlight"].startswith("首次证实")
+
+
+def test_an_action_needs_works_and_a_known_action(desk: Site) -> None:
+    answer = act(desk, [], "include")
+    assert answer.status_code == 400
+    answer = act(desk, [shown(desk)[0]], "delete", json=True)
+    assert answer.status_code == 400
+    assert "Choose at least one work and an action" in answer.json["error"]
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(desk: Site) -> None:
+    work = shown(desk)[0]
+    answer = desk.client.post("/editor/queue/act", data={"work": str(work), "action": "exclude"})
+    assert answer.status_code == 400
+    assert "This form has expired" in answer.text
+    assert decision(desk.engine, work) is None
+
+
+def test_a_label_correction_moves_the_work_and_survives_reclassification(desk: Site) -> None:
+    known = labels(desk.engine)
+    work = next(w for w in shown(desk) if known[w]["section"] == "solid_tumors")
+    form = {
+        "csrf_token": token(desk),
+        "has_cancer_types": "1", "cancer_types": ["aml"],
+        "has_stage": "1", "stage": "phase1",
+        "has_strategies": "1", "strategies": known[work]["strategies"],
+        "has_safety": "1",
+    }  # fmt: skip
+    if known[work]["safety"]:
+        form["safety"] = "on"
+    answer = desk.client.post(f"/editor/works/{work}/labels", data=form)
+    assert answer.status_code == 303
+    fixed = labels(desk.engine)[work]
+    assert fixed["cancer_types"] == ["aml"]
+    assert fixed["stage"] == "phase1"
+    assert fixed["section"] in ("hematologic", "safety")
+    assert sorted(fixed["corrected"]) == ["cancer_types", "stage"]  # unchanged ones not stored
+    with desk.engine.begin() as conn:
+        classify_works(conn, all_work_ids(conn), Classifier.from_settings(desk.settings), now())
+    again = labels(desk.engine)[work]
+    assert again["cancer_types"] == ["aml"] and again["stage"] == "phase1"
+    page = desk.client.get(f"/editor/queue?since=2000-01-01&relevance=all#work-{work}").text
+    assert "corrected by an editor: cancer_types, stage" in page
+
+
+def test_a_correction_with_an_unknown_label_is_refused_by_name(desk: Site) -> None:
+    work = shown(desk)[0]
+    form = {"csrf_token": token(desk), "has_cancer_types": "1", "cancer_types": ["spleen"]}
+    answer = desk.client.post(f"/editor/works/{work}/labels", data=form)
+    assert answer.status_code == 400
+    assert "cancer_types: unknown id(s) spleen" in answer.text
+
+
+# -- duplicates ----------------------------------------------------------------------------------
+
+
+def title_join(engine: Engine) -> tuple[int, int, int]:
+    """Fold one demo work into another as the title matcher does: probable, awaiting an editor."""
+    with engine.begin() as conn:
+        rows = (
+            conn.execute(
+                select(Work.__table__.c.id)
+                .where(Work.__table__.c.kind == "paper", Work.__table__.c.merged_into.is_(None))
+                .order_by(Work.__table__.c.id)
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        kept, other = rows
+        merge = merge_works(conn, kept, other, "title", {"score": 97.5}, now(), probable=True)
+    return kept, other, merge
+
+
+def test_a_probable_duplicate_is_shown_side_by_side_and_split(desk: Site) -> None:
+    kept, other, merge = title_join(desk.engine)
+    with desk.engine.connect() as conn:
+        titles = dict(conn.execute(select(Work.__table__.c.id, Work.__table__.c.title)).all())
+    page = desk.client.get("/editor/duplicates")
+    assert page.status_code == 200
+    section = page.text.split(f'id="merge-{merge}"', 1)[1].split("</section>", 1)[0]
+    assert f"Kept: work {kept}" in section and f"Joined: work {other}" in section
+    assert "97.5" in section
+    for work in (kept, other):
+        assert titles[work][:40].replace("'", "&#39;") in section
+    form = {"csrf_token": CSRF.search(page.text).group(1)}
+    assert desk.client.post(f"/editor/duplicates/{merge}/split", data=form).status_code == 303
+    with desk.engine.connect() as conn:
+        back = conn.execute(
+            select(Work.__table__.c.merged_into).where(Work.__table__.c.id == other)
+        ).scalar()
+        undone = conn.execute(
+            select(WorkMerge.__table__.c.undone_at).where(WorkMerge.__table__.c.id == merge)
+        ).scalar()
+    assert back is None and undone is not None
+    assert other in labels(desk.engine)  # classified again as its own work
+    assert f'id="merge-{merge}"' not in desk.client.get("/editor/duplicates").text
+    again = desk.client.post(f"/editor/duplicates/{merge}/split", data=form)
+    assert again.status_code == 409
+
+
+def test_a_probable_duplicate_confirmed_leaves_the_list_and_stays_merged(desk: Site) -> None:
+    kept, other, merge = title_join(desk.engine)
+    form = {"csrf_token": token(desk, "/editor/duplicates")}
+    assert desk.client.post(f"/editor/duplicates/{merge}/confirm", data=form).status_code == 303
+    with desk.engine.connect() as conn:
+        row = (
+            conn.execute(select(WorkMerge.__table__).where(WorkMerge.__table__.c.id == merge))
+            .mappings()
+            .one()
+        )
+    assert row["probable"] is False and row["undone_at"] is None
+    assert row["evidence"]["confirmed_by"] == "li@example.org"
+    assert f'id="merge-{merge}"' not in desk.client.get("/editor/duplicates").text
+
+
+def test_an_editor_merges_two_works_but_never_two_pmids(desk: Site) -> None:
+    with desk.engine.connect() as conn:
+        papers = (
+            conn.execute(
+                select(Work.__table__.c.id)
+                .where(Work.__table__.c.kind == "paper", Work.__table__.c.merged_into.is_(None))
+                .order_by(Work.__table__.c.id)
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+    form = {"csrf_token": token(desk, "/editor/duplicates"), "keep": str(papers[0]),
+            "other": str(papers[1])}  # fmt: skip
+    answer = desk.client.post("/editor/duplicates/merge", data=form)
+    assert answer.status_code == 409
+    assert "cannot be one study: different pmid ids" in answer.text
+    with desk.engine.connect() as conn:
+        trial, paper = (
+            conn.execute(
+                select(Work.__table__.c.id).where(Work.__table__.c.kind == kind).limit(1)
+            ).scalar()
+            for kind in ("trial", "paper")
+        )
+    form["keep"], form["other"] = str(papers[0]), str(papers[0])
+    assert "are already one work" in desk.client.post("/editor/duplicates/merge", data=form).text
+    assert trial and paper
+
+
+# -- issue drafts --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def drafts(desk: Site) -> Site:
+    digest = Digest.open(desk.settings, desk.engine)
+    for start in WEEKS:
+        digest.build(digest.period(start, FIRST_LOAD), UPDATES)
+    return desk
+
+
+def test_issue_texts_are_saved_and_rendered(drafts: Site) -> None:
+    form = {"csrf_token": token(drafts, "/editor/issues/3"),
+            "headline_zh": "间充质干细胞能否成为抗癌药物的快递员?",
+            "headline_en": "Can MSCs deliver cancer drugs?", "intro_zh": "", "intro_en": "",
+            "closing_zh": "", "closing_en": "See you next week."}  # fmt: skip
+    assert drafts.client.post("/editor/issues/3/texts", data=form).status_code == 303
+    zh = drafts.client.get("/editor/issues/3/email/zh")
+    assert zh.status_code == 200
+    assert "间充质干细胞能否成为抗癌药物的快递员?" in zh.text
+    assert zh.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "sandbox" in zh.headers["Content-Security-Policy"]
+    en = drafts.client.get("/editor/issues/3/email/en?text=1")
+    assert "Can MSCs deliver cancer drugs?" in en.text and "See you next week." in en.text
+    page = drafts.client.get("/editor/issues/3").text
+    assert 'value="Can MSCs deliver cancer drugs?"' in page
+
+
+def test_items_move_within_their_group_and_a_rebuild_keeps_the_order(drafts: Site) -> None:
+    with drafts.engine.connect() as conn:
+        issue = store.find_issue(conn, "3")
+        rows = store.issue_items(conn, issue["id"])
+    pairs = [(a, b) for a, b in zip(rows, rows[1:], strict=False)
+             if (a["section"], a["group_key"]) == (b["section"], b["group_key"])]  # fmt: skip
+    assert pairs, "the demo's third week has a group with two items"
+    first, second = pairs[0]
+    form = {"csrf_token": token(drafts, "/editor/issues/3"), "work": str(first["work_id"]),
+            "direction": "down"}  # fmt: skip
+    assert drafts.client.post("/editor/issues/3/move", data=form).status_code == 303
+
+    def order() -> list[int]:
+        with drafts.engine.connect() as conn:
+            return [row["work_id"] for row in store.issue_items(conn, issue["id"])]
+
+    moved = order()
+    assert moved.index(second["work_id"]) < moved.index(first["work_id"])
+    form["csrf_token"] = token(drafts, "/editor/issues/3")
+    assert drafts.client.post("/editor/issues/3/build", data=form).status_code == 303
+    assert order() == moved
+    form |= {"work": str(order()[-1]), "direction": "down"}
+    answer = drafts.client.post("/editor/issues/3/move", data=form)
+    assert answer.status_code == 303, answer.text[:300]
+    assert "already first or last in its group" in drafts.client.get("/editor/issues/3").text
+
+
+def test_preview_shows_both_widths_and_a_test_copy_goes_to_the_outbox(drafts: Site) -> None:
+    page = drafts.client.get("/editor/issues/3/preview/en")
+    assert page.status_code == 200
+    assert 'width="375"' in page.text and 'width="600"' in page.text
+    assert 'src="/editor/issues/3/email/en"' in page.text
+    form = {"csrf_token": CSRF.search(page.text).group(1), "address": "li@example.org",
+            "lang": "en"}  # fmt: skip
+    answer = drafts.client.post("/editor/issues/3/test", data=form)
+    assert answer.status_code == 303
+    sent = list(drafts.settings.outbox_dir.glob("*.eml"))
+    assert len(sent) == 1
+    raw = sent[0].read_text(encoding="utf-8", errors="replace")
+    assert "To: li@example.org" in raw
+    assert "test copy (en) sent to li@example.org" in drafts.client.get("/editor/issues/3").text
+    with drafts.engine.connect() as conn:
+        assert store.find_issue(conn, "3")["state"] == "draft"  # a test copy changes nothing
+
+
+def test_approve_then_unapprove_and_nothing_but_a_draft_is_edited(drafts: Site) -> None:
+    form = {"csrf_token": token(drafts, "/editor/issues/2")}
+    assert drafts.client.post("/editor/issues/2/approve", data=form).status_code == 303
+    with drafts.engine.connect() as conn:
+        issue = store.find_issue(conn, "2")
+    assert issue["state"] == "approved" and issue["approved_by"] == "li@example.org"
+    refused = drafts.client.post("/editor/issues/2/texts", data={**form, "headline_en": "x"})
+    assert refused.status_code == 409
+    assert "issue 2 is approved, not a draft" in refused.text
+    again = drafts.client.post("/editor/issues/2/approve", data=form)
+    assert again.status_code == 409
+    assert drafts.client.post("/editor/issues/2/unapprove", data=form).status_code == 303
+    with drafts.engine.connect() as conn:
+        assert store.find_issue(conn, "2")["state"] == "draft"
+    assert drafts.client.get("/editor/issues/99").status_code == 404
+
+
+# -- briefs --------------------------------------------------------------------------------------
+
+
+def test_the_brief_of_the_picked_works_downloads_as_markdown(desk: Site) -> None:
+    assert "Nothing picked yet" in desk.client.get("/editor/briefs").text
+    works = shown(desk)[:2]
+    for work in works:  # one after the other: the brief takes them in the order picked
+        act(desk, [work], "pick")
+    page = desk.client.get("/editor/briefs").text
+    for work in works:
+        assert f'id="picked-{work}"' in page
+    answer = desk.client.get("/editor/briefs/brief.zh.md")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/markdown")
+    assert "attachment" in answer.headers["Content-Disposition"]
+    digest = Digest.open(desk.settings, desk.engine)
+    assert answer.text == digest.brief([str(w) for w in works], "zh")
+    assert answer.text.count("论文:《") + answer.text.count("临床试验:《") >= 2
+    act(desk, [works[0]], "unpick")
+    assert f'id="picked-{works[0]}"' not in desk.client.get("/editor/briefs").text
