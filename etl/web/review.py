@@ -55,6 +55,7 @@ def queue() -> Response:
         total=found.total,
         wanted=wanted,
         since=found.since.isoformat() if found.since else "",
+        since_default="since" not in request.args,
         problems=problems,
         names=names,
         sections=["solid_tumors", "hematologic", "trials", "safety", "platforms"],
