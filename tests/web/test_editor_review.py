@@ -13,11 +13,13 @@ from sqlalchemy import Engine, select
 
 from etl.classify.service import Classifier, all_work_ids, classify_works
 from etl.clock import now
+from etl.db import repo
 from etl.db.models import Classification, EditorDecision, EditorLabel, Work, WorkMerge
 from etl.dedupe.merge import merge_works
 from etl.digest import store
 from etl.digest.service import Digest
 from etl.editors import accounts
+from etl.records import SourceRecord
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
 from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
@@ -247,20 +249,17 @@ def test_a_correction_with_an_unknown_label_is_refused_by_name(desk: Site) -> No
 # -- duplicates ----------------------------------------------------------------------------------
 
 
+def two_papers(engine: Engine) -> list[int]:
+    works = Work.__table__
+    with engine.connect() as conn:
+        query = select(works.c.id).where(works.c.kind == "paper", works.c.merged_into.is_(None))
+        return list(conn.execute(query.order_by(works.c.id).limit(2)).scalars())
+
+
 def title_join(engine: Engine) -> tuple[int, int, int]:
     """Fold one demo work into another as the title matcher does: probable, awaiting an editor."""
+    kept, other = two_papers(engine)
     with engine.begin() as conn:
-        rows = (
-            conn.execute(
-                select(Work.__table__.c.id)
-                .where(Work.__table__.c.kind == "paper", Work.__table__.c.merged_into.is_(None))
-                .order_by(Work.__table__.c.id)
-                .limit(2)
-            )
-            .scalars()
-            .all()
-        )
-        kept, other = rows
         merge = merge_works(conn, kept, other, "title", {"score": 97.5}, now(), probable=True)
     return kept, other, merge
 
@@ -308,32 +307,39 @@ def test_a_probable_duplicate_confirmed_leaves_the_list_and_stays_merged(desk: S
 
 
 def test_an_editor_merges_two_works_but_never_two_pmids(desk: Site) -> None:
-    with desk.engine.connect() as conn:
-        papers = (
-            conn.execute(
-                select(Work.__table__.c.id)
-                .where(Work.__table__.c.kind == "paper", Work.__table__.c.merged_into.is_(None))
-                .order_by(Work.__table__.c.id)
-                .limit(2)
-            )
-            .scalars()
-            .all()
-        )
+    papers = two_papers(desk.engine)
     form = {"csrf_token": token(desk, "/editor/duplicates"), "keep": str(papers[0]),
             "other": str(papers[1])}  # fmt: skip
     answer = desk.client.post("/editor/duplicates/merge", data=form)
     assert answer.status_code == 409
     assert "cannot be one study: different pmid ids" in answer.text
-    with desk.engine.connect() as conn:
-        trial, paper = (
-            conn.execute(
-                select(Work.__table__.c.id).where(Work.__table__.c.kind == kind).limit(1)
-            ).scalar()
-            for kind in ("trial", "paper")
-        )
-    form["keep"], form["other"] = str(papers[0]), str(papers[0])
+    form["other"] = str(papers[0])
     assert "are already one work" in desk.client.post("/editor/duplicates/merge", data=form).text
-    assert trial and paper
+    # A news item about the paper, from a feed, with neither its PMID nor its DOI.
+    item = SourceRecord({"source": "feed", "source_id": "https://news.example.org/msc-1",
+                         "kind": "paper", "deleted": False, "title": "Stem cells carry a drug",
+                         "identifiers": {"registry_ids": []}, "published": "2026"})  # fmt: skip
+    with desk.engine.begin() as conn:
+        repo.store_records(conn, [item], now())
+        [news] = conn.execute(
+            select(Work.__table__.c.id).where(Work.__table__.c.title == "Stem cells carry a drug")
+        ).scalars()
+    form["other"] = str(news)
+    assert desk.client.post("/editor/duplicates/merge", data=form).status_code == 303
+    with desk.engine.connect() as conn:
+        into = conn.execute(
+            select(Work.__table__.c.merged_into).where(Work.__table__.c.id == news)
+        ).scalar()
+        merge = (
+            conn.execute(
+                select(WorkMerge.__table__).where(WorkMerge.__table__.c.merged_work_id == news)
+            )
+            .mappings()
+            .one()
+        )
+    assert into == papers[0]
+    assert merge["reason"] == "editor" and not merge["probable"]
+    assert merge["evidence"]["editor"] == "li@example.org"
 
 
 # -- issue drafts --------------------------------------------------------------------------------
