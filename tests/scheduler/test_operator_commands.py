@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import tomllib
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -81,14 +81,16 @@ def test_config_show_prints_the_effective_settings_with_secrets_masked(workdir: 
 
 
 def test_run_job_logs_one_json_line_and_status_tells_quiet_from_broken(workdir: Path) -> None:
-    corpus = Corpus.synthetic(30, date(2026, 9, 1), date(2026, 11, 20))
+    # Up to yesterday, so the second crawl's overlap window (the last 10 days) has records.
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    corpus = Corpus.synthetic(30, yesterday - timedelta(days=80), yesterday)
     with ReplayServer(corpus) as server:
         edit(
             workdir,
             "sources.toml",
             ("sources", "pubmed"),
             base_url=server.url,
-            start_date=date(2026, 9, 1),
+            start_date=yesterday - timedelta(days=80),
             requests_per_second=100.0,
         )
         edit(workdir, "sources.toml", ("sources", "ctgov"), base_url=server.url)
