@@ -7,8 +7,9 @@ place, which is what makes many decisions in a row quick and keyboard friendly.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, g, jsonify, request, url_for
 
@@ -32,8 +33,12 @@ EVENT_WORDS = {"new": "new", "status_changed": "status", "phase_changed": "phase
 def queue() -> Response:
     wanted, problems = _filter()
     with engine().connect() as conn:
+        since_why = "the end of the last issue's period"
         if "since" not in request.args:
             wanted.since = review.last_issue_end(conn)
+            if wanted.since is None:
+                wanted.since = _recent()
+                since_why = "no issue has gone out yet: the last two periods"
         found = review.queue(conn, wanted, settings().schedule.timezone)
         sources = sorted(
             conn.execute(SourceRecord.__table__.select().with_only_columns(
@@ -56,6 +61,7 @@ def queue() -> Response:
         wanted=wanted,
         since=found.since.isoformat() if found.since else "",
         since_default="since" not in request.args,
+        since_why=since_why,
         problems=problems,
         names=names,
         sections=["solid_tumors", "hematologic", "trials", "safety", "platforms"],
@@ -174,6 +180,14 @@ def _classifier() -> Classifier:
     if "classifier" not in extensions:
         extensions["classifier"] = Classifier.from_settings(settings())
     return extensions["classifier"]
+
+
+def _recent() -> date:
+    """Before any issue has gone out: the last two periods, not the whole history (a backfill
+    can hold years of works; `since` shows them when asked)."""
+    config = settings()
+    today = clock.now().astimezone(ZoneInfo(config.schedule.timezone)).date()
+    return today - timedelta(days=2 * config.digest.period_days)
 
 
 def _filter() -> tuple[review.QueueFilter, list[str]]:

@@ -6,7 +6,9 @@ mailed as a test copy and approved, and the article brief of the picked works.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -119,6 +121,13 @@ def test_the_queue_starts_after_the_last_issue_that_went_out(desk: Site) -> None
     page = desk.client.get("/editor/queue").text
     assert "with news since 2026-11-16" in page
     assert 'value="2026-11-16"' in page
+
+
+def test_before_any_issue_the_queue_starts_two_periods_back(desk: Site) -> None:
+    page = desk.client.get("/editor/queue").text
+    zone = ZoneInfo(desk.settings.schedule.timezone)
+    start = now().astimezone(zone).date() - timedelta(days=2 * desk.settings.digest.period_days)
+    assert f"with news since {start} (no issue has gone out yet: the last two periods)" in page
 
 
 @pytest.mark.parametrize(
