@@ -31,8 +31,9 @@ _ID_KINDS = {
 }
 MAX_AFFILIATIONS = 20
 
-# Every registry pattern needs six digits in a row; in ASCII text a digit is 0-9.
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# Every registry pattern needs six digits in a row. In UTF-8, an ASCII digit is one of 0-9 and
+# any other digit is made of bytes >= 0x80: mapping all of those to "0" keeps every run of digits.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789" + bytes(range(0x80, 0x100)), b"0" * (9 + 0x80))
 
 
 def _squash(text: str | None) -> str:
@@ -80,6 +81,13 @@ def _text(elem: etree._Element) -> str:
     return _squash(elem.text)
 
 
+def _pmid_of(text: str | None) -> str | None:
+    """normalize_pmid, with the usual case (plain digits, no leading zero) taken as it is."""
+    if text and text.isdigit() and text.isascii() and text[0] != "0" and len(text) <= 9:
+        return text
+    return normalize_pmid(text)
+
+
 def _unique(values: list[str]) -> list[str]:
     """etl.normalize.identifiers.unique for a list, without a generator per call."""
     return list(dict.fromkeys(filter(None, values)))
@@ -119,10 +127,12 @@ def _iso(year: str, month: str | None, day: str | None, season: str | None) -> s
 def _registry_ids(text: str) -> list[str]:
     """find_registry_ids for the title and abstract, skipped when no id can be in the text.
 
-    Every registry's pattern needs six digits in a row, and most abstracts have none: for ASCII
-    text one byte translation and one substring test say so, at a tenth of the token tests.
+    Every registry's pattern needs six digits in a row (in the upper-cased text; upper-casing
+    never makes a digit), and most abstracts have none: one byte translation and one substring
+    test say so, at a tenth of the cost of the token tests. Non-ASCII characters count as digits
+    here, so the test can only let through too much, never too little.
     """
-    if text.isascii() and b"000000" not in text.encode().translate(_DIGITS_TO_ZERO):
+    if b"000000" not in text.encode().translate(_DIGITS_TO_ZERO):
         return []
     return [value for _, value in find_registry_ids(text)]
 
@@ -187,11 +197,10 @@ class _Fields:
 
     def read(self, container: etree._Element) -> None:
         """Fields of MedlineCitation, Article and BookDocument share one dispatch table."""
+        # The tag filter runs in C, so the children nobody reads never become Python objects.
         handlers = _HANDLERS
-        for child in container:
-            handler = handlers.get(child.tag)
-            if handler is not None:
-                handler(self, child)
+        for child in container.iterchildren(_HANDLED):
+            handlers[child.tag](self, child)
 
 
 def paper_record(elem: etree._Element) -> dict[str, Any]:
@@ -208,7 +217,7 @@ def paper_record(elem: etree._Element) -> dict[str, Any]:
         raise ParseError(f"{elem.tag} has no {'BookDocument' if book else 'MedlineCitation'}")
     fields.status = citation.get("Status") or ("Book" if book else None)
     fields.read(citation)
-    pmid = normalize_pmid(fields.pmid)
+    pmid = _pmid_of(fields.pmid)
     if pmid is None:
         raise ParseError(f"missing or malformed PMID: {fields.pmid!r}")
     if not book and not fields.article_seen:
@@ -285,9 +294,7 @@ def _vernacular(f: _Fields, e: etree._Element) -> None:
 def _abstract(f: _Fields, e: etree._Element) -> None:
     """Sections as paragraphs; labelled ones as "LABEL: text"."""
     paragraphs = []
-    for section in e:
-        if section.tag != "AbstractText":
-            continue
+    for section in e.iterchildren("AbstractText"):
         text = _text(section)
         if text:
             label = section.get("Label")
@@ -295,16 +302,19 @@ def _abstract(f: _Fields, e: etree._Element) -> None:
     f.abstract = "\n\n".join(paragraphs)
 
 
+_JOURNAL_PARTS = ("Title", "ISOAbbreviation", "JournalIssue")
+
+
 def _journal(f: _Fields, e: etree._Element) -> None:
-    for child in e:
-        if child.tag == "Title":
+    for child in e.iterchildren(_JOURNAL_PARTS):
+        tag = child.tag
+        if tag == "Title":
             f.journal = _squash(child.text)
-        elif child.tag == "ISOAbbreviation":
+        elif tag == "ISOAbbreviation":
             f.abbrev = _squash(child.text) or None
-        elif child.tag == "JournalIssue":
-            for part in child:
-                if part.tag == "PubDate":
-                    f.published = _date(part)
+        else:
+            for part in child.iterchildren("PubDate"):
+                f.published = _date(part)
 
 
 def _book(f: _Fields, e: etree._Element) -> None:
@@ -345,35 +355,37 @@ def _authors(f: _Fields, e: etree._Element) -> None:
         tag = item.tag
         if tag == "Author":
             if seen:
-                _add_author(authors, last, fore, initials, suffix)
+                _add_author(authors, fore or initials, last, suffix)
             valid = item.get("ValidYN") != "N"
             seen = False
             last = fore = initials = suffix = None
         elif not valid:
             continue
         elif tag == "Affiliation":
-            affiliations.append(_text(item))
+            affiliations.append(inner_text(item) if len(item) else _squash(item.text))
         elif tag == "CollectiveName":
             last, seen = _text(item), True
-        elif item.text:
-            seen = True
-            if tag == "LastName":
-                last = item.text
-            elif tag == "ForeName":
-                fore = item.text
-            elif tag == "Initials":
-                initials = item.text
-            else:
-                suffix = item.text
+        else:
+            text = item.text
+            if text:
+                seen = True
+                if tag == "LastName":
+                    last = text
+                elif tag == "ForeName":
+                    fore = text
+                elif tag == "Initials":
+                    initials = text
+                else:
+                    suffix = text
     if seen:
-        _add_author(authors, last, fore, initials, suffix)
+        _add_author(authors, fore or initials, last, suffix)
 
 
 def _add_author(
-    authors: list[str], last: str | None, fore: str | None, initials: str | None, suffix: str | None
+    authors: list[str], first: str | None, last: str | None, suffix: str | None
 ) -> None:
     # one split for the whole name: the same as squashing each part, at a third of the cost
-    name = " ".join(f"{fore or initials or ''} {last or ''} {suffix or ''}".split())
+    name = " ".join(f"{first or ''} {last or ''} {suffix or ''}".split())
     if name:
         authors.append(name)
 
@@ -388,7 +400,7 @@ def _language(f: _Fields, e: etree._Element) -> None:
 
 
 def _types(f: _Fields, e: etree._Element) -> None:
-    f.types.extend(_squash_all([p.text for p in e if p.tag == "PublicationType" and p.text]))
+    f.types.extend(_squash_all([p.text for p in e.iterchildren("PublicationType") if p.text]))
 
 
 def _one_type(f: _Fields, e: etree._Element) -> None:  # BookDocument lists them bare
@@ -428,7 +440,7 @@ def _corrections(f: _Fields, e: etree._Element) -> None:
         pmid = source = None
         for part in item:
             if part.tag == "PMID":
-                pmid = normalize_pmid(part.text)
+                pmid = _pmid_of(part.text)
             elif part.tag == "RefSource":
                 source = _squash(part.text) or None
         f.corrections.append({"type": ref_type, "pmid": pmid, "ref": source})
@@ -444,10 +456,10 @@ def _id_list(f: _Fields, e: etree._Element) -> None:
 
 
 def _read_pubmed_data(f: _Fields, data: etree._Element) -> None:
-    for child in data:
+    for child in data.iterchildren(("ArticleIdList", "History")):
         if child.tag == "ArticleIdList":
             _id_list(f, child)
-        elif child.tag == "History":
+        else:
             for item in child:
                 status = item.get("PubStatus")
                 if status == "entrez" and f.created is None:
@@ -488,3 +500,4 @@ _HANDLERS = {
     "CommentsCorrectionsList": _corrections,
     "ArticleIdList": _id_list,
 }
+_HANDLED = tuple(_HANDLERS)
