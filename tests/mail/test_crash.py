@@ -107,7 +107,13 @@ def test_killed_senders_resume_and_each_reader_gets_the_issue_once(
         for run in range(12):
             before = len(server.messages)
             process = sender(folder, env, server.url, f"run-{run}.log")
-            time.sleep(chance.uniform(0.6, 1.6))
+            # Kill at a random moment once sending has begun: how long a process takes to
+            # start depends on the machine's load, not on what this test is about.
+            started = time.monotonic()
+            while len(server.messages) == before and process.poll() is None:
+                assert time.monotonic() - started < 60, "the sender never began"
+                time.sleep(0.01)
+            time.sleep(chance.uniform(0.0, 1.0))
             if process.poll() is not None:  # done before the kill came
                 finish(process, folder, f"run-{run}.log")
                 break
