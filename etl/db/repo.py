@@ -188,13 +188,18 @@ def _match_titles(conn: Connection, new_works: list[int], now: datetime) -> None
     blocks = _blocks(conn, {row.block_key for row in rows})
     for work_id, block, key in rows:
         members = blocks[block]
+        if work_id not in members:  # already folded into an older work of this batch
+            continue
         candidates = [(other, title) for other, title in members.items() if other != work_id]
         found = best_match(key, candidates)
         # Two PMIDs may be one paper cited twice; two trial ids are two trials.
         if found and not conflicting(conn, found[0], work_id, schemes=("nct",)):
+            # The older work stays: works are taken oldest first, so a work that has absorbed
+            # another is never merged itself, and no merge points at a merged work.
+            kept, merged = sorted((found[0], work_id))
             evidence = {"score": round(found[1], 1), "block": block}
-            merge_works(conn, found[0], work_id, "title", evidence, now, probable=True)
-            members.pop(work_id, None)
+            merge_works(conn, kept, merged, "title", evidence, now, probable=True)
+            del members[merged]
 
 
 def _blocks(conn: Connection, keys: set[str]) -> dict[str, dict[int, str]]:

@@ -164,3 +164,24 @@ def test_the_same_title_for_another_cancer_or_drug_stays_apart(engine: Engine) -
     store(engine, paper("41000052", title.format("ovarian")))
     store(engine, paper("41000053", title.format("gastric").replace("Cisplatin", "Oxaliplatin")))
     assert len(live_works(engine)) == 3
+
+
+def test_near_identical_titles_in_one_batch_become_one_work(engine: Engine) -> None:
+    """The blocks of a batch are read once; a work merged earlier in the batch is no candidate."""
+    title = "Haematopoietic stromal niches shelter leukaemia stem cells from imatinib"
+    american = "Hematopoietic stromal niches shelter leukemia stem cells from imatinib"
+    store(
+        engine,
+        paper("41000061", title),
+        paper("41000062", title.upper()),
+        paper("41000063", american),
+        paper("41000064", title.replace("imatinib", "dasatinib")),
+    )
+    assert len(live_works(engine)) == 2
+    kept = work_of(engine, "41000061")
+    assert work_of(engine, "41000062") == work_of(engine, "41000063") == kept
+    with engine.connect() as conn:
+        merges = conn.execute(select(repo.merges.c.kept_work_id)).scalars().all()
+        targets = conn.execute(select(repo.works.c.merged_into)).scalars().all()
+    assert merges == [kept, kept] and set(targets) == {None, kept}  # no chain of merges
+    assert work_of(engine, "41000064") != kept
