@@ -15,10 +15,13 @@ from etl import clock
 from etl.cli.common import engine, out, settings
 from etl.ops.status import (
     COUNTS_SHOWN,
+    DELIVERY_STATES,
+    IssueStatus,
     JobStatus,
     LocalTimes,
     SourceStatus,
     alert_text,
+    issue_status,
     job_status,
     source_status,
 )
@@ -38,8 +41,10 @@ def print_status(config: Settings, as_json: bool = False) -> None:
     when = LocalTimes.of(config)
     sources = source_status(built, config, now)
     jobs = job_status(built, config, now)
+    issues = issue_status(built)
     if as_json:
-        out.print_json(json.dumps(_as_json(sources, jobs), default=_iso, ensure_ascii=False))
+        shown = _as_json(sources, jobs) | {"issues": [asdict(issue) for issue in issues]}
+        out.print_json(json.dumps(shown, default=_iso, ensure_ascii=False))
         return
     out.print(_sources_table(sources, when))
     for row in sources:
@@ -50,6 +55,15 @@ def print_status(config: Settings, as_json: bool = False) -> None:
                 soft_wrap=True,
             )
     out.print(_jobs_table(jobs, when))
+    if issues:
+        out.print(_issues_table(issues, when))
+        for issue in issues:
+            if issue.next_retry:
+                out.print(
+                    f"issue {issue.number}: {issue.deliveries['retry']} deliveries wait for a "
+                    f"retry, the next at {when(issue.next_retry)}",
+                    highlight=False,
+                )
     for job in jobs:
         health = job.health
         if health.verdict not in ("ok", "quiet", "never run"):
@@ -64,6 +78,23 @@ def print_status(config: Settings, as_json: bool = False) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def _issues_table(issues: list[IssueStatus], when: LocalTimes) -> Table:
+    table = Table(title="Issues (newest first) and their deliveries", title_justify="left")
+    for column in ("issue", "state", "approved by", *DELIVERY_STATES, "in doubt", "sent at"):
+        justify = "right" if column in DELIVERY_STATES or column == "in doubt" else "left"
+        table.add_column(column, justify=justify)
+    for issue in issues:
+        table.add_row(
+            f"{issue.number} ({issue.slug})",
+            issue.state,
+            issue.approved_by or "-",
+            *(str(issue.deliveries[k]) for k in DELIVERY_STATES),
+            str(issue.in_doubt),
+            when(issue.sent_at, "-"),
+        )
+    return table
 
 
 def _sources_table(rows: list[SourceStatus], when: LocalTimes) -> Table:

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from etl.db.locks import crawl_lock, is_held, job_lock
-from etl.db.models import CrawlRun, SourceCursor
+from etl.db.models import CrawlRun, DigestIssue, SourceCursor
+from etl.mail import deliveries
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
 from etl.ops.history import health_of, known_jobs, run_history
@@ -150,3 +151,43 @@ def _watermark(cursor: dict[str, Any] | None) -> str | None:
         else:
             parts.append(f"{key} {value}")
     return ", ".join(parts)
+
+
+DELIVERY_STATES = ("sent", "queued", "claimed", "retry", "failed", "skipped")
+"""The delivery counts an issue row shows, in order."""
+
+
+@dataclass
+class IssueStatus:
+    number: int
+    slug: str
+    state: str
+    approved_by: str
+    sent_at: datetime | None
+    deliveries: dict[str, int]
+    in_doubt: int
+    next_retry: datetime | None
+
+
+def issue_status(engine: Engine, limit: int = 3) -> list[IssueStatus]:
+    """The newest issues and where their deliveries stand: whether the week's issue went out,
+    is going out, or is stuck (failures, retries waiting) is the other half of "is it healthy"."""
+    issues = DigestIssue.__table__
+    found = []
+    with engine.connect() as conn:
+        query = select(issues).order_by(issues.c.number.desc()).limit(limit)
+        for row in conn.execute(query).mappings():
+            standing = deliveries.summary(conn, row["id"])
+            found.append(
+                IssueStatus(
+                    number=row["number"],
+                    slug=row["slug"],
+                    state=row["state"],
+                    approved_by=row["approved_by"] or "",
+                    sent_at=row["sent_at"],
+                    deliveries={k: standing["states"].get(k, 0) for k in DELIVERY_STATES},
+                    in_doubt=standing["in_doubt"],
+                    next_retry=standing["next_retry"],
+                )
+            )
+    return found

@@ -32,7 +32,15 @@ from sqlalchemy import Engine
 
 from etl import clock
 from etl.editors import accounts
-from etl.ops.status import COUNTS_SHOWN, LocalTimes, alert_text, job_status, source_status
+from etl.ops.status import (
+    COUNTS_SHOWN,
+    DELIVERY_STATES,
+    LocalTimes,
+    alert_text,
+    issue_status,
+    job_status,
+    source_status,
+)
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 
@@ -165,6 +173,9 @@ def operators() -> Response:
         jobs=jobs,
         sources=sources,
         numbers=COUNTS_SHOWN,
+        issues=issue_status(database),
+        when=when,
+        delivery_states=DELIVERY_STATES,
         now=when(now),
         zone=config.schedule.timezone,
     )

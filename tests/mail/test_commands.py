@@ -151,6 +151,12 @@ def test_dry_run_test_copy_send_and_bounces(workdir: Path) -> None:
     )
     twice = run("digest", "send", "1", cwd=workdir, env=ENV)
     assert twice.returncode == 1 and "issue 1 is sent" in twice.stderr
+    status = json.loads(run("status", "--json", cwd=workdir, env=ENV).stdout)
+    (issue,) = status["issues"]
+    assert (issue["number"], issue["state"], issue["in_doubt"]) == (1, "sent", 0)
+    assert issue["deliveries"]["sent"] == 6 and issue["deliveries"]["queued"] == 0
+    table = run("status", cwd=workdir, env=ENV).stdout
+    assert "Issues (newest first) and their deliveries" in table
 
     processed = run("bounces", "process", str(BOUNCES), cwd=workdir, env=ENV)
     assert processed.returncode == 0, processed.stderr

@@ -441,6 +441,21 @@ def test_approve_then_unapprove_and_nothing_but_a_draft_is_edited(drafts: Site) 
     assert drafts.client.get("/editor/issues/99").status_code == 404
 
 
+def test_the_operators_page_shows_where_an_issues_deliveries_stand(drafts: Site) -> None:
+    digest = Digest.open(drafts.settings, drafts.engine)
+    service = drafts.app.extensions["subscribers"]
+    for address in ("a@example.org", "b@example.org"):
+        service.add(address, "en", confirmed=True, now=now())
+    digest.approve("2", "li@example.org", now())
+    digest.start_sending("2", now())
+    page = drafts.client.get("/editor/operators").text
+    row = re.search(r'<tr id="issue-2">(.*?)</tr>', page, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[:3] == ["2 (2026-11-16)", "sending", "li@example.org"]
+    assert cells[3:5] == ["0", "2"]  # sent, queued
+    assert '<tr id="issue-3">' in page and '<tr id="issue-1">' in page
+
+
 # -- briefs --------------------------------------------------------------------------------------
 
 
