@@ -50,6 +50,10 @@ def demo(
         f"  DATABASE_URL={result.database} mscwatch status\n"
         f"  sqlite3 {result.database.removeprefix('sqlite:///')} "
         "'select kind, title from works limit 5'\n"
-        f"  DATABASE_URL={result.database} mscwatch digest list",
+        f"  DATABASE_URL={result.database} mscwatch digest list\n"
+        "The editor pages (review queue, duplicates, issues, briefs) on the same data:\n"
+        f"  DATABASE_URL={result.database} mscwatch editors add you@example.org\n"
+        f"  SECRET_KEY=$(openssl rand -hex 32) DATABASE_URL={result.database} mscwatch serve"
+        "   # then open /editor/",
         highlight=False,
     )
