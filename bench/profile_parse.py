@@ -20,7 +20,8 @@ import make_big_file  # a sibling script: this file is run as `python bench/prof
 from lxml import etree
 
 from etl.sources.pubmed.fields import paper_record
-from etl.sources.pubmed.parse import TOP_LEVEL, _release, parse_efetch
+from etl.sources.pubmed.parse import TOP_LEVEL, parse_efetch
+from etl.sources.xmlstream import release
 
 
 def _articles(path: Path, tag: str | tuple[str, ...]) -> etree.iterparse:
@@ -40,16 +41,16 @@ def steps(path: Path) -> dict[str, Callable[[], None]]:
 
     def floor() -> None:
         for _, elem in _articles(path, "PubmedArticle"):
-            _release(elem)
+            release(elem)
 
     def floor_top_level() -> None:
         for _, elem in _articles(path, TOP_LEVEL):
-            _release(elem)
+            release(elem)
 
     def extract() -> None:
         for _, elem in _articles(path, TOP_LEVEL):
             paper_record(elem)
-            _release(elem)
+            release(elem)
 
     def full() -> None:
         for _ in parse_efetch(path, keep_raw=False):

@@ -58,7 +58,10 @@ def parse_efetch(
                 load_dtd=False,
                 huge_tree=True,
             ):
-                yield from _records_of(elem, where, keep_raw)
+                if elem.tag == "DeleteCitation":
+                    yield from _deletions(elem, where)
+                else:  # _records_of, inlined: this loop runs once per article
+                    yield _paper(elem, where, keep_raw)
                 done += 1
                 release(elem)
     except etree.XMLSyntaxError as exc:
@@ -73,14 +76,18 @@ def _records_of(elem: etree._Element, where: str, keep_raw: bool = True) -> Iter
     """One top-level element -> its records; a broken one becomes a quarantine entry."""
     if elem.tag == "DeleteCitation":
         yield from _deletions(elem, where)
-        return
+    else:
+        yield _paper(elem, where, keep_raw)
+
+
+def _paper(elem: etree._Element, where: str, keep_raw: bool) -> ParseResult:
+    """One PubmedArticle or PubmedBookArticle -> its record, or its quarantine entry."""
     try:
         data = paper_record(elem)
     except ParseError as exc:
         pmid = elem.findtext("MedlineCitation/PMID") or elem.findtext("BookDocument/PMID") or ""
-        yield Quarantined(SOURCE, where, pmid.strip(), str(exc), etree.tostring(elem))
-        return
-    yield SourceRecord(data, etree.tostring(elem) if keep_raw else b"", where)
+        return Quarantined(SOURCE, where, pmid.strip(), str(exc), etree.tostring(elem))
+    return SourceRecord(data, etree.tostring(elem) if keep_raw else b"", where)
 
 
 def _deletions(elem: etree._Element, where: str) -> Iterator[ParseResult]:
