@@ -13,6 +13,7 @@ from etl import clock
 from etl.classify.service import Classifier, classify_works
 from etl.cli.common import engine, out, settings
 from etl.dedupe.merge import split as split_work
+from etl.dedupe.rekey import rekey as rekey_works
 from etl.errors import EtlError
 from etl.pipeline.export import export_works
 
@@ -34,6 +35,15 @@ def split(work: int = typer.Argument(..., help="A work that absorbed another by 
             raise EtlError(f"work {work} has no merge to undo", "see `mscwatch export works`")
         classify_works(conn, [work, *restored], Classifier.from_settings(config), now)
     out.print(f"work {work}: split; restored work(s) {', '.join(map(str, restored))}")
+
+
+@app.command()
+def rekey() -> None:
+    """Recompute every work's title and block keys under the current title rules (db upgrade
+    does it when the rules change; run it after restoring an older backup)."""
+    with engine(settings()).begin() as conn:
+        changed = rekey_works(conn)
+    out.print(f"title keys recomputed: {changed} work(s) changed")
 
 
 @export_app.command("works")
