@@ -20,6 +20,7 @@ from etl.records import Quarantined, SourceRecord
 from etl.sources.pubmed.fields import SOURCE, ParseError, paper_record
 from etl.sources.xmlstream import (
     CHUNK_PARSER,
+    Feed,
     Whole,
     locate_break,
     open_source,
@@ -50,7 +51,7 @@ def parse_efetch(
     try:
         with open_source(source) as stream:
             for _, elem in etree.iterparse(
-                stream,
+                Feed(stream),
                 events=("end",),
                 tag=TOP_LEVEL,
                 resolve_entities=False,
