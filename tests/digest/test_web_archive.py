@@ -3,33 +3,26 @@ build writes, drafts private, and a reader can walk from issue to issue in a bro
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from werkzeug.serving import make_server
 
 from etl.digest.service import Digest
 from etl.web import create_app
+from tests.support.wsgi import loopback
 
 
 @pytest.fixture(scope="module")
 def site(built: Digest) -> Iterator[str]:
     """The app on a free loopback port, its archive address set to where it really listens."""
-    app: list[Any] = []
-    server = make_server("127.0.0.1", 0, lambda env, start: app[0](env, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    here = built.settings.model_copy(
-        update={"archive": built.settings.archive.model_copy(update={"base_url": url + "/"})}
-    )
-    app.append(create_app(here, Digest.open(here, built.engine)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
+    with loopback() as server:
+        archive = built.settings.archive.model_copy(update={"base_url": server.url + "/"})
+        here = built.settings.model_copy(update={"archive": archive})
+        server.app = create_app(here, Digest.open(here, built.engine))
+        yield server.url
 
 
 def test_served_pages_are_the_built_pages(built: Digest, site: str, tmp_path: Path) -> None:

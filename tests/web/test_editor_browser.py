@@ -5,14 +5,12 @@ archive between its neighbours once it has gone out. Screenshots go to test-arti
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
-from werkzeug.serving import make_server
 
 from etl.clock import now
 from etl.db.models import Classification, EditorDecision
@@ -22,6 +20,7 @@ from etl.editors import accounts
 from etl.mail.transport import open_transport
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
+from tests.support.wsgi import loopback
 from tests.web.test_editor_pages import PASSWORD, Site, open_site
 
 
@@ -30,19 +29,16 @@ def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[S
     """The demo's works and three weekly issues (the first sent), served on loopback."""
     load_demo(sqlite_engine, make_settings(sqlite_url), tmp_path)
     accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
-    app: list[Any] = []
-    server = make_server("127.0.0.1", 0, lambda env, start: app[0](env, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    site = open_site(sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": url + "/"})
-    digest = Digest.open(site.settings, sqlite_engine)
-    for start in WEEKS:
-        digest.build(digest.period(start, FIRST_LOAD), UPDATES)
-    publish(digest, 1)
-    app.append(site.app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
+    with loopback() as server:
+        site = open_site(
+            sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": server.url + "/"}
+        )
+        digest = Digest.open(site.settings, sqlite_engine)
+        for start in WEEKS:
+            digest.build(digest.period(start, FIRST_LOAD), UPDATES)
+        publish(digest, 1)
+        server.app = site.app
+        yield site
 
 
 def decisions(engine: Engine) -> dict[int, dict[str, Any]]:

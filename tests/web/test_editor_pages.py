@@ -6,7 +6,6 @@ what `mscwatch status` knows, checked in a real Chromium too."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
 
 from etl.clock import now
 from etl.db import repo
@@ -29,6 +27,7 @@ from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 from etl.web import create_app
 from tests.conftest import make_settings
+from tests.support.wsgi import loopback
 
 KEY = "k" * 32
 PASSWORD = "correct horse battery"
@@ -279,16 +278,13 @@ def test_error_text_is_escaped_on_the_operators_page(site: Site) -> None:
 
 @pytest.fixture
 def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Site]:
-    app: list[Any] = []
-    server = make_server("127.0.0.1", 0, lambda env, start: app[0](env, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
     accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
-    site = open_site(sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": url + "/"})
-    app.append(site.app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
+    with loopback() as server:
+        site = open_site(
+            sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": server.url + "/"}
+        )
+        server.app = site.app
+        yield site
 
 
 def test_an_editor_logs_in_reads_the_operators_page_and_logs_out_in_a_browser(

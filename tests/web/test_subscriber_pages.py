@@ -5,7 +5,6 @@ changes nothing for every link that is damaged, forged, meant for another page o
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
 
 from etl.classify.taxonomy import load_taxonomy
 from etl.clock import now
@@ -30,6 +28,7 @@ from etl.subscribers import store
 from etl.subscribers.service import Subscribers
 from etl.web import create_app
 from tests.conftest import make_settings
+from tests.support.wsgi import loopback
 
 KEY = "k" * 32
 NOINDEX = '<meta name="robots" content="noindex">'
@@ -494,15 +493,12 @@ def test_confirm_links_for_addresses_that_left_or_are_gone(site: Site) -> None:
 @pytest.fixture
 def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Site]:
     """The app on a free loopback port, its links pointing at where it really listens."""
-    app: list[Any] = []
-    server = make_server("127.0.0.1", 0, lambda env, start: app[0](env, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    site = open_site(sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": url + "/"})
-    app.append(site.app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
+    with loopback() as server:
+        site = open_site(
+            sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": server.url + "/"}
+        )
+        server.app = site.app
+        yield site
 
 
 def test_a_reader_subscribes_confirms_and_leaves_in_a_browser(
