@@ -90,7 +90,7 @@ def _pmid_of(text: str | None) -> str | None:
 
 def _unique(values: list[str]) -> list[str]:
     """etl.normalize.identifiers.unique for a list, without a generator per call."""
-    return list(dict.fromkeys(filter(None, values)))
+    return list(dict.fromkeys(filter(None, values))) if values else []
 
 
 def _date(elem: etree._Element | None) -> str | None:
@@ -234,10 +234,12 @@ def _record(pmid: str, f: _Fields, book: bool) -> dict[str, Any]:
     if title.startswith("[") and "]" in title:
         closing = title.rfind("]")
         title = (title[1:closing] + title[closing + 1 :]).strip()
-    registry = [value for number in f.databank for _, value in find_registry_ids(number)]
+    registry = (
+        [v for number in f.databank for _, v in find_registry_ids(number)] if f.databank else []
+    )
     registry += _registry_ids(f"{title}\n{f.abstract}")
-    retracted = bool(RETRACTED_TYPES.intersection(f.types)) or any(
-        c["type"] in RETRACTED_REFS for c in f.corrections
+    retracted = not RETRACTED_TYPES.isdisjoint(f.types) or (
+        bool(f.corrections) and any(c["type"] in RETRACTED_REFS for c in f.corrections)
     )
     return {
         "source": SOURCE,
@@ -400,7 +402,7 @@ def _language(f: _Fields, e: etree._Element) -> None:
 
 
 def _types(f: _Fields, e: etree._Element) -> None:
-    f.types.extend(_squash_all([p.text for p in e.iterchildren("PublicationType") if p.text]))
+    f.types.extend(_squash_all([t for p in e.iterchildren("PublicationType") if (t := p.text)]))
 
 
 def _one_type(f: _Fields, e: etree._Element) -> None:  # BookDocument lists them bare
@@ -418,7 +420,7 @@ def _revised(f: _Fields, e: etree._Element) -> None:
 
 
 def _mesh(f: _Fields, e: etree._Element) -> None:
-    f.mesh.extend(_squash_all([d.text for d in e.iter("DescriptorName") if d.text]))
+    f.mesh.extend(_squash_all([t for d in e.iter("DescriptorName") if (t := d.text)]))
 
 
 def _keywords(f: _Fields, e: etree._Element) -> None:
