@@ -205,3 +205,13 @@ def archive_build(
     out.print(
         f"wrote {count} pages to {target}/ (start at {target / 'index.html'})", highlight=False
     )
+
+
+def _register_send() -> None:
+    """`digest send` lives in its own module (sending is a world of its own)."""
+    from etl.cli.send import send
+
+    app.command("send")(send)
+
+
+_register_send()

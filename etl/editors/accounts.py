@@ -13,6 +13,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -28,9 +29,15 @@ NAME = re.compile(r"^[^\s/]{1,254}$")
 # Failed logins from one network address before the form refuses it for the rest of the window.
 LOGIN_LIMIT = 5
 LOGIN_WINDOW = timedelta(minutes=15)
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong password
-# and the timing does not tell which names exist.
-_DUMMY_HASH = generate_password_hash("not anybody's password, only spends the same time")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong
+    password and the timing does not tell which names exist. Made on first use, not at
+    import: scrypt takes a tenth of a second and tens of MB, which every mscwatch command (a
+    parse, a crawl) would otherwise pay for a login it never does."""
+    return generate_password_hash("not anybody's password, only spends the same time")
 
 
 class EditorError(EtlError):
@@ -136,7 +143,7 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Acc
     with engine.connect() as conn:
         row = conn.execute(select(T).where(T.c.name == login)).first()
     if row is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(row.password_hash, password) or not row.active:
         return None
