@@ -17,6 +17,8 @@ from typing import IO, Any
 
 from lxml import etree
 
+from etl.sources.gunzip import GzipReader
+
 CHUNK_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _POSITION = re.compile(r",\s*line (\d+), column (\d+)\s*$")
 _FEED_SIZE = 1 << 20
@@ -27,7 +29,7 @@ def open_source(source: str | Path | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         return io.BytesIO(source)
     path = Path(source)
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    return GzipReader(path) if path.suffix == ".gz" else path.open("rb")
 
 
 class Feed:
