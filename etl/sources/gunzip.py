@@ -6,9 +6,10 @@ file) off the parser's path. The stream behaves as `gzip.open` does where it mat
 parsers: several members and zero padding are read through, a file that is not gzip says "Not
 a gzipped file", a cut file ends with EOFError, and every error comes after the data that
 preceded it, so a broken file still yields every record before the break (a file whose
-checksum fails at its very end loses the last 64 KiB before the error, which `gzip` would hand
-over first). Memory stays bounded:
-at most `depth` blocks wait for the reader.
+checksum fails at its very end loses up to the last megabyte before the error, which `gzip`
+would hand over first). Memory stays bounded: at most `depth` blocks wait for the reader.
+Hand-overs are a megabyte each because the inflating thread waits for the interpreter at every
+one (up to its 5 ms switch interval while the parser holds it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 MAGIC = b"\x1f\x8b"
-PIECE = 1 << 20  # inflated bytes per zlib call
+PIECE = 1 << 20  # inflated bytes per zlib call: what a failed checksum at the end can cost
 _END = b""
 
 
