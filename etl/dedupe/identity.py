@@ -45,8 +45,10 @@ def link_targets(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     links = []
     if data.get("kind") == "paper":
         identifiers = data.get("identifiers") or {}
-        for scheme, value in _registry_keys(identifiers.get("registry_ids") or []):
-            links.append(("reports_trial", scheme, value, "registry id in the record"))
+        named = _registry_keys(identifiers.get("registry_ids") or [])
+        in_text = set(_ids_in_text(data)) if named else set()
+        for key in named:
+            links.append(("reports_trial", *key, _trial_evidence(key, in_text, data)))
     for item in data.get("corrections") or []:
         link_type = CORRECTION_LINKS.get(item.get("type", ""))
         if link_type and item.get("pmid"):
@@ -73,6 +75,22 @@ REVERSE = {
     "published_as": "has_preprint",
     "has_preprint": "published_as",
 }
+
+
+def _ids_in_text(data: dict[str, Any]) -> list[Key]:
+    from etl.normalize.identifiers import find_registry_ids
+
+    return find_registry_ids(f"{data.get('title') or ''}\n{data.get('abstract') or ''}")
+
+
+def _trial_evidence(key: Key, in_text: set[Key], data: dict[str, Any]) -> str:
+    """Where the paper names the trial: an editor weighs an id the authors wrote in their
+    abstract ("Trial registration: …") differently from PubMed's data-bank list."""
+    if key in in_text:
+        return "trial id in the title or abstract"
+    if data.get("source") == "pubmed":
+        return "PubMed DataBankList"
+    return "registry id in the record"
 
 
 def _preprint_links(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:

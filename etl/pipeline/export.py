@@ -50,6 +50,7 @@ def _chunk(conn: Connection, rows: Sequence[Any]) -> Iterator[dict[str, Any]]:
             "type": row.type,
             "identifiers": target or {row.target_scheme: [row.target_value]},
             "resolved": target is not None,
+            "evidence": row.evidence,
         })  # fmt: skip
     for work_id, item in _incoming(conn, ids, ids_of):
         links_of[work_id].append(item)
@@ -108,6 +109,7 @@ def _incoming(
                 {
                     "type": REVERSE.get(row.type, f"reverse_of_{row.type}"),
                     "identifiers": sources.get(row.work_id, {}),
+                    "evidence": row.evidence,
                     "resolved": True,
                     "incoming": True,
                 },

@@ -136,5 +136,8 @@ def test_links_read_both_ways(sqlite_engine: Engine, sqlite_url: str, server: Re
     types = {(link["type"], link.get("incoming", False)) for link in trial["links"]}
     # the trial cites its paper (outgoing), and the paper names the trial (read from this end)
     assert ("reported_by", False) in types and ("reported_by", True) in types
+    evidence = {link["evidence"] for link in trial["links"] if link["type"] == "reported_by"}
+    assert "trial references" in evidence  # the trial's own list
+    assert evidence & {"trial id in the title or abstract", "PubMed DataBankList"}  # the paper's
     paper = next(w for w in works.values() if w["identifiers"].get("pmid") == ["41000052"])
     assert {"reports_trial"} <= {link["type"] for link in paper["links"]}
