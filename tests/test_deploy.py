@@ -30,17 +30,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import typer.main
 import yaml
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.test import Client
 
-from etl.cli import app as cli
 from etl.errors import ConfigError
 from etl.mail.transport import parse_smtp_url
 from tests.conftest import CONFIG, ROOT
+from tests.support.cli import all_commands
 
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -98,13 +97,7 @@ def mounts(service: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def cli_commands() -> set[str]:
-    def walk(group: Any, prefix: str) -> Iterator[str]:
-        for name, command in group.commands.items():
-            yield f"{prefix}{name}"
-            if hasattr(command, "commands"):
-                yield from walk(command, f"{prefix}{name} ")
-
-    return set(walk(typer.main.get_command(cli), ""))
+    return {name for name, _ in all_commands()}
 
 
 def compose_client() -> list[str] | None:
