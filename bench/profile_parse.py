@@ -22,7 +22,7 @@ from lxml import etree
 
 from etl.sources.pubmed.fields import paper_record
 from etl.sources.pubmed.parse import TOP_LEVEL, parse_efetch
-from etl.sources.xmlstream import Feed, release
+from etl.sources.xmlstream import SAFE_XML, Feed, release
 
 
 def _articles(path: Path, tag: str | tuple[str, ...], blocks: bool = True) -> Iterator[Any]:
@@ -32,10 +32,7 @@ def _articles(path: Path, tag: str | tuple[str, ...], blocks: bool = True) -> It
             Feed(stream) if blocks else stream,
             events=("end",),
             tag=tag,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=True,
+            **SAFE_XML,
         )
 
 

@@ -19,6 +19,13 @@ from lxml import etree
 
 from etl.sources.gunzip import GzipReader
 
+# How every source file is read: no entity expansion, no network, no DTD; records of any size.
+SAFE_XML: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": True,
+}
 CHUNK_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _POSITION = re.compile(r",\s*line (\d+), column (\d+)\s*$")
 _FEED_SIZE = 1 << 20
@@ -110,9 +117,7 @@ def locate_break(data: Any) -> tuple[str, int, int] | None:
     "no element found" at line 0, and its error log is shared with every other parse in the
     thread, so it cannot be trusted for the position.
     """
-    parser = etree.XMLParser(
-        target=_NoTree(), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
-    )
+    parser = etree.XMLParser(target=_NoTree(), **SAFE_XML)
     try:
         for start in range(0, len(data), _FEED_SIZE):
             parser.feed(data[start : start + _FEED_SIZE])

@@ -21,6 +21,7 @@ from etl.records import Quarantined, SourceRecord
 from etl.sources.ictrp.fields import SOURCE, ParseError, trial_record
 from etl.sources.xmlstream import (
     CHUNK_PARSER,
+    SAFE_XML,
     Whole,
     locate_break,
     open_source,
@@ -50,10 +51,7 @@ def parse_ictrp(source: str | Path | bytes, location: str | None = None) -> Iter
                 stream,
                 events=("end",),
                 tag="Trial",
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=True,
+                **SAFE_XML,
             ):
                 done += 1
                 yield _record_of(trial, where, done)

@@ -20,6 +20,7 @@ from etl.records import Quarantined, SourceRecord
 from etl.sources.pubmed.fields import SOURCE, ParseError, paper_record
 from etl.sources.xmlstream import (
     CHUNK_PARSER,
+    SAFE_XML,
     Feed,
     Whole,
     locate_break,
@@ -54,10 +55,7 @@ def parse_efetch(
                 Feed(stream),
                 events=("end",),
                 tag=TOP_LEVEL,
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=True,
+                **SAFE_XML,
             ):
                 if elem.tag == "DeleteCitation":
                     yield from _deletions(elem, where)
