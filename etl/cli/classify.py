@@ -8,14 +8,14 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from etl import clock
 from etl.classify.evaluate import evaluate as score
 from etl.classify.service import Classifier, all_work_ids, classify_works, stale_work_ids
 from etl.cli.common import console, engine, out, settings
-from etl.db.models import EditorLabel, SourceRecord, Work
-from etl.digest.store import decide
+from etl.db.models import EditorLabel, SourceRecord
+from etl.editors.review import act
 from etl.errors import EtlError
 
 app = typer.Typer(help="Classify works in the article's taxonomy.", no_args_is_help=True)
@@ -96,20 +96,12 @@ def label(
     """Record an editor's include/exclude decision for a work (training data for the model)."""
     if decision not in ("include", "exclude"):
         raise EtlError(f"decision must be include or exclude (got {decision!r})")
-    built = engine(settings())
-    with built.begin() as conn:
-        if (
-            conn.execute(select(Work.__table__.c.id).where(Work.__table__.c.id == work)).first()
-            is None
-        ):
+    with engine(settings()).begin() as conn:
+        # The same path as the editor pages: a training label, and the digest follows it.
+        if not act(conn, [work], decision, editor, clock.now(), note):
             raise EtlError(f"there is no work {work}", "see the work ids in `mscwatch export`")
-        conn.execute(insert(EditorLabel.__table__).values(
-            work_id=work, label="relevant", value=decision == "include", editor=editor,
-            note=note, created_at=clock.now()))  # fmt: skip
-        # The same decision steers the digest: an excluded work stays out of issues.
-        decide(
-            conn, work, clock.now(), editor, decision=decision, **({"note": note} if note else {})
-        )
+        if note:
+            act(conn, [work], "note", editor, clock.now(), note)
     out.print(f"work {work}: {decision}d")
 
 

@@ -9,6 +9,7 @@ SQL kept (a week's worth of works, not the whole table).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -209,14 +210,7 @@ def _details(conn: Connection, rows: list[Any]) -> list[QueueRow]:
             relevance=row.relevance or 0.0,
             relevant=bool(row.relevant),
             last_seen=row.seen,
-            decision={
-                "decision": row.decision,
-                "featured": bool(row.featured),
-                "highlight": row.highlight or "",
-                "picked": bool(row.picked),
-                "note": row.note or "",
-                "editor": row.editor or "",
-            },
+            decision=_decision(row._mapping),
             links=linked.get(row.id, []),
             events=happened.get(row.id, []),
             probable_duplicate=row.id in flagged,
@@ -285,11 +279,19 @@ def correct(
 def decisions_of(conn: Connection, work_ids: list[int]) -> dict[int, dict[str, Any]]:
     """What editors decided about these works, as the queue's rows show it."""
     query = select(decisions).where(decisions.c.work_id.in_(sorted(set(work_ids))))
+    return {row["work_id"]: _decision(row) for row in conn.execute(query).mappings()}
+
+
+def _decision(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An editor's say about a work as the queue shows it (a work with none: all empty)."""
     return {
-        row["work_id"]: {key: row[key] for key in ("decision", "featured", "highlight",
-                                                   "picked", "note", "editor")}
-        for row in conn.execute(query).mappings()
-    }  # fmt: skip
+        "decision": row["decision"],
+        "featured": bool(row["featured"]),
+        "highlight": row["highlight"] or "",
+        "picked": bool(row["picked"]),
+        "note": row["note"] or "",
+        "editor": row["editor"] or "",
+    }
 
 
 def labels_now(conn: Connection, work_id: int) -> dict[str, Any]:
