@@ -13,13 +13,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from etl.classify.rules import section_of
-from etl.classify.taxonomy import FAMILIES, Taxonomy
+from etl.classify.taxonomy import Taxonomy
 from etl.db.models import EditorLabel
 
 labels_table = EditorLabel.__table__
-# The families an editor may correct, and the label key each writes (stage is one value).
-CORRECTABLE = {"cancer_types": "cancer_types", "strategies": "strategies",
-               "msc_sources": "msc_sources", "stage": "stages", "safety": None}  # fmt: skip
+# The families of taxonomy ids an editor may correct, and the taxonomy family each takes its
+# ids from (stage is one value); safety, a yes or no, can be corrected too.
+ID_FAMILIES = {"cancer_types": "cancer_types", "strategies": "strategies",
+               "msc_sources": "msc_sources", "stage": "stages"}  # fmt: skip
+CORRECTABLE = (*ID_FAMILIES, "safety")
 
 
 def check(family: str, value: Any, taxonomy: Taxonomy) -> Any:
@@ -29,9 +31,7 @@ def check(family: str, value: Any, taxonomy: Taxonomy) -> Any:
         raise ValueError(f"{family!r} cannot be corrected; allowed: {', '.join(CORRECTABLE)}")
     if family == "safety":
         return bool(value)
-    allowed = list(taxonomy.labels.get(CORRECTABLE[family] or "", {})) or list(
-        FAMILIES[CORRECTABLE[family] or ""]
-    )
+    allowed = list(taxonomy.labels[ID_FAMILIES[family]])  # every id: the loader checks
     values = [value] if isinstance(value, str) else list(value or [])
     unknown = [v for v in values if v and v not in allowed]
     if unknown:

@@ -33,10 +33,8 @@ def issue(number: int) -> Response:
     found = _find(digest, number)
     content = digest.content(found)
     problems = digest.problems(content, digest.editions(content))
-    with engine().connect() as conn:
-        items = store.issue_items(conn, found["id"])
+    items = content.items
     titles = {work_id: (data.get("title") or "") for work_id, data in content.data.items()}
-    sections = digest.taxonomy
     editor_address = g.editor.name if "@" in g.editor.name else ""
     return page(
         "issue",
@@ -55,7 +53,7 @@ def issue(number: int) -> Response:
             }
             for i, row in enumerate(items)
         ],
-        group_names={key: label.en for key, label in sections.labels["cancer_types"].items()},
+        group_names={k: label.en for k, label in digest.taxonomy.labels["cancer_types"].items()},
         problems=problems,
         draft=found["state"] == "draft",
         address=editor_address,

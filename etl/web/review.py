@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, g, jsonify, request, url_for
 
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
+from etl.classify.taxonomy import SECTIONS
 from etl.db.models import SourceRecord
 from etl.digest.view import citation
 from etl.editors import duplicates as dupes
@@ -64,13 +64,13 @@ def queue() -> Response:
         since_why=since_why,
         problems=problems,
         names=names,
-        sections=["solid_tumors", "hematologic", "trials", "safety", "platforms"],
+        sections=SECTIONS,
         sources=sources,
         states=review.STATES,
         relevances=review.RELEVANCE,
         orders=review.ORDERS,
         here=request.full_path.rstrip("?"),
-        page_links=_page_links(wanted.page, pages_total),
+        page_links=_page_links(pages_total),
         act=url_for(".queue_act"),
         duplicates_url=url_for(".duplicates"),
         correct_url=lambda work_id: url_for(".correct_labels", work_id=work_id),
@@ -185,9 +185,9 @@ def _classifier() -> Classifier:
 def _recent() -> date:
     """Before any issue has gone out: the last two periods, not the whole history (a backfill
     can hold years of works; `since` shows them when asked)."""
-    config = settings()
-    today = clock.now().astimezone(ZoneInfo(config.schedule.timezone)).date()
-    return today - timedelta(days=2 * config.digest.period_days)
+    digest = current_app.extensions["digest"]
+    today = digest.local_day(clock.now())
+    return today - timedelta(days=2 * digest.settings.digest.period_days)
 
 
 def _filter() -> tuple[review.QueueFilter, list[str]]:
@@ -288,7 +288,7 @@ def _same(current: Any, value: Any) -> bool:
     return (current or None) == (value or None)
 
 
-def _page_links(current: int, total: int) -> list[tuple[int, str]]:
+def _page_links(total: int) -> list[tuple[int, str]]:
     args = request.args.to_dict()
     links = []
     for number in range(1, total + 1):
