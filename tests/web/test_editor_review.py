@@ -204,6 +204,13 @@ def test_include_exclude_feature_pick_and_note_and_the_digest_follows(desk: Site
         assert items[c]["featured"] and items[c]["highlight"].startswith("首次证实")
 
 
+def test_a_decision_about_a_merged_away_work_goes_to_the_work_it_joined(desk: Site) -> None:
+    kept, other, _ = title_join(desk.engine)
+    assert act(desk, [other], "exclude").status_code == 303
+    assert decision(desk.engine, kept)["decision"] == "exclude"
+    assert decision(desk.engine, other) is None
+
+
 def test_an_action_needs_works_and_a_known_action(desk: Site) -> None:
     answer = act(desk, [], "include")
     assert answer.status_code == 400
