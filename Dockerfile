@@ -6,8 +6,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MSCWATCH_CONFIG_DIR=/app/config
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY etl ./etl
+COPY templates ./templates
 COPY config ./config
 RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 10001 mscwatch \

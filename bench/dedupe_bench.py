@@ -3,12 +3,12 @@
 Part 1 loads paper and trial records with realistic overlap (one paper from PubMed, Europe PMC
 and a feed; preprint and paper; copies that share only a near-identical title; trials registered
 twice), built from the samples by bench/dedupe_data.py, through the project's write path
-(`repo.store_records`, batches of 500, one transaction each). Each (backend, size) runs in a fresh
+(`store.store_records`, batches of 500, one transaction each). Each (backend, size) runs in a fresh
 subprocess, so its peak RSS is its own. It reports records/s, how the time per record grows from
 the smallest to the largest size, and how the stored works compare with the ground truth
 (pairwise precision and recall of "same work", per overlap pattern, and every wrong merge).
 
-Part 2 scores the title matcher (`etl.dedupe.titles`) on labelled pairs: the similarity function
+Part 2 scores the title matcher (`etl.works.titles`) on labelled pairs: the similarity function
 alone, and the full rule (same block, then similarity at the threshold), at several thresholds.
 
 Run from the project root: `python bench/dedupe_bench.py [--sizes 10000,30000,100000]
@@ -83,9 +83,9 @@ def load(
     the next batch is the benchmark's own work, not the project's. `profile` also times every SQL
     statement (a diagnostic run: the listeners cost a little time of their own).
     """
-    from etl.db import repo
     from etl.db.engine import make_engine, upgrade
     from etl.records import Counts
+    from etl.works import store
 
     samples = dd.load_samples()
     plan = dd.make_plan(samples, papers, trials, seed, batch_size)
@@ -100,7 +100,7 @@ def load(
         for batch in dd.batches(samples, plan):
             started, cpu_started = time.perf_counter(), time.process_time()
             with engine.begin() as conn:
-                counts.add(repo.store_records(conn, batch, now))
+                counts.add(store.store_records(conn, batch, now))
             seconds += time.perf_counter() - started
             cpu += time.process_time() - cpu_started
             progress.append((len(batch), seconds))
@@ -143,7 +143,7 @@ def _time_statements(engine: Any) -> dict[str, list[float]]:
     return stats
 
 
-# The steps of repo.store_records, timed inclusively by wrapping the module's names (the calls go
+# The steps of store.store_records, timed inclusively by wrapping the module's names (the calls go
 # through the module's globals, so the wrappers see every call).
 PHASES = (
     "store_records", "_existing", "_insert_new", "lookup_identifiers", "_create_works",
@@ -153,8 +153,8 @@ PHASES = (
 
 
 def _time_phases() -> dict[str, list[float]]:
-    from etl.db import repo
     from etl.records import SourceRecord
+    from etl.works import store
 
     stats: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 
@@ -171,7 +171,7 @@ def _time_phases() -> dict[str, list[float]]:
         return wrapper
 
     for name in PHASES:
-        setattr(repo, name, timed(name, getattr(repo, name)))
+        setattr(store, name, timed(name, getattr(store, name)))
     hashing = SourceRecord.content_hash.fget
     SourceRecord.content_hash = property(timed("SourceRecord.content_hash", hashing))
     return stats
@@ -222,9 +222,9 @@ def _deciles(progress: list[tuple[int, float]]) -> list[float]:
 
 def evaluate(conn: Any, plan: dd.Plan) -> dict[str, Any]:
     """The stored works against the plan's studies."""
-    from etl.db import repo
+    from etl.works import store
 
-    records, works, merges = repo.source_records, repo.works, repo.merges
+    records, works, merges = store.source_records, store.works, store.merges
     truth = dd.ground_truth(plan)
     rows = conn.execute(
         select(records.c.id, records.c.source, records.c.source_id, records.c.work_id)
@@ -332,9 +332,9 @@ def _pairwise(study_of: dict[int, int], work_of: dict[int, int], keep: Any) -> d
 def _threads(conn: Any, work_ids: set[int]) -> dict[int, int]:
     """Each work's thread: the smallest work id among the works joined to it by preprint links
     (published_as / has_preprint, resolved through the identifiers they name)."""
-    from etl.db import repo
+    from etl.works import store
 
-    links, ids = repo.links, repo.identifiers
+    links, ids = store.links, store.identifiers
     query = (
         select(links.c.work_id, ids.c.work_id)
         .join(ids, (ids.c.scheme == links.c.target_scheme) & (ids.c.value == links.c.target_value))
@@ -480,7 +480,7 @@ def child_main(backend: str, papers: int, trials: int, args: argparse.Namespace)
 
 
 def score_matcher(pairs: list[dd.Pair]) -> dict[str, Any]:
-    from etl.dedupe.titles import THRESHOLD, best_match, block_key, similarity, title_key
+    from etl.works.titles import THRESHOLD, best_match, block_key, similarity, title_key
 
     scored = []
     for pair in pairs:
@@ -578,7 +578,7 @@ def _table(title: str, *columns: str, left: int = 1) -> Any:
 
 def _report_load(console: Any, runs: list[dict[str, Any]]) -> None:
     t = _table(
-        "Load through repo.store_records (batches of 500, one transaction each)",
+        "Load through store.store_records (batches of 500, one transaction each)",
         "backend",
         "paper recs",
         "trial recs",
@@ -619,7 +619,7 @@ def _report_load(console: Any, runs: list[dict[str, Any]]) -> None:
         "other processes on the machine disturb less than the wall clock.\n"
         "first/last 10%: µs per record in the first and the last tenth of the load.\n"
         "works: works not merged into another; studies: the ground truth's count.\n"
-        "id merges: works joined because a record named both (repo._merge_named).\n"
+        "id merges: works joined because a record named both (store._merge_named).\n"
     )
     for r in runs:
         c = r["counts"]

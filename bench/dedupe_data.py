@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from etl.dedupe.titles import block_key, is_notice, title_key
 from etl.records import SourceRecord
 from etl.sources import parser_for
+from etl.works.titles import block_key, is_notice, title_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"

@@ -27,8 +27,8 @@ from pydantic import (
     field_validator,
 )
 
+from etl.crontab import parse_cron
 from etl.errors import ConfigError
-from etl.scheduler.cron import parse_cron
 
 FILES = {
     "database": "settings.toml",

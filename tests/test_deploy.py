@@ -265,7 +265,7 @@ def test_the_image_runs_mscwatch_as_an_unprivileged_user_with_its_config() -> No
     kinds = [kind for kind, _ in steps]
     assert steps[0] == ("FROM", "python:3.11-slim")
     copied = {src for kind, rest in steps if kind == "COPY" for src in shlex.split(rest)[:-1]}
-    assert {"etl", "config", "pyproject.toml", "README.md"} <= copied
+    assert {"etl", "templates", "config", "pyproject.toml", "setup.py", "README.md"} <= copied
     install = " ".join(rest for kind, rest in steps if kind == "RUN")
     assert re.search(r"pip install --no-cache-dir \.(\s|$)", install)
     assert "WORKDIR" in kinds and dict(steps)["WORKDIR"] == "/app"  # var/ is /app/var
@@ -276,6 +276,34 @@ def test_the_image_runs_mscwatch_as_an_unprivileged_user_with_its_config() -> No
     assert "MSCWATCH_CONFIG_DIR=/app/config" in dict(steps)["ENV"]
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", "var/", "tests/"} <= set(ignored)
+
+
+def test_the_wheel_carries_the_templates_and_the_type_marker(tmp_path: Path) -> None:
+    """`pip install .` (the image's install) must bring the top-level templates/ and py.typed
+    along: built offline from a copy of what the Dockerfile copies, the wheel holds them where
+    the code looks for them."""
+    import zipfile
+
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for folder in ("etl", "templates"):
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "-q", "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("mscwatch-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"etl/templates/{p.relative_to(ROOT / 'templates')}" for p in
+               (ROOT / "templates").rglob("*.j2")}  # fmt: skip
+    assert shipped and shipped <= names
+    assert {"etl/py.typed", "etl/db/migrations/versions/0001_initial_schema.py"} <= names
 
 
 # -- etl.web.wsgi ------------------------------------------------------------------------------

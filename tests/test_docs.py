@@ -47,3 +47,32 @@ def test_every_setting_is_written_in_its_config_file() -> None:
             assert re.search(rf"^#?\s*{leaf}\s*=", text, re.M) or f"[{key}]" in text, (
                 f"{filename} does not document {key}"
             )
+
+
+def _built_map() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How it is built", 1)[1]
+    return section.split("```", 2)[1]
+
+
+def test_the_readme_map_names_every_part_of_the_package() -> None:
+    """The "How it is built" map is how a reader finds where a record becomes a work: a part
+    missing from it (or a part it names that is gone) sends them to the wrong folder."""
+    drawn = _built_map()
+    package = ROOT / "etl"
+    parts = {p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    parts |= {p.name for p in package.glob("*.py") if not p.name.startswith("__")}
+    missing = sorted(
+        part for part in parts if not re.search(rf"(^|\s){re.escape(part)}/?(\s|$)", drawn, re.M)
+    )
+    assert not missing, f"README 'How it is built' does not name: {missing}"
+    named = set(re.findall(r"^  (\w+)/", drawn, re.M))
+    assert named <= {p for p in parts}, f"README names parts that do not exist: {named - parts}"
+
+
+def test_the_db_readme_maps_every_table() -> None:
+    from etl.db.models import Base
+
+    mapped = set(re.findall(r"^\| `(\w+)` \|", (ROOT / "etl/db/README.md").read_text(), re.M))
+    tables = set(Base.metadata.tables)
+    assert tables == mapped, f"etl/db/README.md: missing {tables - mapped}, gone {mapped - tables}"

@@ -10,8 +10,8 @@ from rich.text import Text
 
 from etl import clock
 from etl.cli.common import console, out, settings
-from etl.pipeline.check import check_names, check_sources
 from etl.sources.base import CheckResult
+from etl.sources.check import check_names, check_sources
 
 app = typer.Typer(help="Test the configured sources' queries.", no_args_is_help=True)
 

@@ -12,10 +12,10 @@ import typer
 from etl import clock
 from etl.classify.service import Classifier, classify_works
 from etl.cli.common import engine, out, settings
-from etl.dedupe.merge import split as split_work
-from etl.dedupe.rekey import rekey as rekey_works
 from etl.errors import EtlError
-from etl.pipeline.export import export_works
+from etl.works.export import export_works
+from etl.works.merge import split as split_work
+from etl.works.rekey import rekey as rekey_works
 
 app = typer.Typer(help="Works: one row per paper or trial.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data for other tools.", no_args_is_help=True)

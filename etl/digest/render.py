@@ -18,7 +18,18 @@ from etl.digest.content import IssueContent
 from etl.digest.view import PREFERENCES, UNSUBSCRIBE, IssueView, build_view
 from etl.settings import Settings
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def shipped_templates() -> Path:
+    """The project's templates: the top-level `templates/` beside `etl/` in a checkout (and so in
+    an editable install), `etl/templates/` inside an installed wheel, where setup.py puts them."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "templates", package.parent / "templates"):
+        if (folder / "digest").is_dir():
+            return folder
+    raise FileNotFoundError(f"no templates beside {package}: reinstall the package")
+
+
+TEMPLATES = shipped_templates()
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,11 @@ from etl.db.models import (
     SourceRecord,
     Work,
 )
-from etl.dedupe.identity import REVERSE
 from etl.digest.content import IssueContent
 from etl.digest.periods import Period
 from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, WorkInfo, choose
 from etl.errors import DigestError
+from etl.works.identity import REVERSE
 
 issues = DigestIssue.__table__
 items = DigestItem.__table__

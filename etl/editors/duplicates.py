@@ -15,8 +15,8 @@ from sqlalchemy import Connection, select, update
 
 from etl.classify.service import Classifier, classify_works
 from etl.db.models import SourceRecord, Work, WorkMerge
-from etl.dedupe.merge import conflicting, merge_works, split
 from etl.digest import store
+from etl.works.merge import conflicting, merge_works, split
 
 merges, records, works = WorkMerge.__table__, SourceRecord.__table__, Work.__table__
 

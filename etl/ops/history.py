@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 
+from etl.crontab import previous_fire
 from etl.db.models import CrawlRun, JobRun
 from etl.ops.health import Health, RunFacts, judge
-from etl.scheduler.cron import previous_fire
 from etl.settings import Settings
 
 crawl_runs = CrawlRun.__table__

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
+from etl.crontab import next_fire
 from etl.db.locks import crawl_lock, is_held, job_lock
 from etl.db.models import CrawlRun, DigestIssue, SourceCursor
 from etl.mail import deliveries
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
 from etl.ops.history import health_of, known_jobs, run_history
-from etl.scheduler.cron import next_fire
 from etl.settings import Settings
 
 runs = CrawlRun.__table__

@@ -17,13 +17,14 @@ import httpx
 from sqlalchemy import Connection, Engine
 
 from etl.classify.service import Classifier, classify_works
-from etl.db import locks, repo
+from etl.db import locks
 from etl.errors import SourceError
 from etl.http import build_client
 from etl.records import Batch, Counts
 from etl.settings import Settings
 from etl.sources import get_source
 from etl.sources.base import FetchContext
+from etl.works import store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, str, int | None, Counts], None]
@@ -123,12 +124,12 @@ def _crawl_one(
     since, dry_run, progress = options.since, options.dry_run, options.progress
     with engine.connect() as conn:
         with conn.begin():
-            cursor = repo.load_cursor(conn, name)
+            cursor = store.load_cursor(conn, name)
             run_id = None
             if not dry_run:
-                repo.close_abandoned_runs(conn, name, now)
+                store.close_abandoned_runs(conn, name, now)
                 detail = {"cursor": cursor, "since": str(since or "")}
-                run_id = repo.start_run(conn, name, "crawl", now, detail)
+                run_id = store.start_run(conn, name, "crawl", now, detail)
         dry = conn.begin() if dry_run else None  # one transaction, rolled back at the end
 
         def report(text: str, total: int | None) -> None:
@@ -154,7 +155,7 @@ def _crawl_one(
         if run_id is not None:
             with conn.begin():
                 detail = {"cursor": cursor, "failed_ids": result.failed_ids[:200]}
-                repo.finish_run(
+                store.finish_run(
                     conn, run_id, result.counts, result.outcome, now, result.error, detail
                 )
 
@@ -171,14 +172,14 @@ def _store(
 ) -> dict | None:
     def write() -> dict | None:
         touched: set[int] = set()
-        counts = repo.store_records(conn, batch.records, now, touched)
-        repo.store_quarantine(conn, batch.quarantined, run_id, now)
+        counts = store.store_records(conn, batch.records, now, touched)
+        store.store_quarantine(conn, batch.quarantined, run_id, now)
         if options.classifier is not None:
             classify_works(conn, touched, options.classifier, now)
         new_cursor = cursor
         if batch.cursor:
             new_cursor = merge_cursor(cursor, batch.cursor)
-            repo.save_cursor(conn, name, new_cursor, now)
+            store.save_cursor(conn, name, new_cursor, now)
         counts.fetched = batch.fetched
         counts.quarantined = len(batch.quarantined)
         counts.failed = len(batch.failed)

@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etl.classify.service import Classifier, classify_works
-from etl.db import repo
 from etl.pipeline.crawl import RunResult
 from etl.records import Counts, Quarantined, SourceRecord
 from etl.sources import parser_for
+from etl.works import store
 
 FileProgress = Callable[[Path, Counts], None]
 
@@ -37,13 +37,13 @@ def ingest_files(
     with engine.connect() as conn:
         with conn.begin():
             detail = {"files": [str(p) for p in paths]}
-            run_id = repo.start_run(conn, source, "ingest", now, detail)
+            run_id = store.start_run(conn, source, "ingest", now, detail)
         for path in paths:
             for records, quarantined in _batches(parse(path), batch_size):
                 with conn.begin():
                     touched: set[int] = set()
-                    counts = repo.store_records(conn, records, now, touched)
-                    repo.store_quarantine(conn, quarantined, run_id, now)
+                    counts = store.store_records(conn, records, now, touched)
+                    store.store_quarantine(conn, quarantined, run_id, now)
                     if classifier is not None:
                         classify_works(conn, touched, classifier, now)
                 counts.fetched = len(records)
@@ -55,7 +55,7 @@ def ingest_files(
         if result.counts.quarantined:
             result.outcome = "partial"
         with conn.begin():
-            repo.finish_run(conn, run_id, result.counts, result.outcome, now)
+            store.finish_run(conn, run_id, result.counts, result.outcome, now)
     return result
 
 

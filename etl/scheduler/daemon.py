@@ -16,8 +16,8 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from etl.crontab import parse_cron, previous_fire
 from etl.scheduler import runs
-from etl.scheduler.cron import parse_cron, previous_fire
 from etl.scheduler.jobs import JobContext
 from etl.scheduler.runner import run_job
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from etl.db import repo
 from etl.pipeline.crawl import RunResult, run_crawl
 from etl.replay import FAULT_KINDS, Corpus, RecordedRequest, ReplayServer, StudyCorpus
 from etl.settings import Settings
+from etl.works import store
 from tests.conftest import CONFIG, ROOT
 
 RATE = 0.4
@@ -77,7 +77,7 @@ def check_store(engine: Engine, upstream: Upstream) -> set[str]:
     records share no identifier and their titles differ by a number, so any sharing is a
     duplicate); nothing upstream does not hold; and every record at or before each watermark
     present."""
-    records, ids = repo.source_records, repo.identifiers
+    records, ids = store.source_records, store.identifiers
     with engine.connect() as conn:
         rows = conn.execute(
             select(records.c.source_id, func.count(), func.min(records.c.work_id))
@@ -87,7 +87,7 @@ def check_store(engine: Engine, upstream: Upstream) -> set[str]:
         owned = conn.execute(
             select(ids.c.value, ids.c.work_id).where(ids.c.scheme == upstream.scheme)
         ).all()
-        cursor = repo.load_cursor(conn, upstream.source)
+        cursor = store.load_cursor(conn, upstream.source)
     twice = {source_id: n for source_id, n, _ in rows if n != 1}
     assert not twice, f"{upstream.source}: stored more than once: {twice}"
     stored = {source_id for source_id, _, _ in rows}
@@ -111,13 +111,13 @@ def check_store(engine: Engine, upstream: Upstream) -> set[str]:
 
 def load_cursor(engine: Engine, source: str) -> dict | None:
     with engine.connect() as conn:
-        return repo.load_cursor(conn, source)
+        return store.load_cursor(conn, source)
 
 
 def runs_of(engine: Engine, source: str) -> list:
     with engine.connect() as conn:
-        query = select(repo.crawl_runs).where(repo.crawl_runs.c.source == source)
-        return list(conn.execute(query.order_by(repo.crawl_runs.c.id)))
+        query = select(store.crawl_runs).where(store.crawl_runs.c.source == source)
+        return list(conn.execute(query.order_by(store.crawl_runs.c.id)))
 
 
 def check_retry_after(requests: list[RecordedRequest]) -> int:

@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from etl.db import repo
 from etl.db.engine import make_engine, upgrade
 from etl.pipeline.crawl import run_crawl
 from etl.replay import FAULT_KINDS, Corpus, RecordedRequest, ReplayServer, StudyCorpus
 from etl.settings import load_settings
+from etl.works import store
 from tests.conftest import CONFIG, ROOT, pg_schema_url
 from tests.faults.conftest import (
     RATE,
@@ -252,9 +252,9 @@ def _check_started_from(
 
 def _state(engine: Engine) -> dict[str, Any]:
     """What a crawl leaves: each record's content hash by source and id, and the cursors."""
-    records = repo.source_records
+    records = store.source_records
     with engine.connect() as conn:
         rows = conn.execute(select(records.c.source, records.c.source_id, records.c.content_hash))
         stored = {(source, source_id): digest for source, source_id, digest in rows}
-        cursors = {row.source: row.cursor for row in conn.execute(select(repo.cursors))}
+        cursors = {row.source: row.cursor for row in conn.execute(select(store.cursors))}
     return {"records": stored, "cursors": cursors}

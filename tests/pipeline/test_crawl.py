@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from etl.db import repo
 from etl.pipeline.crawl import RunResult, run_crawl
 from etl.replay import Corpus, ReplayServer, synthetic_article
 from etl.settings import Settings
+from etl.works import store
 from tests.conftest import make_settings
 
 START = date(2026, 9, 1)
@@ -41,12 +41,12 @@ def crawl(engine: Engine, settings: Settings, now: datetime = NOW, **kw: Any) ->
 
 def stored_ids(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return set(conn.execute(select(repo.source_records.c.source_id)).scalars())
+        return set(conn.execute(select(store.source_records.c.source_id)).scalars())
 
 
 def cursor(engine: Engine) -> dict | None:
     with engine.connect() as conn:
-        return repo.load_cursor(conn, "pubmed")
+        return store.load_cursor(conn, "pubmed")
 
 
 def params_of(server: ReplayServer, path: str) -> list[dict[str, str]]:
@@ -80,7 +80,7 @@ def test_first_crawl_fetches_every_record_once(
     assert len(fetches) == 5 and all(f["WebEnv"] for f in fetches)
     assert [int(f["retstart"]) for f in fetches] == [0, 50, 100, 150, 200]
     with engine.connect() as conn:
-        run = conn.execute(select(repo.crawl_runs)).one()
+        run = conn.execute(select(store.crawl_runs)).one()
     assert (run.outcome, run.new, run.fetched) == ("ok", 230, 230)
 
 
@@ -142,7 +142,7 @@ def test_modified_records_are_refetched_so_retractions_arrive(
     by_id = [p for p in params_of(server, "efetch.fcgi") if "id" in p]
     assert by_id and target in by_id[0]["id"].split(",")
     with sqlite_engine.connect() as conn:
-        events = conn.execute(select(repo.events.c.type).where(repo.events.c.type != "new")).all()
+        events = conn.execute(select(store.events.c.type).where(store.events.c.type != "new")).all()
     assert events == [("retracted",)]
 
 
@@ -229,7 +229,7 @@ def test_persistent_failure_leaves_the_watermark_and_says_why(
     assert [m[-7:] for m in retries] == ["(try 1)", "(try 2)"]  # the third try gives up
     assert cursor(sqlite_engine) == before
     with sqlite_engine.connect() as conn:
-        run = conn.execute(select(repo.crawl_runs).order_by(repo.crawl_runs.c.id.desc())).first()
+        run = conn.execute(select(store.crawl_runs).order_by(store.crawl_runs.c.id.desc())).first()
     assert (run.outcome, run.error) == ("failed", failed.error)
     server.faults.clear()
     recovered = crawl(sqlite_engine, settings, NOW + timedelta(days=2))
@@ -278,7 +278,7 @@ def test_dry_run_counts_but_writes_nothing(
     assert result.counts.new == 230
     assert stored_ids(sqlite_engine) == set() and cursor(sqlite_engine) is None
     with sqlite_engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(repo.crawl_runs)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(store.crawl_runs)).scalar() == 0
 
 
 def test_since_recrawls_an_older_range(

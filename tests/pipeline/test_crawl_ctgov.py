@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from etl.db import repo
 from etl.demo import DATA
 from etl.pipeline.crawl import RunResult, run_crawl
-from etl.pipeline.export import export_works
 from etl.pipeline.ingest import ingest_files
 from etl.replay import ReplayServer
 from etl.replay.ctgov import StudyCorpus
+from etl.works import store
+from etl.works.export import export_works
 from tests.conftest import make_settings
 
 STUDIES = DATA / "ctgov" / "studies-2026-autumn.json"
@@ -61,8 +61,8 @@ def test_first_crawl_pages_through_every_study(
     assert pages[0]["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2026-09-01,MAX]"
     assert pages[0]["sort"] == "LastUpdatePostDate:asc"
     with engine.connect() as conn:
-        cursor = repo.load_cursor(conn, "ctgov")
-        news = conn.execute(select(repo.events.c.occurred_on).where(repo.events.c.type == "new"))
+        cursor = store.load_cursor(conn, "ctgov")
+        news = conn.execute(select(store.events.c.occurred_on).where(store.events.c.type == "new"))
         first_posted = {row[0] for row in news}
     newest = max(s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
                  for s in studies.studies())  # fmt: skip
@@ -82,8 +82,8 @@ def test_changed_trials_are_events_and_the_window_overlaps(
     assert result.counts.updated == 3 and result.counts.new == 0
     first = server.requests[0].params["filter.advanced"]
     with engine.connect() as conn:
-        cursor = repo.load_cursor(conn, "ctgov")
-        rows = conn.execute(select(repo.events).where(repo.events.c.type != "new")).all()
+        cursor = store.load_cursor(conn, "ctgov")
+        rows = conn.execute(select(store.events).where(store.events.c.type != "new")).all()
     assert (
         first.startswith("AREA[LastUpdatePostDate]RANGE[") and cursor["last_update"] >= "2026-11-22"
     )

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine
 
-from etl.db import repo
 from etl.pipeline.crawl import run_crawl
-from etl.pipeline.export import export_works
 from etl.records import SourceRecord
+from etl.works import store
+from etl.works.export import export_works
 from tests.conftest import SAMPLES, make_settings
 
 CORE = SAMPLES / "europepmc" / "pyeuropepmc-search_cancer_core.json"
@@ -71,7 +71,7 @@ def test_crawl_pages_by_cursor_and_keeps_the_window(
     assert second["cursorMark"] == json.loads(CORE.read_text())["nextCursorMark"]
     assert "CREATION_DATE:[2026-11-01 TO 2026-11-24]" in first["query"]
     with sqlite_engine.connect() as conn:
-        assert repo.load_cursor(conn, "europepmc") == {"through": "2026-11-24"}
+        assert store.load_cursor(conn, "europepmc") == {"through": "2026-11-24"}
 
 
 def test_a_preprint_links_to_its_journal_article_without_merging(sqlite_engine: Engine) -> None:
@@ -89,7 +89,7 @@ def test_a_preprint_links_to_its_journal_article_without_merging(sqlite_engine: 
                "title": "Mesenchymal stem cell exosomes in glioma",
                "identifiers": {"pmid": "41000999", "doi": "10.5555/glioma.1"}}  # fmt: skip
     with sqlite_engine.begin() as conn:
-        repo.store_records(conn, [SourceRecord(preprint), SourceRecord(article)], NOW)
+        store.store_records(conn, [SourceRecord(preprint), SourceRecord(article)], NOW)
         works = list(export_works(conn))
     assert len(works) == 2
     thread = next(w for w in works if "ppr" in w["identifiers"])

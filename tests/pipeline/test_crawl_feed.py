@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from etl.db import repo
 from etl.errors import ConfigError
 from etl.pipeline.crawl import RunResult, merge_cursor, run_crawl
 from etl.replay.feeds import FeedServer
 from etl.settings import Settings
 from etl.sources.feed.source import FeedSource
+from etl.works import store
 from tests.conftest import SAMPLES, make_settings
 
 IJSEM = (SAMPLES / "feeds" / "biorss-microbiologyresearch-ijsem.xml").read_bytes()
@@ -54,13 +54,13 @@ def crawl(engine: Engine, settings: Settings, now: datetime = NOW) -> RunResult:
 
 def feed_state(engine: Engine, name: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        cursor = repo.load_cursor(conn, "feed") or {}
+        cursor = store.load_cursor(conn, "feed") or {}
     return cursor.get("feeds", {}).get(name)
 
 
 def stored_ids(engine: Engine) -> list[str]:
     with engine.connect() as conn:
-        rows = conn.execute(select(repo.source_records.c.source_id)).scalars()
+        rows = conn.execute(select(store.source_records.c.source_id)).scalars()
         return sorted(rows)
 
 
@@ -208,7 +208,7 @@ def test_a_missing_feed_fails_the_run_but_the_other_feeds_are_stored(
     assert feed_state(sqlite_engine, "broken") is None
     assert len(srv.requests_for("typo.xml")) == 1  # a 404 is not retried
     with sqlite_engine.connect() as conn:
-        run = conn.execute(select(repo.crawl_runs)).one()
+        run = conn.execute(select(store.crawl_runs)).one()
     assert run.outcome == "failed" and "broken" in run.error and run.new == 25
 
 
@@ -242,7 +242,7 @@ def test_an_unreadable_body_is_quarantined_not_raised(
     assert "not a well-formed feed" in result.quarantined[0]
     assert result.quarantined[0].startswith(f"feed ijsem {srv.url}ijsem.xml:")
     with sqlite_engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(repo.quarantine)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(store.quarantine)).scalar() == 1
 
 
 def test_a_missing_feed_table_names_the_config_file() -> None:

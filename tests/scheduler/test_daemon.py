@@ -21,10 +21,10 @@ import pytest
 import tomli_w
 from sqlalchemy import Engine, func, select
 
-from etl.db import repo
 from etl.db.engine import make_engine, upgrade
 from etl.db.models import CrawlRun, JobRun
 from etl.replay import Corpus, ReplayServer
+from etl.works import store
 from tests.conftest import CONFIG, ROOT, pg_schema_url
 
 START = date(2026, 9, 1)
@@ -95,7 +95,7 @@ def finished(engine: Engine) -> bool:
 
 def stored(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(repo.source_records)).scalar_one()
+        return conn.execute(select(func.count()).select_from(store.source_records)).scalar_one()
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ import pytest
 
 from etl.demo import DATA
 from etl.errors import ConfigError
-from etl.pipeline.check import check_names, check_sources
 from etl.replay import Corpus, ReplayServer, StudyCorpus
 from etl.replay.europepmc import EuropePmcServer, PaperCorpus
 from etl.replay.feeds import FeedServer
 from etl.settings import Settings
 from etl.sources.base import CheckResult
+from etl.sources.check import check_names, check_sources
 from etl.sources.pubmed.eutils import QueryRejected, check_esearch
 from tests.conftest import CONFIG, SAMPLES, make_settings
 from tests.test_cli import run

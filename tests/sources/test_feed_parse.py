@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from etl.normalize.html import html_blocks, html_text
 from etl.records import Quarantined, SourceRecord
-from etl.sources.feed.html import html_blocks, html_text
 from etl.sources.feed.names import display_names, split_list
 from etl.sources.feed.parse import feed_info, parse_feed
 from tests.conftest import SAMPLES

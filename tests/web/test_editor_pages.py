@@ -19,13 +19,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from etl.clock import now
-from etl.db import repo
 from etl.digest.service import Digest
 from etl.editors import accounts
 from etl.records import Counts
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 from etl.web import create_app
+from etl.works import store as work_store
 from tests.conftest import make_settings
 from tests.support.wsgi import loopback
 
@@ -75,8 +75,8 @@ def fail_crawl(engine: Engine, source: str = "pubmed", error: str = CRAWL_ERROR)
     """A crawl that gave up, recorded the way the crawler records one."""
     started = now() - timedelta(minutes=5)
     with engine.begin() as conn:
-        run = repo.start_run(conn, source, "crawl", started, {})
-        repo.finish_run(conn, run, Counts(), "failed", started + timedelta(seconds=40), error)
+        run = work_store.start_run(conn, source, "crawl", started, {})
+        work_store.finish_run(conn, run, Counts(), "failed", started + timedelta(seconds=40), error)
 
 
 # -- accounts ------------------------------------------------------------------------------------

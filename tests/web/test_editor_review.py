@@ -15,13 +15,13 @@ from sqlalchemy import Engine, select
 
 from etl.classify.service import Classifier, all_work_ids, classify_works
 from etl.clock import now
-from etl.db import repo
 from etl.db.models import Classification, EditorDecision, EditorLabel, Work, WorkMerge
-from etl.dedupe.merge import merge_works
 from etl.digest import store
 from etl.digest.service import Digest
 from etl.editors import accounts
 from etl.records import SourceRecord
+from etl.works import store as work_store
+from etl.works.merge import merge_works
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
 from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
@@ -336,7 +336,7 @@ def test_an_editor_merges_two_works_but_never_two_pmids(desk: Site) -> None:
                          "kind": "paper", "deleted": False, "title": "Stem cells carry a drug",
                          "identifiers": {"registry_ids": []}, "published": "2026"})  # fmt: skip
     with desk.engine.begin() as conn:
-        repo.store_records(conn, [item], now())
+        work_store.store_records(conn, [item], now())
         [news] = conn.execute(
             select(Work.__table__.c.id).where(Work.__table__.c.title == "Stem cells carry a drug")
         ).scalars()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import normalize_pmid, unique
 from etl.normalize.text import squash
-from etl.sources.ctgov.ids import nct_of, registry_ids_in_field
 
 SOURCE = "ctgov"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from etl.sources.feed.html import html_blocks, html_text
+from etl.normalize.html import html_blocks, html_text
 
 _ESCAPED_TAG = re.compile(r"&lt;/?[A-Za-z][A-Za-z0-9]*(?:\s[^&]*?)?/?&gt;")
 

@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from etl.normalize.html import Block, html_blocks, html_text
 from etl.normalize.identifiers import (
     find_dois,
     find_registry_ids,
@@ -23,7 +24,6 @@ from etl.normalize.identifiers import (
 )
 from etl.normalize.text import squash
 from etl.sources.feed.dates import entry_published
-from etl.sources.feed.html import Block, html_blocks, html_text
 from etl.sources.feed.names import display_names, split_list
 
 SOURCE = "feed"

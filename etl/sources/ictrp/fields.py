@@ -16,9 +16,9 @@ from typing import Any
 
 from lxml import etree
 
+from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import unique
 from etl.normalize.text import month_number, squash
-from etl.sources.ctgov.ids import nct_of, registry_ids_in_field
 
 SOURCE = "ictrp"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl.dedupe.titles import THRESHOLD, block_key, similarity, title_key
+from etl.works.titles import THRESHOLD, block_key, similarity, title_key
 
 BASE = "Mesenchymal stromal cells deliver interleukin-12 to {} in a murine model of metastasis"
 

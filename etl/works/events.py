@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from etl.dedupe.titles import block_key, title_key
+from etl.works.titles import block_key, title_key
 
 # Corrections that are news for readers of the corrected work (retractions have their own event).
 CORRECTION_EVENTS = frozenset(

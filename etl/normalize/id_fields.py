@@ -5,7 +5,6 @@
 An id field is different: CT.gov files EudraCT numbers bare under type `EUDRACT_NUMBER`, and ICTRP
 writes them as `EUCTR2020-001234-56-PT` (country suffix). The helpers here accept those spellings
 when the field says so, and otherwise defer to `etl.normalize.identifiers` for the canonical form.
-This belongs in `etl/normalize/identifiers.py`; it lives here because that module is not ours.
 """
 
 from __future__ import annotations

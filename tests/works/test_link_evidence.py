@@ -3,7 +3,7 @@ or only in PubMed's data-bank list."""
 
 from __future__ import annotations
 
-from etl.dedupe.identity import link_targets
+from etl.works.identity import link_targets
 
 
 def paper(source: str, abstract: str, registry_ids: list[str]) -> dict:

@@ -4,8 +4,7 @@ Publishers put HTML in text fields: paragraphs, `<h4>` section labels, `<i>` spe
 `<sup>`/`<sub>` in "m<sup>6</sup>A" or "H<sub>2</sub>S". Inline markup must vanish without a trace
 (BeautifulSoup's `get_text(" ")` would turn "m6A" into "m 6 A"), while block elements must keep
 their text apart. So the text is collected per block: one (kind, text) pair for each paragraph,
-heading or line, with whitespace squashed. This module belongs beside `etl.normalize.text`; it
-lives here until that module is free to change.
+heading or line, with whitespace squashed.
 """
 
 from __future__ import annotations

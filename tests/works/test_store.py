@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
-from etl.db import repo
 from etl.db.engine import current_revision, head_revision, require_current, upgrade
 from etl.errors import DatabaseError
 from etl.pipeline.ingest import ingest_files
 from etl.records import Quarantined, SourceRecord
 from etl.replay import synthetic_article
 from etl.sources.pubmed.parse import parse_efetch
+from etl.works import store
 from tests.conftest import SAMPLES
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -31,9 +31,9 @@ def count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def store(engine: Engine, records, now=NOW):  # type: ignore[no-untyped-def]
+def put(engine: Engine, records, now=NOW):  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
-        return repo.store_records(conn, records, now)
+        return store.store_records(conn, records, now)
 
 
 def test_migrations_are_idempotent_and_required(db_url: str) -> None:
@@ -68,14 +68,14 @@ def test_ingesting_the_same_files_twice_changes_nothing(engine: Engine) -> None:
     assert first.counts.new == 260 and first.counts.quarantined == 1
     snapshot = {
         t.name: count(engine, t)
-        for t in (repo.works, repo.identifiers, repo.links, repo.events, repo.quarantine)
+        for t in (store.works, store.identifiers, store.links, store.events, store.quarantine)
     }
     second = ingest_files(engine, "pubmed", files, LATER)
     assert (second.counts.new, second.counts.updated, second.counts.deleted) == (0, 0, 0)
     assert second.counts.unchanged == 262
     assert snapshot == {
         t.name: count(engine, t)
-        for t in (repo.works, repo.identifiers, repo.links, repo.events, repo.quarantine)
+        for t in (store.works, store.identifiers, store.links, store.events, store.quarantine)
     }
     assert snapshot["quarantine"] == 1
 
@@ -86,25 +86,25 @@ def test_identifiers_are_unique_and_records_join_by_doi(engine: Engine) -> None:
     first, second = parsed(a), parsed(b)
     # the second PubMed record carries the first one's DOI (a duplicate citation)
     second[0].data["identifiers"]["doi"] = first[0].data["identifiers"]["doi"]
-    counts = store(engine, first + second)
+    counts = put(engine, first + second)
     assert counts.new == 2
     with engine.connect() as conn:
-        works = conn.execute(select(repo.source_records.c.work_id)).scalars().all()
-        keys = conn.execute(select(repo.identifiers.c.scheme, repo.identifiers.c.value)).all()
+        works = conn.execute(select(store.source_records.c.work_id)).scalars().all()
+        keys = conn.execute(select(store.identifiers.c.scheme, store.identifiers.c.value)).all()
     assert len(set(works)) == 1
     assert len(keys) == len(set(keys)) == 3  # two PMIDs, one DOI
 
 
 def test_new_work_event_carries_the_upstream_create_date(engine: Engine) -> None:
-    store(engine, parsed(synthetic_article("40000010", datetime(2026, 3, 2).date())))
+    put(engine, parsed(synthetic_article("40000010", datetime(2026, 3, 2).date())))
     with engine.connect() as conn:
-        event = conn.execute(select(repo.events)).one()
+        event = conn.execute(select(store.events)).one()
     assert (event.type, event.occurred_on, event.detected_at) == ("new", "2026-03-02", NOW)
 
 
 def test_retraction_arriving_later_is_an_event_and_a_link(engine: Engine) -> None:
     created = datetime(2026, 9, 1).date()
-    store(engine, parsed(synthetic_article("40000020", created)))
+    put(engine, parsed(synthetic_article("40000020", created)))
     retracted = synthetic_article(
         "40000020",
         created,
@@ -112,12 +112,14 @@ def test_retraction_arriving_later_is_an_event_and_a_link(engine: Engine) -> Non
         publication_types=("Journal Article", "Retracted Publication"),
         comments=(("RetractionIn", "40000099"),),
     )
-    counts = store(engine, parsed(retracted), LATER)
+    counts = put(engine, parsed(retracted), LATER)
     assert counts.updated == 1
     with engine.connect() as conn:
-        types = conn.execute(select(repo.events.c.type).order_by(repo.events.c.id)).scalars().all()
-        link = conn.execute(select(repo.links)).one()
-        work = conn.execute(select(repo.works)).one()
+        types = (
+            conn.execute(select(store.events.c.type).order_by(store.events.c.id)).scalars().all()
+        )
+        link = conn.execute(select(store.links)).one()
+        work = conn.execute(select(store.works)).one()
     assert types == ["new", "retracted"]
     assert (link.type, link.target_scheme, link.target_value) == (
         "retracted_by",
@@ -139,38 +141,38 @@ def test_an_older_version_never_replaces_a_newer_one(engine: Engine) -> None:
             "40000030", created, mdat=datetime(2026, 9, 2).date(), title="First title"
         )
     )
-    store(engine, new)
-    assert store(engine, old, LATER).unchanged == 1
+    put(engine, new)
+    assert put(engine, old, LATER).unchanged == 1
     with engine.connect() as conn:
-        assert conn.execute(select(repo.works.c.title)).scalar_one() == "Revised title"
+        assert conn.execute(select(store.works.c.title)).scalar_one() == "Revised title"
 
 
 def test_delete_citation_marks_record_and_work_deleted(engine: Engine) -> None:
     created = datetime(2026, 9, 1).date()
-    store(engine, parsed(synthetic_article("40000040", created)))
+    put(engine, parsed(synthetic_article("40000040", created)))
     deletion = list(
         parse_efetch(
             b"<PubmedArticleSet><DeleteCitation><PMID Version='1'>40000040</PMID>"
             b"<PMID Version='1'>1</PMID></DeleteCitation></PubmedArticleSet>"
         )
     )
-    counts = store(engine, deletion, LATER)
+    counts = put(engine, deletion, LATER)
     assert (counts.deleted, counts.unchanged) == (1, 0)
     with engine.connect() as conn:
-        assert conn.execute(select(repo.works.c.deleted_at)).scalar_one() == LATER
-        assert "deleted" in conn.execute(select(repo.events.c.type)).scalars().all()
-    assert store(engine, deletion, LATER).deleted == 0  # already deleted: nothing to do
+        assert conn.execute(select(store.works.c.deleted_at)).scalar_one() == LATER
+        assert "deleted" in conn.execute(select(store.events.c.type)).scalars().all()
+    assert put(engine, deletion, LATER).deleted == 0  # already deleted: nothing to do
 
 
 def test_raw_payload_is_kept_and_restorable(engine: Engine) -> None:
     (record,) = parsed(synthetic_article("40000050", NOW.date()))
-    store(engine, [record])
+    put(engine, [record])
     with engine.connect() as conn:
-        raw = conn.execute(select(repo.source_records.c.raw)).scalar_one()
-    assert repo.unpack(raw) == record.raw
+        raw = conn.execute(select(store.source_records.c.raw)).scalar_one()
+    assert store.unpack(raw) == record.raw
     assert [
         r.data
-        for r in parse_efetch(b"<PubmedArticleSet>" + repo.unpack(raw) + b"</PubmedArticleSet>")
+        for r in parse_efetch(b"<PubmedArticleSet>" + store.unpack(raw) + b"</PubmedArticleSet>")
     ] == [record.data]
 
 
@@ -179,9 +181,9 @@ def test_quarantine_keeps_reason_and_raw_bytes_once(engine: Engine) -> None:
     assert isinstance(bad, Quarantined)
     for _ in range(2):
         with engine.begin() as conn:
-            repo.store_quarantine(conn, [bad], None, NOW)
+            store.store_quarantine(conn, [bad], None, NOW)
     with engine.connect() as conn:
-        row = conn.execute(select(repo.quarantine)).one()
+        row = conn.execute(select(store.quarantine)).one()
     assert (row.record_key, row.location) == (
         "24694772",
         "reciter-special_characters-MALFORMED.xml",
@@ -191,7 +193,7 @@ def test_quarantine_keeps_reason_and_raw_bytes_once(engine: Engine) -> None:
 
 def test_paper_links_to_the_trial_it_reports(engine: Engine) -> None:
     records = list(parse_efetch(EFETCH / "biomcp-efetch_citation_22663011.xml"))
-    store(engine, records)
+    put(engine, records)
     with engine.connect() as conn:
-        links = conn.execute(select(repo.links.c.type, repo.links.c.target_value)).all()
+        links = conn.execute(select(store.links.c.type, store.links.c.target_value)).all()
     assert ("reports_trial", "NCT01245062") in links

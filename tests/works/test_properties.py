@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from etl.db import repo
 from etl.records import SourceRecord
+from etl.works import store
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 SOURCES = ("pubmed", "europepmc", "feed", "crossref")
@@ -55,7 +55,9 @@ def expected_groups(records: list[SourceRecord]) -> set[frozenset[str]]:
 def stored_groups(engine: Engine) -> set[frozenset[str]]:
     groups: dict[int, set[str]] = {}
     with engine.connect() as conn:
-        rows = conn.execute(select(repo.source_records.c.work_id, repo.source_records.c.source_id))
+        rows = conn.execute(
+            select(store.source_records.c.work_id, store.source_records.c.source_id)
+        )
         for work_id, source_id in rows:
             groups.setdefault(work_id, set()).add(source_id)
     return {frozenset(group) for group in groups.values()}
@@ -63,10 +65,16 @@ def stored_groups(engine: Engine) -> set[frozenset[str]]:
 
 def clear(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in (repo.merges, repo.events, repo.links, repo.identifiers, repo.source_records):
+        for table in (
+            store.merges,
+            store.events,
+            store.links,
+            store.identifiers,
+            store.source_records,
+        ):
             conn.execute(table.delete())
-        conn.execute(repo.works.update().values(merged_into=None))
-        conn.execute(repo.works.delete())
+        conn.execute(store.works.update().values(merged_into=None))
+        conn.execute(store.works.delete())
 
 
 @settings(
@@ -78,7 +86,7 @@ def test_any_order_gives_the_same_works(engine: Engine, records: list, data: st.
     clear(engine)
     for record in order:  # one record per batch: the hardest case for the merge logic
         with engine.begin() as conn:
-            repo.store_records(conn, [record], NOW)
+            store.store_records(conn, [record], NOW)
     assert stored_groups(engine) == expected_groups(records)
 
 
@@ -89,14 +97,14 @@ def test_any_order_gives_the_same_works(engine: Engine, records: list, data: st.
 def test_loading_twice_changes_nothing(engine: Engine, records: list) -> None:
     clear(engine)
     with engine.begin() as conn:
-        repo.store_records(conn, records, NOW)
+        store.store_records(conn, records, NOW)
     with engine.connect() as conn:
-        before = [conn.execute(select(func.count()).select_from(t)).scalar()
-                  for t in (repo.works, repo.identifiers, repo.events, repo.merges)]  # fmt: skip
+        tables = (store.works, store.identifiers, store.events, store.merges)
+        before = [conn.execute(select(func.count()).select_from(t)).scalar() for t in tables]
     with engine.begin() as conn:
-        again = repo.store_records(conn, records, NOW)
+        again = store.store_records(conn, records, NOW)
     assert (again.new, again.updated, again.unchanged) == (0, 0, len(records))
     with engine.connect() as conn:
         after = [conn.execute(select(func.count()).select_from(t)).scalar()
-                 for t in (repo.works, repo.identifiers, repo.events, repo.merges)]  # fmt: skip
+                 for t in (store.works, store.identifiers, store.events, store.merges)]  # fmt: skip
     assert after == before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from etl.pipeline.changes import events_for_change, events_for_new
+from etl.works.events import events_for_change, events_for_new
 
 TRIAL = {
     "source": "ctgov", "source_id": "NCT05000001", "kind": "trial", "status": "RECRUITING",

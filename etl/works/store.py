@@ -30,12 +30,12 @@ from etl.db.models import (
     Work,
     WorkMerge,
 )
-from etl.dedupe.identity import Key, identity_keys, link_targets
-from etl.dedupe.merge import conflicting, merge_works
-from etl.dedupe.titles import best_match
-from etl.pipeline.changes import events_for_change, events_for_new, work_fields
 from etl.records import Counts, Quarantined
 from etl.records import SourceRecord as Record
+from etl.works.events import events_for_change, events_for_new, work_fields
+from etl.works.identity import Key, identity_keys, link_targets
+from etl.works.merge import conflicting, merge_works
+from etl.works.titles import best_match
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select, update
 
 from etl.db.models import SourceRecord, Work
-from etl.dedupe.titles import block_key, title_key
+from etl.works.titles import block_key, title_key
 
 works, records = Work.__table__, SourceRecord.__table__
 CHUNK = 1000

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from etl.crontab import next_fire, parse_cron, previous_fire, weekday_names
 from etl.errors import ConfigError
-from etl.scheduler.cron import next_fire, parse_cron, previous_fire, weekday_names
 from tests.conftest import CONFIG, make_settings
 
 # A Wednesday, 11:00 in Shanghai.

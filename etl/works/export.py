@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from etl.db.models import Event, Identifier, Link, SourceRecord, Work, WorkMerge
-from etl.dedupe.identity import REVERSE
+from etl.works.identity import REVERSE
 
 works, identifiers, records = Work.__table__, Identifier.__table__, SourceRecord.__table__
 links, events, merges = Link.__table__, Event.__table__, WorkMerge.__table__

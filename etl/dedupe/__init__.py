@@ -1,1 +1,0 @@
-"""Identity and deduplication: which identifiers make two records one work."""
