@@ -76,3 +76,29 @@ def test_the_db_readme_maps_every_table() -> None:
     mapped = set(re.findall(r"^\| `(\w+)` \|", (ROOT / "etl/db/README.md").read_text(), re.M))
     tables = set(Base.metadata.tables)
     assert tables == mapped, f"etl/db/README.md: missing {tables - mapped}, gone {mapped - tables}"
+
+
+def test_the_record_shape_tables_name_every_key_of_the_record_types() -> None:
+    """The README's "Record shape" tables are the record types written out for people: every key
+    of every type is named there, and every key a table names is a key of some type."""
+    from typing import get_type_hints
+
+    from etl.records import Deletion, FeedItem, Identifiers, Paper, Preprint, Trial
+
+    types = {"Paper": Paper, "Preprint": Preprint, "FeedItem": FeedItem, "Trial": Trial}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Record shape", 1)[1].split("\n## ", 1)[0]
+    named: set[str] = set()
+    ids: set[str] = set()
+    for row in (line for line in section.splitlines() if line.startswith("| `")):
+        first, rest = row.split(" | ", 1)
+        cell = rest if first.strip("| `").split("`")[0] in types else first
+        named |= set(re.findall(r"`([a-z_]+)`", cell))
+        ids |= set(
+            re.findall(r"`(?:identifiers\.)?([a-z_]+)`", rest if "identifiers" in row else "")
+        )
+    keys = {key for kind in (*types.values(), Deletion) for key in get_type_hints(kind)}
+    assert not keys - named, f"README 'Record shape' does not name: {sorted(keys - named)}"
+    assert not named - keys, f"README 'Record shape' names no record key: {sorted(named - keys)}"
+    missing = set(get_type_hints(Identifiers)) - ids
+    assert not missing, f"README 'Record shape' does not name identifiers {sorted(missing)}"

@@ -17,10 +17,14 @@ from etl.pipeline.crawl import RunResult, run_crawl
 from etl.pipeline.ingest import ingest_files
 from etl.records import Counts
 from etl.settings import Settings
+from etl.sources.registry import FILE_FORMATS, SOURCE_NAMES
+
+CRAWLED = f"Only this source (repeatable): {', '.join(SOURCE_NAMES)}."
+FORMATS = f"Format of the files: {', '.join(FILE_FORMATS)}."
 
 
 def crawl(
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+    source: list[str] = typer.Option(None, "--source", "-s", help=CRAWLED),
     since: datetime = typer.Option(
         None, "--since", formats=["%Y-%m-%d"], help="Crawl from this day instead of the cursor."
     ),
@@ -79,7 +83,7 @@ def crawl_sources(
 
 def ingest(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Files to load."),
-    source: str = typer.Option("pubmed", "--source", "-s", help="Format of the files."),
+    source: str = typer.Option("pubmed", "--source", "-s", help=FORMATS),
 ) -> None:
     """Load files (PubMed baseline/update files, saved efetch XML) into the database."""
     config = settings()

@@ -21,11 +21,11 @@ import typer
 from etl.classify.rules import classify
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.records import Quarantined
-from etl.sources import parser_for
+from etl.sources import FILE_FORMATS, parser_for
 
 
 def parse(
-    source: str = typer.Argument(..., help="Source format, e.g. pubmed."),
+    source: str = typer.Argument(..., help=f"Source format: {', '.join(FILE_FORMATS)}."),
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Files to parse."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel workers (default: one per core)."),
     with_labels: bool = typer.Option(

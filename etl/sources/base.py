@@ -12,15 +12,17 @@ renders; nothing is stored and no cursor moves.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import httpx
 
 from etl.errors import ConfigError, EtlError
+from etl.http import BadBody, RetryPolicy
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.sources.xmlstream import open_source
 
@@ -105,12 +107,39 @@ class CheckResult:
         return data
 
 
-class Source(Protocol):
+class Adapter:
+    """The skeleton every adapter shares: its name, its settings table, the retry policy of its
+    requests, and the file parser (`parse`, a static function usable without settings, which
+    `parse_file` and the registry's `parser_for` hand out). Subclasses add `fetch` and `check`;
+    a source read from files only (ICTRP exports) has neither and `crawls = False`."""
+
     name: ClassVar[str]
+    crawls: ClassVar[bool] = True
 
-    def fetch(self, ctx: FetchContext) -> Iterator[Batch]: ...
+    def __init__(self, config: Any, settings: Any) -> None:
+        if self.crawls:
+            require_table(config, settings, self.name)
+        self.config = config
+        self.settings = settings
 
-    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]: ...
+    @staticmethod
+    def parse(
+        source: str | Path | bytes, keep_raw: bool = True
+    ) -> Iterator[SourceRecord | Quarantined]:
+        """Records (or quarantined items) from a saved file or a response body."""
+        raise NotImplementedError
+
+    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
+        return self.parse(path)
+
+    def policy(self) -> RetryPolicy:
+        """How this source's requests are retried: the `[http]` settings, shared by all."""
+        return RetryPolicy.from_settings(self.settings.http)
+
+    def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
+        """Batches of parsed records from `ctx.cursor` on, each unit of work ending with the
+        cursor that is safe to save once its records are committed."""
+        raise NotImplementedError(f"{self.name} is read from files only")
 
     def check(self, ctx: CheckContext) -> CheckResult:
         """Ask the configured query once, against the configured base URL, through the same
@@ -118,7 +147,24 @@ class Source(Protocol):
         filters by date), and the first `ctx.show` hits. A query the service refuses is a failed
         result naming what it answered; a transport failure may raise SourceError. Writes
         nothing and reads no cursor."""
-        ...
+        raise NotImplementedError(f"{self.name} is read from files only")
+
+
+Source = Adapter  # the name the pipeline has always used for a configured adapter
+
+
+def json_object(body: bytes, required: str, kind: type = object) -> dict[str, Any]:
+    """A JSON answer that must be an object holding `required` of type `kind` (ClinicalTrials.gov's
+    `studies` list, Europe PMC's `resultList`): anything else is an error for the request, never
+    an empty page. (A missing key reads as bytes, which no JSON value is.)"""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise BadBody(f"not JSON (starts {body[:60]!r})") from None
+    found = document.get(required, b"") if isinstance(document, dict) else b""
+    if isinstance(found, bytes) or not isinstance(found, kind):
+        raise BadBody(f"a JSON answer without a `{required}`{' list' if kind is list else ''}")
+    return document
 
 
 def first_examples(

@@ -14,6 +14,7 @@ from typing import Any
 from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import normalize_pmid, unique
 from etl.normalize.text import squash
+from etl.records import Trial
 
 SOURCE = "ctgov"
 
@@ -29,7 +30,7 @@ class ParseError(ValueError):
     """A study that is valid JSON but not a usable record (no NCT id)."""
 
 
-def study_record(study: dict[str, Any]) -> dict[str, Any]:
+def study_record(study: dict[str, Any]) -> Trial:
     """The public record shape for one study object; ParseError when it has no NCT id."""
     protocol = _obj(study, "protocolSection")
     ident = _obj(protocol, "identificationModule")

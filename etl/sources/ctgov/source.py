@@ -17,26 +17,26 @@ the store absorbs the overlap.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import httpx
 
-from etl.http import BadBody, RetryPolicy, request, shared_limiter
+from etl.http import request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import CtGovSettings, Settings
 from etl.sources.base import (
+    Adapter,
     CheckContext,
     CheckResult,
     Example,
     FetchContext,
     batch_of,
     first_examples,
-    require_table,
+    json_object,
 )
 from etl.sources.ctgov.parse import page_token, parse_studies, total_count
 
@@ -44,16 +44,16 @@ log = logging.getLogger(__name__)
 EMPTY_PAGES_LIMIT = 3  # a token on empty pages: the API's known quirk on the last page
 
 
-class CtGovSource:
+class CtGovSource(Adapter):
     name: ClassVar[str] = "ctgov"
+    config: CtGovSettings
+    settings: Settings
 
-    def __init__(self, config: CtGovSettings | None, settings: Settings) -> None:
-        require_table(config, settings, "ctgov")
-        self.config = config
-        self.settings = settings
-
-    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
-        return parse_studies(path)
+    @staticmethod
+    def parse(
+        source: str | Path | bytes, keep_raw: bool = True
+    ) -> Iterator[SourceRecord | Quarantined]:
+        return parse_studies(source)
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         start = self._start(ctx)
@@ -116,7 +116,7 @@ class CtGovSource:
         return request(
             http, "GET", self.config.base_url + "studies", _check_page, what=f"ctgov: {what}",
             params=params, limiter=shared_limiter("ctgov", self.config.requests_per_second),
-            policy=RetryPolicy.from_settings(self.settings.http),
+            policy=self.policy(),
         )  # fmt: skip
 
     def _params(self, start: date) -> dict[str, str]:
@@ -148,11 +148,5 @@ def _example(record: SourceRecord) -> Example:
 
 def _check_page(response: httpx.Response) -> bytes:
     """A page is a JSON object with a `studies` list; anything else is an error for the request."""
-    body = response.content
-    try:
-        document: Any = json.loads(body)
-    except ValueError:
-        raise BadBody(f"not JSON (starts {body[:60]!r})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("studies"), list):
-        raise BadBody("a JSON answer without a `studies` list")
-    return body
+    json_object(response.content, "studies", list)
+    return response.content

@@ -21,6 +21,7 @@ from etl.normalize.identifiers import (
     unique,
 )
 from etl.normalize.text import iso_date, squash
+from etl.records import Preprint
 from etl.sources.europepmc.links import (
     RETRACTED_LINKS,
     corrections,
@@ -44,7 +45,7 @@ class ParseError(ValueError):
     """A result that is well-formed but has no usable Europe PMC key."""
 
 
-def paper_record(result: dict[str, Any]) -> dict[str, Any]:
+def paper_record(result: dict[str, Any]) -> Preprint:
     """The public record shape for one search result; ParseError without `source` and `id`."""
     source, ident = record_key(result)
     title = plain_text(text(result.get("title")))

@@ -13,7 +13,6 @@ once a whole window is committed; a run starts `overlap_days` before it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,31 +20,32 @@ from typing import ClassVar
 
 import httpx
 
-from etl.http import BadBody, RetryPolicy, request, shared_limiter
+from etl.http import request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import EuropePmcSettings, Settings
 from etl.sources.base import (
+    Adapter,
     CheckContext,
     CheckResult,
     Example,
     FetchContext,
     batch_of,
     first_examples,
-    require_table,
+    json_object,
 )
 from etl.sources.europepmc.parse import hit_count, next_cursor, parse_search
 
 
-class EuropePmcSource:
+class EuropePmcSource(Adapter):
     name: ClassVar[str] = "europepmc"
+    config: EuropePmcSettings
+    settings: Settings
 
-    def __init__(self, config: EuropePmcSettings | None, settings: Settings) -> None:
-        require_table(config, settings, "europepmc")
-        self.config = config
-        self.settings = settings
-
-    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
-        return parse_search(path)
+    @staticmethod
+    def parse(
+        source: str | Path | bytes, keep_raw: bool = True
+    ) -> Iterator[SourceRecord | Quarantined]:
+        return parse_search(source)
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         start, end = self._window(ctx), ctx.now.date()
@@ -98,7 +98,7 @@ class EuropePmcSource:
             http, "GET", self.config.base_url + "search", _check_page,
             what=f"europepmc: {what}", params=params,
             limiter=shared_limiter("europepmc", self.config.requests_per_second),
-            policy=RetryPolicy.from_settings(self.settings.http),
+            policy=self.policy(),
         )  # fmt: skip
 
     def _window(self, ctx: FetchContext) -> date:
@@ -119,11 +119,5 @@ def _example(record: SourceRecord) -> Example:
 
 
 def _check_page(response: httpx.Response) -> bytes:
-    body = response.content
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise BadBody(f"not JSON (starts {body[:60]!r})") from None
-    if not isinstance(document, dict) or "resultList" not in document:
-        raise BadBody("a JSON answer without a resultList")
-    return body
+    json_object(response.content, "resultList")
+    return response.content

@@ -23,6 +23,7 @@ from etl.normalize.identifiers import (
     unique,
 )
 from etl.normalize.text import squash
+from etl.records import FeedItem
 from etl.sources.feed.dates import entry_published
 from etl.sources.feed.names import display_names, split_list
 
@@ -50,7 +51,7 @@ class ParseError(ValueError):
 
 def paper_record(
     entry: dict[str, Any], feed: dict[str, Any], feed_name: str = ""
-) -> dict[str, Any]:
+) -> FeedItem:
     """The public record shape for one entry of a feed (`feed` is feedparser's `parsed.feed`)."""
     markup = _best_text(entry)
     leading = _LEADING_NAMES.match(markup) if not entry.get("authors") else None

@@ -43,13 +43,13 @@ from etl.http import RateLimiter, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import FeedEntry, FeedSettings, Settings
 from etl.sources.base import (
+    Adapter,
     CheckContext,
     CheckResult,
     Example,
     FetchContext,
     batch_of,
     first_examples,
-    require_table,
 )
 from etl.sources.feed.parse import parse_feed
 
@@ -103,16 +103,18 @@ class Answer:
     moved_to: str | None = None
 
 
-class FeedSource:
+class FeedSource(Adapter):
     name: ClassVar[str] = "feed"
+    config: FeedSettings
+    settings: Settings
 
-    def __init__(self, config: FeedSettings | None, settings: Settings) -> None:
-        require_table(config, settings, "feed")
-        self.config = config
-        self.settings = settings
-
-    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
-        return parse_feed(path, feed_name=Path(path).stem)
+    @staticmethod
+    def parse(
+        source: str | Path | bytes, keep_raw: bool = True
+    ) -> Iterator[SourceRecord | Quarantined]:
+        """A saved feed is named after its file (the `feed_name` a crawl takes from config)."""
+        name = Path(source).stem if not isinstance(source, bytes) else ""
+        return parse_feed(source, feed_name=name)
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         """One batch per feed polled; one SourceError at the end if any feed failed, so the good
@@ -121,7 +123,7 @@ class FeedSource:
         poller = _Poller(
             ctx,
             shared_limiter("feed", self.config.requests_per_second),
-            RetryPolicy.from_settings(self.settings.http),
+            self.policy(),
         )
         failures: list[tuple[str, SourceError]] = []
         for entry in self.config.feeds:
@@ -155,7 +157,7 @@ class FeedSource:
         poller = _Poller(
             FetchContext(ctx.http, None, ctx.now),
             shared_limiter("feed", self.config.requests_per_second),
-            RetryPolicy.from_settings(self.settings.http),
+            self.policy(),
         )
         feeds = tuple(_check_feed(poller, entry, ctx.show) for entry in self.config.feeds)
         failed = [feed.source for feed in feeds if not feed.ok]

@@ -19,6 +19,7 @@ from lxml import etree
 from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import unique
 from etl.normalize.text import month_number, squash
+from etl.records import Trial
 
 SOURCE = "ictrp"
 
@@ -55,7 +56,7 @@ class ParseError(ValueError):
     """A `<Trial>` that is well-formed XML but not a usable record (no TrialID)."""
 
 
-def trial_record(trial: etree._Element) -> dict[str, Any]:
+def trial_record(trial: etree._Element) -> Trial:
     """The public record shape for one `<Trial>` element; ParseError when it has no TrialID."""
     fields = _fields(trial)
     trial_id = clean(fields.get("trialid"))

@@ -20,6 +20,7 @@ from etl.normalize.identifiers import (
     normalize_pmid,
 )
 from etl.normalize.text import date_of, inner_text, iso_date
+from etl.records import Paper
 
 SOURCE = "pubmed"
 RETRACTED_TYPES = frozenset({"Retracted Publication"})
@@ -203,7 +204,7 @@ class _Fields:
             handlers[child.tag](self, child)
 
 
-def paper_record(elem: etree._Element) -> dict[str, Any]:
+def paper_record(elem: etree._Element) -> Paper:
     """The public record shape for one PubmedArticle or PubmedBookArticle element."""
     book = elem.tag == "PubmedBookArticle"
     fields = _Fields()
@@ -228,7 +229,7 @@ def paper_record(elem: etree._Element) -> dict[str, Any]:
     return _record(pmid, fields, book)
 
 
-def _record(pmid: str, f: _Fields, book: bool) -> dict[str, Any]:
+def _record(pmid: str, f: _Fields, book: bool) -> Paper:
     title = f.title or (f.book_title if book else "")
     # PubMed puts translated titles of non-English papers in square brackets.
     if title.startswith("[") and "]" in title:

@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from etl.normalize.identifiers import normalize_pmid
-from etl.records import Quarantined, SourceRecord
+from etl.records import Deletion, Quarantined, SourceRecord
 from etl.sources.pubmed.fields import SOURCE, ParseError, paper_record
 from etl.sources.xmlstream import (
     CHUNK_PARSER,
@@ -97,7 +97,7 @@ def _deletions(elem: etree._Element, where: str) -> Iterator[ParseResult]:
             reason = f"DeleteCitation holds a PMID that is not a number: {pmid_elem.text!r}"
             yield Quarantined(SOURCE, where, "", reason, raw)
             continue
-        data = {
+        data: Deletion = {
             "source": SOURCE,
             "source_id": pmid,
             "kind": "paper",

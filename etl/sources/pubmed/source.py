@@ -25,16 +25,16 @@ from typing import ClassVar
 
 import httpx
 
-from etl.http import RetryPolicy, shared_limiter
+from etl.http import shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import PubMedSettings, Settings
 from etl.sources.base import (
+    Adapter,
     CheckContext,
     CheckResult,
     Example,
     FetchContext,
     first_examples,
-    require_table,
 )
 from etl.sources.pubmed.eutils import (
     EUtils,
@@ -49,16 +49,16 @@ log = logging.getLogger(__name__)
 MISSING_RETRIES = 2
 
 
-class PubMedSource:
+class PubMedSource(Adapter):
     name: ClassVar[str] = "pubmed"
+    config: PubMedSettings
+    settings: Settings
 
-    def __init__(self, config: PubMedSettings | None, settings: Settings) -> None:
-        require_table(config, settings, "pubmed")
-        self.config = config
-        self.settings = settings
-
-    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
-        return parse_efetch(path)
+    @staticmethod
+    def parse(
+        source: str | Path | bytes, keep_raw: bool = True
+    ) -> Iterator[SourceRecord | Quarantined]:
+        return parse_efetch(source, keep_raw=keep_raw)
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         run = _Run(self._api(ctx.http), self.config, ctx)
@@ -92,7 +92,7 @@ class PubMedSource:
             http,
             self.config,
             shared_limiter("pubmed", self.settings.pubmed_rate()),
-            RetryPolicy.from_settings(self.settings.http),
+            self.policy(),
             self.settings.secrets.ncbi_api_key,
         )
 
