@@ -68,7 +68,7 @@ def parse_cron(expression: str, timezone: str) -> CronTrigger:
 
 def next_fire(expression: str, timezone: str, now: datetime) -> datetime:
     """When the expression fires next after `now`."""
-    fire = parse_cron(expression, timezone).get_next_fire_time(None, now)
+    fire: datetime | None = parse_cron(expression, timezone).get_next_fire_time(None, now)
     assert fire is not None  # a cron trigger without an end date always fires again
     return fire
 
@@ -80,8 +80,8 @@ def previous_fire(expression: str, timezone: str, now: datetime) -> datetime | N
     # CronTrigger has no reverse iteration; step back until a fire time lands at or before now.
     for days in (1, 2, 8, 32, 367):
         start = now - timedelta(days=days)
-        fire = trigger.get_next_fire_time(None, start)
-        last = None
+        fire: datetime | None = trigger.get_next_fire_time(None, start)
+        last: datetime | None = None
         while fire is not None and fire <= now:
             last = fire
             fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))

@@ -151,7 +151,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
 
 
 @cache
-def _adapter(kind: type[Any]) -> Any:
+def _adapter(kind: Any) -> Any:
     from pydantic import TypeAdapter  # only where records are checked, not on the parse path
 
     return TypeAdapter(kind)
@@ -160,17 +160,17 @@ def _adapter(kind: type[Any]) -> Any:
 def validate(data: Any) -> Record:
     """`data` checked against the type of its source's records (a deletion against `Deletion`),
     with no key missing and none unknown; raises pydantic's ValidationError naming the field."""
-    kind = Deletion if data.get("deleted") else RECORD_TYPES[data["source"]]
+    kind: Any = Deletion if data.get("deleted") else RECORD_TYPES[data["source"]]
     checked: Record = _adapter(_closed(kind)).validate_python(data, strict=True)
     return checked
 
 
 @cache
-def _closed(kind: type[Any]) -> type[Any]:
+def _closed(kind: Any) -> Any:
     """The TypedDict with unknown keys forbidden, so a parser that grows a key must say so here."""
     from pydantic import ConfigDict, with_config
 
-    return with_config(ConfigDict(extra="forbid"))(kind)  # type: ignore[no-any-return]
+    return with_config(ConfigDict(extra="forbid"))(kind)
 
 
 def canonical_json(data: Any) -> str:
@@ -244,11 +244,11 @@ class Counts:
     failed: int = 0
 
     def add(self, other: Counts) -> None:
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
     def summary(self) -> str:
         return ", ".join(f"{value} {name}" for name, value in self.as_dict().items())

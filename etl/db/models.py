@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -34,6 +35,9 @@ Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INT
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model here maps one plain table, and the loading code works on it with Core
+    # (`Work.__table__.insert()`): say so, where SQLAlchemy's stubs allow any FromClause.
+    __table__: ClassVar[Table]
 
 
 class Work(Base):

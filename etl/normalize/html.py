@@ -13,14 +13,8 @@ import html
 import re
 import warnings
 
-from bs4 import (
-    BeautifulSoup,
-    CData,
-    MarkupResemblesLocatorWarning,
-    NavigableString,
-    Tag,
-    XMLParsedAsHTMLWarning,
-)
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.element import CData, NavigableString, Tag
 
 from etl.normalize.text import squash
 
@@ -100,7 +94,7 @@ def _collect(soup: BeautifulSoup) -> list[Block]:
             if node.name in BREAK_TAGS:
                 _flush(blocks, parts, current)
             continue
-        if type(node) not in _TEXT_TYPES:
+        if type(node) not in _TEXT_TYPES or not isinstance(node, NavigableString):
             continue
         block, skipped = _container(node)
         if skipped:

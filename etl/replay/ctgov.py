@@ -239,7 +239,8 @@ def _matches(entry: _Entry, query: StudyQuery) -> bool:
 
 def _studies_in(document: Any) -> list[Any]:
     if isinstance(document, dict) and isinstance(document.get("studies"), list):
-        return document["studies"]
+        studies: list[Any] = document["studies"]
+        return studies
     if isinstance(document, dict) and "protocolSection" in document:
         return [document]
     raise CorpusError("neither a /studies page nor a study object")

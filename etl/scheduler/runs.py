@@ -18,7 +18,8 @@ def start(engine: Engine, job: str, trigger: str, holder: str, now: datetime) ->
         job=job, trigger=trigger, holder=holder, started_at=now, outcome="running", counts={}
     )
     with engine.begin() as conn:
-        return conn.execute(statement.returning(job_runs.c.id)).scalar_one()
+        run_id: int = conn.execute(statement.returning(job_runs.c.id)).scalar_one()
+    return run_id
 
 
 def finish(

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from etl.db.models import Event, Identifier, Link, SourceRecord, Work, WorkMerge
 from etl.works.identity import REVERSE
@@ -93,7 +93,7 @@ def _incoming(
     """Links other works make to these, read from this end (a trial is reported_by a paper)."""
     owner = {(scheme, value): work for work, schemes in ids_of.items()
              for scheme, values in schemes.items() for value in values}  # fmt: skip
-    found = []
+    found: list[Row[Any]] = []
     for scheme in {scheme for scheme, _ in owner}:
         values = [value for s, value in owner if s == scheme]
         query = select(links).where(

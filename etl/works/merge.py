@@ -65,17 +65,18 @@ def merge_works(
     if reason == "title" and moved["events"]:
         # The duplicate's own "new" event is not news: the kept work has announced the study.
         events = Event.__table__
-        statement = delete(events).where(events.c.id.in_(moved["events"]), events.c.type == "new")
-        dropped = [dict(row._mapping) for row in conn.execute(statement.returning(*events.c))]
+        gone = delete(events).where(events.c.id.in_(moved["events"]), events.c.type == "new")
+        dropped = [dict(row._mapping) for row in conn.execute(gone.returning(*events.c))]
     classifications = Classification.__table__
     conn.execute(delete(classifications).where(classifications.c.work_id == merged))
     conn.execute(update(works).where(works.c.id == merged).values(merged_into=kept, updated_at=now))
     record = {**evidence, "moved": moved, "dropped_events": _jsonable(dropped)}
-    statement = insert(merges).values(
+    row = insert(merges).values(
         kept_work_id=kept, merged_work_id=merged, reason=reason, evidence=record,
         probable=probable, created_at=now,
     )  # fmt: skip
-    return conn.execute(statement.returning(merges.c.id)).scalar_one()
+    merge_id: int = conn.execute(row.returning(merges.c.id)).scalar_one()
+    return merge_id
 
 
 def split(conn: Connection, work_id: int, now: datetime) -> list[int]:

@@ -8,6 +8,8 @@ runs this once for the migration that changed the rules; `mscwatch works rekey` 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, select, update
 
 from etl.db.models import SourceRecord, Work
@@ -39,7 +41,7 @@ def rekey(conn: Connection) -> int:
                 select(works.c.id, works.c.block_key, works.c.title_key).where(works.c.id.in_(ids))
             )
         }
-        newest: dict[int, dict] = {}
+        newest: dict[int, dict[str, Any]] = {}
         query = (
             select(records.c.work_id, records.c.data)
             .where(records.c.work_id.in_(ids), records.c.deleted_at.is_(None))
