@@ -91,6 +91,14 @@ class FeedState:
         return {"feeds": {name: asdict(self)}}
 
 
+def disabled_feeds(config: FeedSettings, cursor: dict[str, Any] | None) -> dict[str, str]:
+    """The configured feeds the cursor marks gone (410), by name, with the reason: what the
+    health verdict `disabled` reports until the operator fixes or removes them."""
+    stored = (cursor or {}).get("feeds") or {}
+    states = {entry.name: FeedState.of(entry, stored.get(entry.name)) for entry in config.feeds}
+    return {name: state.disabled for name, state in states.items() if state.disabled}
+
+
 @dataclass(frozen=True)
 class Answer:
     """The last response of one poll, after redirects, and where a permanent move led."""
