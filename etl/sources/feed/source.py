@@ -38,7 +38,12 @@ from typing import Any, ClassVar, cast
 
 import httpx
 
-from etl.errors import SourceError, SourceResponseError, SourceUnavailableError
+from etl.errors import (
+    SourceError,
+    SourceResponseError,
+    SourceUnavailableError,
+    SourceUnreachableError,
+)
 from etl.http import RateLimiter, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import FeedEntry, FeedSettings, Settings
@@ -284,7 +289,10 @@ class _Poller:
             return request(
                 cast(httpx.Client, client), "GET", url, partial(_usable, what),
                 what=what, limiter=self.limiter, policy=self.policy,
+                setting=f"the url of feed {name} in config/sources.toml",
             )  # fmt: skip
+        except SourceUnreachableError:
+            raise
         except SourceResponseError as exc:
             if client.status == 410:
                 return None
