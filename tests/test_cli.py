@@ -182,19 +182,21 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     ]
     outbox = sorted((tmp_path / "var" / "outbox").glob("*.eml"))
     assert len(outbox) == 6
+    assert f"6 messages in {tmp_path / 'var' / 'outbox'}/ (open" in result.stdout
     message = email.message_from_bytes(outbox[-1].read_bytes(), policy=email.policy.default)
     assert "第 3 期" in message["Subject"] and message["List-Unsubscribe-Post"]
     html = message.get_body(("html",)).get_content()
-    assert "https://mscwatch.example.org/issues/2026-11-16/" in html  # the previous issue
-    assert "https://mscwatch.example.org/issues/2026-11-30/" in html  # the next one's address
+    assert "http://127.0.0.1:8000/issues/2026-11-16/" in html  # the previous issue, served
+    assert "http://127.0.0.1:8000/issues/2026-11-30/" in html  # the next one's address
     archive = tmp_path / "var" / "archive"
     second = (archive / "issues" / "2026-11-16" / "index.html").read_text(encoding="utf-8")
-    assert 'rel="prev" href="https://mscwatch.example.org/issues/2026-11-09/"' in second
-    assert 'rel="next" href="https://mscwatch.example.org/issues/2026-11-23/"' in second
+    assert 'rel="prev" href="http://127.0.0.1:8000/issues/2026-11-09/"' in second
+    assert 'rel="next" href="http://127.0.0.1:8000/issues/2026-11-23/"' in second
     assert "尚未发布" in (archive / "issues" / "2026-11-30" / "index.html").read_text("utf-8")
     again = run("demo", "--var", str(tmp_path / "var"), cwd=ROOT)
     assert again.returncode == 0, again.stderr
-    assert "0 messages" in again.stdout  # a second run sends nothing twice
+    # a second run sends nothing twice, and says what the outbox holds
+    assert f"6 messages in {tmp_path / 'var' / 'outbox'}/, 0 of them new" in again.stdout
 
 
 def test_help_lists_every_command(workdir: Path) -> None:
