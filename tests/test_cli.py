@@ -64,8 +64,13 @@ def test_db_upgrade_on_postgresql(workdir: Path) -> None:
 def test_commands_refuse_an_unmigrated_database_with_a_hint(workdir: Path) -> None:
     result = run("status", cwd=workdir)
     assert result.returncode == 1
-    assert "has no tables yet" in result.stderr
+    assert "has no tables yet (there is no file var/mscwatch.db)" in result.stderr
     assert "hint: run: mscwatch db upgrade" in result.stderr
+    assert not (workdir / "var").exists()  # no empty database file (or folder) left behind
+    (workdir / "var").mkdir()
+    (workdir / "var" / "mscwatch.db").write_bytes(b"")  # a file with no tables in it
+    empty = run("status", cwd=workdir)
+    assert empty.returncode == 1 and "has no tables yet; the code needs" in empty.stderr
 
 
 def test_parse_prints_json_lines(workdir: Path) -> None:
@@ -318,3 +323,22 @@ def test_two_feeds_with_one_name_are_refused(workdir: Path) -> None:
     result = run("status", cwd=workdir)
     assert result.returncode == 1
     assert "sources.feed.feeds" in result.stderr and "used twice: a" in result.stderr
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_log_line_says_its_level_once(tty: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from etl.cli import configure_logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("text", verbose=False, tty=tty)
+        logging.getLogger("etl.http").warning("pubmed: esearch: timed out; retrying in 2.0s")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    err = " ".join(capsys.readouterr().err.split())
+    assert "pubmed: esearch: timed out; retrying in 2.0s" in err
+    assert err.count("WARNING") == 1 and "etl.http:" not in err, err
