@@ -8,6 +8,7 @@ EtlError                      message + hint; the CLI prints both and exits 1
  ├── DeliveryError            the relay cannot take the issue (stops a send run)
  └── SourceError              an upstream failed us
       ├── SourceUnavailableError   retryable: timeouts, 429, 5xx, dropped connections
+      │    └── SourceUnreachableError   no such host, or it refuses connections: said at once
       └── SourceResponseError      the upstream answered something we cannot use
 """
 
@@ -53,3 +54,8 @@ class SourceUnavailableError(SourceError):
 
 class SourceResponseError(SourceError):
     """The service answered, but not with what it should have (error page, bad XML)."""
+
+
+class SourceUnreachableError(SourceUnavailableError):
+    """The service's host name does not resolve or its port refuses connections: no network, no
+    DNS or a wrong base URL. Retrying within the run would only make the operator wait."""

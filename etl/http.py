@@ -9,20 +9,25 @@ never taken as an empty result.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from etl.errors import SourceResponseError, SourceUnavailableError
+from etl.errors import SourceResponseError, SourceUnavailableError, SourceUnreachableError
 from etl.settings import HttpSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+BUSY_HINT = (
+    "the service may be down or throttling us; the run will be retried at its next scheduled time"
+)
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0
 
@@ -109,11 +114,16 @@ def request(
     data: Mapping[str, Any] | None = None,
     limiter: RateLimiter | None = None,
     policy: RetryPolicy = RetryPolicy(),
+    setting: str = "the source's base_url in config/sources.toml",
+    busy_hint: str = BUSY_HINT,
 ) -> T:
     """One logical request: rate-limited, retried on transient failures, checked.
 
-    Raises SourceUnavailableError once the tries are spent, SourceResponseError at once for an
-    answer that retrying cannot fix (a 4xx other than 429).
+    Raises SourceUnavailableError once the tries are spent (with `busy_hint`),
+    SourceResponseError at once for an answer that retrying cannot fix (a 4xx other than 429),
+    and SourceUnreachableError at once when the host name does not resolve or the port refuses
+    connections: offline, retrying would only keep the operator waiting in silence. `setting`
+    names where the address is configured, for the hint. Each retry is logged as it is decided.
     """
 
     def attempt() -> T:
@@ -121,6 +131,15 @@ def request(
             limiter.wait()
         try:
             response = client.request(method, url, params=params, data=data)
+        except httpx.ConnectError as exc:
+            unreachable = _unreachable(exc, url)
+            if unreachable:
+                raise SourceUnreachableError(
+                    f"{what}: {unreachable}",
+                    f"check the network connection, and {setting}; "
+                    "`mscwatch sources check` tries it again without storing anything",
+                ) from None
+            raise _Retryable(f"connection failed: {exc or type(exc).__name__}") from None
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
@@ -160,10 +179,23 @@ def request(
         return retrying(attempt)
     except _Retryable as exc:
         raise SourceUnavailableError(
-            f"{what} failed after {policy.attempts} tries; last: {exc.message}",
-            "the service may be down or throttling us; the run will be retried at its next "
-            "scheduled time (set NCBI_API_KEY to raise PubMed's rate limit)",
+            f"{what} failed after {policy.attempts} tries; last: {exc.message}", busy_hint
         ) from None
+
+
+def _unreachable(exc: httpx.ConnectError, url: str) -> str | None:
+    """What makes the host unreachable for now, when it is a name that does not resolve or a
+    refused connection (found in the chain of causes httpx keeps); None for other failures."""
+    parts = urlsplit(url)
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return f"the host name {parts.hostname} does not resolve ({cause.strerror or cause})"
+        if isinstance(cause, ConnectionRefusedError):
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            return f"{parts.hostname}:{port} refused the connection"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

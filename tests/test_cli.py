@@ -64,8 +64,13 @@ def test_db_upgrade_on_postgresql(workdir: Path) -> None:
 def test_commands_refuse_an_unmigrated_database_with_a_hint(workdir: Path) -> None:
     result = run("status", cwd=workdir)
     assert result.returncode == 1
-    assert "has no tables yet" in result.stderr
+    assert "has no tables yet (there is no file var/mscwatch.db)" in result.stderr
     assert "hint: run: mscwatch db upgrade" in result.stderr
+    assert not (workdir / "var").exists()  # no empty database file (or folder) left behind
+    (workdir / "var").mkdir()
+    (workdir / "var" / "mscwatch.db").write_bytes(b"")  # a file with no tables in it
+    empty = run("status", cwd=workdir)
+    assert empty.returncode == 1 and "has no tables yet; the code needs" in empty.stderr
 
 
 def test_parse_prints_json_lines(workdir: Path) -> None:
@@ -182,19 +187,21 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     ]
     outbox = sorted((tmp_path / "var" / "outbox").glob("*.eml"))
     assert len(outbox) == 6
+    assert f"6 messages in {tmp_path / 'var' / 'outbox'}/ (open" in result.stdout
     message = email.message_from_bytes(outbox[-1].read_bytes(), policy=email.policy.default)
     assert "第 3 期" in message["Subject"] and message["List-Unsubscribe-Post"]
     html = message.get_body(("html",)).get_content()
-    assert "https://mscwatch.example.org/issues/2026-11-16/" in html  # the previous issue
-    assert "https://mscwatch.example.org/issues/2026-11-30/" in html  # the next one's address
+    assert "http://127.0.0.1:8000/issues/2026-11-16/" in html  # the previous issue, served
+    assert "http://127.0.0.1:8000/issues/2026-11-30/" in html  # the next one's address
     archive = tmp_path / "var" / "archive"
     second = (archive / "issues" / "2026-11-16" / "index.html").read_text(encoding="utf-8")
-    assert 'rel="prev" href="https://mscwatch.example.org/issues/2026-11-09/"' in second
-    assert 'rel="next" href="https://mscwatch.example.org/issues/2026-11-23/"' in second
+    assert 'rel="prev" href="http://127.0.0.1:8000/issues/2026-11-09/"' in second
+    assert 'rel="next" href="http://127.0.0.1:8000/issues/2026-11-23/"' in second
     assert "尚未发布" in (archive / "issues" / "2026-11-30" / "index.html").read_text("utf-8")
     again = run("demo", "--var", str(tmp_path / "var"), cwd=ROOT)
     assert again.returncode == 0, again.stderr
-    assert "0 messages" in again.stdout  # a second run sends nothing twice
+    # a second run sends nothing twice, and says what the outbox holds
+    assert f"6 messages in {tmp_path / 'var' / 'outbox'}/, 0 of them new" in again.stdout
 
 
 def test_help_lists_every_command(workdir: Path) -> None:
@@ -316,3 +323,22 @@ def test_two_feeds_with_one_name_are_refused(workdir: Path) -> None:
     result = run("status", cwd=workdir)
     assert result.returncode == 1
     assert "sources.feed.feeds" in result.stderr and "used twice: a" in result.stderr
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_log_line_says_its_level_once(tty: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from etl.cli import configure_logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging("text", verbose=False, tty=tty)
+        logging.getLogger("etl.http").warning("pubmed: esearch: timed out; retrying in 2.0s")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    err = " ".join(capsys.readouterr().err.split())
+    assert "pubmed: esearch: timed out; retrying in 2.0s" in err
+    assert err.count("WARNING") == 1 and "etl.http:" not in err, err

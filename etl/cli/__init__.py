@@ -78,24 +78,36 @@ def options(
 ) -> None:
     state.config_dir = config
     state.verbose = verbose
-    level = logging.DEBUG if verbose else logging.INFO
     if log_format not in ("text", "json"):
         raise typer.BadParameter(f"{log_format!r} is not text or json", param_hint="--log-format")
+    configure_logging(log_format, verbose, sys.stderr.isatty())
+
+
+def configure_logging(log_format: str, verbose: bool, tty: bool) -> logging.Handler:
+    """One handler on the root logger: JSON lines, rich's columns on a terminal, or whole lines
+    with their time for a log file. Each handler gets its formatter here: basicConfig gives a
+    handler without one its own `LEVEL:logger:message` format, which rich's level column then
+    doubled ("WARNING  WARNING:etl.http:…")."""
     if log_format == "json":
         from etl.cli.common import JsonFormatter
 
-        handler = logging.StreamHandler(sys.stderr)
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-    elif sys.stderr.isatty():
+    elif tty:
         from rich.logging import RichHandler
 
-        handler = RichHandler(show_path=False, show_time=False, markup=False)
+        from etl.cli.common import console  # stderr, and the console progress bars draw on
+
+        handler = RichHandler(console=console, show_path=False, show_time=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
     else:  # a log file or a container's log: whole lines with their time, never wrapped
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    level = logging.DEBUG if verbose else logging.INFO
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    return handler
 
 
 def main() -> None:

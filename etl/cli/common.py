@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from sqlalchemy import Engine
 
-from etl.db.engine import make_engine, require_current
+from etl.db.engine import make_engine, require_current, require_existing
 from etl.scheduler.stop import StopSignal
 from etl.settings import Settings, load_settings
 
@@ -38,7 +38,10 @@ def settings(**overrides: Any) -> Settings:
 
 
 def engine(config: Settings, check: bool = True) -> Engine:
-    """The database engine; by default refuses a database the code's migrations have not reached."""
+    """The database engine; by default refuses a database the code's migrations have not reached
+    (a SQLite file that does not exist is refused before anything creates it)."""
+    if check:
+        require_existing(config.database_url)
     built = make_engine(config.database_url)
     if check:
         require_current(built)

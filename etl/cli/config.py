@@ -42,7 +42,11 @@ def check() -> None:
     if errors:
         out.print(f"{errors} error(s): fix them before running", highlight=False)
         raise typer.Exit(1)
-    out.print("configuration is valid", highlight=False)
+    warnings = sum(1 for item in findings if item.level == "warning")
+    if warnings:
+        out.print(f"configuration is valid, with {warnings} warning(s) above", highlight=False)
+    else:
+        out.print("configuration is valid", highlight=False)
 
 
 @app.command()

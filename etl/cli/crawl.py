@@ -131,6 +131,8 @@ def _names(config: Settings, wanted: list[str] | None) -> list[str]:
 
 def _print_result(result: RunResult, prefix: str) -> None:
     out.print(prefix + result.line(), markup=False, highlight=False)
+    if result.hint:
+        console.print(f"hint: {result.hint}", markup=False, highlight=False)
     for line in result.quarantined[:50]:
         console.print(f"quarantined: {line}", markup=False, highlight=False)
     if len(result.quarantined) > 50:

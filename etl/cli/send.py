@@ -63,6 +63,13 @@ def _plan(digest: Digest, ref: str, where: str) -> None:
             str(group["readers"]),
             ", ".join(group["examples"]),
         )
+    if issue["state"] == "sent":
+        out.print(
+            f"issue {issue['number']} is sent: every reader got it, nobody is left to send to; "
+            "nothing was sent",
+            highlight=False,
+        )
+        return
     out.print(table if groups else "nobody to send to: no active readers")
     total = sum(g["readers"] for g in groups)
     note = "" if issue["state"] in ("approved", "sending") else " once approved"

@@ -184,4 +184,5 @@ def _outcome(value: str | None) -> str:
 
 def _verdict(value: str) -> str:
     colours = {"ok": "green", "quiet": "green", "partial": "yellow", "failing": "yellow"}
-    return f"[{colours.get(value, 'red' if value in ('broken', 'late') else 'white')}]{value}[/]"
+    alarming = ("broken", "late", "stale", "disabled")
+    return f"[{colours.get(value, 'red' if value in alarming else 'white')}]{value}[/]"

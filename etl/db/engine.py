@@ -76,6 +76,29 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
+def require_existing(url: str) -> None:
+    """Refuse a SQLite database whose file does not exist, before anything creates it: a
+    command that only reads (`status`) must not leave an empty file (and folder) behind."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # make_engine says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if not Path(parsed.database).exists():
+        raise DatabaseError(
+            f"the database {url} has no tables yet (there is no file {parsed.database}); "
+            f"the code needs {_head()}",
+            "run: mscwatch db upgrade",
+        )
+
+
+def _head() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def require_current(engine: Engine) -> None:
     """Refuse to work on a database that is missing tables or behind the code's schema."""
     current, head = current_revision(engine), head_revision(engine)

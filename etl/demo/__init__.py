@@ -31,6 +31,12 @@ DEMO_READERS = [
     ("reader.en@example.org", "en", ["hematologic", "trials"]),
 ]
 DEMO_SECRET = "demo-only-secret-do-not-use-in-production"
+DEMO_PORT = 8000  # where `mscwatch serve` listens by default: the demo's mail links lead there
+
+
+def demo_site(port: int = DEMO_PORT) -> str:
+    """The address the demo's mail links to: the development server on this machine."""
+    return f"http://127.0.0.1:{port}/"
 
 
 @dataclass
@@ -43,16 +49,22 @@ class DemoResult:
     archive_pages: int = 0
 
 
-def demo_settings(var: Path, replay_url: str, config_dir: Path | None = None) -> Settings:
-    """Embedded defaults, pointed at the replay server and a demo database of its own."""
+def demo_settings(
+    var: Path, replay_url: str, config_dir: Path | None = None, port: int = DEMO_PORT
+) -> Settings:
+    """Embedded defaults, pointed at the replay server and a demo database of its own. The
+    mail is signed with the demo's own key (never the operator's SECRET_KEY, which the printed
+    serve command would otherwise have to show) and links to `mscwatch serve` on this machine,
+    so the command the demo prints serves every link of its mail."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "NCBI_API_KEY")}
-    env.setdefault("SECRET_KEY", DEMO_SECRET)
+    env["SECRET_KEY"] = DEMO_SECRET
     return load_settings(
         config_dir,
         env=env,
         overrides={
             "database.url": f"sqlite:///{var / 'demo' / 'mscwatch.db'}",
             "paths.var": str(var),
+            "archive.base_url": demo_site(port),
             "sources.pubmed.base_url": replay_url,
             "sources.pubmed.start_date": FIRST_DAY,
             "sources.pubmed.requests_per_second": 50,
@@ -69,6 +81,7 @@ def run_demo(
     crawl: Callable[[Settings], list[RunResult]],
     ingest: Callable[[Settings, Path], RunResult],
     config_dir: Path | None = None,
+    port: int = DEMO_PORT,
 ) -> DemoResult:
     """Crawl the replay server, load an update file with deletions, let three trials change
     upstream, and crawl again: the papers are unchanged, the trials' changes become events."""
@@ -80,7 +93,7 @@ def run_demo(
     corpus = Corpus.from_paths([CORPUS])
     studies = StudyCorpus.from_paths([STUDIES])
     with ReplayServer(corpus, studies=studies) as server:
-        settings = demo_settings(var, server.url, config_dir)
+        settings = demo_settings(var, server.url, config_dir, port)
         engine = make_engine(settings.database_url)
         upgrade(engine)
         result = DemoResult(settings, settings.database_url)

@@ -196,6 +196,8 @@ class Archive:
             other_home=self.settings.archive.base_url + lang_prefix(other),
             other_label="English" if lang == "zh" else "中文",
             feed=self.settings.archive.base_url + lang_prefix(lang) + "feed.atom",
+            subscribe=self.settings.archive.base_url
+            + ("subscribe" if lang == "zh" else "subscribe?lang=en"),
             disclaimer=self.settings.digest.disclaimer(lang),
             **values,
         )

@@ -5,6 +5,7 @@ plain part. One render per language and topic set; per subscriber only the token
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -71,6 +72,14 @@ class Renderer:
         self.mjml = self.env.get_template("digest/email.mjml.j2")
         self.text = self.env.get_template("digest/email.txt.j2")
         self.limit = limit or settings.digest.max_html_kb * 1024  # bytes of HTML
+
+    def with_base_url(self, base_url: str) -> Renderer:
+        """This renderer with the archive at another address (sharing the compiled templates):
+        the web app renders its pages for the site it is being served as."""
+        archive = self.settings.archive.model_copy(update={"base_url": base_url})
+        other = copy.copy(self)
+        other.settings = self.settings.model_copy(update={"archive": archive})
+        return other
 
     def view(
         self,

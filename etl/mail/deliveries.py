@@ -218,9 +218,10 @@ def next_due(conn: Connection, issue_id: int) -> datetime | None:
 
 def planned(conn: Connection, issue_id: int, state: str) -> list[tuple[str, str, list[str]]]:
     """(email, language, topics) of the readers a send would mail now: the active readers for
-    an issue not yet sending, else the readers of its unfinished deliveries."""
+    an issue not yet sending, else the readers of its unfinished deliveries (none once it is
+    sent: a send never mails a reader twice)."""
     columns = (S.c.email, S.c.language, S.c.topics)
-    if state == "sending":
+    if state in ("sending", "sent"):
         query = (
             select(*columns)
             .join(D, D.c.subscriber_id == S.c.id)

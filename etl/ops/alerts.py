@@ -1,4 +1,5 @@
-"""Alerts: one email to the operators when a job turns broken, one when it works again.
+"""Alerts: one email to the operators when a job turns broken, late, stale or disabled, and one
+when it works again.
 
 An alert is an incident row: opened when the verdict first becomes alarming, closed when it
 stops being so. Mail goes out on those two changes only, never at every failed run. An email
@@ -30,6 +31,11 @@ HINTS = {
     "when a source breaks.",
     "digest:send": "Readers are waiting for this issue. `mscwatch digest send ISSUE` resumes "
     "where it stopped once the relay (SMTP_URL) works; `--dry-run` shows who is left.",
+    "stale": "The service answers, but only with records already stored. Compare its hits with "
+    "`mscwatch sources check {source}`; if the query or the service changed, fix "
+    "config/sources.toml; `mscwatch crawl --source {source} --since DATE` fetches the gap again.",
+    "disabled": "Fix the feed's url in config/sources.toml (a new url starts it afresh), or "
+    "remove the feed there; `mscwatch sources check feed` tries the feeds without storing.",
     "late": "Check that `mscwatch run` is running (docker compose ps, or the service manager), "
     "and its log.",
 }
@@ -142,7 +148,10 @@ def _base(settings: Settings, subject: str, now: datetime) -> EmailMessage:
 
 def _alert_message(settings: Settings, job: str, health: Health, now: datetime) -> EmailMessage:
     message = _base(settings, f"[mscwatch] {job} is {health.verdict}", now)
-    kind = "late" if health.verdict == "late" else "crawl" if job.startswith("crawl:") else job
+    if health.verdict in ("late", "stale", "disabled"):
+        kind = health.verdict
+    else:
+        kind = "crawl" if job.startswith("crawl:") else job
     hint = HINTS.get(kind, "`mscwatch status` shows every run; the log has the details.")
     lines = [
         f"{job} is {health.verdict}: {health.reason}",

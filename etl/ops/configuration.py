@@ -4,6 +4,7 @@ a secret a command will need)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,7 @@ def check(settings: Settings) -> list[Finding]:
                 "empty: broken jobs show in `mscwatch status` only, nobody is mailed",
             )
         )
+    found += placeholder_addresses(settings)
     skipped = sorted(set(settings.schedule.jobs) - set(settings.scheduled_jobs()))
     for job in skipped:
         found.append(
@@ -132,6 +134,45 @@ def check(settings: Settings) -> list[Finding]:
                 "not run: its source is not enabled",
             )
         )
+    return found
+
+
+# RFC 2606 / 6761 names reserved for examples: mail to or from them reaches nobody, and a
+# link under them leads nowhere.
+PLACEHOLDER = re.compile(r"(?:^|[.@/])example(?:\.(?:org|com|net))?(?=$|[/:>\s])", re.I)
+
+
+def placeholder_addresses(settings: Settings) -> list[Finding]:
+    """A warning for each address still at an example domain, as shipped: the configuration is
+    well formed, but digests would come from, link to or report to nobody."""
+    folder = settings.config_dir
+    mail, archive = settings.mail, settings.archive
+    values = [
+        ("mail.toml", "mail.from_address", mail.from_address, "readers' mail comes from it"),
+        ("mail.toml", "mail.reply_to", mail.reply_to, "readers' replies go to it"),
+        ("mail.toml", "mail.unsubscribe_mailto", mail.unsubscribe_mailto,
+         "unsubscribe requests by mail go to it"),
+        ("mail.toml", "mail.return_path", mail.return_path, "bounce reports go to it"),
+        ("mail.toml", "mail.list_id", mail.list_id, "mail clients group the digest by it"),
+        ("digest.toml", "archive.base_url", archive.base_url,
+         "every link in the digest and the archive starts with it"),
+        ("schedule.toml", "alerts.to", ", ".join(settings.alerts.to), "alerts go to it"),
+    ]  # fmt: skip
+    if settings.sources.pubmed is not None:
+        values.append(("sources.toml", "sources.pubmed.email", settings.sources.pubmed.email,
+                       "NCBI writes to it before blocking a misbehaving tool"))  # fmt: skip
+    found = []
+    for file, key, value, why in values:
+        domain = PLACEHOLDER.search(value or "")
+        if domain:
+            found.append(
+                Finding(
+                    "warning",
+                    f"{folder / file}: {key}",
+                    f"{value} is an example domain ({domain.group(0).strip('.@/')}): {why}; "
+                    "set your own",
+                )
+            )
     return found
 
 

@@ -10,6 +10,11 @@ verdict is one of:
   fewer than `after_failures` times in a row. Probably passing; shown, not yet alerted.
 - `broken`: the same, `after_failures` times in a row or more.
 - `late`: the job's time passed (with its grace) and it has not run since: is the daemon up?
+- `disabled`: the source stopped asking for part of what it is configured to fetch (a feed that
+  answered 410 Gone) until the operator fixes or removes it.
+- `stale`: the service keeps answering, but only with records we already have (the overlap of
+  each window), for longer than the gaps between news in its history: a quiet week for a
+  source that is often quiet, a stuck query or index for one that never is.
 - `never run`.
 """
 
@@ -20,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-ALARMING = ("broken", "late")
+ALARMING = ("broken", "late", "stale", "disabled")
 """Verdicts that open an alert (a failed send alerts at `failing` already: readers wait)."""
 
 
@@ -53,8 +58,15 @@ def judge(
     after_failures: int,
     due: datetime | None = None,
     grace: timedelta = timedelta(hours=1),
+    news: Sequence[datetime] | None = None,
+    disabled: str | None = None,
 ) -> Health:
-    """The verdict on a job from its runs (newest first) and its last scheduled time `due`."""
+    """The verdict on a job from its runs (newest first) and its last scheduled time `due`.
+
+    `news` is when the newest runs that brought something new started (newest first), read
+    further back than `runs` reach, so a long silence is still measured against the history
+    before it; without it the news of `runs` is used. `disabled` says what the source stopped
+    fetching (None: nothing)."""
     done = [run for run in runs if run.outcome in ("ok", "partial", "failed")]
     good = [run for run in done if run.outcome != "failed"]
     bad = [run for run in done if run.outcome == "failed"]
@@ -73,14 +85,47 @@ def judge(
     if streak:
         verdict = "broken" if streak >= after_failures else "failing"
         return Health(verdict, reason, streak, **facts)
+    if disabled:
+        return Health("disabled", disabled, **facts)
     last = done[0]
     if last.outcome == "partial":
         return Health("partial", "worked, but set records aside: see the run's counts", **facts)
+    if news is None:
+        news = [run.started_at for run in done if run.new]
+    stale = _stale_reason(news, now) if last.new == 0 else None
+    if stale:
+        return Health("stale", stale, **facts)
     if last.new == 0:
         since = next((run.started_at for run in done if run.new), None)
         when = f"since {since:%Y-%m-%d}" if since else "yet"
         return Health("quiet", f"the service answered; nothing new {when}", **facts)
     return Health("ok", "worked", **facts)
+
+
+STALE_FACTOR = 2
+"""A silence this many times the longest gap between news in the history is not normal."""
+
+
+def _stale_reason(news: Sequence[datetime], now: datetime) -> str | None:
+    """Why the silence since the last news is longer than the history allows; None when it is
+    not, or when fewer than three runs brought news (too little history to say)."""
+    if len(news) < 3:
+        return None
+    recent = sorted(news[:10], reverse=True)
+    longest = max(newer - older for newer, older in zip(recent, recent[1:], strict=False))
+    silence = now - recent[0]
+    if silence <= STALE_FACTOR * longest:
+        return None
+    return (
+        f"the service answers, but with nothing new since {recent[0]:%Y-%m-%d} "
+        f"({_days(silence)}), where the {len(recent)} runs before that brought news at least "
+        f"every {_days(longest)}: the query, the service's index or the window may be stuck"
+    )
+
+
+def _days(span: timedelta) -> str:
+    days = span / timedelta(days=1)
+    return f"{days:.0f} days" if days >= 2 else f"{span / timedelta(hours=1):.0f} hours"
 
 
 def _late(due: datetime) -> str:

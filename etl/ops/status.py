@@ -15,7 +15,7 @@ from etl.db.models import CrawlRun, DigestIssue, SourceCursor
 from etl.mail import deliveries
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
-from etl.ops.history import health_of, known_jobs, run_history
+from etl.ops.history import health_of, job_facts, known_jobs
 from etl.settings import Settings
 
 runs = CrawlRun.__table__
@@ -117,9 +117,9 @@ def job_status(engine: Engine, settings: Settings, now: datetime) -> list[JobSta
     alerts = {alert["subject"]: alert for alert in open_alerts(engine)}
     result = []
     with engine.connect() as conn:
-        histories = {job: run_history(conn, job) for job in known_jobs(settings)}
-    for job, runs in histories.items():
-        health = health_of(settings, job, runs, now)
+        histories = {job: job_facts(conn, settings, job) for job in known_jobs(settings)}
+    for job, (runs, extra) in histories.items():
+        health = health_of(settings, job, runs, now, **extra)
         source = job.removeprefix("crawl:")
         running = is_held(engine, job_lock(job)) or (
             source != job and is_held(engine, crawl_lock(source))

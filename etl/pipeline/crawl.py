@@ -48,6 +48,7 @@ class RunResult:
     outcome: str = "ok"
     counts: Counts = field(default_factory=Counts)
     error: str | None = None
+    hint: str | None = None  # what to do about `error`, when the source said
     failed_ids: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
 
@@ -146,7 +147,7 @@ def _crawl_one(
                     result.outcome = "stopped"
                     break
         except SourceError as exc:
-            result.outcome, result.error = "failed", exc.message
+            result.outcome, result.error, result.hint = "failed", exc.message, exc.hint or None
         finally:
             if dry is not None:
                 dry.rollback()

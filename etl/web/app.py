@@ -6,7 +6,7 @@ the one-click unsubscribe, which the signed token in its address authorizes. The
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,6 +30,16 @@ ROUTES = {
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
 }
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
+
+
+def _served_base(path: str) -> str:
+    """Where the archive's own links point when it is served: the pages link root-relative, so
+    they lead to the site being served whatever its name (and behind any proxy); an Atom feed
+    needs absolute addresses, so it takes the request's own. `archive build` keeps the
+    configured base URL: its files may be served from anywhere."""
+    if path.endswith(".atom"):
+        return request.url_root
+    return request.script_root + "/"
 
 
 def require_secret_key(settings: Settings) -> None:
@@ -69,7 +79,7 @@ def create_app(
 
     def archive_page(path: str) -> Response:
         found: Digest = app.extensions["digest"]
-        archive = Archive(found.renderer)
+        archive = Archive(found.renderer.with_base_url(_served_base(path)))
         with found.engine.connect() as conn:
             plan = archive.plan(store.list_issues(conn), lambda i: store.load_content(conn, i))
             render = plan.get(path)

@@ -79,6 +79,8 @@ def store_records(
             new.append(record)
         elif row.content_hash == record.content_hash and row.deleted_at is None:
             counts.unchanged += 1
+        elif row.deleted_at is not None and not is_newer(row.revised, record.data.get("revised")):
+            counts.unchanged += 1  # deleted upstream after this copy was made: it stays deleted
         elif is_stale(row.revised, record.data.get("revised")):
             counts.unchanged += 1  # an older version (an earlier baseline file): keep ours
         else:
@@ -97,6 +99,13 @@ def store_records(
 def is_stale(stored: str | None, incoming: str | None) -> bool:
     """Whether an incoming version is older than the stored one, by upstream revision date."""
     return bool(stored) and (not incoming or incoming < stored)
+
+
+def is_newer(stored: str | None, incoming: str | None) -> bool:
+    """Whether an incoming version was revised after the stored one. A deleted record comes back
+    only so: PubMed deletes a citation after its last revision, so any copy revised no later (an
+    earlier baseline or update file, a saved efetch answer) predates the deletion."""
+    return bool(incoming) and (not stored or incoming > stored)
 
 
 def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:

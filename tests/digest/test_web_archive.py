@@ -14,34 +14,59 @@ from etl.digest.service import Digest
 from etl.web import create_app
 from tests.support.wsgi import loopback
 
+PAGES = (
+    ("index.html", "/"),
+    ("en/index.html", "/en/"),
+    ("issues/2026-11-09/index.html", "/issues/2026-11-09/"),
+    ("issues/2026-11-16/en/index.html", "/issues/2026-11-16/en/"),
+    ("issues/2026-11-23/index.html", "/issues/2026-11-23/"),
+    ("issues/2026-11-23/en/index.html", "/issues/2026-11-23/en/"),
+)
+
 
 @pytest.fixture(scope="module")
 def site(built: Digest) -> Iterator[str]:
-    """The app on a free loopback port, its archive address set to where it really listens."""
+    """The app on a free loopback port, with the configured (public) archive address."""
+    secrets = built.settings.secrets.model_copy(update={"secret_key": "k" * 40})
+    here = built.settings.model_copy(update={"secrets": secrets})
     with loopback() as server:
-        archive = built.settings.archive.model_copy(update={"base_url": server.url + "/"})
-        here = built.settings.model_copy(update={"archive": archive})
         server.app = create_app(here, Digest.open(here, built.engine))
         yield server.url
 
 
-def test_served_pages_are_the_built_pages(built: Digest, site: str, tmp_path: Path) -> None:
-    here = built.settings.model_copy(
-        update={"archive": built.settings.archive.model_copy(update={"base_url": site + "/"})}
-    )
-    Digest.open(here, built.engine).build_archive(tmp_path)
-    for path, url in (
-        ("index.html", "/"),
-        ("en/index.html", "/en/"),
-        ("issues/2026-11-09/index.html", "/issues/2026-11-09/"),
-        ("issues/2026-11-16/en/index.html", "/issues/2026-11-16/en/"),
-        ("issues/2026-11-23/index.html", "/issues/2026-11-23/"),
-        ("feed.atom", "/feed.atom"),
-    ):
+def built_at(built: Digest, base_url: str, folder: Path) -> Path:
+    archive = built.settings.archive.model_copy(update={"base_url": base_url})
+    here = built.settings.model_copy(update={"archive": archive})
+    Digest.open(here, built.engine).build_archive(folder)
+    return folder
+
+
+def test_served_pages_are_the_built_pages_with_links_to_the_served_site(
+    built: Digest, site: str, tmp_path: Path
+) -> None:
+    relative = built_at(built, "/", tmp_path / "relative")
+    for path, url in PAGES:
         answer = httpx.get(site + url)
         assert answer.status_code == 200, url
-        assert answer.text == (tmp_path / path).read_text(encoding="utf-8"), url
-    assert httpx.get(site + "/feed.atom").headers["content-type"].startswith("application/atom")
+        assert answer.text == (relative / path).read_text(encoding="utf-8"), url
+        assert built.settings.archive.base_url not in answer.text, url
+    absolute = built_at(built, site + "/", tmp_path / "absolute")
+    feed = httpx.get(site + "/feed.atom")  # a feed's links are absolute: the request's host
+    assert feed.text == (absolute / "feed.atom").read_text(encoding="utf-8")
+    assert feed.headers["content-type"].startswith("application/atom")
+
+
+def test_every_archive_page_links_to_the_sign_up_form(
+    built: Digest, site: str, tmp_path: Path
+) -> None:
+    static = built_at(built, built.settings.archive.base_url, tmp_path)
+    for path, url in PAGES:
+        form = "/subscribe?lang=en" if "en/" in url else "/subscribe"
+        served = httpx.get(site + url).text
+        assert f'class="subscribe" href="{form}"' in served, url
+        assert httpx.get(site + form).status_code == 200
+        written = (static / path).read_text(encoding="utf-8")  # the build: the public address
+        assert f'href="{built.settings.archive.base_url}{form[1:]}"' in written, path
 
 
 def test_drafts_and_unknown_addresses_are_not_found(site: str) -> None:

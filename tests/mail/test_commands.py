@@ -151,6 +151,10 @@ def test_dry_run_test_copy_send_and_bounces(workdir: Path) -> None:
     )
     twice = run("digest", "send", "1", cwd=workdir, env=ENV)
     assert twice.returncode == 1 and "issue 1 is sent" in twice.stderr
+    after = run("digest", "send", "1", "--dry-run", cwd=workdir, env=ENV)
+    assert after.returncode == 0, after.stderr
+    assert "issue 1 is sent: every reader got it, nobody is left" in after.stdout
+    assert "once approved" not in after.stdout and "would go" not in after.stdout
     status = json.loads(run("status", "--json", cwd=workdir, env=ENV).stdout)
     (issue,) = status["issues"]
     assert (issue["number"], issue["state"], issue["in_doubt"]) == (1, "sent", 0)

@@ -72,3 +72,22 @@ def test_a_job_that_has_not_run_since_it_was_due_is_late() -> None:
     ran = [RunFacts(due + timedelta(seconds=1), "ok")]
     assert verdict(ran, due=due, grace=timedelta(hours=1)) == "ok"
     assert verdict([], due=due) == "never run"
+
+
+def test_only_overlap_for_longer_than_the_history_allows_is_stale() -> None:
+    daily = [NOW - DAY * days for days in (3, 4, 5, 6)]  # news every day, then three days none
+    history = runs(("ok", 40, 0), ("ok", 38, 0), ("ok", 39, 0), ("ok", 41, 2))
+    stale = judge(history, NOW, after_failures=2, news=daily)
+    assert stale.verdict == "stale"
+    assert "nothing new since 2026-11-22 (3 days)" in stale.reason
+    assert "at least every 24 hours" in stale.reason
+    weekly = [NOW - DAY * days for days in (3, 10, 17, 24)]  # a weekly source: three days is normal
+    assert verdict(history, news=weekly) == "quiet"
+    assert verdict(history, news=daily[:2]) == "quiet"  # too little history to say
+
+
+def test_a_source_that_stopped_fetching_part_of_itself_is_disabled() -> None:
+    health = judge(runs(("ok", 40, 3)), NOW, after_failures=2, disabled="feed old: 410 Gone")
+    assert (health.verdict, health.reason) == ("disabled", "feed old: 410 Gone")
+    failed = runs(("failed", None, None), ("failed", None, None))
+    assert verdict(failed, disabled="feed old: 410 Gone") == "broken"  # worse news first

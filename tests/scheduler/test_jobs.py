@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from etl.db import locks
-from etl.db.models import Alert, JobRun
+from etl.db.models import Alert, CrawlRun, JobRun
 from etl.digest.service import Digest
 from etl.mail.transport import open_transport
 from etl.ops.status import job_status
 from etl.pipeline.crawl import run_crawl
-from etl.replay import Corpus, ReplayServer
+from etl.replay import Corpus, ReplayServer, synthetic_article
+from etl.replay.feeds import FeedServer
 from etl.scheduler import runs
 from etl.scheduler.jobs import JobContext
 from etl.scheduler.runner import run_job
@@ -34,6 +35,13 @@ from tests.support.smtp import Rule, SmtpServer
 START = date(2026, 9, 1)
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 OPERATORS = ["ops@example.org", "oncall@example.org"]
+DAY = timedelta(days=1)
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Journal</title>'
+    b"<link>https://journal.example.org/</link><item><title>Mesenchymal stem cells in glioma"
+    b"</title><link>https://doi.org/10.1000/msc.1</link><guid>10.1000/msc.1</guid>"
+    b"<pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"
+)
 
 
 class Clock:
@@ -283,3 +291,83 @@ def test_digest_send_mails_what_editors_approved_or_with_auto_send_the_draft(
     pages = run_job(ctx, "archive:build")
     assert pages.outcome == "ok" and pages.counts["pages"] > 0
     assert (tmp_path / "var" / "archive" / "index.html").exists()
+
+
+def test_a_source_that_sends_only_its_overlap_for_too_long_alerts_once_as_stale(
+    context: Callable[..., JobContext], server: ReplayServer, smtp: SmtpServer, engine: Engine
+) -> None:
+    clock = Clock()
+    ctx = context(clock, **{"sources.pubmed.overlap_days": 30})
+    with engine.begin() as conn:  # news came daily before the first crawl here
+        conn.execute(
+            CrawlRun.__table__.insert(),
+            [
+                {"source": "pubmed", "mode": "crawl", "started_at": NOW - DAY * days,
+                 "finished_at": NOW - DAY * days, "outcome": "ok", "fetched": 9, "new": 4}
+                for days in (2, 1)
+            ],
+        )  # fmt: skip
+    assert run_job(ctx, "crawl:pubmed").outcome == "ok"  # the whole corpus: news
+    verdicts = []
+    for _ in range(4):  # then only the overlap comes back, day after day
+        clock.next_day()
+        result = run_job(ctx, "crawl:pubmed")
+        assert result.outcome == "ok" and result.counts["new"] == 0 and result.counts["fetched"]
+        verdicts.append(pubmed_status(engine, ctx.settings, clock()).health.verdict)
+    assert verdicts == ["quiet", "quiet", "stale", "stale"]
+    assert alerts_mailed(smtp) == [(to, "[mscwatch] crawl:pubmed is stale") for to in OPERATORS]
+    body = email.message_from_bytes(smtp.messages[0].data, policy=email.policy.default)
+    assert "nothing new since 2026-11-24" in body.get_content()
+    assert "mscwatch sources check pubmed" in body.get_content()
+
+    clock.next_day()
+    server.corpus.add_raw(40_009_999, synthetic_article(40_009_999, clock().date()), clock().date())
+    assert run_job(ctx, "crawl:pubmed").counts["new"] == 1
+    assert pubmed_status(engine, ctx.settings, clock()).health.verdict == "ok"
+    assert [s for _, s in alerts_mailed(smtp)][2:] == ["[mscwatch] crawl:pubmed works again"] * 2
+
+
+def test_a_gone_feed_makes_the_feed_job_disabled_until_it_is_fixed(
+    engine: Engine, db_url: str, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    with FeedServer() as feeds:
+        feeds.serve("alive.xml", FEED)
+        feeds.gone("old.xml")
+        urls = {"alive": feeds.url + "alive.xml", "old": feeds.url + "old.xml"}
+
+        def settings(urls: dict[str, str]) -> Settings:
+            return make_settings(
+                db_url, SMTP_URL=smtp.url, **{
+                    "paths.var": str(tmp_path / "var"), "alerts.to": OPERATORS,
+                    "sources.pubmed.enabled": False, "sources.ctgov.enabled": False,
+                    "sources.feed.enabled": True, "http.timeout": 2.0,
+                    "sources.feed.feeds": [{"name": n, "url": u} for n, u in urls.items()],
+                },
+            )  # fmt: skip
+
+        gone = settings(urls)
+        clock = Clock()
+        ctx = JobContext(gone, engine, clock, StopSignal(), lambda: open_transport(gone))
+        assert run_job(ctx, "crawl:feed").outcome == "ok"
+        (status,) = [s for s in job_status(engine, gone, clock()) if s.job == "crawl:feed"]
+        assert status.health.verdict == "disabled"
+        assert "feed old" in status.health.reason and "410 Gone" in status.health.reason
+        clock.next_day()
+        run_job(ctx, "crawl:feed")
+        assert alerts_mailed(smtp) == [
+            (to, "[mscwatch] crawl:feed is disabled") for to in OPERATORS
+        ]
+
+        feeds.serve("moved.xml", FEED)
+        fixed = settings({**urls, "old": feeds.url + "moved.xml"})
+        clock.next_day()
+        ctx = JobContext(fixed, engine, clock, StopSignal(), lambda: open_transport(fixed))
+        run_job(ctx, "crawl:feed")
+        (status,) = [s for s in job_status(engine, fixed, clock()) if s.job == "crawl:feed"]
+        assert status.health.verdict in ("ok", "quiet")
+        assert [s for _, s in alerts_mailed(smtp)][2:] == ["[mscwatch] crawl:feed works again"] * 2
+
+
+def pubmed_status(engine: Engine, settings: Settings, now: datetime) -> Any:
+    (status,) = [s for s in job_status(engine, settings, now) if s.job == "crawl:pubmed"]
+    return status

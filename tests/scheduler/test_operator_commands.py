@@ -42,6 +42,28 @@ def test_config_check_passes_the_shipped_files_and_says_what_to_mind(workdir: Pa
     assert "schedule.jobs.'crawl:feed': not run: its source is not enabled" in result.stdout
 
 
+def test_config_check_warns_of_every_address_left_at_an_example_domain(workdir: Path) -> None:
+    shipped = run("config", "check", cwd=workdir)
+    assert shipped.returncode == 0, shipped.stderr
+    lines = " ".join(shipped.stdout.split())  # rich may fold long lines
+    for key in ("mail.from_address", "mail.reply_to", "mail.unsubscribe_mailto",
+                "mail.list_id", "archive.base_url", "sources.pubmed.email"):  # fmt: skip
+        assert re.search(
+            rf"warning: \S+\.toml: {re.escape(key)}: .*? is an example domain", lines
+        ), key
+    assert "configuration is valid, with 7 warning(s) above" in lines
+    edit(workdir, "mail.toml", ("mail",), from_address="digest@msc.lab-one.cn",
+         reply_to="editors@msc.lab-one.cn", unsubscribe_mailto="leave@msc.lab-one.cn",
+         list_id="MSC Watch <weekly.msc.lab-one.cn>")  # fmt: skip
+    edit(workdir, "digest.toml", ("archive",), base_url="https://msc.lab-one.cn/")
+    edit(workdir, "sources.toml", ("sources", "pubmed"), email="ops@lab-one.cn")
+    edit(workdir, "schedule.toml", ("alerts",), to=["ops@lab-one.cn"])
+    own = run("config", "check", cwd=workdir, env={"SECRET_KEY": "k" * 40})
+    assert own.returncode == 0, own.stderr
+    assert "example domain" not in own.stdout and "warning" not in own.stdout
+    assert own.stdout.rstrip().endswith("configuration is valid")
+
+
 def test_config_check_names_file_key_value_and_what_is_allowed(workdir: Path) -> None:
     edit(workdir, "mail.toml", ("delivery",), rate=-1)
     result = run("config", "check", cwd=workdir)

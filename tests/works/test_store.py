@@ -197,3 +197,27 @@ def test_paper_links_to_the_trial_it_reports(engine: Engine) -> None:
     with engine.connect() as conn:
         links = conn.execute(select(store.links.c.type, store.links.c.target_value)).all()
     assert ("reports_trial", "NCT01245062") in links
+
+
+def test_a_deleted_record_stays_deleted_when_an_older_copy_is_loaded_again(
+    engine: Engine,
+) -> None:
+    created = datetime(2026, 9, 1).date()
+    copy = parsed(synthetic_article("40000041", created, mdat=datetime(2026, 9, 2).date()))
+    put(engine, copy)
+    deletion = list(
+        parse_efetch(
+            b"<PubmedArticleSet><DeleteCitation><PMID Version='1'>40000041</PMID>"
+            b"</DeleteCitation></PubmedArticleSet>"
+        )
+    )
+    assert put(engine, deletion, LATER).deleted == 1
+    again = put(engine, copy, LATER)  # the earlier file, loaded once more
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+    with engine.connect() as conn:
+        assert conn.execute(select(store.works.c.deleted_at)).scalar_one() == LATER
+        assert conn.execute(select(store.source_records.c.deleted_at)).scalar_one() == LATER
+    revived = parsed(synthetic_article("40000041", created, mdat=datetime(2026, 10, 1).date()))
+    assert put(engine, revived, LATER).updated == 1  # revised after the deletion: back
+    with engine.connect() as conn:
+        assert conn.execute(select(store.works.c.deleted_at)).scalar_one() is None

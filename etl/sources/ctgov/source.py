@@ -117,6 +117,7 @@ class CtGovSource(Adapter):
             http, "GET", self.config.base_url + "studies", _check_page, what=f"ctgov: {what}",
             params=params, limiter=shared_limiter("ctgov", self.config.requests_per_second),
             policy=self.policy(),
+            setting="[sources.ctgov] base_url in config/sources.toml",
         )  # fmt: skip
 
     def _params(self, start: date) -> dict[str, str]:

@@ -99,6 +99,7 @@ class EuropePmcSource(Adapter):
             what=f"europepmc: {what}", params=params,
             limiter=shared_limiter("europepmc", self.config.requests_per_second),
             policy=self.policy(),
+            setting="[sources.europepmc] base_url in config/sources.toml",
         )  # fmt: skip
 
     def _window(self, ctx: FetchContext) -> date:

@@ -38,7 +38,12 @@ from typing import Any, ClassVar, cast
 
 import httpx
 
-from etl.errors import SourceError, SourceResponseError, SourceUnavailableError
+from etl.errors import (
+    SourceError,
+    SourceResponseError,
+    SourceUnavailableError,
+    SourceUnreachableError,
+)
 from etl.http import RateLimiter, RetryPolicy, request, shared_limiter
 from etl.records import Batch, Quarantined, SourceRecord
 from etl.settings import FeedEntry, FeedSettings, Settings
@@ -89,6 +94,14 @@ class FeedState:
 
     def cursor(self, name: str) -> dict[str, Any]:
         return {"feeds": {name: asdict(self)}}
+
+
+def disabled_feeds(config: FeedSettings, cursor: dict[str, Any] | None) -> dict[str, str]:
+    """The configured feeds the cursor marks gone (410), by name, with the reason: what the
+    health verdict `disabled` reports until the operator fixes or removes them."""
+    stored = (cursor or {}).get("feeds") or {}
+    states = {entry.name: FeedState.of(entry, stored.get(entry.name)) for entry in config.feeds}
+    return {name: state.disabled for name, state in states.items() if state.disabled}
 
 
 @dataclass(frozen=True)
@@ -278,7 +291,10 @@ class _Poller:
             return request(
                 cast(httpx.Client, client), "GET", url, partial(_usable, what),
                 what=what, limiter=self.limiter, policy=self.policy,
+                setting=f"the url of feed {name} in config/sources.toml",
             )  # fmt: skip
+        except SourceUnreachableError:
+            raise
         except SourceResponseError as exc:
             if client.status == 410:
                 return None

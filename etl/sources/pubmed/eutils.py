@@ -12,7 +12,7 @@ import httpx
 from lxml import etree
 
 from etl.errors import SourceResponseError
-from etl.http import BadBody, RateLimiter, RetryPolicy, request
+from etl.http import BUSY_HINT, BadBody, RateLimiter, RetryPolicy, request
 from etl.settings import PubMedSettings
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,8 @@ class EUtils:
             data=params if post else None,
             limiter=self.limiter,
             policy=self.policy,
+            setting="[sources.pubmed] base_url in config/sources.toml",
+            busy_hint=f"{BUSY_HINT} (NCBI_API_KEY raises PubMed's rate limit)",
         )
 
 
