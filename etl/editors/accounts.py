@@ -181,9 +181,7 @@ def open_session(engine: Engine, account: Account, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     with engine.begin() as conn:
         conn.execute(delete(S).where(S.c.created_at < now - SESSION_LIFE))
-        conn.execute(
-            insert(S).values(id=_session_id(token), editor_id=account.id, created_at=now)
-        )
+        conn.execute(insert(S).values(id=_session_id(token), editor_id=account.id, created_at=now))
     return token
 
 
