@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +12,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from etl.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The PostgreSQL advisory lock `db upgrade` holds (any number; this one spells "mscwat").
+UPGRADE_LOCK = 0x6D7363776174
 
 
 def make_engine(url: str) -> Engine:
@@ -55,13 +60,45 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    """Migrate to the newest schema; returns (revision before, revision after). Idempotent."""
-    before = current_revision(engine)
+    """Migrate to the newest schema; returns (revision before, revision after). Idempotent,
+    and safe to start twice at once (every container running it at start-up): the second
+    waits for the first, then finds the schema current."""
     try:
-        command.upgrade(alembic_config(engine), "head")
+        with upgrade_lock(engine):
+            before = current_revision(engine)
+            command.upgrade(alembic_config(engine), "head")
+            return before, current_revision(engine)
     except OperationalError as exc:
         raise _unreachable(engine, exc) from None
-    return before, current_revision(engine)
+
+
+@contextmanager
+def upgrade_lock(engine: Engine) -> Iterator[None]:
+    """Held while migrating. Two upgrades of an empty database would otherwise both create
+    the same tables, and one would die on the other's. PostgreSQL: a session advisory lock
+    on its own connection (released if the process dies). SQLite: an exclusive lock on a
+    file beside the database (`<database>.upgrade-lock`; not the database file itself,
+    whose locks SQLite owns)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.upgrade-lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -434,3 +434,17 @@ class Editor(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EditorSession(Base):
+    """One login of an editor. The browser's cookie holds a random token; only its SHA-256 is
+    kept, so a copy of this table opens nothing. Logout deletes the row, and disabling an
+    account or resetting its password deletes all of the editor's rows: a copied cookie stops
+    working at once."""
+
+    __tablename__ = "editor_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    editor_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("editors.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,9 +1,15 @@
 """The article brief: a Markdown draft in the seed article's structure for works an editor picked,
 so writing a full article starts from the facts and the exact citation lines, not a blank page.
-A pure function of the works' records and labels."""
+A pure function of the works' records and labels.
+
+Everything taken from an upstream record is escaped (`text`): a brief is pasted into editors
+and Markdown renderers that pass raw HTML through, so a title or abstract carrying `<script>`,
+`<img onerror=…>` or a Markdown link must arrive as the characters it holds, never as markup.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
@@ -93,6 +99,19 @@ def brief_markdown(
     return "\n".join(lines)
 
 
+# HTML's three, and the characters that open Markdown links, images, emphasis and code.
+_MARKUP = re.compile(r"([\\`*_\[\]<>&|])")
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def text(value: Any) -> str:
+    """Upstream text as Markdown that renders to exactly that text: `<`, `>` and `&` become
+    entities (no raw HTML), Markdown's punctuation is backslash-escaped (no links, images or
+    emphasis made by a record), and line breaks become spaces (no headings or list items)."""
+    flat = " ".join(str(value).split())
+    return _MARKUP.sub(lambda m: _ENTITIES.get(m.group(1), "\\" + m.group(1)), flat)
+
+
 def _place(labels: dict[str, Any], taxonomy: Taxonomy) -> tuple[int, str]:
     """A work's group: its first cancer type, else its first strategy, in taxonomy order."""
     order = list(taxonomy.labels["cancer_types"]) + list(taxonomy.labels["strategies"])
@@ -126,7 +145,7 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
     words = WORDS[lang]
     found = facts(data)
     sep = ":" if lang == "zh" else ": "
-    where = ", ".join(p for p in (found.get("institution"), found.get("country")) if p)
+    where = text(", ".join(p for p in (found.get("institution"), found.get("country")) if p))
     stage = taxonomy.labels["stages"].get(labels.get("stage") or "")
     rows = [
         (words["institution"], where),
@@ -134,29 +153,30 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
             words["patients"],
             words["patients_n"].format(n=found["patients"]) if found.get("patients") else "",
         ),
-        (words["intervention"], found.get("intervention") or ""),
+        (words["intervention"], text(found.get("intervention") or "")),
         (words["stage"], _name(stage, lang) if stage else ""),
     ]
     lines = [f"**{words['facts']}**", ""]
     lines += [f"- {name}{sep}{value}" for name, value in rows if value]
     outcomes = found.get("outcomes") or []
     if outcomes:
-        lines += [f"- {words['outcomes']}{sep}"] + [f"  - {sentence}" for sentence in outcomes]
+        lines += [f"- {words['outcomes']}{sep}"] + [f"  - {text(line)}" for line in outcomes]
     if data.get("kind") != "trial":
         lead = paper_lead(data)
         if lead:
-            lines.append(f"- {words['conclusion']}{sep}{lead}")
+            lines.append(f"- {words['conclusion']}{sep}{text(lead)}")
         result = key_result(data)
         if result:
-            lines += ["", words["highlight"].format(text=result)]
-    lines += ["", i18n.plain(citation(data, lang)), ""]
+            lines += ["", words["highlight"].format(text=text(result))]
+    lines += ["", text(i18n.plain(citation(data, lang))), ""]
     return lines
 
 
 def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> str:
     scheme, trial_id = trial_identifier(data)
     url = i18n.registry_url(scheme, trial_id)
-    study = f"[{data.get('acronym') or trial_id}]({url})" if url else trial_id
+    name = text(data.get("acronym") or trial_id)
+    study = f"[{name}]({url})" if url else name
     strategy = taxonomy.labels["strategies"].get((labels.get("strategies") or [""])[0])
     types = [
         taxonomy.labels["cancer_types"][t]
@@ -177,7 +197,7 @@ def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy,
         ("、" if lang == "zh" else ", ").join(_name(t, lang) for t in types) or "—",
         stage or "—",
     ]
-    return "| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
+    return "| " + " | ".join(cells) + " |"
 
 
 def _name(label: Any, lang: str) -> str:

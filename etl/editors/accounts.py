@@ -4,31 +4,37 @@ editor pages' login.
 Passwords are hashed by werkzeug (scrypt, salted, the method named in the stored string), so
 a stronger default in a later werkzeug verifies old hashes and writes new ones. Nothing here
 keeps or logs a password.
+
+A login is a row in `editor_sessions` (only the SHA-256 of the browser's random token is
+stored). Every request looks its token up, so logout, `editors disable` and `editors password`
+end a session everywhere at once, also in a browser that copied the cookie.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from etl.db.models import Editor
+from etl.db.models import Editor, EditorSession
 from etl.errors import EtlError
 from etl.subscribers import store as rates
 
 T = Editor.__table__
+S = EditorSession.__table__
 MIN_PASSWORD = 10
 NAME = re.compile(r"^[^\s/]{1,254}$")
 # Failed logins from one network address before the form refuses it for the rest of the window.
 LOGIN_LIMIT = 5
 LOGIN_WINDOW = timedelta(minutes=15)
+SESSION_LIFE = timedelta(hours=12)  # a login lasts a working day; then the password is asked
 
 
 @cache
@@ -52,7 +58,7 @@ class Account:
     active: bool
     created_at: datetime
     last_login_at: datetime | None
-    stamp: str  # changes with the password: a session carries it, so a reset ends old sessions
+    stamp: str  # changes with the password (a short digest of its hash, never the hash)
 
     @property
     def shown(self) -> str:
@@ -120,12 +126,13 @@ def all_editors(engine: Engine) -> list[Account]:
 
 
 def disable(engine: Engine, name: str) -> Account:
-    """Disabled, not deleted: their sessions stop working at the next request."""
+    """Disabled, not deleted (what they decided keeps a name); their sessions are deleted."""
     return _change(engine, name, active=False)
 
 
 def set_password(engine: Engine, name: str, password: str) -> Account:
-    """A reset also ends the editor's open sessions (their stamp no longer matches)."""
+    """A reset also deletes the editor's open sessions: whoever had the old password, or a
+    copy of a cookie, is out."""
     check_password(password)
     return _change(engine, name, password_hash=generate_password_hash(password))
 
@@ -152,21 +159,64 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Acc
     return get(engine, row.id)
 
 
-def login_allowed(engine: Engine, remote: str, now: datetime) -> bool:
-    """False once an address has failed LOGIN_LIMIT times within LOGIN_WINDOW."""
-    with engine.connect() as conn:
-        return rates.hits(conn, _rate_key(remote), now - LOGIN_WINDOW) < LOGIN_LIMIT
-
-
-def login_failed(engine: Engine, remote: str, now: datetime) -> None:
-    """Count a failure in the same table as the subscribe form's limit, so every web worker
-    process sees it."""
+def login_attempt(engine: Engine, remote: str, now: datetime) -> int | None:
+    """Count one login attempt from this network address before its password is checked, or
+    None once LOGIN_LIMIT attempts are counted within LOGIN_WINDOW. Counting and checking are
+    one step (etl.subscribers.store.take), so parallel requests cannot all slip under the
+    limit; the count lives in the same table as the subscribe form's limit, so every web
+    worker process sees it. Give the number to `login_succeeded` when the password was
+    right: only failures hold an address back."""
     with engine.begin() as conn:
-        rates.hit(conn, _rate_key(remote), now, now - LOGIN_WINDOW)
+        return rates.take(conn, _rate_key(remote), now, now - LOGIN_WINDOW, LOGIN_LIMIT)
 
 
-def same_stamp(account: Account, stamp: str) -> bool:
-    return hmac.compare_digest(account.stamp, stamp)
+def login_succeeded(engine: Engine, attempt: int) -> None:
+    with engine.begin() as conn:
+        rates.give_back(conn, attempt)
+
+
+def open_session(engine: Engine, account: Account, now: datetime) -> str:
+    """A new session for a logged-in editor: the token for the browser's (signed) cookie.
+    Sessions past their life are deleted on the way, so the table holds only live ones."""
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(delete(S).where(S.c.created_at < now - SESSION_LIFE))
+        conn.execute(insert(S).values(id=_session_id(token), editor_id=account.id, created_at=now))
+    return token
+
+
+def session_account(engine: Engine, token: str, now: datetime) -> Account | None:
+    """The active editor whose live session this token is, else None (logged out, expired,
+    disabled, password reset, or never issued)."""
+    query = (
+        select(T)
+        .join(S, S.c.editor_id == T.c.id)
+        .where(S.c.id == _session_id(token), S.c.created_at >= now - SESSION_LIFE, T.c.active)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _account(row._mapping) if row else None
+
+
+def close_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(S).where(S.c.id == _session_id(token)))
+
+
+def sessions_of(engine: Engine, name: str) -> int:
+    """How many live sessions an editor has (for `editors list` and tests)."""
+    query = select(S.c.id).join(T, S.c.editor_id == T.c.id).where(T.c.name == name)
+    with engine.connect() as conn:
+        return len(conn.execute(query).all())
+
+
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _end_sessions(conn: Connection, login: str) -> None:
+    editor = select(T.c.id).where(T.c.name == login).scalar_subquery()
+    conn.execute(delete(S).where(S.c.editor_id == editor))
 
 
 def _rate_key(remote: str) -> str:
@@ -177,6 +227,7 @@ def _change(engine: Engine, name: str, **values: Any) -> Account:
     login = name.strip().lower()
     with engine.begin() as conn:
         changed = conn.execute(update(T).where(T.c.name == login).values(**values)).rowcount
+        _end_sessions(conn, login)
     if not changed:
         raise EditorError(f"no editor named {login!r}", "`mscwatch editors list` shows them")
     found = find(engine, login)

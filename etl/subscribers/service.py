@@ -211,9 +211,8 @@ class Subscribers:
             "user_agent": user_agent[:200],
         }
         with self.engine.begin() as conn:
-            if store.hits(conn, key, now - window) >= config.form_limit:
+            if store.take(conn, key, now, now - window, config.form_limit) is None:
                 return Outcome(wanted.email, "rate limited")
-            store.hit(conn, key, now, now - window)
             decided = self._apply(conn, wanted, False, "form", consent, now)
         return self._send_confirmations([decided], now)[0]
 

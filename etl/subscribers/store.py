@@ -3,11 +3,12 @@ transaction: the rules live in service.py, this module only moves rows."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
 
 from etl.db.models import RateEvent, Subscriber
 
@@ -81,3 +82,28 @@ def hit(conn: Connection, key: str, now: datetime, forget_before: datetime) -> N
     """Record one use, and forget uses too old to matter so the table stays small."""
     conn.execute(delete(R).where(R.c.key == key, R.c.at < forget_before))
     conn.execute(insert(R).values(key=key, at=now))
+
+
+def take(conn: Connection, key: str, now: datetime, since: datetime, limit: int) -> int | None:
+    """Record one use of `key` if fewer than `limit` were recorded since `since`, and return
+    its row id; None when the limit is reached. Counting and recording are one step, so
+    parallel requests cannot all pass the check before any of them is recorded: PostgreSQL
+    holds an advisory lock on the key until the caller's transaction ends; SQLite serializes
+    writers, and the DELETE that opens the write takes its lock before the count."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(lock_id(key))))
+    conn.execute(delete(R).where(R.c.key == key, R.c.at < since))
+    used = select(func.count()).select_from(R).where(R.c.key == key, R.c.at >= since)
+    row = select(literal(key), literal(now, R.c.at.type)).where(used.scalar_subquery() < limit)
+    taken = conn.execute(insert(R).from_select(["key", "at"], row).returning(R.c.id)).first()
+    return None if taken is None else taken[0]
+
+
+def give_back(conn: Connection, taken: int) -> None:
+    """Forget one recorded use (a login that turned out right does not count as a failure)."""
+    conn.execute(delete(R).where(R.c.id == taken))
+
+
+def lock_id(name: str) -> int:
+    """A PostgreSQL advisory lock number for a name: a signed 64-bit integer."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

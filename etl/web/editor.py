@@ -3,16 +3,15 @@ and what every editor page shares (the login check, the page frame). The review 
 duplicates (etl/web/review.py) and the issue drafts and briefs (etl/web/drafts.py) add their
 routes to the same blueprint.
 
-Accounts come from `mscwatch editors add` only. The session is Flask's cookie, signed with
-SECRET_KEY; it holds the editor's id, a stamp of their password hash and the login time, and
-every request checks all three against the database, so disabling an account or resetting its
-password ends its sessions at once, without a session table. Every page but the login form
-refuses anonymous visitors (a redirect to the login, carrying `next`).
+Accounts come from `mscwatch editors add` only. Flask's cookie, signed with SECRET_KEY, holds
+only a random session token; the session itself is a row in the database (etl/editors/
+accounts.py) that every request looks up. Logout deletes it, and so do disabling an account and
+resetting its password, so a copy of the cookie opens nothing afterwards. Every page but the
+login form refuses anonymous visitors (a redirect to the login, carrying `next`).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,7 +45,6 @@ from etl.subscribers.service import Subscribers
 
 pages = Blueprint("editor", __name__, url_prefix="/editor")
 
-SESSION_HOURS = 12  # a login lasts a working day; then the password is asked again
 OPEN = ("editor.login_page", "editor.login")  # the only pages an anonymous visitor may see
 HEADERS = {
     "Cache-Control": "no-store",
@@ -87,7 +85,8 @@ def login() -> Response:
     remote = request.remote_addr or ""
     name = request.form.get("name", "")
     next_ = _safe_next(request.form.get("next"))
-    if not accounts.login_allowed(database, remote, now):
+    attempt = accounts.login_attempt(database, remote, now)
+    if attempt is None:
         minutes = int(accounts.LOGIN_WINDOW.total_seconds() // 60)
         problem = (
             f"Too many failed logins from your network. Please wait {minutes} minutes, "
@@ -96,18 +95,16 @@ def login() -> Response:
         return _login_form(429, next_=next_, name=name, problem=problem)
     account = accounts.authenticate(database, name, request.form.get("password", ""), now)
     if account is None:
-        accounts.login_failed(database, remote, now)
         return _login_form(401, next_=next_, name=name, problem=WRONG)
-    session.clear()  # whatever the browser held before logging in is not carried over
-    session["editor"] = account.id
-    session["editor_stamp"] = account.stamp
-    session["editor_at"] = int(time.time())
+    accounts.login_succeeded(database, attempt)
+    _end_session()  # whatever the browser held before logging in is not carried over
+    session["editor_session"] = accounts.open_session(database, account, now)
     return redirect(next_, 303)
 
 
 @pages.post("/logout")
 def logout() -> Response:
-    session.clear()
+    _end_session()
     return redirect(url_for(".login_page", out=1), 303)
 
 
@@ -199,21 +196,24 @@ def form_expired(error: CSRFError) -> Response:
 
 
 def _logged_in() -> accounts.Account | None:
-    """The session's editor if the account is still active, its password unchanged since the
-    login, and the login recent enough; else None, and the session is cleared so a stale cookie
-    is not checked again."""
-    editor_id, stamp, at = (session.get(k) for k in ("editor", "editor_stamp", "editor_at"))
-    if editor_id is None:
+    """The editor whose live session the cookie names (their account still active), else
+    None, and the cookie is cleared so a dead token is not looked up again."""
+    token = session.get("editor_session")
+    if token is None:
         return None
-    account = accounts.get(engine(), int(editor_id))
-    fresh = isinstance(at, int) and time.time() - at < SESSION_HOURS * 3600
-    if account is None or not account.active or not fresh:
+    account = None
+    if isinstance(token, str):
+        account = accounts.session_account(engine(), token, clock.now())
+    if account is None:
         session.clear()
-        return None
-    if not accounts.same_stamp(account, str(stamp)):
-        session.clear()
-        return None
     return account
+
+
+def _end_session() -> None:
+    token = session.get("editor_session")
+    if isinstance(token, str):
+        accounts.close_session(engine(), token)
+    session.clear()
 
 
 def back(default: str) -> Response:

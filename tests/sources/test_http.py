@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from etl.sources.check import check_sources
 from sqlalchemy import Engine
 
 from etl.errors import SourceUnreachableError
@@ -19,6 +18,7 @@ from etl.http import RetryPolicy, build_client, request
 from etl.pipeline.crawl import run_crawl
 from etl.replay import Corpus, ReplayServer
 from etl.settings import HttpSettings
+from etl.sources.check import check_sources
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)

@@ -6,7 +6,6 @@ what `mscwatch status` knows, checked in a real Chromium too."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -225,23 +224,63 @@ def test_a_disabled_editor_or_a_new_password_ends_the_session(site: Site) -> Non
     assert log_in(client, "ben", "another long password").status_code == 303
 
 
-def test_a_session_too_old_or_without_the_password_stamp_is_refused(
-    site: Site, monkeypatch: Any
-) -> None:
+def test_a_session_too_old_or_never_opened_is_refused(site: Site, monkeypatch: Any) -> None:
     client = site.client
     log_in(client)
     assert client.get("/editor/").status_code == 200
-    later = time.time() + 13 * 3600
-    monkeypatch.setattr("etl.web.editor.time.time", lambda: later)
+    later = now() + accounts.SESSION_LIFE + timedelta(minutes=1)
+    monkeypatch.setattr("etl.web.editor.clock.now", lambda: later)
     assert client.get("/editor/").status_code == 302
 
     monkeypatch.undo()
 
-    with client.session_transaction() as forged:  # signed with our key, but no password's stamp
-        forged["editor"] = accounts.find(site.engine, "li@example.org").id
-        forged["editor_at"] = int(time.time())
-        forged["editor_stamp"] = "0" * 16
+    with client.session_transaction() as forged:  # signed with our key, but no such session
+        forged["editor_session"] = "a token the server never issued"
     assert client.get("/editor/").status_code == 302
+
+
+def copy_of_cookie(site: Site, client: FlaskClient) -> FlaskClient:
+    """Another browser holding a copy of `client`'s session cookie, byte for byte."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    thief = site.app.test_client()
+    thief.set_cookie("session", cookie.value)
+    return thief
+
+
+def test_after_logout_a_copied_cookie_opens_nothing(site: Site) -> None:
+    client = site.client
+    assert log_in(client).status_code == 303
+    copied = copy_of_cookie(site, client)
+    assert copied.get("/editor/queue").status_code == 200
+    assert accounts.sessions_of(site.engine, "li@example.org") == 1
+
+    home = client.get("/editor/")
+    out = client.post("/editor/logout", data={"csrf_token": CSRF.search(home.text).group(1)})
+    assert out.status_code == 303
+    assert accounts.sessions_of(site.engine, "li@example.org") == 0
+    for path in ("/editor/queue", "/editor/", "/editor/operators"):
+        answer = copied.get(path)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/editor/login")
+
+
+@pytest.mark.parametrize("change", ["disable", "password"])
+def test_disabling_or_a_new_password_ends_every_copy_of_the_session(
+    site: Site, change: str
+) -> None:
+    first, second = site.client, site.app.test_client()
+    log_in(first)
+    log_in(second)
+    copied = copy_of_cookie(site, first)
+    assert accounts.sessions_of(site.engine, "li@example.org") == 2
+    if change == "disable":
+        accounts.disable(site.engine, "li@example.org")
+    else:
+        accounts.set_password(site.engine, "li@example.org", "another long password")
+    assert accounts.sessions_of(site.engine, "li@example.org") == 0
+    for browser in (first, second, copied):
+        assert browser.get("/editor/queue").status_code == 302
 
 
 # -- the operators' page ---------------------------------------------------------------------------
