@@ -176,9 +176,13 @@ class IssueSender:
                 self._send(row, limit)
 
     def _send(self, row: dict[str, Any], limit: RateLimit) -> None:
-        raw = self.edition(row["language"], frozenset(row["topics"])).personal(
-            row["email"], row["message_id"], self.links(row["email"])
-        )
+        try:
+            raw = self.edition(row["language"], frozenset(row["topics"])).personal(
+                row["email"], row["message_id"], self.links(row["email"])
+            )
+        except ValueError as exc:  # this reader's message cannot be made: the others can
+            self._failed(row, SendError(None, f"not sent: {exc}", unsendable=True))
+            return
         limit.wait()
         key = f"issue-{self.issue['number']:03d}-{row['email']}"
         for attempt in range(RELAY_TRIES):

@@ -49,3 +49,26 @@ def subscriber_links(settings: Settings, email: str, unsubscribe: str = "") -> d
         "unsubscribe_url": link(settings, "unsubscribe", email, unsubscribe),
         "preferences_url": link(settings, "preferences", email),
     }
+
+
+# The longest address a reader can have (254 octets, RFC 5321), for measuring messages.
+LONGEST_ADDRESS = "r" * 64 + "@" + ".".join(("x" * 63, "x" * 63, "x" * 57)) + ".org"
+
+
+def sample_links(settings: Settings) -> tuple[str, str, str]:
+    """The unsubscribe link, preferences link and unsubscribe token of the longest address, as
+    long as real ones: what the guards fill in to measure a message as it is sent. Signed with
+    a stand-in key (a token's length does not depend on the key), so a preview needs no
+    SECRET_KEY; these links are never sent."""
+    made = {
+        purpose: URLSafeTimedSerializer("stand-in", salt=f"mscwatch-{purpose}").dumps(
+            LONGEST_ADDRESS
+        )
+        for purpose in ("unsubscribe", "preferences")
+    }
+    base = settings.archive.base_url
+    return (
+        f"{base}unsubscribe/{made['unsubscribe']}",
+        f"{base}preferences/{made['preferences']}",
+        made["unsubscribe"],
+    )
