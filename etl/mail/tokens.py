@@ -4,6 +4,8 @@ token from working as a confirmation token."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from etl.errors import ConfigError
@@ -34,6 +36,15 @@ def read_token(settings: Settings, purpose: str, token: str, max_age: int | None
         return serializer(settings, purpose).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
+
+
+def token_issued(settings: Settings, purpose: str, token: str) -> datetime | None:
+    """When a valid token was made (UTC), or None when it is forged or damaged."""
+    try:
+        _, when = serializer(settings, purpose).loads(token, return_timestamp=True)
+    except (BadSignature, SignatureExpired):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def link(settings: Settings, purpose: str, email: str, token: str = "") -> str:
