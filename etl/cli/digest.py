@@ -17,6 +17,7 @@ from etl.digest import store
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.errors import DigestError
+from etl.mail import deliveries
 
 app = typer.Typer(
     help="Build, preview, approve and list issues of the digest.", no_args_is_help=True
@@ -100,9 +101,23 @@ def approve(
 
 @app.command()
 def unapprove(issue: str = typer.Argument(..., help="Issue number or slug.")) -> None:
-    """Send an approved issue back to draft (before sending starts)."""
-    back = _digest().unapprove(issue)
+    """Send an approved issue back to draft. An issue stuck in `sending` (a send that failed and
+    cannot go on) becomes a draft too, to be fixed, approved and sent again: the readers who
+    already have it are never mailed it again."""
+    digest = _digest()
+    was = digest.issue(issue)["state"]
+    back = digest.unapprove(issue, clock.now())
     out.print(f"issue {back['number']} ({back['slug']}) is a draft again", highlight=False)
+    if was == "sending":
+        with digest.engine.connect() as conn:
+            states = deliveries.summary(conn, back["id"])["states"]
+        have = states.get("sent", 0)
+        rest = sum(n for state, n in states.items() if state in ("queued", "retry"))
+        out.print(
+            f"{have} readers have it and will not get it again; {rest} get it when it is "
+            "approved and sent",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -13,18 +13,20 @@ from lxml import html as lxml_html
 from etl.digest.content import IssueContent
 from etl.digest.render import Rendered
 from etl.digest.view import PREFERENCES, UNSUBSCRIBE
+from etl.mail.message import LINE_LIMIT, long_lines
 
 PLACEHOLDERS = frozenset({UNSUBSCRIBE, PREFERENCES})  # filled per subscriber, checked there
 _SPACE = re.compile(r"\s")
 
 
 def check_rendered(rendered: Rendered, limit_bytes: int) -> list[str]:
-    """Size, links and headings of one edition; each problem is one line a person can act on."""
+    """Size, links and headings of one edition; each problem is one line a person can act on.
+    The size is the HTML a reader gets, links filled in for the longest address."""
     where = f"{rendered.lang} edition"
     problems = []
-    if rendered.html_bytes > limit_bytes:
+    if rendered.sent_html_bytes > limit_bytes:
         problems.append(
-            f"{where}: HTML is {rendered.html_bytes / 1024:.1f} KB, over the "
+            f"{where}: HTML is {rendered.sent_html_bytes / 1024:.1f} KB as sent, over the "
             f"{limit_bytes / 1024:.0f} KB limit (Gmail clips it)"
         )
     tree = lxml_html.document_fromstring(rendered.html)
@@ -32,6 +34,15 @@ def check_rendered(rendered: Rendered, limit_bytes: int) -> list[str]:
     problems += [f"{where}: {p}" for p in empty_headings(tree)]
     problems += [f"{where}: text part: {p}" for p in bad_text_links(rendered.text)]
     return problems
+
+
+def check_message(raw: bytes, lang: str) -> list[str]:
+    """The message a reader gets (composed with their links filled in): no line longer than
+    SMTP allows, or the relay refuses it mid-send."""
+    count = long_lines(raw)
+    if not count:
+        return []
+    return [f"{lang} edition: {count} line(s) of the message are over {LINE_LIMIT} octets"]
 
 
 def bad_links(tree: Any) -> list[str]:

@@ -17,6 +17,7 @@ from mjml import mjml2html
 from etl.classify.taxonomy import Taxonomy
 from etl.digest.content import IssueContent
 from etl.digest.view import PREFERENCES, UNSUBSCRIBE, IssueView, build_view
+from etl.mail.tokens import sample_links
 from etl.settings import Settings
 
 
@@ -42,6 +43,7 @@ class Rendered:
     text: str
     items: int  # items in the email
     more: int  # items left to the web page for size
+    sent_html_bytes: int = 0  # the HTML as a reader gets it: links filled in (the longest)
 
     @property
     def html_bytes(self) -> int:
@@ -71,7 +73,13 @@ class Renderer:
         self.env = environment(settings)
         self.mjml = self.env.get_template("digest/email.mjml.j2")
         self.text = self.env.get_template("digest/email.txt.j2")
-        self.limit = limit or settings.digest.max_html_kb * 1024  # bytes of HTML
+        self.limit = limit or settings.digest.max_html_kb * 1024  # bytes of HTML, as sent
+        unsubscribe, preferences, _ = sample_links(settings)
+        # What filling in a reader's links adds per placeholder, at most (the longest address).
+        self.growth = {
+            UNSUBSCRIBE: len(_attr(unsubscribe)) - len(UNSUBSCRIBE),
+            PREFERENCES: len(_attr(preferences)) - len(PREFERENCES),
+        }
 
     def with_base_url(self, base_url: str) -> Renderer:
         """This renderer with the archive at another address (sharing the compiled templates):
@@ -92,6 +100,7 @@ class Renderer:
 
     def render_view(self, view: IssueView, topics: frozenset[str] = frozenset()) -> Rendered:
         html = wrap_lines(mjml2html(self.mjml.render(v=view), disable_comments=True))
+        grows = sum(html.count(placeholder) * n for placeholder, n in self.growth.items())
         return Rendered(
             lang=view.lang,
             topics=topics,
@@ -100,15 +109,17 @@ class Renderer:
             text=_tidy(self.text.render(v=view)),
             items=len(view.items),
             more=view.more_count,
+            sent_html_bytes=len(html.encode("utf-8")) + grows,
         )
 
     def email(
         self, content: IssueContent, lang: str, topics: frozenset[str] = frozenset()
     ) -> Rendered:
         """The edition for one language and topic set, under the size limit: past it, the
-        lowest-ranked items move to the web page (fewest moved that make it fit)."""
+        lowest-ranked items move to the web page (fewest moved that make it fit). The size is
+        the HTML as a reader gets it, with the longest reader's links filled in."""
         full = self.render_view(self.view(content, lang, topics), topics)
-        if full.html_bytes <= self.limit:
+        if full.sent_html_bytes <= self.limit:
             return full
         ranked = sorted(self.view(content, lang, topics).items, key=lambda i: -i.rank)
         low, high, best = 0, len(ranked), None
@@ -116,7 +127,7 @@ class Renderer:
             middle = (low + high + 1) // 2
             keep = {item.work_id for item in ranked[:middle]}
             attempt = self.render_view(self.view(content, lang, topics, keep), topics)
-            if attempt.html_bytes <= self.limit:
+            if attempt.sent_html_bytes <= self.limit:
                 low, best = middle, attempt
             else:
                 high = middle - 1
@@ -143,7 +154,8 @@ _BLOCK_START = re.compile(
 
 def wrap_lines(html: str) -> str:
     """mjml output has lines of several KB; mail wants them under 998 octets (RFC 5322) so the
-    body can go 8-bit instead of quoted-printable. Lines break only between block tags."""
+    body can go 8-bit instead of encoded, which keeps it small and cheap to personalize. Lines
+    break only between block tags; a block longer than that is encoded (mail/message.py)."""
     return _BLOCK_START.sub(">\n<", html)
 
 

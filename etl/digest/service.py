@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,11 +14,12 @@ from sqlalchemy import Engine
 
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.engine import make_engine, require_current
+from etl.db.locks import is_held, sender_lock
 from etl.digest import store
 from etl.digest.archive import Archive
 from etl.digest.brief import brief_markdown
 from etl.digest.content import IssueContent
-from etl.digest.guards import check_dates, check_rendered
+from etl.digest.guards import check_dates, check_message, check_rendered
 from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
 from etl.digest.render import Rendered, Renderer
@@ -28,7 +29,7 @@ from etl.errors import DigestError
 from etl.mail import deliveries
 from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.sender import IssueSender, SendReport
-from etl.mail.tokens import make_token, subscriber_links
+from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
 
@@ -82,12 +83,23 @@ class Digest:
         return {lang: self.renderer.email(content, lang) for lang in LANGS}
 
     def problems(self, content: IssueContent, editions: dict[str, Rendered]) -> list[str]:
-        """Everything that stops approval, for every edition."""
+        """Everything that stops approval, for every edition: checked on the rendered pages,
+        and on the message itself as the reader with the longest address gets it."""
         limit = self.settings.digest.max_html_kb * 1024
         found = check_dates(content, self.settings.digest.late_days)
-        for rendered in editions.values():
+        for lang, rendered in editions.items():
             found += check_rendered(rendered, limit)
+            found += check_message(self.sample_message(rendered), lang)
         return found
+
+    def sample_message(self, rendered: Rendered) -> bytes:
+        """The edition's message as sent to the longest address there can be."""
+        unsubscribe, preferences, token = sample_links(self.settings)
+        domain = self.settings.mail.domain
+        prepared = self._prepare(rendered, datetime.now(UTC))
+        return prepared.personal(
+            LONGEST_ADDRESS, f"<sample@{domain}>", (unsubscribe, preferences, token)
+        )
 
     def preview(
         self, ref: str, langs: tuple[str, ...], folder: Path
@@ -126,12 +138,32 @@ class Digest:
             store.set_state(conn, issue["id"], "approved", now, by)
             return store.find_issue(conn, str(issue["number"]))
 
-    def unapprove(self, ref: str) -> dict[str, Any]:
+    def unapprove(self, ref: str, now: datetime | None = None) -> dict[str, Any]:
+        """An approved issue back to draft; also the way out of a `sending` that cannot go on
+        (see `halt`)."""
         issue = self.issue(ref)
+        if issue["state"] == "sending":
+            return self.halt(issue, now or datetime.now(UTC))
         if issue["state"] != "approved":
             raise DigestError(f"issue {issue['number']} is {issue['state']}, not approved")
         with self.engine.begin() as conn:
             store.set_state(conn, issue["id"], "draft")
+            return store.find_issue(conn, str(issue["number"]))
+
+    def halt(self, issue: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Stop sending an issue and make it a draft again, so it can be edited, approved and
+        sent anew. Its deliveries stay: whoever has it (sent, or in doubt) is never mailed it
+        again, and the rest get it when it is sent. Refused while a sender is at work."""
+        with self.engine.begin() as conn:
+            alive = lambda w: is_held(self.engine, sender_lock(w))  # noqa: E731
+            deliveries.recover(conn, issue["id"], alive, now)
+            if deliveries.claimed(conn, issue["id"]):
+                raise DigestError(
+                    f"issue {issue['number']} is being sent right now",
+                    "stop that `mscwatch digest send` (Ctrl-C) first, then try again",
+                )
+            if not store.set_state(conn, issue["id"], "draft", expected="sending"):
+                raise DigestError(f"issue {issue['number']} changed state meanwhile; try again")
             return store.find_issue(conn, str(issue["number"]))
 
     def list(self) -> list[dict[str, Any]]:
@@ -185,14 +217,30 @@ class Digest:
         started: Callable[[IssueSender], None] | None = None,
     ) -> tuple[dict[str, Any], SendReport, dict[str, Any]]:
         """Send the issue's due deliveries; the issue is `sent` once every delivery is done.
-        Returns the issue, what this run did, and where all its deliveries stand."""
-        issue = self.start_sending(ref, clock())
+        Returns the issue, what this run did, and where all its deliveries stand.
+
+        Every edition the readers need is composed before the issue moves to `sending`: a
+        message that cannot be made stops the command with the issue still approved."""
+        if self.issue(ref)["state"] not in ("approved", "sending"):
+            self.start_sending(ref, clock())  # says why it cannot be sent
+        issue, groups = self.plan_sending(ref)
         content = self.content(issue)
+        edition = self.prepared(content, clock())
+        for group in groups:
+            try:
+                edition(group["language"], frozenset(group["topics"]))
+            except ValueError as exc:
+                raise DigestError(
+                    f"issue {issue['number']}: the {group['language']} edition cannot be "
+                    f"composed: {exc}",
+                    f"fix it in the draft: mscwatch digest unapprove {issue['number']}",
+                ) from None
+        issue = self.start_sending(ref, clock())
         sender = IssueSender(
             self.engine,
             transport,
             issue,
-            self.prepared(content, clock()),
+            edition,
             self.reader_links,
             self.settings.mail.envelope_from,
             self.settings.delivery,
@@ -213,27 +261,27 @@ class Digest:
     ) -> Callable[[str, frozenset[str]], Prepared]:
         """Each language and topic set rendered and composed once, on first use."""
         editions: dict[tuple[str, frozenset[str]], Prepared] = {}
-        mail = self.settings.mail
-        sender = Sender.from_settings(mail)
-        mailto = mail.unsubscribe_mailto_url(MAIL_TOKEN)
 
         def edition(lang: str, topics: frozenset[str]) -> Prepared:
             key = (lang, topics)
             if key not in editions:
-                rendered = self.renderer.email(content, lang, topics)
-                editions[key] = prepare(
-                    sender,
-                    rendered.subject,
-                    rendered.text,
-                    rendered.html,
-                    now,
-                    UNSUBSCRIBE,
-                    (UNSUBSCRIBE, PREFERENCES, MAIL_TOKEN),
-                    mailto,
-                )
+                editions[key] = self._prepare(self.renderer.email(content, lang, topics), now)
             return editions[key]
 
         return edition
+
+    def _prepare(self, rendered: Rendered, now: datetime) -> Prepared:
+        mail = self.settings.mail
+        return prepare(
+            Sender.from_settings(mail),
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            now,
+            UNSUBSCRIBE,
+            (UNSUBSCRIBE, PREFERENCES, MAIL_TOKEN),
+            mail.unsubscribe_mailto_url(MAIL_TOKEN),
+        )
 
     def reader_links(self, email: str) -> tuple[str, str, str]:
         """The values `prepared` editions take per reader: unsubscribe and preferences links,

@@ -32,6 +32,7 @@ from etl.digest.content import IssueContent
 from etl.digest.periods import Period
 from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, WorkInfo, choose
 from etl.errors import DigestError
+from etl.mail.message import header_problem
 from etl.works.identity import REVERSE
 
 issues = DigestIssue.__table__
@@ -356,6 +357,11 @@ def set_text(conn: Connection, issue_id: int, field: str, lang: str, value: str)
     """The editor's headline, intro or closing in one language (empty = generated, or none)."""
     if field not in ("headline", "intro", "closing"):
         raise ValueError(f"not an issue text: {field}")
+    problem = header_problem(value) if field == "headline" else ""
+    if problem:  # the headline is the mail's Subject: it must stay one header's text
+        raise DigestError(
+            f"headline ({lang}): {problem}", "the headline is the email's subject line: plain text"
+        )
     current = conn.execute(select(issues.c[field]).where(issues.c.id == issue_id)).scalar() or {}
     texts = {k: v for k, v in {**current, lang: value.strip()}.items() if v}
     conn.execute(update(issues).where(issues.c.id == issue_id).values({field: texts}))

@@ -203,6 +203,13 @@ def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
     return {"states": states, "in_doubt": in_doubt, "next_retry": next_retry}
 
 
+def claimed(conn: Connection, issue_id: int) -> int:
+    """Rows a sender holds now (after `recover`, only live senders hold any)."""
+    return conn.execute(
+        select(func.count()).where(D.c.issue_id == issue_id, D.c.state == "claimed")
+    ).scalar_one()
+
+
 def unfinished(conn: Connection, issue_id: int) -> int:
     return conn.execute(
         select(func.count()).where(D.c.issue_id == issue_id, D.c.state.not_in(DONE))

@@ -11,12 +11,13 @@ The order of commits is the whole design:
    the process. The next sender to look finds the rows of a dead one, puts its claims back in
    the queue, and marks the first of them `in_doubt`: it is sent again.
 
-The one message that can arrive twice is therefore the one whose "250" had reached us but
-whose commit had not: the window is one UPDATE and its commit (`SendReport.windows` measures
-it on every run). The copy carries the same Message-ID, which lets mail systems that
-deduplicate drop it. We resend rather than give up on such a row (the at-most-once choice):
-the other way loses the message whenever the crash comes before the relay accepted it, and that
-window is the whole SMTP transaction.
+The one message that can arrive twice is therefore the one the dead sender had in hand, and
+only when the relay had it whole: a relay delivers a message once the end of DATA reaches it,
+so the window runs from there, through the relay's own queueing and its "250", to our commit
+(`SendReport.windows` measures the last part on every run; the relay's part is the larger).
+The copy carries the same Message-ID, which lets mail systems that deduplicate drop it. We
+resend rather than give up on such a row (the at-most-once choice): the other way loses the
+message whenever the crash comes before the relay accepted it.
 """
 
 from __future__ import annotations
@@ -176,9 +177,13 @@ class IssueSender:
                 self._send(row, limit)
 
     def _send(self, row: dict[str, Any], limit: RateLimit) -> None:
-        raw = self.edition(row["language"], frozenset(row["topics"])).personal(
-            row["email"], row["message_id"], self.links(row["email"])
-        )
+        try:
+            raw = self.edition(row["language"], frozenset(row["topics"])).personal(
+                row["email"], row["message_id"], self.links(row["email"])
+            )
+        except ValueError as exc:  # this reader's message cannot be made: the others can
+            self._failed(row, SendError(None, f"not sent: {exc}", unsendable=True))
+            return
         limit.wait()
         key = f"issue-{self.issue['number']:03d}-{row['email']}"
         for attempt in range(RELAY_TRIES):

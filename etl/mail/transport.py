@@ -27,15 +27,18 @@ _ENHANCED = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 class SendError(Exception):
     """The relay did not take a message. `code` is None when the connection failed."""
 
-    def __init__(self, code: int | None, text: str, *, relay: bool = False) -> None:
+    def __init__(
+        self, code: int | None, text: str, *, relay: bool = False, unsendable: bool = False
+    ) -> None:
         super().__init__(f"{code} {text}" if code else text)
         self.code = code
         self.text = " ".join(text.split())[:500]
         self.relay = relay  # the relay itself failed (connect, TLS, login), not this message
+        self.unsendable = unsendable  # the message could not be made: no relay saw it
 
     @property
     def permanent(self) -> bool:
-        return self.code is not None and 500 <= self.code < 600
+        return self.unsendable or (self.code is not None and 500 <= self.code < 600)
 
     @property
     def status(self) -> str:
@@ -47,7 +50,7 @@ class SendError(Exception):
     def policy(self) -> bool:
         """A 5.7.x refusal says the relay dislikes our mail (authentication, DMARC, content),
         not that the address is bad: it must not count against the subscriber."""
-        return self.status.startswith("5.7")
+        return self.unsendable or self.status.startswith("5.7")
 
 
 class Transport(Protocol):

@@ -3,15 +3,22 @@ confirmation email goes out, and what a signed link may do.
 
 Double opt-in: an address typed into the form, or added by an operator without `--confirmed`,
 is `pending` and gets one confirmation email; only the link in it makes the reader `active`.
-Addresses that left (unsubscribed, bounced, complained) stay in the table so no import or
-operator can mail them again; only the person can come back, through a new confirmation.
+Addresses that left (unsubscribed, bounced, complained) stay in the table, and stay as they are
+whoever types them into the form: they get a confirmation email (within the same allowance),
+and only its link, made after they left, brings them back. No import or operator command does.
+
+The form answers the same whatever the address's state, and its confirmation email goes out
+on a background thread after the answer, so neither the page nor its timing tells anyone who
+reads us.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -25,7 +32,7 @@ from etl.db.engine import make_engine, require_current
 from etl.digest.render import environment
 from etl.errors import SubscriberError
 from etl.mail.message import Sender, compose
-from etl.mail.tokens import link, read_token
+from etl.mail.tokens import link, read_token, token_issued
 from etl.mail.transport import SendError, Transport, open_transport
 from etl.settings import Localized, Settings
 from etl.subscribers import store
@@ -87,6 +94,9 @@ class Subscribers:
         self.known_topics = known_topics(taxonomy)  # what a reader may hold
         self.transport = transport
         self.templates = environment(settings)
+        self._mailer: ThreadPoolExecutor | None = None  # the form's confirmations, one by one
+        self._pending: list[Future[list[Outcome]]] = []
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, engine: Engine | None = None) -> Subscribers:
@@ -214,7 +224,25 @@ class Subscribers:
             if store.take(conn, key, now, now - window, config.form_limit) is None:
                 return Outcome(wanted.email, "rate limited")
             decided = self._apply(conn, wanted, False, "form", consent, now)
-        return self._send_confirmations([decided], now)[0]
+        if decided[1]:
+            self._in_background(lambda: self._send_confirmations([decided], now))
+        return decided[0]
+
+    def _in_background(self, job: Callable[[], list[Outcome]]) -> None:
+        """Run `job` on the mail thread: the request that asked for it does not wait for SMTP,
+        so its answer takes as long whether or not an email goes out."""
+        with self._lock:
+            if self._mailer is None:
+                self._mailer = ThreadPoolExecutor(1, thread_name_prefix="confirmations")
+            self._pending = [f for f in self._pending if not f.done()]
+            self._pending.append(self._mailer.submit(job))
+
+    def drain(self, timeout: float | None = None) -> list[Outcome]:
+        """Wait for the confirmations the form queued (tests, and a clean shutdown); returns
+        their outcomes."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        return [o for future in pending for o in future.result(timeout)]
 
     def confirm(self, token: str, now: datetime) -> Outcome:
         email = self.address_of(token, "confirm")
@@ -226,11 +254,26 @@ class Subscribers:
                 return Outcome(email, "not found")
             if found["state"] == "active":
                 return Outcome(email, "already active", subscriber=found)
-            if found["state"] != "pending":
+            if not self.confirmable(found, token):
                 return Outcome(email, "refused", f"the address is {found['state']}", found)
-            consent = {**found["consent"], "confirmed_at": now.isoformat()}
-            store.set_state(conn, found["id"], "active", now, consent=consent)
+            request = found["consent"].get("request") or {}  # an address coming back
+            consent = {**(request.get("consent") or found["consent"])}
+            consent.pop("request", None)
+            consent["confirmed_at"] = now.isoformat()
+            prefs = request.get("prefs") or {}
+            store.set_state(conn, found["id"], "active", now, consent=consent, **prefs)
             return Outcome(email, "confirmed", subscriber=store.find(conn, email))
+
+    def confirmable(self, found: dict[str, Any], token: str) -> bool:
+        """Whether this confirmation link may make the reader active: a pending reader's, or,
+        for an address that left, a link made after it left (so only a confirmation its owner
+        asked for since then, and opened, brings it back; an old link does not)."""
+        if found["state"] == "pending":
+            return True
+        if found["state"] not in store.SUPPRESSED:
+            return False
+        issued = token_issued(self.settings, "confirm", token)  # to the second
+        return issued is not None and issued > found["changed_at"]
 
     def unsubscribe(self, token: str, now: datetime, how: str = "web") -> Outcome:
         """Idempotent: mailbox providers repeat one-click POSTs, people click twice."""
@@ -348,9 +391,11 @@ class Subscribers:
                 store.set_state(conn, found["id"], "active", now)
                 return Outcome(wanted.email, "confirmed", subscriber=found), False
             return self._ask(conn, found, now)
-        # Unsubscribed, bounced or complained: only the person can come back.
+        # Unsubscribed, bounced or complained: only the person can come back, by opening a
+        # confirmation link made from now on. The address stays as it is until then, whoever
+        # typed it; what was asked for waits beside the consent, for the link to complete.
+        since = found["changed_at"].date().isoformat()
         if confirmed or source == "import":
-            since = found["changed_at"].date().isoformat()
             return Outcome(
                 wanted.email,
                 "refused",
@@ -358,9 +403,12 @@ class Subscribers:
                 "(add without --confirmed sends them a confirmation email)",
                 found,
             ), False
-        fresh = {"confirmations_sent": 0, "confirmation_sent_at": None}
-        store.set_state(conn, found["id"], "pending", now, consent=consent, **fresh, **prefs)
-        return self._ask(conn, {**found, **fresh}, now)
+        outcome, ask = self._ask(conn, found, now)
+        if ask:  # the request the email's link will complete
+            request = {"consent": consent, "prefs": prefs}
+            store.change(conn, found["id"], {"consent": {**found["consent"], "request": request}})
+        detail = f"{state} since {since} until they confirm"
+        return Outcome(outcome.email, outcome.action, detail, outcome.subscriber), ask
 
     def _new(
         self, wanted: _Wanted, state: str, source: str, consent: dict[str, Any]
@@ -380,6 +428,8 @@ class Subscribers:
         config = self.settings.subscribers
         last = row.get("confirmation_sent_at")
         sent = row.get("confirmations_sent", 0)
+        if row.get("state") in store.SUPPRESSED and last is not None and last < row["changed_at"]:
+            last, sent = None, 0  # emails from before it left do not count against coming back
         if last is not None and now - last > timedelta(days=config.confirm_days):
             sent = 0  # the earlier links have expired: a fresh start
         if last is not None and now - last < timedelta(minutes=config.resend_minutes):

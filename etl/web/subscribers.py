@@ -62,11 +62,6 @@ WORDS = {
         ),
         "limited_title": "请稍后再试",
         "limited_body": "短时间内从您的网络提交的订阅次数过多,请 {minutes} 分钟后再试。",
-        "failed_title": "暂时无法发送确认邮件",
-        "failed_body": (
-            "我们的邮件服务暂时出了问题,订阅尚未完成。请 {minutes} 分钟后再试,给您带来不便,"
-            "敬请谅解。"
-        ),
         "confirm_title": "确认订阅",
         "confirm_body": "请点击下面的按钮,确认用 {email} 订阅《{name}》。",
         "confirm_button": "确认订阅",
@@ -158,11 +153,6 @@ WORDS = {
         "limited_body": (
             "Too many sign-ups have come from your network in a short time. Please try again in "
             "{minutes} minutes."
-        ),
-        "failed_title": "We could not send the confirmation email",
-        "failed_body": (
-            "Our mail service is not working at the moment, so your subscription is not complete "
-            "yet. Please try again in {minutes} minutes; we are sorry for the trouble."
         ),
         "confirm_title": "Confirm your subscription",
         "confirm_body": "Press the button below to confirm that {email} should receive {name}.",
@@ -273,16 +263,8 @@ def subscribe() -> Response:
             headers={"Retry-After": str(seconds)},
         )
     minutes = max(1, math.ceil(config.resend_minutes))
-    if outcome.action == "confirmation failed":
-        return _page(
-            "message",
-            lang,
-            503,
-            title=words["failed_title"],
-            paragraphs=[words["failed_body"].format(minutes=minutes)],
-            headers={"Retry-After": str(minutes * 60)},
-        )
-    # Sent, unchanged or already active: one answer, so the form tells nobody who reads us.
+    # New, pending, active or left: one answer, and the email (if any) goes out after it on
+    # the service's mail thread, so neither the page nor its timing tells who reads us.
     return _page(
         "message",
         lang,
@@ -335,7 +317,7 @@ def confirm_page(token: str) -> Response:
         return _not_found()
     if found["state"] == "active":
         return _welcome(found, already=True)
-    if found["state"] != "pending":
+    if not _service().confirmable(found, token):
         return _refused(found)
     lang = _language_of(found)
     words = WORDS[lang]

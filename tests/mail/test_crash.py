@@ -1,6 +1,6 @@
 """Sender processes killed with SIGKILL at random moments, then started again: every reader
-gets the issue, and a reader gets it twice only when a kill fell between the relay's "250"
-and the commit that records it (the documented window, see etl/mail/sender.py). Also two
+gets the issue, and a crash costs at most one extra copy, of the message its sender had in
+hand once the relay had all of it, with the same Message-ID (see etl/mail/sender.py). Also two
 senders side by side on one PostgreSQL, splitting the work without sending anything twice."""
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def test_killed_senders_resume_and_each_reader_gets_the_issue_once(
     found = rows(engine)
     twice = {reader for reader, n in received.items() if n > 1}
     assert all(n <= 2 for n in received.values())
-    assert len(twice) <= kills
+    assert sum(n - 1 for n in received.values()) <= kills  # at most one extra copy per crash
     for reader in twice:  # only a message in the window, resent with the same Message-ID
         assert found[reader]["in_doubt"], reader
     for message in read_spool(spool):

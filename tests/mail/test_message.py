@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl.mail.message import Sender, compose
+from etl.mail.message import Sender, compose, long_lines
 from etl.mail.outbox import write_eml
 from etl.mail.tokens import make_token, read_token, subscriber_links
 from tests.conftest import make_settings
@@ -59,13 +59,19 @@ def test_a_header_value_from_the_data_cannot_add_a_header() -> None:
         message(subject="Issue 3\r\nBcc: everyone@example.org")
 
 
-def test_long_html_lines_fall_back_to_quoted_printable() -> None:
-    long = "<p>" + "字" * 600 + "</p>"
+def test_long_lines_are_encoded_the_shorter_way() -> None:
+    long = "<p>" + "字" * 600 + "</p>"  # base64 is shorter for Chinese
     raw = message(html=long).as_bytes()
-    assert b"Content-Transfer-Encoding: quoted-printable" in raw
+    assert b"Content-Transfer-Encoding: base64" in raw
+    assert b"Content-Transfer-Encoding: 8bit" in raw  # the short text part is left alone
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed.get_body(("html",)).get_content().strip() == long
+    latin = "<p>" + "mesenchymal stromal cells " * 60 + "</p>"  # quoted-printable for ASCII
+    raw = message(html=latin).as_bytes()
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw and not long_lines(raw)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed.get_body(("html",)).get_content().strip() == latin
 
 
 def test_outbox_files_and_signed_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
