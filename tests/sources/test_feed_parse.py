@@ -415,7 +415,7 @@ def test_bytes_that_look_like_a_path_or_url_are_read_as_content(tmp_path: Path) 
 
 
 def test_html_blocks_keep_inline_markup_together_and_blocks_apart() -> None:
-    assert html_text("m<sup>6</sup>A in <i>vivo</i>") == "m6A in vivo"
+    assert html_text("m<sup>6</sup>A in <i>vivo</i>") == "m⁶A in vivo"
     assert html_blocks("<h2>Abstract</h2><p>One<br/>two</p>") == [
         ("heading", "Abstract"),
         ("text", "One"),

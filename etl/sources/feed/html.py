@@ -2,10 +2,11 @@
 
 Publishers put HTML in text fields: paragraphs, `<h4>` section labels, `<i>` species names,
 `<sup>`/`<sub>` in "m<sup>6</sup>A" or "H<sub>2</sub>S". Inline markup must vanish without a trace
-(BeautifulSoup's `get_text(" ")` would turn "m6A" into "m 6 A"), while block elements must keep
-their text apart. So the text is collected per block: one (kind, text) pair for each paragraph,
-heading or line, with whitespace squashed. This module belongs beside `etl.normalize.text`; it
-lives here until that module is free to change.
+(BeautifulSoup's `get_text(" ")` would turn "m6A" into "m 6 A") and raised or lowered text keeps
+its meaning as Unicode super- and subscripts ("m⁶A", "H₂S"; see etl.normalize.script), while block
+elements must keep their text apart. So the text is collected per block: one (kind, text) pair for
+each paragraph, heading or line, with whitespace squashed. This module belongs beside
+`etl.normalize.text`; it lives here until that module is free to change.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bs4 import (
     XMLParsedAsHTMLWarning,
 )
 
+from etl.normalize.script import subscript, superscript
 from etl.normalize.text import squash
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -50,6 +52,7 @@ BLOCK_TAGS = HEADING_TAGS | {
     "tr",
     "ul",
 }
+_SCRIPT_TAGS = ["sup", "sub"]
 BREAK_TAGS = frozenset({"br", "hr"})
 SKIPPED_TAGS = frozenset({"script", "style", "head"})
 _TEXT_TYPES = (NavigableString, CData)  # exact types: Comment, Script etc. are subclasses
@@ -88,7 +91,17 @@ def _soup(markup: str) -> BeautifulSoup:
         # advice for people who meant to fetch, which a parser of stored bytes never does.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(markup, "html.parser")
+        soup = BeautifulSoup(markup, "html.parser")
+    _shift_scripts(soup)
+    return soup
+
+
+def _shift_scripts(soup: BeautifulSoup) -> None:
+    """Each <sup>/<sub> becomes its text in superscript or subscript characters ("10⁶", "H₂S"),
+    innermost first, so that plain text keeps the number the markup meant."""
+    for tag in reversed(soup.find_all(_SCRIPT_TAGS)):
+        shift = superscript if tag.name == "sup" else subscript
+        tag.replace_with(NavigableString(shift(tag.get_text())))
 
 
 def _collect(soup: BeautifulSoup) -> list[Block]:

@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from etl.normalize.identifiers import unique
+from etl.normalize.script import shift_tags
 from etl.normalize.text import month_number, squash
 from etl.sources.ctgov.ids import nct_of, registry_ids_in_field
 
@@ -161,7 +162,7 @@ def decoded(text: str | None) -> str:
 
 def clean(text: str | None) -> str | None:
     """One text field: entities resolved, escaped breaks and padding squashed; None if empty."""
-    return squash(_BREAK.sub(" ", decoded(text))) or None
+    return squash(_BREAK.sub(" ", shift_tags(decoded(text)))) or None
 
 
 def items(text: str | None) -> list[str]:
