@@ -29,6 +29,7 @@ _PARENS = frozenset("()")
 # Marks that are raised already or read the same either way (GeneReviews<sup>®</sup>, the comma
 # of a citation list "<sup>8,9</sup>"), and the shifted characters themselves: kept as they are.
 _AS_IS = frozenset("®©™°*†‡§′″,/ ").union(_SUPERSCRIPT.values(), _SUBSCRIPT.values())
+_AS_IS_LOW = _AS_IS | {"."}  # "PM<sub>2.5</sub>" is written "PM₂.₅"
 
 
 def superscript(text: str) -> str:
@@ -45,7 +46,8 @@ def _shifted(text: str, table: dict[str, str], mark: str) -> str:
     run = text.strip()
     if not run:
         return text
-    if all(char in table or char in _AS_IS for char in run) and not _PARENS.issuperset(run):
+    kept = _AS_IS if mark == "^" else _AS_IS_LOW
+    if all(char in table or char in kept for char in run) and not _PARENS.issuperset(run):
         return "".join(table.get(char, char) for char in run)
     # Plain-text notation; a run of letters or digits alone needs no brackets ("p_trend").
     if len(run) == 1 or (run.isalnum() and mark == "_"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from etl.errors import ConfigError
 from etl.records import Quarantined, SourceRecord
@@ -60,9 +59,9 @@ def parser_for(name: str) -> Callable[..., Iterator[SourceRecord | Quarantined]]
 
         return lambda path, keep_raw=True: parse_search(path)
     if name == "feed":
-        from etl.sources.feed.parse import parse_feed
+        from etl.sources.feed.parse import feed_name_of, parse_feed
 
-        return lambda path, keep_raw=True: parse_feed(path, feed_name=Path(path).stem)
+        return lambda path, keep_raw=True: parse_feed(path, feed_name=feed_name_of(path))
     raise ConfigError(
         f"unknown source {name!r}", f"sources with a file format: {', '.join(FILE_FORMATS)}"
     )

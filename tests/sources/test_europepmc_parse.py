@@ -222,7 +222,7 @@ def test_core_abstracts_become_labelled_paragraphs_without_markup() -> None:
 def test_lite_titles_lose_markup_that_was_escaped_twice() -> None:
     big = by_id("pyeuropepmc-search_1000results_cancer.json")
     assert big["MED:40505930"]["title"].startswith("circADARB1 enhances ZEB1 expression in an m⁶A-")
-    assert big["MED:40520280"]["title"].endswith("satellite-derived PM2.5 in China.")
+    assert big["MED:40520280"]["title"].endswith("satellite-derived PM₂.₅ in China.")
     assert big["MED:40519579"]["title"].startswith("EZH2: A Crucial Competing Endogenous RNA")
     assert big["MED:40450633"]["title"].startswith(
         "Breast imaging recommendations for young females (age < 40 years) with ≥ 20% lifetime"

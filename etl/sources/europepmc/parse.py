@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord
 from etl.sources.base import read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
@@ -143,7 +144,9 @@ def _record_of(result: Any, position: str, where: str, raw: bytes) -> ParseResul
         reason = f"{position} is not a JSON object (got {_json_type(result)})"
         return Quarantined(SOURCE, where, "", reason, raw)
     try:
-        data = paper_record(result)
+        # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
+        # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
+        data = paper_record(valid_json(result))
     except ParseError as exc:
         return Quarantined(SOURCE, where, _raw_key(result), f"{position}: {exc}", raw)
     return SourceRecord(data, raw, where)
