@@ -219,7 +219,10 @@ def test_truncated_file_keeps_complete_records_and_reports_the_break() -> None:
     items = list(parse_efetch(data[: len(data) // 2]))
     assert all(isinstance(i, SourceRecord) for i in items[:-1]) and len(items) > 2
     assert isinstance(items[-1], Quarantined)
-    assert "after the last record" in items[-1].reason
+    # the record cut in two is named by its PMID, with where it starts and where the file breaks
+    assert items[-1].record_key == "23117106"
+    assert items[-1].reason.startswith("unterminated <PubmedArticle> starting at line 1470 ")
+    assert "the file breaks at line 1498" in items[-1].reason
 
 
 def test_entities_are_not_resolved_and_nothing_is_fetched() -> None:
