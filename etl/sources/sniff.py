@@ -81,19 +81,21 @@ def describe(head: bytes) -> str:
 _NOT_XML = ("UTF-16", "JSON", "not XML", "an E-utilities", "an HTML", "an empty")
 
 
-def wrong_file(head: bytes, expected: str, roots: frozenset[str] = frozenset()) -> str | None:
+def wrong_file(
+    head: bytes, expected: str, roots: frozenset[str], strict: bool = True
+) -> str | None:
     """The refusal of a file that is not what a parser reads, or None when it may be.
 
-    `roots` are the root elements the format allows (lower case); without them, only a file
-    known to be something else is refused (ICTRP exports have no fixed root)."""
+    `roots` are the format's root elements (lower case). `strict=False` is for a format whose
+    root varies (ICTRP exports): then only a file known to be something else is refused."""
     what = describe(head)
     root = (root_name(head.lstrip(b"\xef\xbb\xbf \t\r\n")) or "").lower()
     if what.startswith(_NOT_XML):
         bad = True
-    elif roots:
+    elif strict:
         bad = bool(root) and root not in roots  # a root beyond the head: the parser will see
     else:
-        bad = root in _KNOWN_ROOTS
+        bad = root in _KNOWN_ROOTS and root not in roots
     return f"this is {what}, not {expected}" if bad else None
 
 

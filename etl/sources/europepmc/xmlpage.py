@@ -76,8 +76,13 @@ def _is_markup(elem: etree._Element) -> bool:
 
 
 def _inner_markup(elem: etree._Element) -> str:
+    """The element's content as markup; an entity reference (never resolved) leaves only the
+    text after it, never "&xxe;"."""
     return (elem.text or "") + "".join(
-        etree.tostring(child, encoding="unicode", with_tail=True) for child in elem
+        etree.tostring(child, encoding="unicode", with_tail=True)
+        if child.tag is not etree.Entity
+        else (child.tail or "")
+        for child in elem
     )
 
 

@@ -25,7 +25,7 @@ from bs4 import (
 )
 
 from etl.normalize.script import subscript, superscript
-from etl.normalize.text import squash
+from etl.normalize.text import drop_unresolved, squash
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_TAGS = HEADING_TAGS | {
@@ -74,7 +74,7 @@ def html_blocks(markup: str | None) -> list[Block]:
     if not markup:
         return []
     if not _TAG.search(markup):
-        text = squash(html.unescape(markup) if "&" in markup else markup)
+        text = squash(drop_unresolved(html.unescape(markup)) if "&" in markup else markup)
         return [("text", text)] if text else []
     return _collect(_soup(markup))
 
@@ -140,7 +140,7 @@ def _container(node: NavigableString) -> tuple[Tag | None, bool]:
 
 
 def _flush(blocks: list[Block], parts: list[str], block: Tag | None) -> None:
-    text = squash("".join(parts))
+    text = squash(drop_unresolved("".join(parts)))
     parts.clear()
     if text:
         kind = "heading" if block is not None and block.name in HEADING_TAGS else "text"
