@@ -411,7 +411,7 @@ def test_body_that_is_not_json_is_one_quarantined_entry() -> None:
         (b"[1, 2]", "not a Europe PMC search response (got array)"),
         (b'{"errCode": 404}', "not a Europe PMC search response (no resultList; keys: errCode)"),
         (b'{"resultList": {"result": {"id": "1"}}}', "resultList.result is not a JSON array"),
-        (b"<html><body>Bad Gateway</body></html>", "XML whose root is <html>"),
+        (b"<html><body>Bad Gateway</body></html>", "this is an HTML page, not a Europe PMC"),
     ],
 )
 def test_bodies_that_are_no_search_page_are_quarantined_whole(body: bytes, reason: str) -> None:

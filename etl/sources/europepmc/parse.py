@@ -27,6 +27,7 @@ from etl.records import Quarantined, SourceRecord
 from etl.sources.base import read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
+    XML_ROOTS,
     XmlPage,
     chunk_key,
     describe_error,
@@ -34,6 +35,7 @@ from etl.sources.europepmc.xmlpage import (
     parse_result,
     result_chunks,
 )
+from etl.sources.sniff import HEAD, describe, wrong_file
 
 ParseResult = SourceRecord | Quarantined
 
@@ -52,7 +54,10 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
         return
-    if _is_xml(body):
+    refusal = _refusal(body[:HEAD])
+    if refusal:
+        yield Quarantined(SOURCE, where, "", refusal, body)
+    elif _is_xml(body):
         yield from _xml_records(body, where)
     else:
         yield from _json_records(body, where)
@@ -184,6 +189,23 @@ def _load(body: bytes) -> Any:
         return json.loads(body)
     except RecursionError as exc:
         raise ValueError("nested too deeply") from exc
+
+
+EXPECTED = "a Europe PMC search response (format=json, or format=xml: <responseWrapper>)"
+
+
+def _refusal(head: bytes) -> str | None:
+    """A file that is certainly no search response (an HTML page, UTF-16 XML, PubMed XML, a
+    feed, nothing at all); JSON and the page's own XML are judged by their contents."""
+    what = describe(head)
+    if what == "JSON" or what.startswith("not XML"):
+        return None  # judged as JSON, which says where it breaks
+    if what.startswith("UTF-16"):
+        return (
+            f"this is UTF-16 text, not {EXPECTED}: the API sends UTF-8; convert the file "
+            "(iconv -f UTF-16 -t UTF-8) and parse it again"
+        )
+    return wrong_file(head, EXPECTED, XML_ROOTS)
 
 
 def _is_xml(body: bytes) -> bool:
