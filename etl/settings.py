@@ -148,6 +148,8 @@ class FeedSettings(_Model):
     enabled: bool = True
     feeds: list[FeedEntry] = Field(default_factory=list)
     requests_per_second: float = Field(2.0, gt=0, le=20)
+    # A larger body is refused (that feed fails, with this limit named) before it is parsed.
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
 
     @field_validator("feeds")
     @classmethod

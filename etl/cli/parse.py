@@ -20,6 +20,7 @@ import typer
 
 from etl.classify.rules import classify
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
+from etl.normalize.text import valid_json
 from etl.records import Quarantined
 from etl.sources import FILE_FORMATS, parser_for
 
@@ -67,7 +68,11 @@ def write_records(
         data = item.data
         if taxonomy is not None and not item.deleted:
             data = {**data, "labels": classify(data, taxonomy)}
-        write(json.dumps(data, ensure_ascii=False))
+        line = json.dumps(data, ensure_ascii=False)
+        try:
+            write(line)
+        except UnicodeEncodeError:  # a parser left a lone surrogate: print U+FFFD instead
+            write(json.dumps(valid_json(data), ensure_ascii=False))
         write("\n")
     return bad
 
@@ -88,8 +93,13 @@ def _parse_parallel(source: str, files: list[Path], workers: int, taxonomy: Taxo
             for n, path in enumerate(files)
         ]
         problems = 0
-        for future in futures:
-            out_path, err_text, bad = future.result()
+        for path, future in zip(files, futures, strict=True):
+            try:
+                out_path, err_text, bad = future.result()
+            except Exception as exc:  # one file's failure: the other files' output still comes
+                sys.stderr.write(f"error: {path.name}: {type(exc).__name__}: {exc}\n")
+                problems += 1
+                continue
             sys.stderr.write(err_text)
             with open(out_path, encoding="utf-8") as handle:
                 shutil.copyfileobj(handle, sys.stdout)

@@ -2,9 +2,10 @@
 
 Publishers put HTML in text fields: paragraphs, `<h4>` section labels, `<i>` species names,
 `<sup>`/`<sub>` in "m<sup>6</sup>A" or "H<sub>2</sub>S". Inline markup must vanish without a trace
-(BeautifulSoup's `get_text(" ")` would turn "m6A" into "m 6 A"), while block elements must keep
-their text apart. So the text is collected per block: one (kind, text) pair for each paragraph,
-heading or line, with whitespace squashed.
+(BeautifulSoup's `get_text(" ")` would turn "m6A" into "m 6 A") and raised or lowered text keeps
+its meaning as Unicode super- and subscripts ("m⁶A", "H₂S"; see etl.normalize.script), while block
+elements must keep their text apart. So the text is collected per block: one (kind, text) pair for
+each paragraph, heading or line, with whitespace squashed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import warnings
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from bs4.element import CData, NavigableString, Tag
 
-from etl.normalize.text import squash
+from etl.normalize.script import subscript, superscript
+from etl.normalize.text import drop_unresolved, squash
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_TAGS = HEADING_TAGS | {
@@ -43,6 +45,7 @@ BLOCK_TAGS = HEADING_TAGS | {
     "tr",
     "ul",
 }
+_SCRIPT_TAGS = ["sup", "sub"]
 BREAK_TAGS = frozenset({"br", "hr"})
 SKIPPED_TAGS = frozenset({"script", "style", "head"})
 _TEXT_TYPES = (NavigableString, CData)  # exact types: Comment, Script etc. are subclasses
@@ -64,7 +67,7 @@ def html_blocks(markup: str | None) -> list[Block]:
     if not markup:
         return []
     if not _TAG.search(markup):
-        text = squash(html.unescape(markup) if "&" in markup else markup)
+        text = squash(drop_unresolved(html.unescape(markup)) if "&" in markup else markup)
         return [("text", text)] if text else []
     return _collect(_soup(markup))
 
@@ -81,7 +84,17 @@ def _soup(markup: str) -> BeautifulSoup:
         # advice for people who meant to fetch, which a parser of stored bytes never does.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(markup, "html.parser")
+        soup = BeautifulSoup(markup, "html.parser")
+    _shift_scripts(soup)
+    return soup
+
+
+def _shift_scripts(soup: BeautifulSoup) -> None:
+    """Each <sup>/<sub> becomes its text in superscript or subscript characters ("10⁶", "H₂S"),
+    innermost first, so that plain text keeps the number the markup meant."""
+    for tag in reversed(soup.find_all(_SCRIPT_TAGS)):
+        shift = superscript if tag.name == "sup" else subscript
+        tag.replace_with(NavigableString(shift(tag.get_text())))
 
 
 def _collect(soup: BeautifulSoup) -> list[Block]:
@@ -120,7 +133,7 @@ def _container(node: NavigableString) -> tuple[Tag | None, bool]:
 
 
 def _flush(blocks: list[Block], parts: list[str], block: Tag | None) -> None:
-    text = squash("".join(parts))
+    text = squash(drop_unresolved("".join(parts)))
     parts.clear()
     if text:
         kind = "heading" if block is not None and block.name in HEADING_TAGS else "text"

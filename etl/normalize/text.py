@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lxml import etree
+
+from etl.normalize.script import subscript, superscript
 
 MONTHS = {
     m: i
@@ -51,16 +54,24 @@ def inner_text(elem: etree._Element | None) -> str:
 
 def _mixed_text(elem: etree._Element, parts: list[str]) -> None:
     """Text in document order; pretty-printing line breaks before <sub>/<sup> are dropped so that
-    "β<sub>2</sub>" stays "β2" even when an export put the <sub> on its own line."""
+    "β<sub>2</sub>" stays "β₂" even when an export put the <sub> on its own line. A raised or
+    lowered run keeps its meaning in plain text: "10<sup>6</sup>" is "10⁶" (see
+    etl.normalize.script), never "106"."""
     parts.append(elem.text or "")
     for child in elem:
-        if isinstance(child.tag, str):
-            if child.tag in _TIGHT:
+        tag = child.tag
+        if isinstance(tag, str):
+            if tag in _TIGHT:
                 last = parts[-1]
                 kept = last.rstrip()
                 if "\n" in last[len(kept) :]:
                     parts[-1] = kept
-            _mixed_text(child, parts)
+                inner: list[str] = []
+                _mixed_text(child, inner)
+                run = "".join(inner)
+                parts.append(superscript(run) if tag == "sup" else subscript(run))
+            else:
+                _mixed_text(child, parts)
         parts.append(child.tail or "")
 
 
@@ -107,3 +118,36 @@ def date_of(elem: etree._Element | None) -> str | None:
         if match:
             return iso_date(match[1], match[2], match[3])
     return None
+
+
+def valid_text(text: str) -> str:
+    """Text that UTF-8 can carry: a lone surrogate (JSON allows "\\ud800", and a character
+    reference or a decoder with `surrogatepass` can make one) becomes U+FFFD; a surrogate pair
+    left split becomes the character it stands for."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def valid_json(value: Any) -> Any:
+    """`valid_text` applied to every string of parsed JSON (keys too)."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, dict):
+        return {valid_text(k): valid_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_json(v) for v in value]
+    return value
+
+
+_UNRESOLVED = re.compile(r"&[A-Za-z][A-Za-z0-9._-]{0,31};")
+
+
+def drop_unresolved(text: str) -> str:
+    """Entity references left in text after every known one was decoded ("&xxe;": declared in
+    a DTD nobody resolves, or no entity at all) are removed: they stand for nothing we read."""
+    return _UNRESOLVED.sub("", text) if "&" in text else text

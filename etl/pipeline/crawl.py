@@ -109,6 +109,9 @@ def run_crawl(
                 except SourceError as exc:
                     result.outcome, result.error = "failed", exc.message
                     log.error("%s: crawl failed: %s", name, exc.message)
+                except Exception as exc:  # the next source still runs
+                    result.outcome, result.error = "failed", _unexpected(exc)
+                    log.exception("%s: crawl failed: %s", name, result.error)
     return results
 
 
@@ -138,6 +141,7 @@ def _crawl_one(
                 progress(name, text, total, result.counts)
 
         ctx = FetchContext(client, cursor, now, since, report)
+        interrupted: BaseException | None = None
         try:
             for batch in source.fetch(ctx):
                 cursor = _store(conn, name, batch, cursor, run_id, now, result, options)
@@ -148,6 +152,12 @@ def _crawl_one(
                     break
         except SourceError as exc:
             result.outcome, result.error, result.hint = "failed", exc.message, exc.hint or None
+        except Exception as exc:  # a bug or a database error: recorded, never left "running"
+            result.outcome, result.error = "failed", _unexpected(exc)
+            log.exception("%s: crawl failed: %s", name, result.error)
+        except BaseException as exc:  # a second Ctrl-C, SystemExit: recorded, then let through
+            result.outcome, result.error = "failed", f"interrupted ({type(exc).__name__})"
+            interrupted = exc
         finally:
             if dry is not None:
                 dry.rollback()
@@ -159,6 +169,13 @@ def _crawl_one(
                 store.finish_run(
                     conn, run_id, result.counts, result.outcome, now, result.error, detail
                 )
+        if interrupted is not None:
+            raise interrupted
+
+
+def _unexpected(exc: Exception) -> str:
+    """An error no adapter anticipated, named with its type (run with -v for the traceback)."""
+    return f"unexpected {type(exc).__name__}: {exc}"
 
 
 def _store(

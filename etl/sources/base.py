@@ -199,9 +199,17 @@ def batch_of(items: Iterable[SourceRecord | Quarantined]) -> Batch:
     return batch
 
 
-def read_body(source: str | Path | bytes) -> bytes:
-    """The whole of a response body, a file, or a gzipped file."""
+def read_body(source: str | Path | bytes, limit: int | None = None) -> bytes:
+    """The whole of a response body, a file, or a gzipped file; with `limit`, at most that many
+    bytes (a caller that reads `limit + 1` knows the body was larger without inflating a bomb)."""
     if isinstance(source, bytes):
-        return source
+        return source if limit is None else source[:limit]
     with open_source(source) as stream:
-        return stream.read()
+        if limit is None:
+            return stream.read()
+        blocks: list[bytes] = []
+        left = limit
+        while left > 0 and (block := stream.read(min(left, 1 << 20))):
+            blocks.append(block)
+            left -= len(block)
+        return b"".join(blocks)

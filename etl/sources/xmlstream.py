@@ -12,6 +12,9 @@ import gzip
 import io
 import mmap
 import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -153,3 +156,127 @@ class Whole:
             self._map.close()
         if self._file is not None:
             self._file.close()
+
+
+MAX_RECORD = (
+    256 << 20
+)  # one record larger than this is set aside unread (a PubMed record is ~10 KB)
+_OVERLAP = 64  # bytes kept back when reading on: a tag split across two reads is still found
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One top-level record's bytes cut out of a file that does not parse as a whole.
+
+    `complete` is False for a record whose end tag never came: it is cut where the next record
+    starts (or the file ends), so a missing end tag costs that record alone. `oversize` marks a
+    record longer than the limit, of which only the start is kept."""
+
+    line: int
+    data: bytes
+    complete: bool
+    oversize: bool = False
+
+
+def record_chunks(
+    stream: IO[bytes], tags: tuple[str, ...], block: int = 1 << 20, max_record: int = MAX_RECORD
+) -> Iterator[Chunk]:
+    """Each record element of `tags` in a stream, in order, in flat memory.
+
+    The stream is read a block at a time and only the record being cut (or the unread rest of
+    the block) is held, so recovering a gzip bomb or a 30 GB file costs a block, not the file.
+    """
+    names = b"|".join(re.escape(tag.encode()) for tag in tags)
+    start_tag = re.compile(rb"<(" + names + rb")\b")
+    end_tags = {
+        tag.encode(): re.compile(rb"</" + re.escape(tag.encode()) + rb"\s*>") for tag in tags
+    }
+    buffer, eof = b"", False
+    line, counted = 1, 0  # line number at offset `counted` of the buffer
+    pos = 0
+
+    def read_more(keep_from: int) -> None:
+        nonlocal buffer, eof, line, counted, pos
+        line += buffer.count(b"\n", counted, keep_from)
+        buffer, counted = buffer[keep_from:], 0
+        pos = max(pos - keep_from, 0)
+        more = stream.read(block)
+        eof = not more
+        buffer += more
+
+    while True:
+        # a block without "<" (blank filler, one long text) is passed over without a regex scan
+        found = start_tag.search(buffer, pos) if buffer.find(b"<", pos) >= 0 else None
+        if found is None:
+            if eof:
+                return
+            read_more(max(len(buffer) - _OVERLAP, pos))
+            continue
+        begin = found.start()
+        line += buffer.count(b"\n", counted, begin)
+        counted = begin
+        end_tag = end_tags[found[1]]
+        scanned = found.end()
+        while True:
+            end = end_tag.search(buffer, scanned)
+            following = start_tag.search(buffer, scanned)
+            if end is not None and (following is None or end.start() < following.start()):
+                yield Chunk(line, buffer[begin : end.end()], True)
+                pos = end.end()
+                break
+            if following is not None or eof:
+                stop = following.start() if following is not None else len(buffer)
+                yield Chunk(line, buffer[begin:stop], False)
+                pos = stop
+                break
+            if len(buffer) - begin > max_record:
+                yield Chunk(line, buffer[begin : begin + 4096], False, oversize=True)
+                pos = len(buffer) - _OVERLAP  # look for the next record from here on
+                break
+            scanned = max(len(buffer) - _OVERLAP, scanned) - begin
+            read_more(begin)
+            begin = 0
+        if pos >= len(buffer) and eof:
+            return
+
+
+def locate_break_in(source: str | Path | bytes) -> tuple[str, int, int] | None:
+    """locate_break over a file read again block by block: flat memory for any size."""
+    parser = etree.XMLParser(target=_NoTree(), **SAFE_XML)
+    try:
+        with open_source(source) as stream:
+            while block := stream.read(_FEED_SIZE):
+                parser.feed(block)
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        return split_position(exc)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
+class Prefixed:
+    """A stream whose first bytes were read already (to see what the file is): they come first."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0 or size >= len(self._head):
+                head, self._head = self._head, b""
+                return head + (self._stream.read(size - len(head)) if size > len(head) else b"")
+            head, self._head = self._head[:size], self._head[size:]
+            return head
+        return self._stream.read(size)
+
+
+def read_head(stream: IO[bytes], size: int = 1 << 16) -> bytes:
+    """Up to `size` first bytes of a stream (a gzip stream may return less per read)."""
+    blocks: list[bytes] = []
+    total = 0
+    while total < size and (block := stream.read(size - total)):
+        blocks.append(block)
+        total += len(block)
+    return b"".join(blocks)

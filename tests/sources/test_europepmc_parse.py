@@ -211,7 +211,7 @@ def test_core_abstracts_become_labelled_paragraphs_without_markup() -> None:
     core = by_id("pyeuropepmc-search_cancer_core.json")
     ovarian = core["MED:40511629"]["abstract"]
     assert ovarian.startswith("Background: Paclitaxel is a potent agent against ovarian cancer.")
-    assert "Hydrogen sulfide (H2S) is of particular interest" in ovarian  # <sub>2</sub> joined
+    assert "Hydrogen sulfide (H₂S) is of particular interest" in ovarian  # <sub>2</sub> kept as ₂
     assert "\n\nObjectives: We aimed to examine" in ovarian
     pancreas = core["MED:40245290"]["abstract"]
     assert "median overall survival of <1 year.\n\nConclusions: This research" in pancreas
@@ -221,8 +221,8 @@ def test_core_abstracts_become_labelled_paragraphs_without_markup() -> None:
 
 def test_lite_titles_lose_markup_that_was_escaped_twice() -> None:
     big = by_id("pyeuropepmc-search_1000results_cancer.json")
-    assert big["MED:40505930"]["title"].startswith("circADARB1 enhances ZEB1 expression in an m6A-")
-    assert big["MED:40520280"]["title"].endswith("satellite-derived PM2.5 in China.")
+    assert big["MED:40505930"]["title"].startswith("circADARB1 enhances ZEB1 expression in an m⁶A-")
+    assert big["MED:40520280"]["title"].endswith("satellite-derived PM₂.₅ in China.")
     assert big["MED:40519579"]["title"].startswith("EZH2: A Crucial Competing Endogenous RNA")
     assert big["MED:40450633"]["title"].startswith(
         "Breast imaging recommendations for young females (age < 40 years) with ≥ 20% lifetime"
@@ -371,7 +371,7 @@ def test_xml_core_results_with_single_items_and_markup() -> None:
     )
     (item,) = records(body)
     data = item.data
-    assert (data["source_id"], data["title"]) == ("PPR:PPR1", "m6A in MSCs")
+    assert (data["source_id"], data["title"]) == ("PPR:PPR1", "m⁶A in MSCs")
     assert data["authors"] == ["Ada Byron"] and data["publication_types"] == ["preprint"]
     assert data["abstract"] == "Aim: Test & see."
     assert (data["preprint_server"], data["published"]) == ("bioRxiv", "2024-01-02")
@@ -411,7 +411,7 @@ def test_body_that_is_not_json_is_one_quarantined_entry() -> None:
         (b"[1, 2]", "not a Europe PMC search response (got array)"),
         (b'{"errCode": 404}', "not a Europe PMC search response (no resultList; keys: errCode)"),
         (b'{"resultList": {"result": {"id": "1"}}}', "resultList.result is not a JSON array"),
-        (b"<html><body>Bad Gateway</body></html>", "XML whose root is <html>"),
+        (b"<html><body>Bad Gateway</body></html>", "this is an HTML page, not a Europe PMC"),
     ],
 )
 def test_bodies_that_are_no_search_page_are_quarantined_whole(body: bytes, reason: str) -> None:

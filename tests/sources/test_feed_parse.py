@@ -185,7 +185,7 @@ def test_pubmed_rss_guids_give_pmids_and_dc_identifiers_dois() -> None:
     }
     assert data["title"].startswith("Description of Gyrodactylus banmae n. sp.")
     assert data["journal"] == "Parasitology international"  # dc:source, not the search as title
-    assert data["published"] == "2021-12-20" and data["language"] == "en"
+    assert data["published"] == "2021-12-20" and data["language"] == "eng"
     assert data["authors"] == [
         "Xiao Jin",
         "Wenxiang Li",
@@ -247,7 +247,7 @@ def test_empty_jstage_feed_yields_nothing() -> None:
 def test_cnki_feed_authors_come_out_of_the_description() -> None:
     items = list(by_id(FEEDS / "biorss-cnki-yzlq.xml").values())
     data = items[0]
-    assert (data["language"], data["languages"]) == ("zh-cn", ["zh-cn"])
+    assert (data["language"], data["languages"]) == ("chi", ["chi"])  # PubMed's codes
     assert data["title"].endswith("Local Extinction of the Chinese Giant Salamander")
     assert data["authors"][:3] == ["Guocheng SHU", "Ping LIU", "Tian ZHAO"]
     assert data["authors"][-1] == "Feng XIE" and len(data["authors"]) == 11
@@ -306,7 +306,7 @@ def test_oup_surname_initials_and_abstract_box_title() -> None:
     data = by_id(FEEDS / "biorss-oup-zoolinnean.xml")["10.1093/zoolinnean/zlab081"]
     assert data["authors"] == ["C Chen", "Y Zhou", "H Watanabe"]  # "Chen C, Zhou Y, …, et al."
     assert data["abstract"].startswith("Neolepetopsidae is a family of true limpets")
-    assert data["published"] == "2021-10-22" and data["language"] == "en-us"
+    assert data["published"] == "2021-10-22" and data["language"] == "eng"
 
 
 def test_sciencedirect_labelled_lines_give_date_journal_and_authors() -> None:
@@ -402,7 +402,7 @@ def test_a_wrongly_declared_encoding_is_tolerated_and_logged(
 def test_a_body_that_is_no_feed_is_quarantined(body: bytes) -> None:
     (item,) = parse_feed(body)
     assert isinstance(item, Quarantined) and item.location == "<response>"
-    assert item.reason.startswith(("not a well-formed feed", "not an RSS or Atom feed"))
+    assert item.reason.startswith(("not a well-formed feed", "not an RSS or Atom feed", "this is"))
 
 
 def test_bytes_that_look_like_a_path_or_url_are_read_as_content(tmp_path: Path) -> None:
@@ -415,7 +415,7 @@ def test_bytes_that_look_like_a_path_or_url_are_read_as_content(tmp_path: Path) 
 
 
 def test_html_blocks_keep_inline_markup_together_and_blocks_apart() -> None:
-    assert html_text("m<sup>6</sup>A in <i>vivo</i>") == "m6A in vivo"
+    assert html_text("m<sup>6</sup>A in <i>vivo</i>") == "m⁶A in vivo"
     assert html_blocks("<h2>Abstract</h2><p>One<br/>two</p>") == [
         ("heading", "Abstract"),
         ("text", "One"),

@@ -330,11 +330,20 @@ def test_trial_without_trial_id_is_quarantined_by_position() -> None:
 
 def test_empty_and_non_xml_files() -> None:
     (empty,) = parse_ictrp(b"", location="empty.xml")
-    assert isinstance(empty, Quarantined) and empty.reason == "empty file: no XML at all"
-    (html,) = parse_ictrp(b"Service unavailable", location="e.xml")
-    assert isinstance(html, Quarantined) and html.reason.startswith(
-        "not well-formed XML at line 1, column 1, outside any <Trial>"
-    )
+    expected = "not an ICTRP XML export (<Trials_downloaded_from_ICTRP> with <Trial> records)"
+    assert isinstance(empty, Quarantined)
+    assert empty.reason == f"this is an empty file, {expected}"
+    (text,) = parse_ictrp(b"Service unavailable", location="e.xml")
+    assert isinstance(text, Quarantined)
+    assert text.reason == f"this is not XML (it does not start with '<'), {expected}"
+    page = b"<!DOCTYPE html><html><head><title>503</title></head><body>Busy</body></html>"
+    (html,) = parse_ictrp(page, location="e.xml")
+    assert isinstance(html, Quarantined)
+    assert html.reason == f'this is an HTML page (title "503"), {expected}'
+    pubmed = b'<?xml version="1.0"?><PubmedArticleSet><PubmedArticle/></PubmedArticleSet>'
+    (other,) = parse_ictrp(pubmed, location="p.xml")
+    assert isinstance(other, Quarantined)
+    assert other.reason == f"this is PubMed XML (<PubmedArticleSet>), {expected}"
 
 
 def test_entities_are_not_resolved_and_nothing_is_read(tmp_path: Path) -> None:

@@ -92,8 +92,8 @@ def test_structured_abstract_keeps_labels_and_inline_markup_is_removed() -> None
         "RESULTS",
         "CONCLUSIONS",
     ]
-    # β<sub>2</sub> on its own pretty-printed line still reads as one word
-    assert "fast-acting β2-agonist" in data["abstract"]
+    # β<sub>2</sub> on its own pretty-printed line still reads as one word, subscript kept
+    assert "fast-acting β₂-agonist" in data["abstract"]
     assert data["identifiers"]["registry_ids"] == ["NCT02149199"]
     assert data["identifiers"]["doi"] == "10.1056/nejmoa1715274"
 
@@ -102,7 +102,7 @@ def test_nested_markup_and_entities_in_titles() -> None:
     assert one("reciter-32025781.xml")["title"].startswith(
         "Propionibacterium acnes Host Inflammatory Response"
     )
-    assert "Na+ transporters" in one("reciter-28356292-markup-edited.xml")["title"]
+    assert "Na⁺ transporters" in one("reciter-28356292-markup-edited.xml")["title"]
     assert "IL-1⍺-driven" in one("metapub-39236155.xml")["title"]
 
 
@@ -219,7 +219,10 @@ def test_truncated_file_keeps_complete_records_and_reports_the_break() -> None:
     items = list(parse_efetch(data[: len(data) // 2]))
     assert all(isinstance(i, SourceRecord) for i in items[:-1]) and len(items) > 2
     assert isinstance(items[-1], Quarantined)
-    assert "after the last record" in items[-1].reason
+    # the record cut in two is named by its PMID, with where it starts and where the file breaks
+    assert items[-1].record_key == "23117106"
+    assert items[-1].reason.startswith("unterminated <PubmedArticle> starting at line 1470 ")
+    assert "the file breaks at line 1498" in items[-1].reason
 
 
 def test_entities_are_not_resolved_and_nothing_is_fetched() -> None:

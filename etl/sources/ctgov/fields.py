@@ -13,6 +13,7 @@ from typing import Any
 
 from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import normalize_pmid, unique
+from etl.normalize.script import shift_markdown, shift_tags
 from etl.normalize.text import squash
 from etl.records import Trial
 
@@ -163,13 +164,13 @@ def _count(value: Any) -> int | None:
 
 def _markdown_text(value: Any) -> str:
     """Plain text from a markdown field: escapes undone, whitespace (paragraphs too) squashed."""
-    text = _text(value) or ""
+    text = shift_markdown(_text(value) or "")
     return _MARKDOWN_ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
 def _text(value: Any) -> str | None:
     """A squashed non-empty string, or None (for absent, empty and non-string values)."""
-    return (squash(value) or None) if isinstance(value, str) else None
+    return (squash(shift_tags(value)) or None) if isinstance(value, str) else None
 
 
 def _texts(value: Any) -> list[str]:

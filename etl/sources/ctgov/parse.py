@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord
 from etl.sources.base import read_body
 from etl.sources.ctgov.fields import SOURCE, ParseError, study_record
@@ -76,7 +77,9 @@ def _record_of(study: Any, position: str, where: str) -> ParseResult:
         reason = f"{position} is not a JSON object (got {_json_type(study)})"
         return Quarantined(SOURCE, where, "", reason, raw)
     try:
-        data = study_record(study)
+        # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
+        # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
+        data = study_record(valid_json(study))
     except ParseError as exc:
         return Quarantined(SOURCE, where, _raw_nct(study), f"{position}: {exc}", raw)
     return SourceRecord(data, raw, where)

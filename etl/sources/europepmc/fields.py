@@ -175,12 +175,13 @@ def _mesh_terms(result: dict[str, Any]) -> list[str]:
 
 def _authors(result: dict[str, Any]) -> list[str]:
     """Display names "First Last", as PubMed records have them; from `authorList` (core) or
-    the "Surname Initials, ..." `authorString` (lite)."""
+    the "Surname Initials, ..." `authorString` (lite). Two co-authors may share a display name
+    ("Qiu Z", "Qiu Z"): each is kept, in order, as PubMed keeps them."""
     authors = listed(result, "author")
     if authors:
-        return unique(_author_name(a) for a in authors)
+        return [name for name in map(_author_name, authors) if name]
     names = text(result.get("authorString")).strip().rstrip(".").split(",")
-    return unique(_from_surname_initials(squash(n)) for n in names if squash(n) != "et al")
+    return [_from_surname_initials(squash(n)) for n in names if squash(n) and squash(n) != "et al"]
 
 
 def _author_name(author: dict[str, Any]) -> str:

@@ -22,10 +22,12 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord
 from etl.sources.base import read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
+    XML_ROOTS,
     XmlPage,
     chunk_key,
     describe_error,
@@ -33,6 +35,7 @@ from etl.sources.europepmc.xmlpage import (
     parse_result,
     result_chunks,
 )
+from etl.sources.sniff import HEAD, describe, wrong_file
 
 ParseResult = SourceRecord | Quarantined
 
@@ -51,7 +54,10 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
         return
-    if _is_xml(body):
+    refusal = _refusal(body[:HEAD])
+    if refusal:
+        yield Quarantined(SOURCE, where, "", refusal, body)
+    elif _is_xml(body):
         yield from _xml_records(body, where)
     else:
         yield from _json_records(body, where)
@@ -143,7 +149,9 @@ def _record_of(result: Any, position: str, where: str, raw: bytes) -> ParseResul
         reason = f"{position} is not a JSON object (got {_json_type(result)})"
         return Quarantined(SOURCE, where, "", reason, raw)
     try:
-        data = paper_record(result)
+        # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
+        # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
+        data = paper_record(valid_json(result))
     except ParseError as exc:
         return Quarantined(SOURCE, where, _raw_key(result), f"{position}: {exc}", raw)
     return SourceRecord(data, raw, where)
@@ -181,6 +189,23 @@ def _load(body: bytes) -> Any:
         return json.loads(body)
     except RecursionError as exc:
         raise ValueError("nested too deeply") from exc
+
+
+EXPECTED = "a Europe PMC search response (format=json, or format=xml: <responseWrapper>)"
+
+
+def _refusal(head: bytes) -> str | None:
+    """A file that is certainly no search response (an HTML page, UTF-16 XML, PubMed XML, a
+    feed, nothing at all); JSON and the page's own XML are judged by their contents."""
+    what = describe(head)
+    if what == "JSON" or what.startswith("not XML"):
+        return None  # judged as JSON, which says where it breaks
+    if what.startswith("UTF-16"):
+        return (
+            f"this is UTF-16 text, not {EXPECTED}: the API sends UTF-8; convert the file "
+            "(iconv -f UTF-16 -t UTF-8) and parse it again"
+        )
+    return wrong_file(head, EXPECTED, XML_ROOTS)
 
 
 def _is_xml(body: bytes) -> bool:

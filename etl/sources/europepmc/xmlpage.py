@@ -17,6 +17,8 @@ from lxml import etree
 from etl.sources.xmlstream import CHUNK_PARSER, split_position
 
 ROOT = "responseWrapper"
+XML_ROOTS = frozenset({ROOT.lower()})
+_DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
 
 # Elements that are formatting inside a text field, not data: their parent is kept as markup.
 _MARKUP_TAGS = frozenset(
@@ -38,6 +40,11 @@ class XmlPage:
         name = etree.QName(self.root).localname
         if name != ROOT:
             raise ValueError(f"XML whose root is <{name}>, not a Europe PMC <{ROOT}>")
+        if _dublin_core(self.root):
+            raise ValueError(
+                "this is a Europe PMC page in Dublin Core format (format=dc), which this parser "
+                "does not read: ask with format=json (or format=xml) and resultType=core"
+            )
 
     def header(self) -> dict[str, Any]:
         """The top-level fields (version, hitCount, nextCursorMark, request), results left out."""
@@ -45,6 +52,19 @@ class XmlPage:
 
     def results(self) -> list[etree._Element]:
         return list(self.root.iterfind("resultList/result"))
+
+
+def _dublin_core(root: etree._Element) -> bool:
+    """Whether a page holds Dublin Core descriptions (format=dc) instead of `<result>`s."""
+    if root.findtext("request/format", "").strip().lower() == "dc":
+        return True
+    result_list = root.find("resultList")
+    if result_list is None or result_list.find("result") is not None:
+        return False
+    return any(
+        isinstance(elem.tag, str) and etree.QName(elem).namespace == _DUBLIN_CORE
+        for elem in result_list.iter()
+    )
 
 
 def element_dict(elem: etree._Element, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -76,8 +96,13 @@ def _is_markup(elem: etree._Element) -> bool:
 
 
 def _inner_markup(elem: etree._Element) -> str:
+    """The element's content as markup; an entity reference (never resolved) leaves only the
+    text after it, never "&xxe;"."""
     return (elem.text or "") + "".join(
-        etree.tostring(child, encoding="unicode", with_tail=True) for child in elem
+        etree.tostring(child, encoding="unicode", with_tail=True)
+        if child.tag is not etree.Entity
+        else (child.tail or "")
+        for child in elem
     )
 
 

@@ -22,6 +22,7 @@ from etl.normalize.identifiers import (
     normalize_pmid,
     unique,
 )
+from etl.normalize.languages import pubmed_language
 from etl.normalize.text import squash
 from etl.records import FeedItem
 from etl.sources.feed.dates import entry_published
@@ -62,7 +63,7 @@ def paper_record(
     ids = _identifiers(entry, " ".join(text for _, text in blocks))
     title = html_text(entry.get("title"))
     abstract = _abstract(blocks, pubmed=_is_pubmed(entry))
-    language = squash(feed.get("language")).lower() or None
+    language = pubmed_language(squash(feed.get("language")))
     authors = display_names([a.get("name") or "" for a in entry.get("authors") or []])
     if not authors:
         names = leading[1] if leading else labels.get("author(s)", "")

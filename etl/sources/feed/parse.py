@@ -18,15 +18,19 @@ import json
 import logging
 import time
 import xml.sax
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import feedparser
 
-from etl.normalize.text import squash
+from etl.normalize.text import squash, valid_json
 from etl.records import Quarantined, SourceRecord
+from etl.sources.base import read_body
 from etl.sources.feed.fields import SOURCE, ParseError, paper_record
+from etl.sources.feed.guard import MAX_BYTES, body_problem, fix_char_refs
+from etl.sources.sniff import HEAD, feed_refusal, utf8_declared_otherwise
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +41,38 @@ BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentTyp
 
 
 def parse_feed(
-    source: str | Path | bytes, location: str | None = None, feed_name: str = ""
+    source: str | Path | bytes,
+    location: str | None = None,
+    feed_name: str = "",
+    max_bytes: int = MAX_BYTES,
 ) -> Iterator[ParseResult]:
     """Records (and quarantined failures) from the bytes of one feed.
 
-    `source` is a path or the response body, never a URL; `location` names it in messages
-    (defaults to the file name, or `<response>` for bytes); `feed_name` prefixes every
-    `source_id`, so that two feeds' guids can never collide.
+    `source` is a path (`.gz` too) or the response body, never a URL; `location` names it in
+    messages (defaults to the file name, or `<response>` for bytes); `feed_name` prefixes every
+    `source_id`, so that two feeds' guids can never collide. A body over `max_bytes`, nested
+    absurdly deep, or that feedparser cannot read at all is one quarantine entry.
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = _read(source)
-    except OSError as exc:
+        body = read_body(source, limit=max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
         return
-    parsed = parse_bytes(body)
+    problem = body_problem(body, max_bytes) or feed_refusal(body[:HEAD])
+    if problem:
+        yield Quarantined(SOURCE, where, "", problem, body[:max_bytes])
+        return
+    head, warning = utf8_declared_otherwise(body[:HEAD])
+    if warning:
+        log.warning("%s: %s", where, warning)
+        body = head + body[HEAD:]
+    try:
+        parsed = parse_bytes(body)
+    except Exception as exc:  # feedparser's own bugs: one feed's failure, never the run's
+        reason = f"feedparser could not read the feed: {type(exc).__name__}: {exc}"
+        yield Quarantined(SOURCE, where, "", reason, body)
+        return
     problem = _bozo_problem(parsed, where)
     if problem:
         yield Quarantined(SOURCE, where, "", problem, body)
@@ -61,9 +82,16 @@ def parse_feed(
         yield _record_of(entry, parsed.feed, f"entry {i + 1} of {total}", where, feed_name)
 
 
+def feed_name_of(path: str | Path) -> str:
+    """The feed name a file stands for: its name without `.xml`-like and `.gz` suffixes."""
+    name = Path(path).name
+    name = name[:-3] if name.endswith(".gz") else name
+    return Path(name).stem
+
+
 def feed_info(source: str | Path | bytes) -> dict[str, Any]:
     """The feed's title, link, entry count and format ("rss20", "rss10", "atom10", or None)."""
-    parsed = parse_bytes(_read(source))
+    parsed = parse_bytes(read_body(source, limit=MAX_BYTES))
     return {
         "title": squash(parsed.feed.get("title")) or None,
         "link": squash(parsed.feed.get("link")) or None,
@@ -74,8 +102,11 @@ def feed_info(source: str | Path | bytes) -> dict[str, Any]:
 
 def parse_bytes(body: bytes) -> feedparser.FeedParserDict:
     """feedparser on bytes only. HTML is kept as sent (sanitize_html=False): records keep text
-    alone, and the sanitizer drops markup the parser reads, such as CNKI's "</br>"."""
-    return feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    alone, and the sanitizer drops markup the parser reads, such as CNKI's "</br>". Character
+    references feedparser would raise on are made harmless first (see guard.fix_char_refs)."""
+    return feedparser.parse(
+        io.BytesIO(fix_char_refs(body)), sanitize_html=False, resolve_relative_uris=False
+    )
 
 
 def _bozo_problem(parsed: feedparser.FeedParserDict, where: str) -> str | None:
@@ -105,7 +136,7 @@ def _record_of(
 ) -> ParseResult:
     raw = _compact(entry)
     try:
-        data = paper_record(entry, feed, feed_name)
+        data = valid_json(paper_record(entry, feed, feed_name))
     except ParseError as exc:
         return Quarantined(SOURCE, where, "", f"{position}: {exc}", raw)
     return SourceRecord(data, raw, where)
@@ -127,7 +158,3 @@ def _iso_time(value: Any) -> Any:
     if isinstance(value, time.struct_time):
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", value)
     return value
-
-
-def _read(source: str | Path | bytes) -> bytes:
-    return source if isinstance(source, bytes) else Path(source).read_bytes()

@@ -56,7 +56,7 @@ from etl.sources.base import (
     batch_of,
     first_examples,
 )
-from etl.sources.feed.parse import parse_feed
+from etl.sources.feed.parse import feed_name_of, parse_feed
 
 log = logging.getLogger(__name__)
 PERMANENT = frozenset({301, 308})
@@ -126,8 +126,12 @@ class FeedSource(Adapter):
         source: str | Path | bytes, keep_raw: bool = True
     ) -> Iterator[SourceRecord | Quarantined]:
         """A saved feed is named after its file (the `feed_name` a crawl takes from config)."""
-        name = Path(source).stem if not isinstance(source, bytes) else ""
+        name = feed_name_of(source) if not isinstance(source, bytes) else ""
         return parse_feed(source, feed_name=name)
+
+    def parse_file(self, path: Path) -> Iterator[SourceRecord | Quarantined]:
+        """A saved feed, under the body-size cap configured for crawled ones."""
+        return parse_feed(path, feed_name=feed_name_of(path), max_bytes=self.config.max_bytes)
 
     def fetch(self, ctx: FetchContext) -> Iterator[Batch]:
         """One batch per feed polled; one SourceError at the end if any feed failed, so the good
@@ -137,6 +141,7 @@ class FeedSource(Adapter):
             ctx,
             shared_limiter("feed", self.config.requests_per_second),
             self.policy(),
+            self.config.max_bytes,
         )
         failures: list[tuple[str, SourceError]] = []
         for entry in self.config.feeds:
@@ -151,6 +156,10 @@ class FeedSource(Adapter):
                 batch = _poll_feed(poller, entry.name, state)
             except SourceError as exc:
                 failures.append((entry.name, exc))
+                continue
+            except Exception as exc:  # a bug met on one feed's answer: that feed's failure only
+                log.exception("feed %s: unexpected failure", entry.name)
+                failures.append((entry.name, SourceError(f"feed {entry.name}: {exc!r}")))
                 continue
             yield batch
         if failures:
@@ -171,6 +180,7 @@ class FeedSource(Adapter):
             FetchContext(ctx.http, None, ctx.now),
             shared_limiter("feed", self.config.requests_per_second),
             self.policy(),
+            self.config.max_bytes,
         )
         feeds = tuple(_check_feed(poller, entry, ctx.show) for entry in self.config.feeds)
         failed = [feed.source for feed in feeds if not feed.ok]
@@ -196,7 +206,7 @@ def _check_feed(poller: _Poller, entry: FeedEntry, show: int) -> CheckResult:
         if answer.status != 410:
             said = f"HTTP {answer.status} to a request without validators"
         return _feed_failed(entry.name, f"{answer.url} answered {said}", moved)
-    batch = _parsed(answer.body, f"feed {entry.name} {answer.url}", entry.name)
+    batch = _parsed(answer.body, f"feed {entry.name} {answer.url}", entry.name, poller.max_bytes)
     if batch.quarantined and not batch.records:
         reason = batch.quarantined[0].reason
         return _feed_failed(entry.name, f"{answer.url} is not a feed: {reason}", moved)
@@ -247,23 +257,26 @@ def _poll_feed(poller: _Poller, name: str, state: FeedState) -> Batch:
         )
         return Batch(cursor=kept.cursor(name))
     fresh = replace(state, etag=answer.etag, last_modified=answer.last_modified)
-    batch = _parsed(answer.body, f"feed {name} {answer.url}", name)
+    batch = _parsed(answer.body, f"feed {name} {answer.url}", name, poller.max_bytes)
     batch.cursor = fresh.cursor(name)
     return batch
 
 
-def _parsed(body: bytes, where: str, name: str) -> Batch:
+def _parsed(body: bytes, where: str, name: str, max_bytes: int) -> Batch:
     """An unreadable body comes back from the parser as one Quarantined: stored, not raised."""
-    return batch_of(parse_feed(body, location=where, feed_name=name))
+    return batch_of(parse_feed(body, location=where, feed_name=name, max_bytes=max_bytes))
 
 
 class _Poller:
     """GETs one feed at a time through `etl.http.request`, following redirects by hand."""
 
-    def __init__(self, ctx: FetchContext, limiter: RateLimiter, policy: RetryPolicy) -> None:
+    def __init__(
+        self, ctx: FetchContext, limiter: RateLimiter, policy: RetryPolicy, max_bytes: int
+    ) -> None:
         self.ctx = ctx
         self.limiter = limiter
         self.policy = policy
+        self.max_bytes = max_bytes
 
     def get(self, name: str, state: FeedState) -> Answer:
         # --since asks for a full re-read: without validators the feed cannot answer 304.

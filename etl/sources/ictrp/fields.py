@@ -18,7 +18,8 @@ from lxml import etree
 
 from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import unique
-from etl.normalize.text import month_number, squash
+from etl.normalize.script import shift_tags
+from etl.normalize.text import drop_unresolved, month_number, squash
 from etl.records import Trial
 
 SOURCE = "ictrp"
@@ -117,10 +118,21 @@ def _fields(trial: etree._Element) -> dict[str, str]:
     for child in trial:
         if not isinstance(child.tag, str):
             continue  # comments and processing instructions
-        text = (child.text or "") if len(child) == 0 else "".join(child.itertext())
+        text = (child.text or "") if len(child) == 0 else _text_of(child)
         key = child.tag.lower()
         found[key] = f"{found[key]};{text}" if key in found else text
     return found
+
+
+def _text_of(elem: etree._Element) -> str:
+    """itertext() without what an unresolved entity reference would put in ("&xxe;"): entities
+    are never resolved, so a reference stands for nothing; the text after it is kept."""
+    parts = [elem.text or ""]
+    for node in elem.iterdescendants():
+        if isinstance(node.tag, str):
+            parts.append(node.text or "")
+        parts.append(node.tail or "")
+    return "".join(parts)
 
 
 def _identifiers(trial_id: str, fields: dict[str, str]) -> dict[str, Any]:
@@ -157,12 +169,14 @@ def decoded(text: str | None) -> str:
     """Character references left over from double escaping resolved: "a&#32;b" -> "a b"."""
     if not text:
         return ""
-    return _ENTITY.sub(lambda m: html.unescape(m[0]), text) if "&" in text else text
+    if "&" not in text:
+        return text
+    return drop_unresolved(_ENTITY.sub(lambda m: html.unescape(m[0]), text))
 
 
 def clean(text: str | None) -> str | None:
     """One text field: entities resolved, escaped breaks and padding squashed; None if empty."""
-    return squash(_BREAK.sub(" ", decoded(text))) or None
+    return squash(_BREAK.sub(" ", shift_tags(decoded(text)))) or None
 
 
 def items(text: str | None) -> list[str]:

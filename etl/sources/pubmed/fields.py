@@ -230,11 +230,7 @@ def paper_record(elem: etree._Element) -> Paper:
 
 
 def _record(pmid: str, f: _Fields, book: bool) -> Paper:
-    title = f.title or (f.book_title if book else "")
-    # PubMed puts translated titles of non-English papers in square brackets.
-    if title.startswith("[") and "]" in title:
-        closing = title.rfind("]")
-        title = (title[1:closing] + title[closing + 1 :]).strip()
+    title = untranslated(f.title or (f.book_title if book else ""))
     registry = (
         [v for number in f.databank for _, v in find_registry_ids(number)] if f.databank else []
     )
@@ -274,6 +270,30 @@ def _record(pmid: str, f: _Fields, book: bool) -> Paper:
         "retracted": retracted,
         "corrections": f.corrections,
     }
+
+
+def untranslated(title: str) -> str:
+    """PubMed puts translated titles of non-English papers in square brackets: the brackets go
+    only when they enclose the whole title ("[Effect of X on Y]." -> "Effect of X on Y."), never
+    from a title that starts with a radiotracer ("[18F]FDG PET/CT…", "[⁶⁸Ga]Ga-PSMA…
+    [corrected]."). "[Not Available]." is no title: "" (the vernacular title stands in)."""
+    if not title.startswith("["):
+        return title
+    depth = 0
+    for index, char in enumerate(title):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                rest = title[index + 1 :]
+                if rest.strip(" ."):
+                    return title  # the first bracket closes before the title ends
+                inner = title[1:index].strip()
+                if inner.lower() == "not available":
+                    return ""
+                return f"{inner}{rest.strip()}"
+    return title
 
 
 def _pmid(f: _Fields, e: etree._Element) -> None:
