@@ -31,6 +31,10 @@ _NOT_DONE = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?。；])\s+|\n+|(?<=[。；])")
 _NEGATION = re.compile(r"\b(?:not|no|without|never|nor)\s+(?:\w+\s+){0,2}$")
+_ABSENT = re.compile(r"\bno\s+(?:[\w-]+\s+){0,3}$")
+# adverse events and toxicity in a conclusion are mostly "mild" or "none": not a signal by
+# themselves (a title, keyword or MeSH heading still is)
+_INCIDENTAL = re.compile(r"adverse|toxicity|reaction")
 
 
 def classify(
@@ -329,16 +333,27 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
     # An abstract that merely reports "no serious adverse events" is not a safety signal: in the
     # abstract, only what its conclusion says counts; harm said not to happen does not count,
     # unless oncological safety is the subject ("no excess recurrence after MSC grafting").
-    places = [data.get("title") or "", _conclusion(data.get("abstract") or "")]
-    places += list(data.get("keywords") or [])
+    conclusion = _conclusion(data.get("abstract") or "")
+    places = [data.get("title") or "", conclusion, *(data.get("keywords") or [])]
     for text in (p.lower() for p in places if p):
-        if any(p.search(text) for p in taxonomy.safety_topics):
-            return True
+        for pattern in taxonomy.safety_topics:
+            # "did not increase recurrence" answers the safety question; "no recurrence was
+            # seen" in a trial of something else only reports its absence
+            if any(not _ABSENT.search(_before(text, m)) for m in pattern.finditer(text)):
+                return True
         for pattern in taxonomy.safety.patterns:
-            for match in pattern.finditer(text):
-                if not _NEGATION.search(text[max(0, match.start() - 30) : match.start()]):
-                    return True
+            if any(not _NEGATION.search(_before(text, m)) for m in pattern.finditer(text)):
+                return True
+    tokens = words(conclusion)
+    for hit in taxonomy.words.find(tokens, "abstract"):
+        if hit.key == "safety" and not _INCIDENTAL.search(hit.term):
+            if not {"no", "not", "without"} & set(tokens[max(0, hit.position - 3) : hit.position]):
+                return True
     return False
+
+
+def _before(text: str, match: re.Match[str]) -> str:
+    return text[max(0, match.start() - 40) : match.start()]
 
 
 def _conclusion(abstract: str) -> str:
