@@ -56,10 +56,10 @@ def classify(
     )
     if relevant is None:
         relevant = rule_relevant
+    features = rule_features(evidence, taxonomy, msc, cancer, rule_relevant)
     labels: dict[str, Any] = {
         "relevant": relevant,
-        "relevance": relevance_probability(rule_features(evidence, taxonomy, msc, cancer,
-                                                         rule_relevant), taxonomy),
+        "relevance": relevance_probability(features, taxonomy),
         "cancer_types": [],
         "strategies": [],
         "msc_sources": [],
@@ -75,6 +75,7 @@ def classify(
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
     labels["evidence"] = evidence.report()
+    labels["features"] = features
     labels["taxonomy"] = taxonomy.version
     return labels
 
