@@ -208,26 +208,39 @@ def _non_malignant_only(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
     return not any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
 
 
-FEATURES = ("rules", "msc", "cancer", "msc_strong", "cancer_strong", "other_meaning",
-            "non_malignant", "cancer_type")  # fmt: skip
+FEATURES = ("rules", "msc", "cancer", "msc_strong", "cancer_strong", "msc_title",
+            "cancer_title", "other_meaning", "non_malignant", "cancer_type")  # fmt: skip
+
+
+def _scaled(value: int) -> float:
+    """Evidence strength on a log scale, so that more mentions keep adding a little."""
+    return min(math.log1p(value) / math.log1p(40), 1.0)
 
 
 def rule_features(
     evidence: _Evidence, taxonomy: Taxonomy, msc: int, cancer: int, relevant: bool
 ) -> dict[str, float]:
     """The rules' view of a record as numbers: the calibration's and the text model's inputs."""
+    cancer_keys = _cancer_keys(taxonomy)
     return {
         "rules": float(relevant),
-        "msc": min(msc, 12) / 12,
-        "cancer": min(cancer, 12) / 12,
+        "msc": round(_scaled(msc), 4),
+        "cancer": round(_scaled(cancer), 4),
         "msc_strong": float(evidence.strong("relevance.msc")),
-        "cancer_strong": float(any(evidence.strong(k) for k in _cancer_keys(taxonomy))),
+        "cancer_strong": float(any(evidence.strong(k) for k in cancer_keys)),
+        "msc_title": float(_in_title(evidence, ["relevance.msc"])),
+        "cancer_title": float(_in_title(evidence, cancer_keys)),
         "other_meaning": float(evidence.fired("relevance.exclude")),
         "non_malignant": float(evidence.fired("relevance.non_malignant")),
         "cancer_type": float(
             any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
         ),
     }
+
+
+def _in_title(evidence: _Evidence, keys: list[str]) -> bool:
+    titles = ("title", "official_title")
+    return any(hit.field in titles for key in keys for hit in evidence.by_key.get(key, ()))
 
 
 def relevance_probability(features: dict[str, float], taxonomy: Taxonomy) -> float:
