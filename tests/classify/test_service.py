@@ -13,6 +13,7 @@ from etl.classify.model import load_best_model, save, train
 from etl.classify.service import Classifier, classify_works, stale_work_ids
 from etl.classify.taxonomy import load_taxonomy
 from etl.db.models import Classification
+from etl.db.models import SourceRecord as SourceRecordRow
 from etl.demo import CORPUS
 from etl.pipeline.ingest import ingest_files
 from etl.sources.pubmed.parse import parse_efetch
@@ -121,3 +122,24 @@ def test_too_few_decisions_is_a_clear_error() -> None:
     taxonomy = load_taxonomy(CONFIG / "taxonomy.yaml")
     with pytest.raises(EtlError, match="too few to train on"):
         train([({"title": "x"}, True)] * 5, taxonomy, NOW)
+
+
+def test_demo_works_land_where_a_clinician_puts_them(engine: Engine) -> None:
+    """The demo's aplastic anaemia paper is not cancer care, its fat-grafting recurrence paper
+    is a safety item, and relevance ranks: the works' scores differ."""
+    classifier = Classifier(load_taxonomy(CONFIG / "taxonomy.yaml"))
+    ingest_files(engine, "pubmed", [CORPUS], NOW, classifier=classifier)
+    records = SourceRecordRow.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(records.c.source_id, classifications.c.relevant, classifications.c.section,
+                   classifications.c.relevance)
+            .join(classifications, classifications.c.work_id == records.c.work_id)
+        ).all()  # fmt: skip
+    by_pmid = {row.source_id: row for row in rows}
+    aplastic, grafting = by_pmid["41000603"], by_pmid["41000538"]
+    assert not aplastic.relevant and aplastic.section is None
+    assert grafting.relevant and grafting.section == "safety"
+    relevant = [row.relevance for row in rows if row.relevant]
+    assert len(set(relevant)) >= len(relevant) // 2
+    assert max(row.relevance for row in rows if not row.relevant) < min(relevant)
