@@ -9,6 +9,7 @@ of terms: this is what keeps 100,000 works under a minute.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _KEEP_S = ("ss", "us", "is", "ys", "as")
 
 
+@lru_cache(maxsize=200_000)
 def fold(token: str) -> str:
     """A word's matching form: a plural dropped (consistently for terms and text), so
     "malignancies" meets "malignancy"."""

@@ -80,11 +80,17 @@ def classify(
     return labels
 
 
+# Joins a list field's values into one text that no phrase can match across.
+_APART = " xxapartxx ; "
+
+
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
     fields = [("title", data.get("title") or ""), ("abstract", data.get("abstract") or "")]
     for name in ("keywords", "mesh_terms", "conditions", "interventions"):
         field = "mesh" if name == "mesh_terms" else name
-        fields.extend((field, value) for value in data.get(name) or [] if value)
+        values = [value for value in data.get(name) or [] if value]
+        if values:
+            fields.append((field, _APART.join(values)))
     if data.get("official_title"):
         fields.append(("official_title", data["official_title"]))
     for arm in data.get("arms") or []:
