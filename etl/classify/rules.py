@@ -31,6 +31,7 @@ _NOT_DONE = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?。；])\s+|\n+|(?<=[。；])")
 _NEGATION = re.compile(r"\b(?:not|no|without|never|nor)\s+(?:\w+\s+){0,2}$")
+_NOT = frozenset({"no", "not", "without"})
 _ABSENT = re.compile(r"\bno\s+(?:[\w-]+\s+){0,3}$")
 # adverse events and toxicity in a conclusion are mostly "mild" or "none": not a signal by
 # themselves (a title, keyword or MeSH heading still is)
@@ -366,9 +367,9 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
                 return True
     tokens = words(conclusion)
     for hit in taxonomy.words.find(tokens, "abstract"):
-        if hit.key == "safety" and not _INCIDENTAL.search(hit.term):
-            if not {"no", "not", "without"} & set(tokens[max(0, hit.position - 3) : hit.position]):
-                return True
+        before = set(tokens[max(0, hit.position - 3) : hit.position])
+        if hit.key == "safety" and not _INCIDENTAL.search(hit.term) and not _NOT & before:
+            return True
     return False
 
 

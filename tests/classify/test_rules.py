@@ -250,8 +250,11 @@ def test_a_mesh_heading_alone_gives_no_strategy_or_source() -> None:
             "Gene-engineered mesenchymal stem cells for ovarian cancer",
             "Mesenchymal stem cells expressing interferon were injected into mice with ovarian "
             "cancer.",
-            mesh_terms=["Mesenchymal Stem Cell Transplantation", "Hematopoietic Stem Cell "
-                        "Transplantation", "Umbilical Cord"],
+            mesh_terms=[
+                "Mesenchymal Stem Cell Transplantation",
+                "Hematopoietic Stem Cell Transplantation",
+                "Umbilical Cord",
+            ],
         ),  # fmt: skip
         TAXONOMY,
     )
@@ -284,13 +287,23 @@ def test_the_highest_level_of_evidence_is_the_stage(
 
 
 def test_relevance_is_a_probability_that_differs_between_works() -> None:
-    strong = classify(paper("Mesenchymal stem cells in glioblastoma",
-                            "Mesenchymal stem cells homed to glioblastoma in mice."), TAXONOMY)
+    strong = classify(
+        paper(
+            "Mesenchymal stem cells in glioblastoma",
+            "Mesenchymal stem cells homed to glioblastoma in mice.",
+        ),
+        TAXONOMY,
+    )
     weaker = classify(paper("Stromal therapy in cancer",
                             "Mesenchymal stem cells and mesenchymal stromal cells reached the "
                             "tumour; the cancer shrank."), TAXONOMY)  # fmt: skip
-    refused = classify(paper("Mesenchymal stem cells for knee osteoarthritis",
-                             "Mesenchymal stem cells relieved knee pain."), TAXONOMY)
+    refused = classify(
+        paper(
+            "Mesenchymal stem cells for knee osteoarthritis",
+            "Mesenchymal stem cells relieved knee pain.",
+        ),
+        TAXONOMY,
+    )
     assert strong["relevant"] and weaker["relevant"] and not refused["relevant"]
     # calibrated: a work with little evidence scores low even when the rules take it
     assert 0 < refused["relevance"] < weaker["relevance"] < strong["relevance"] < 1
