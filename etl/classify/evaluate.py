@@ -47,6 +47,9 @@ class Report:
     per_label: dict[str, dict[str, Score]] = field(default_factory=dict)
     stage_right: int = 0
     stage_total: int = 0
+    section_right: int = 0
+    section_total: int = 0
+    probabilities: list[tuple[bool, float]] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def macro_f1(self, family: str) -> float:
@@ -67,13 +70,29 @@ class Report:
     def stage_accuracy(self) -> float:
         return self.stage_right / self.stage_total if self.stage_total else 1.0
 
+    @property
+    def section_accuracy(self) -> float:
+        return self.section_right / self.section_total if self.section_total else 1.0
+
+    @property
+    def brier(self) -> float:
+        """Mean squared error of the relevance probability (0 is perfect, 0.25 is a coin)."""
+        values = [(float(truth) - p) ** 2 for truth, p in self.probabilities]
+        return sum(values) / len(values) if values else 0.0
+
+    @property
+    def distinct_scores(self) -> int:
+        return len({p for _, p in self.probabilities})
+
     def summary(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "records": self.records,
-            "relevance": _prf(self.relevance),
+            "relevance": {**_prf(self.relevance), "brier": round(self.brier, 4),
+                          "distinct_scores": self.distinct_scores},
             "safety": _prf(self.safety),
             "stage": {"accuracy": round(self.stage_accuracy, 4), "n": self.stage_total},
-        }
+            "section": {"accuracy": round(self.section_accuracy, 4), "n": self.section_total},
+        }  # fmt: skip
         for family in LIST_FAMILIES:
             result[family] = {
                 **_prf(self.micro(family)),
@@ -98,6 +117,8 @@ def evaluate(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Rep
         report.records += 1
         want, got = bool(expected.get("relevant")), bool(predicted.get("relevant"))
         report.relevance.add(want, got)
+        if isinstance(predicted.get("relevance"), int | float):
+            report.probabilities.append((want, float(predicted["relevance"])))
         if want != got:
             report.misses.append({"id": record_id, "label": "relevant", "expected": want,
                                   "predicted": got})  # fmt: skip
@@ -112,6 +133,14 @@ def evaluate(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Rep
                 report.misses.append({"id": record_id, "label": "stage",
                                       "expected": expected["stage"],
                                       "predicted": predicted.get("stage")})  # fmt: skip
+        if want and expected.get("section"):
+            report.section_total += 1
+            if expected["section"] == predicted.get("section"):
+                report.section_right += 1
+            else:
+                report.misses.append({"id": record_id, "label": "section",
+                                      "expected": expected["section"],
+                                      "predicted": predicted.get("section")})  # fmt: skip
         if want and "safety" in expected:
             report.safety.add(bool(expected["safety"]), bool(predicted.get("safety")))
             if bool(expected["safety"]) != bool(predicted.get("safety")):

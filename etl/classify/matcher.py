@@ -12,14 +12,19 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _KEEP_S = ("ss", "us", "is", "ys", "as")
 
 
+@lru_cache(maxsize=200_000)
 def fold(token: str) -> str:
-    """A word's matching form: a plural "s" dropped (consistently for terms and text)."""
+    """A word's matching form: a plural dropped (consistently for terms and text), so
+    "malignancies" meets "malignancy"."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
     if len(token) > 3 and token[-1] == "s" and not token.endswith(_KEEP_S):
         return token[:-1]
     return token

@@ -7,6 +7,8 @@ told from "is about MSCs". Pure function of the record and the taxonomy: no data
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -19,6 +21,21 @@ STRONG_FIELDS = frozenset({"title", "conditions", "keywords", "mesh", "intervent
                            "official_title"})  # fmt: skip
 NOTICE_TYPES = frozenset({"Retraction of Publication", "Retraction Notice", "Published Erratum",
                           "Expression of Concern"})  # fmt: skip
+# What a study did is read from its text: a MeSH heading alone ("Mesenchymal Stem Cell
+# Transplantation") says what the indexer filed it under, not which strategy it used.
+TEXT_ONLY_FAMILIES = ("strategies", "msc_sources")
+# Sentences about what was not done or is still to come are no evidence of a study's stage.
+_NOT_DONE = re.compile(
+    r"\b(?:needed|warranted|planned|merits?|future|should|will|would|remains? to be|"
+    r"did not perform|were not|was not|not performed|requires?|ongoing)\b"
+)
+_SENTENCE = re.compile(r"(?<=[.!?。；])\s+|\n+|(?<=[。；])")
+_NEGATION = re.compile(r"\b(?:not|no|without|never|nor)\s+(?:\w+\s+){0,2}$")
+_NOT = frozenset({"no", "not", "without"})
+_ABSENT = re.compile(r"\bno\s+(?:[\w-]+\s+){0,3}$")
+# adverse events and toxicity in a conclusion are mostly "mild" or "none": not a signal by
+# themselves (a title, keyword or MeSH heading still is)
+_INCIDENTAL = re.compile(r"adverse|toxicity|reaction")
 
 
 def classify(
@@ -32,38 +49,49 @@ def classify(
     hits = _hits(data, taxonomy)
     evidence = _Evidence(hits)
     msc = _msc_strength(evidence, taxonomy)
-    cancer = evidence.strength("relevance.cancer") + sum(
-        evidence.strength(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"]
+    cancer = _cancer_strength(evidence, taxonomy)
+    rule_relevant = (
+        msc >= taxonomy.abstract_mentions
+        and _cancer_ok(evidence, taxonomy, cancer)
+        and not _non_malignant_only(evidence, taxonomy)
     )
     if relevant is None:
-        relevant = msc >= taxonomy.abstract_mentions and _cancer_ok(evidence, taxonomy)
+        relevant = rule_relevant
+    features = rule_features(evidence, taxonomy, msc, cancer, rule_relevant)
     labels: dict[str, Any] = {
         "relevant": relevant,
-        "relevance": _relevance(relevant, msc, cancer),
+        "relevance": relevance_probability(features, taxonomy),
         "cancer_types": [],
         "strategies": [],
         "msc_sources": [],
         "stage": None,
         "safety": False,
         "section": None,
-    }
+    }  # fmt: skip
     if relevant:
         labels["cancer_types"] = _cancer_types(evidence, taxonomy)
         labels["strategies"] = _kept(evidence, taxonomy, "strategies", threshold=2)
         labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", threshold=1)
-        labels["stage"] = _stage(data, evidence, taxonomy)
+        labels["stage"] = _stage(data, taxonomy)
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
     labels["evidence"] = evidence.report()
+    labels["features"] = features
     labels["taxonomy"] = taxonomy.version
     return labels
+
+
+# Joins a list field's values into one text that no phrase can match across.
+_APART = " xxapartxx ; "
 
 
 def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
     fields = [("title", data.get("title") or ""), ("abstract", data.get("abstract") or "")]
     for name in ("keywords", "mesh_terms", "conditions", "interventions"):
         field = "mesh" if name == "mesh_terms" else name
-        fields.extend((field, value) for value in data.get(name) or [] if value)
+        values = [value for value in data.get(name) or [] if value]
+        if values:
+            fields.append((field, _APART.join(values)))
     if data.get("official_title"):
         fields.append(("official_title", data["official_title"]))
     for arm in data.get("arms") or []:
@@ -74,9 +102,13 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
     hits: list[Hit] = []
+    guards = taxonomy.not_after
     for field, text in _fields(data):
-        hits.extend(taxonomy.words.find(words(text), field))
-        hits.extend(taxonomy.acronyms.find(acronym_words(text), field))
+        tokens = words(text)
+        hits.extend(_guarded(taxonomy.words.find(tokens, field), tokens, guards))
+        cased = acronym_words(text)
+        lowered = [t.lower() for t in cased]
+        hits.extend(_guarded(taxonomy.acronyms.find(cased, field), lowered, guards))
         hits.extend(taxonomy.chinese.find(text, field))
     mesh = set(data.get("mesh_terms") or [])
     if mesh:
@@ -87,7 +119,19 @@ def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
                 hits.extend(
                     Hit(f"{family}.{label.id}", name, "mesh", -1) for name in label.mesh & mesh
                 )
+        hits.extend(Hit("safety", name, "mesh", -1) for name in taxonomy.safety.mesh & mesh)
     return hits
+
+
+def _guarded(found: Any, tokens: list[str], guards: dict[str, frozenset[str]]) -> list[Hit]:
+    """Drop hits a preceding word cancels ("lymphoblastic leukemia-lymphoma" is no lymphoma)."""
+    kept = []
+    for hit in found:
+        cancel = guards.get(hit.key)
+        if cancel and hit.position > 0 and tokens[hit.position - 1] in cancel:
+            continue
+        kept.append(hit)
+    return kept
 
 
 class _Evidence:
@@ -98,11 +142,13 @@ class _Evidence:
         for hit in hits:
             self.by_key[hit.key].append(hit)
 
-    def strength(self, key: str, acronyms: bool = True) -> int:
+    def strength(self, key: str, acronyms: bool = True, mesh: bool = True) -> int:
         seen: set[tuple[str, int]] = set()
         total = 0
         for hit in self.by_key.get(key, ()):
             if not acronyms and hit.term.isupper():
+                continue
+            if not mesh and hit.field == "mesh":
                 continue
             spot = (hit.field, hit.position)
             if spot in seen and hit.position >= 0:
@@ -111,8 +157,11 @@ class _Evidence:
             total += WEIGHT.get(hit.field, 1)
         return total
 
-    def strong(self, key: str) -> bool:
-        return any(hit.field in STRONG_FIELDS for hit in self.by_key.get(key, ()))
+    def strong(self, key: str, mesh: bool = True) -> bool:
+        return any(
+            hit.field in STRONG_FIELDS and (mesh or hit.field != "mesh")
+            for hit in self.by_key.get(key, ())
+        )
 
     def fired(self, key: str) -> bool:
         return key in self.by_key
@@ -120,7 +169,7 @@ class _Evidence:
     def report(self) -> dict[str, list[dict[str, str]]]:
         shown = {}
         for key, hits in self.by_key.items():
-            if key == "clinical":
+            if key == "clinical" or key.startswith("stages."):
                 continue
             unique = dict.fromkeys((hit.term, hit.field) for hit in hits)
             shown[key] = [{"term": term, "field": field} for term, field in unique][:8]
@@ -141,67 +190,147 @@ def _msc_strength(evidence: _Evidence, taxonomy: Taxonomy) -> int:
     return evidence.strength("relevance.msc")
 
 
-def _cancer_ok(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
-    keys = ["relevance.cancer", *(f"cancer_types.{t}" for t in taxonomy.labels["cancer_types"])]
-    if any(evidence.strong(key) for key in keys):
+def _cancer_keys(taxonomy: Taxonomy) -> list[str]:
+    return ["relevance.cancer", *(f"cancer_types.{t}" for t in taxonomy.labels["cancer_types"])]
+
+
+def _cancer_strength(evidence: _Evidence, taxonomy: Taxonomy) -> int:
+    """Cancer evidence; treatment injury ("cisplatin nephrotoxicity") counts once a cancer is
+    named at all, so protecting cancer patients' organs is cancer care."""
+    named = sum(evidence.strength(key) for key in _cancer_keys(taxonomy))
+    return named + (evidence.strength("relevance.cancer_care") if named else 0)
+
+
+def _cancer_ok(evidence: _Evidence, taxonomy: Taxonomy, cancer: int) -> bool:
+    if any(evidence.strong(key) for key in _cancer_keys(taxonomy)):
         return True
-    return sum(evidence.strength(key) for key in keys) >= taxonomy.abstract_mentions
+    return cancer >= taxonomy.abstract_mentions
 
 
-def _relevance(relevant: bool, msc: int, cancer: int) -> float:
-    m, c = min(msc, 6) / 6, min(cancer, 6) / 6
-    if relevant:
-        return round(0.5 + 0.25 * m + 0.25 * c, 3)
-    return round(0.45 * (m * c) ** 0.5, 3)
+def _non_malignant_only(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
+    """Transplantation for aplastic anaemia, thalassaemia, sickle cell disease or an immune
+    deficiency is not cancer care: GVHD and engraftment count only when a cancer is named."""
+    if not evidence.strong("relevance.non_malignant"):
+        return False
+    return not any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
+
+
+FEATURES = ("rules", "msc", "cancer", "msc_strong", "cancer_strong", "msc_title",
+            "cancer_title", "other_meaning", "non_malignant", "cancer_type")  # fmt: skip
+
+
+def _scaled(value: int) -> float:
+    """Evidence strength on a log scale, so that more mentions keep adding a little."""
+    return min(math.log1p(value) / math.log1p(40), 1.0)
+
+
+def rule_features(
+    evidence: _Evidence, taxonomy: Taxonomy, msc: int, cancer: int, relevant: bool
+) -> dict[str, float]:
+    """The rules' view of a record as numbers: the calibration's and the text model's inputs."""
+    cancer_keys = _cancer_keys(taxonomy)
+    return {
+        "rules": float(relevant),
+        "msc": round(_scaled(msc), 4),
+        "cancer": round(_scaled(cancer), 4),
+        "msc_strong": float(evidence.strong("relevance.msc")),
+        "cancer_strong": float(any(evidence.strong(k) for k in cancer_keys)),
+        "msc_title": float(_in_title(evidence, ["relevance.msc"])),
+        "cancer_title": float(_in_title(evidence, cancer_keys)),
+        "other_meaning": float(evidence.fired("relevance.exclude")),
+        "non_malignant": float(evidence.fired("relevance.non_malignant")),
+        "cancer_type": float(
+            any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
+        ),
+    }
+
+
+def _in_title(evidence: _Evidence, keys: list[str]) -> bool:
+    titles = ("title", "official_title")
+    return any(hit.field in titles for key in keys for hit in evidence.by_key.get(key, ()))
+
+
+def relevance_probability(features: dict[str, float], taxonomy: Taxonomy) -> float:
+    """A calibrated probability of relevance: the taxonomy's logistic weights over the rule
+    features (fitted on the labelled set, see tests/classify/README.md)."""
+    weights = taxonomy.calibration
+    if not weights:
+        return round(0.05 + 0.9 * features["rules"], 3)
+    z = weights.get("bias", 0.0) + sum(weights.get(k, 0.0) * v for k, v in features.items())
+    return round(1 / (1 + math.exp(-z)), 4)
 
 
 def _cancer_types(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
-    scores = {
-        label: evidence.strength(f"cancer_types.{label}")
-        for label in taxonomy.labels["cancer_types"]
-    }
+    labels = taxonomy.labels["cancer_types"]
+    scores = {label: evidence.strength(f"cancer_types.{label}") for label in labels}
     kept = [label for label, score in scores.items() if score >= 2]
     if not kept:
         best = max(scores.values())
         kept = [label for label, score in scores.items() if score == best and best >= 1]
+    for label in list(kept):
+        parent = labels[label].parent
+        if parent and parent not in kept:
+            kept.append(parent)
     for generic, group in (("other_hematologic", "hematologic"), ("other_solid", "solid")):
         specific = [t for t in kept if t != generic and taxonomy.group_of(t) == group]
         if generic in kept and specific:
             kept.remove(generic)
-    return kept
+    return [label for label in labels if label in kept]
 
 
 def _kept(evidence: _Evidence, taxonomy: Taxonomy, family: str, threshold: int) -> list[str]:
+    mesh = family not in TEXT_ONLY_FAMILIES
     return [
         label
         for label in taxonomy.labels[family]
-        if evidence.strength(f"{family}.{label}") >= threshold
-        or evidence.strong(f"{family}.{label}")
+        if evidence.strength(f"{family}.{label}", mesh=mesh) >= threshold
+        or evidence.strong(f"{family}.{label}", mesh=mesh)
     ]
 
 
-def _stage(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> str | None:
-    types = set(data.get("publication_types") or [])
+def _stage(data: dict[str, Any], taxonomy: Taxonomy) -> str | None:
+    """The highest level of evidence the record reports (the taxonomy lists stages from the
+    highest): publication types and registry phases first, then what the text says was done."""
     if data.get("kind") == "trial":
         return _trial_stage(data, taxonomy)
+    stages = taxonomy.labels["stages"]
+    types = set(data.get("publication_types") or [])
+    if stages["review"].publication_types & types:
+        return "review"
+    if stages["case_report"].publication_types & types:
+        return "case_report"
     if {"Clinical Trial, Phase I", "Clinical Trial, Phase II"} <= types:
         return "phase1_2"
-    clinical = evidence.fired("clinical")
-    text = f"{data.get('title') or ''}\n{data.get('abstract') or ''}".lower()
-    for label in taxonomy.labels["stages"].values():
-        if label.publication_types & types or _stage_text(label, evidence, text, clinical):
+    title = data.get("title") or ""
+    done = [s for s in _SENTENCE.split(data.get("abstract") or "") if not _NOT_DONE.search(
+        s.lower())]  # fmt: skip
+    text = "\n".join([title, *done])
+    lowered = text.lower()
+    found = {hit.key for hit in taxonomy.words.find(words(text), "text")}
+    found |= {hit.key for hit in taxonomy.chinese.find(text, "text")}
+    mesh = set(data.get("mesh_terms") or [])
+    title_hits = {hit.key for hit in taxonomy.words.find(words(title), "title")}
+    clinical = "clinical" in found
+    for label in stages.values():
+        if label.publication_types & types or label.mesh & mesh:
+            return label.id
+        if _stage_text(label, found, title_hits, lowered, clinical):
             return label.id
     return None
 
 
-def _stage_text(label: Label, evidence: _Evidence, text: str, clinical: bool) -> bool:
+def _stage_text(
+    label: Label, found: set[str], title_hits: set[str], text: str, clinical: bool
+) -> bool:
     if label.id.startswith("phase"):
         # A phase named in a text counts only when the text is about people.
-        return clinical and "phase" in text and any(p.search(text) for p in label.patterns)
+        return clinical and any(p.search(text) for p in label.patterns)
     key = f"stages.{label.id}"
     if label.id == "review":
-        return evidence.strong(key) or evidence.strength(key) >= 2
-    return evidence.fired(key)
+        return key in title_hits or (key in found and "we review the literature" not in text)
+    if label.patterns and any(p.search(text) for p in label.patterns):
+        return True
+    return key in found
 
 
 def _trial_stage(data: dict[str, Any], taxonomy: Taxonomy) -> str | None:
@@ -223,9 +352,29 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
     if evidence.strong("safety"):
         return True
     # An abstract that merely reports "no serious adverse events" is not a safety signal: in the
-    # abstract, only what its conclusion says about harm counts.
-    places = [(data.get("title") or "").lower(), _conclusion(data.get("abstract") or "").lower()]
-    return any(p.search(text) for p in taxonomy.safety.patterns for text in places if text)
+    # abstract, only what its conclusion says counts; harm said not to happen does not count,
+    # unless oncological safety is the subject ("no excess recurrence after MSC grafting").
+    conclusion = _conclusion(data.get("abstract") or "")
+    places = [data.get("title") or "", conclusion, *(data.get("keywords") or [])]
+    for text in (p.lower() for p in places if p):
+        for pattern in taxonomy.safety_topics:
+            # "did not increase recurrence" answers the safety question; "no recurrence was
+            # seen" in a trial of something else only reports its absence
+            if any(not _ABSENT.search(_before(text, m)) for m in pattern.finditer(text)):
+                return True
+        for pattern in taxonomy.safety.patterns:
+            if any(not _NEGATION.search(_before(text, m)) for m in pattern.finditer(text)):
+                return True
+    tokens = words(conclusion)
+    for hit in taxonomy.words.find(tokens, "abstract"):
+        before = set(tokens[max(0, hit.position - 3) : hit.position])
+        if hit.key == "safety" and not _INCIDENTAL.search(hit.term) and not _NOT & before:
+            return True
+    return False
+
+
+def _before(text: str, match: re.Match[str]) -> str:
+    return text[max(0, match.start() - 40) : match.start()]
 
 
 def _conclusion(abstract: str) -> str:
@@ -233,6 +382,9 @@ def _conclusion(abstract: str) -> str:
     for paragraph in reversed(abstract.split("\n\n")):
         if paragraph[:12].upper().startswith(("CONCLUSION", "INTERPRETATION")):
             return paragraph
+    for marker in ("CONCLUSIONS:", "CONCLUSION:", "结论："):
+        if marker in abstract:
+            return abstract.rsplit(marker, 1)[1]
     sentences = abstract.replace("\n", " ").split(". ")
     return ". ".join(sentences[-2:])
 

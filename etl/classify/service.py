@@ -42,9 +42,15 @@ class Classifier:
         return self.model.name if self.model is not None else None
 
     def labels(self, data: dict[str, Any]) -> dict[str, Any]:
-        labels = classify(data, self.taxonomy)
+        return self.labels_many([data])[0]
+
+    def labels_many(self, datas: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Labels of many records; the text model scores them in one call."""
+        labels = [classify(data, self.taxonomy) for data in datas]
         if self.model is not None:
-            self.model.apply(data, labels, self.taxonomy)
+            scores = self.model.probabilities(datas, labels)
+            for data, item, score in zip(datas, labels, scores, strict=True):
+                self.model.apply_probability(data, item, self.taxonomy, score)
         return labels
 
 
@@ -67,11 +73,13 @@ def classify_works(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         fixes = corrections.latest(conn, chunk)
+        newest = list(_newest_data(conn, chunk))
+        labelled = classifier.labels_many([data for _, data in newest])
         rows = [
             _row(work_id, classifier, corrections.apply(
-                classifier.labels(data), fixes.get(work_id, {}), data, classifier.taxonomy
+                labels, fixes.get(work_id, {}), data, classifier.taxonomy
             ), now)
-            for work_id, data in _newest_data(conn, chunk)
+            for (work_id, data), labels in zip(newest, labelled, strict=True)
         ]  # fmt: skip
         conn.execute(delete(classifications).where(classifications.c.work_id.in_(chunk)))
         if rows:

@@ -14,13 +14,14 @@ from typing import Any
 
 import yaml
 
-from etl.classify.matcher import ChineseTerms, PhraseIndex
+from etl.classify.matcher import ChineseTerms, PhraseIndex, words
 from etl.errors import ConfigError
 
 CANCER_TYPES = (
     "colorectal", "gastric", "breast", "lung", "liver", "pancreatic", "ovarian", "prostate",
     "glioma", "melanoma", "sarcoma", "head_neck", "esophageal", "bladder", "kidney", "cervical",
     "aml", "all", "cml", "cll", "lymphoma", "myeloma", "mds", "other_solid", "other_hematologic",
+    "tnbc", "thyroid", "dlbcl", "nk_t_lymphoma",
 )  # fmt: skip
 STRATEGIES = (
     "drug_loading", "gene_engineering", "oncolytic_virus", "immunomodulation", "exosome",
@@ -33,6 +34,9 @@ STAGES = (
     "in_vitro", "animal", "phase1", "phase1_2", "phase2", "phase3", "phase4", "observational",
     "retrospective", "review", "case_report",
 )  # fmt: skip
+# msc and cancer make a work relevant; exclude gives "MSC" another meaning; non_malignant names
+# diseases transplanted for that are not cancers; cancer_care is treatment injury in cancer care
+RELEVANCE_PARTS = ("msc", "cancer", "exclude", "non_malignant", "cancer_care")
 SECTIONS = ("solid_tumors", "hematologic", "trials", "safety", "platforms")
 GROUPS = ("solid", "hematologic")
 FAMILIES = {"cancer_types": CANCER_TYPES, "strategies": STRATEGIES, "msc_sources": MSC_SOURCES,
@@ -50,6 +54,7 @@ class Label:
     trial_phases: tuple[frozenset[str], ...] = ()
     study_types: frozenset[str] = frozenset()
     patterns: tuple[re.Pattern[str], ...] = ()
+    parent: str | None = None  # a subtype names its type too (TNBC is breast cancer)
 
 
 @dataclass
@@ -68,6 +73,13 @@ class Taxonomy:
     chinese: ChineseTerms = field(default_factory=ChineseTerms)
     relevance_mesh: dict[str, frozenset[str]] = field(default_factory=dict)
     clinical_terms: frozenset[str] = frozenset()
+    # label key -> words that, just before a term of that label, cancel it
+    # ("lymphoblastic leukemia-lymphoma" is not a lymphoma, "mesenchymal stem cell
+    # transplantation" is no haematopoietic transplant)
+    not_after: dict[str, frozenset[str]] = field(default_factory=dict)
+    calibration: dict[str, float] = field(default_factory=dict)
+    # safety patterns that hold whatever the answer ("no excess recurrence" is a safety finding)
+    safety_topics: tuple[re.Pattern[str], ...] = ()
 
     def group_of(self, cancer_type: str) -> str | None:
         return self.labels["cancer_types"][cancer_type].group
@@ -111,17 +123,20 @@ class _Builder:
             groups={k: dict(v) for k, v in self._mapping(self.data, "groups").items()},
             abstract_mentions=int(relevance.get("abstract_mentions", 2)),
         )
-        for part in ("msc", "cancer", "exclude"):
+        for part in RELEVANCE_PARTS:
             spec = self._mapping(relevance, part, f"relevance.{part}")
             taxonomy.relevance_mesh[part] = frozenset(spec.get("mesh") or [])
             self._terms(taxonomy, spec, f"relevance.{part}")
+        taxonomy.calibration = self._calibration(relevance)
         taxonomy.clinical_terms = frozenset(self.data.get("clinical_terms") or [])
         for term in taxonomy.clinical_terms:
             taxonomy.words.add(term, "clinical")
         for family, ids in FAMILIES.items():
             taxonomy.labels[family] = self._family(taxonomy, family, ids)
-        taxonomy.safety = self._label(
-            taxonomy, "safety", self._mapping(self.data, "safety"), "safety"
+        safety = self._mapping(self.data, "safety")
+        taxonomy.safety = self._label(taxonomy, "safety", safety, "safety")
+        taxonomy.safety_topics = tuple(
+            self._pattern("safety.topics", p) for p in safety.get("topics") or []
         )
         for section in taxonomy.section_precedence:
             if section not in SECTIONS:
@@ -149,6 +164,13 @@ class _Builder:
                     f"allowed: {', '.join(GROUPS)}",
                 )
             labels[label_id] = label
+        for label in labels.values():
+            if label.parent is not None and label.parent not in labels:
+                raise self.fail(
+                    f"{family}.{label.id}.parent",
+                    f"{label.parent!r} is not a label of {family}",
+                    f"the ids are: {', '.join(ids)}",
+                )
         return labels
 
     def _label(self, taxonomy: Taxonomy, key: str, spec: Any, label_id: str) -> Label:
@@ -158,6 +180,11 @@ class _Builder:
             if not isinstance(spec.get(name), str) or not spec[name].strip():
                 raise self.fail(f"{key}.{name}", "every label needs a Chinese and an English name")
         self._terms(taxonomy, spec, key)
+        guards = spec.get("not_after") or []
+        if not isinstance(guards, list):
+            raise self.fail(f"{key}.not_after", "expected a list of words")
+        if guards:
+            taxonomy.not_after[key] = frozenset(words(" ".join(map(str, guards))))
         return Label(
             id=label_id,
             zh=spec["zh"],
@@ -168,6 +195,7 @@ class _Builder:
             trial_phases=tuple(frozenset(p) for p in spec.get("trial_phases") or []),
             study_types=frozenset(spec.get("study_types") or []),
             patterns=tuple(self._pattern(f"{key}.patterns", p) for p in spec.get("patterns") or []),
+            parent=spec.get("parent"),
         )
 
     def _terms(self, taxonomy: Taxonomy, spec: dict[str, Any], key: str) -> None:
@@ -179,6 +207,17 @@ class _Builder:
                 index.add(str(value), key)
         for value in spec.get("zh_terms") or []:
             taxonomy.chinese.add(str(value), key)
+        guards = spec.get("not_after") if key.startswith("relevance.") else None
+        if guards:
+            taxonomy.not_after[key] = frozenset(words(" ".join(map(str, guards))))
+
+    def _calibration(self, relevance: dict[str, Any]) -> dict[str, float]:
+        values = relevance.get("calibration") or {}
+        if not isinstance(values, dict) or not all(
+            isinstance(v, int | float) for v in values.values()
+        ):
+            raise self.fail("relevance.calibration", "expected a mapping of feature: weight")
+        return {str(k): float(v) for k, v in values.items()}
 
     def _pattern(self, key: str, text: str) -> re.Pattern[str]:
         try:

@@ -31,18 +31,7 @@ def evaluate(
 ) -> None:
     """Score the classifier on records that carry an `expected` labels object."""
     classifier = Classifier.from_settings(settings())
-    pairs = []
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            expected = record.pop("expected")
-        except (json.JSONDecodeError, KeyError, AttributeError) as exc:
-            raise EtlError(
-                f"{file}:{number}: not a record with an `expected` object ({exc})"
-            ) from None
-        pairs.append((record.get("source_id", str(number)), expected, classifier.labels(record)))
+    pairs = [(rid, expected, classifier.labels(r)) for rid, r, expected in _labelled(file)]
     report = score(pairs)
     summary = report.summary()
     if as_json:
@@ -55,14 +44,51 @@ def evaluate(
         row = summary[family]
         table.add_row(family, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
                       f"{row.get('macro_f1', row['f1']):.3f}", str(row["support"]))  # fmt: skip
-    table.add_row("stage (accuracy)", "", "", f"{summary['stage']['accuracy']:.3f}", "",
-                  str(summary["stage"]["n"]))  # fmt: skip
+    for name in ("stage", "section"):
+        table.add_row(f"{name} (accuracy)", "", "", f"{summary[name]['accuracy']:.3f}", "",
+                      str(summary[name]["n"]))  # fmt: skip
     out.print(table)
+    relevance = summary["relevance"]
+    out.print(f"relevance probability: Brier {relevance['brier']:.3f}, "
+              f"{relevance['distinct_scores']} distinct scores", highlight=False)  # fmt: skip
     for miss in report.misses[:misses]:
         out.print(f"miss {miss['id']} {miss['label']}: expected {miss['expected']}, "
                   f"got {miss['predicted']}", highlight=False)  # fmt: skip
     if len(report.misses) > misses:
         out.print(f"… {len(report.misses) - misses} more misses (--misses N shows more)")
+
+
+def _labelled(file: Path) -> list[tuple[str, dict, dict]]:
+    """(id, record, expected) from JSON lines; a line that is not one names the file and line."""
+    records = []
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            expected = record.pop("expected")
+            expected.get("relevant")
+        except (json.JSONDecodeError, KeyError, AttributeError) as exc:
+            raise EtlError(
+                f"{file}:{number}: not a record with an `expected` object ({exc})"
+            ) from None
+        records.append((record.get("source_id", str(number)), record, expected))
+    return records
+
+
+@app.command()
+def calibrate(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="JSON lines with expected labels."
+    ),
+) -> None:
+    """Fit the relevance probability's weights on a labelled set; prints the taxonomy block."""
+    from etl.classify.calibration import fit
+
+    taxonomy = Classifier.from_settings(settings()).taxonomy
+    weights = fit([(r, bool(e.get("relevant"))) for _, r, e in _labelled(file)], taxonomy)
+    body = ", ".join(f"{name}: {value}" for name, value in weights.items())
+    out.print(f"  calibration: {{{body}}}", highlight=False, soft_wrap=True)
 
 
 @app.command()

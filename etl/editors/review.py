@@ -37,7 +37,9 @@ issues, merges, editor_labels = DigestIssue.__table__, WorkMerge.__table__, Edit
 
 STATES = ("all", "undecided", "included", "excluded", "featured", "picked")
 RELEVANCE = ("relevant", "not_relevant", "all")
-ORDERS = ("newest", "relevance")
+# "uncertain": the works the relevance score is least sure about first (closest to 0.5), so an
+# editor's decisions teach the model the most (active learning, as ASReview does)
+ORDERS = ("newest", "relevance", "uncertain")
 ACTIONS = ("include", "exclude", "undecide", "feature", "unfeature", "pick", "unpick", "note")
 PAGE = 50
 
@@ -153,6 +155,8 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
     ]
     if wanted.order == "relevance":
         kept.sort(key=lambda r: (-(r.relevance or 0.0), -r.seen.timestamp(), -r.id))
+    elif wanted.order == "uncertain":
+        kept.sort(key=lambda r: (abs((r.relevance or 0.0) - 0.5), -r.seen.timestamp(), -r.id))
     else:
         kept.sort(key=lambda r: (-r.seen.timestamp(), -(r.relevance or 0.0), -r.id))
     start_at = (max(wanted.page, 1) - 1) * PAGE

@@ -1,4 +1,10 @@
-"""The quality bar, measured on the labelled evaluation set (tests/classify/eval_set.jsonl)."""
+"""The quality bar, measured on the labelled evaluation sets (see tests/classify/README.md).
+
+`clinician_set.jsonl` was written and labelled before the rules were tuned on it; the targets
+below are the ones the project set. `clinician_heldout.jsonl` was written afterwards and never
+tuned on: its figures are what to expect on records nobody here has seen (README, "Quality").
+`eval_set.jsonl` is the project's older set (relevance, cancer types, stage and safety only).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +18,22 @@ from etl.classify.rules import classify
 from etl.classify.taxonomy import load_taxonomy
 from tests.conftest import CONFIG
 
-EVAL_SET = Path(__file__).with_name("eval_set.jsonl")
+HERE = Path(__file__).parent
+TAXONOMY = load_taxonomy(CONFIG / "taxonomy.yaml")
+
+
+def _records(name: str) -> list[dict]:
+    return [json.loads(line) for line in (HERE / name).read_text().splitlines() if line.strip()]
+
+
+def _report(name: str) -> Report:
+    records = _records(name)
+    return evaluate((r["source_id"], r.pop("expected"), classify(r, TAXONOMY)) for r in records)
 
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    taxonomy = load_taxonomy(CONFIG / "taxonomy.yaml")
-    records = [json.loads(line) for line in EVAL_SET.read_text().splitlines() if line.strip()]
-    assert len(records) >= 200
-    return evaluate((r["source_id"], r.pop("expected"), classify(r, taxonomy)) for r in records)
+    return _report("clinician_set.jsonl")
 
 
 def test_relevance_f1_is_at_least_095(report: Report) -> None:
@@ -35,10 +48,49 @@ def test_stage_accuracy_is_at_least_085(report: Report) -> None:
     assert report.stage_accuracy >= 0.85, report.summary()["stage"]
 
 
-def test_the_set_has_hard_negatives_and_every_family(report: Report) -> None:
-    records = [json.loads(line) for line in EVAL_SET.read_text().splitlines() if line.strip()]
+def test_strategy_and_source_macro_f1_are_at_least_085(report: Report) -> None:
+    summary = report.summary()
+    for family in ("strategies", "msc_sources"):
+        assert summary[family]["support"] >= 100, family  # measured, not "1.000 of nothing"
+        assert report.macro_f1(family) >= 0.85, summary[family]
+
+
+def test_safety_f1_is_at_least_085(report: Report) -> None:
+    assert report.safety.f1 >= 0.85, report.summary()["safety"]
+
+
+def test_relevance_probability_is_calibrated_and_ranks(report: Report) -> None:
+    assert report.brier < 0.05
+    assert report.distinct_scores >= report.records // 3
+
+
+def test_held_out_set_keeps_relevance_cancer_types_and_stage() -> None:
+    held_out = _report("clinician_heldout.jsonl")
+    assert held_out.relevance.f1 >= 0.95, held_out.summary()["relevance"]
+    assert held_out.macro_f1("cancer_types") >= 0.90, held_out.summary()["cancer_types"]
+    assert held_out.stage_accuracy >= 0.85, held_out.summary()["stage"]
+
+
+def test_older_set_keeps_relevance_and_stage() -> None:
+    older = _report("eval_set.jsonl")
+    assert older.relevance.f1 >= 0.95 and older.stage_accuracy >= 0.85, older.summary()
+    assert older.macro_f1("cancer_types") >= 0.90, older.summary()["cancer_types"]
+
+
+def test_the_set_has_hard_negatives_and_every_family() -> None:
+    records = _records("clinician_set.jsonl")
+    assert len(records) >= 300
     negatives = [r for r in records if not r["expected"]["relevant"]]
-    assert len(negatives) >= 60
+    assert len(negatives) >= 0.45 * len(records)
     assert {r["kind"] for r in records} == {"paper", "trial"}
-    stages = {r["expected"]["stage"] for r in records if r["expected"]["relevant"]}
-    assert stages >= {"in_vitro", "animal", "phase1", "phase2", "phase3", "review", "case_report"}
+    relevant = [r["expected"] for r in records if r["expected"]["relevant"]]
+    assert {e["stage"] for e in relevant} >= {"in_vitro", "animal", "phase1", "phase1_2",
+                                             "phase2", "phase3", "observational", "retrospective",
+                                             "review", "case_report"}  # fmt: skip
+    families = ("cancer_types", "strategies", "msc_sources", "safety", "section")
+    assert all(family in e for e in relevant for family in families)
+    counts: dict[str, int] = {}
+    for e in relevant:
+        for label in e["cancer_types"]:
+            counts[label] = counts.get(label, 0) + 1
+    assert set(counts) == set(TAXONOMY.labels["cancer_types"]) and min(counts.values()) >= 3

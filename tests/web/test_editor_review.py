@@ -161,13 +161,17 @@ def test_source_and_state_filters_and_order(desk: Site) -> None:
     ranked = shown(desk, "&order=relevance")
     scores = [labels(desk.engine)[w]["relevance"] for w in ranked]
     assert scores == sorted(scores, reverse=True)
+    assert len(set(scores)) >= len(scores) // 3  # a score that ranks: works differ
+    unsure = shown(desk, "&order=uncertain&relevance=all")
+    doubt = [abs(labels(desk.engine)[w]["relevance"] - 0.5) for w in unsure]
+    assert doubt == sorted(doubt) and doubt[0] < doubt[-1]
 
 
 def test_a_bad_filter_is_named_and_the_default_queue_shown(desk: Site) -> None:
     page = desk.client.get("/editor/queue?since=yesterday&order=sideways")
     assert page.status_code == 200
     assert "since=&#39;yesterday&#39; is not a date" in page.text
-    assert "order=&#39;sideways&#39;: choose one of newest, relevance" in page.text
+    assert "order=&#39;sideways&#39;: choose one of newest, relevance, uncertain" in page.text
 
 
 # -- decisions -----------------------------------------------------------------------------------
