@@ -170,8 +170,6 @@ def paper_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
     figures = _figures(parts, terms)
     safety, safety_text = _safety(text.sentences(body), terms)
     patients = None if design in ("animal", "in_vitro") else text.patients(body)
-    if design == "case_report":
-        patients = patients or 1
     age = _AGE.search(whole)
     animals = _ANIMALS.search(body)
     model = _MODEL.search(body) if design == "animal" else None
