@@ -119,13 +119,12 @@ _WORDS = [
     "nineteen",
     "twenty",
 ]
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _WORD_NUMBER = re.compile(
-    rf"\b({'|'.join(_WORDS)}|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:fold)?\b", re.I
+    rf"\b(?:({'|'.join(_TENS)})[- ]?({'|'.join(_WORDS[:9])})?|({'|'.join(_WORDS)}))(?:fold)?\b",
+    re.I,
 )
-_WORD_VALUE = {w: i for i, w in enumerate(_WORDS, 1)} | {
-    w: 10 * i
-    for i, w in enumerate(("thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), 3)
-}
+_WORD_VALUE = {w: i for i, w in enumerate(_WORDS, 1)} | {w: 10 * i for i, w in enumerate(_TENS, 2)}
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,11 @@ def claims(text: str, words: bool = False) -> list[Claim]:
     if words:
         for match in _WORD_NUMBER.finditer(text):
             unit = "fold" if match.group().lower().endswith("fold") else _unit(text[match.end() :])
-            value = Decimal(_WORD_VALUE[match.group(1).lower()])
+            tens, ones, single = match.group(1), match.group(2), match.group(3)
+            number = _WORD_VALUE[(single or tens).lower()] + (
+                _WORD_VALUE[ones.lower()] if ones else 0
+            )
+            value = Decimal(number)
             found.append(Claim(match.group(), value, unit, None))
     return found
 

@@ -67,7 +67,7 @@ _CI = re.compile(r"\(?\d+(?:\.\d+)?\s?%\s*(?:CI|confidence interval)[^;)]*\)?", 
 _RANGE = re.compile(r"\b(?:range|IQR|interquartile range)\b[^;)]*", re.I)
 _FROM_TO = re.compile(
     r"\bfrom\s+(\d+(?:\.\d+)?)(\s?%|\s+(?:months?|weeks?|days?|years?))?(?:\s*±\s*[\d.]+)?"
-    r"(?:\s*\([^)]*\))?\s+to\s+(?:more than\s+)?(\d+(?:\.\d+)?)"
+    r"(?:\s*\([^)]*\))?\s+to\s+((?:more than\s+)?\d+(?:\.\d+)?)"
     r"(\s?%|\s+(?:months?|weeks?|days?|years?))?",
     re.I,
 )
@@ -343,6 +343,9 @@ def _figure(key: str, label: str, clause: str, before: str) -> Figure | None:
     p = _P.search(clause)
     verbs = f"{before} {clause[:40]}"
     direction = "down" if _DOWN.search(verbs) else "up" if _UP.search(verbs) else None
+    moved, by = _FROM_TO.search(clause), _BY.search(clause)
+    if not (moved and moved.start() < 60 or by and by.start() < 60):
+        direction = None  # only "from X to Y" and "by X%" say which way a figure moved
     cleaned = _RANGE.sub(" ", _CI.sub(" ", clause))
     extra = {
         "hr": hr.group(1) if hr else None,

@@ -52,12 +52,13 @@ class Terms:
         return next((t.zh for t in self.safety if t.key == key), "")
 
     def institution_zh(self, name: str | None) -> str | None:
-        """The Chinese name of the longest listed institution inside `name`, else None."""
+        """The Chinese name of the listed institution named first inside `name` (the longest of
+        those starting there: a hospital before its university), else None."""
         if not name:
             return None
         lowered = name.lower()
-        found = [k for k in self.institutions if k in lowered]
-        return self.institutions[max(found, key=len)] if found else None
+        found = [(lowered.find(k), -len(k), k) for k in self.institutions if k in lowered]
+        return self.institutions[min(found)[2]] if found else None
 
     def lookup(self, table: str, phrase: str | None) -> str | None:
         """A phrase's Chinese name from a plain table (agents, routes, comparators, countries),
