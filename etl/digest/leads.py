@@ -8,6 +8,7 @@ fallback; the facts behind the Chinese lead are `etl.facts`. Pure functions of t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from etl.facts.abstract import (
@@ -21,8 +22,42 @@ from etl.facts.abstract import (
     sections,
     sentences,
 )
+from etl.facts.extract import content_hash, extract, record_text
+from etl.facts.terms import load_terms
+from etl.facts.write import Lead, en_lead, zh_lead
 
-__all__ = ["key_result", "paper_lead", "sentences"]
+__all__ = ["Lead", "item_lead", "key_result", "paper_lead", "sentences"]
+
+_LEADS: dict[tuple[str, str, int], Lead] = {}
+_LEADS_SIZE = 8192
+NO_FACTS_ZH = "该研究的摘要未给出可提取的要点，详见原文。"
+
+
+def item_lead(data: Mapping[str, Any], lang: str, config_dir: Path | None = None) -> Lead:
+    """The lead of a paper or trial in one edition's language, built from the record's facts.
+
+    Chinese: the facts sentence alone, in Chinese prose. English: the facts sentence, then the
+    abstract's own conclusion. Worked out once per record version and language, however many
+    editions and subscribers show it.
+    """
+    terms = load_terms(config_dir)
+    key = (content_hash(data), lang, id(terms))
+    if key in _LEADS:
+        return _LEADS[key]
+    facts = extract(data, terms)
+    source = record_text(data)
+    if lang == "zh":
+        lead = zh_lead(facts, terms, source)
+        if not lead.text:
+            lead = Lead(NO_FACTS_ZH, lead.rejected)
+    else:
+        found = en_lead(facts, terms, source)
+        conclusion = paper_lead(data, max_chars=240) if data.get("kind") != "trial" else ""
+        lead = Lead(" ".join(p for p in (found.text, conclusion) if p), found.rejected)
+    if len(_LEADS) >= _LEADS_SIZE:
+        _LEADS.clear()
+    _LEADS[key] = lead
+    return lead
 
 
 def paper_lead(data: Mapping[str, Any], max_chars: int = 320) -> str:

@@ -28,6 +28,8 @@ class Figure:
     hr: str | None = None  # "0.53"
     p: str | None = None  # "P = 0.003", verbatim
     direction: str | None = None  # "down" / "up" when the record says reduced / increased
+    n: str | None = None  # participants analysed in `group` (registry results)
+    comparator_n: str | None = None
 
 
 @dataclass(frozen=True)

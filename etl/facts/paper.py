@@ -25,6 +25,9 @@ _RANDOMIZED = re.compile(
     r"|\brandomi[sz]ed\s+(?:1:1|2:1)|\bwere\s+randomi[sz]ed\b",
     re.I,
 )
+_NOTICE = re.compile(
+    r"(?:Retraction(?: Note)?|Erratum|Correction|Expression of Concern)\b\s*(?:to|:)", re.I
+)
 _META = re.compile(r"\bmeta-?analys[ie]s\b", re.I)
 _REVIEW = re.compile(
     r"\b(?:systematic|narrative|scoping|comprehensive|literature)\s+review\b|\breview\b.*$"
@@ -73,10 +76,11 @@ _FROM_TO = re.compile(
 )
 _BY = re.compile(r"\bby\s+(\d+(?:\.\d+)?\s?%)", re.I)
 _AGAINST = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:with [^,;()]{1,40}?\s+)?(?:vs\.?|versus|compared with"
-    r"|compared to|against|and)\s+(?:the\s+)?$",
+    r"^\s*(?:\([^)]*\)\s*)?(?:(?:with|after|in|for|among) [^,;()]{1,40}?)?\s*(?:,\s*)?"
+    r"(?:(?:vs\.?|versus|compared with|compared to|against|and)\s+(?:the\s+)?)?$",
     re.I,
 )
+_ATTACHED = re.compile(r"^\s*\(\s*$")
 _HR = re.compile(r"\b(?:adjusted\s+)?(?:hazard ratio|HR)\s*[,:=]?\s*(\d+(?:\.\d+)?)", re.I)
 _P = re.compile(r"\b[Pp]\s*([<=>≤≥])\s*(0?\.\d+)")
 _DOWN = re.compile(
@@ -96,6 +100,7 @@ _DOSE = re.compile(
 _ROUTE_WORDS = re.compile(
     r"\b(intravenous(?:ly)?|intratumou?ral(?:ly)?|intraperitoneal(?:ly)?|intracranial(?:ly)?"
     r"|subcutaneous(?:ly)?|intra-arterial(?:ly)?|intrathecal(?:ly)?|intravesical(?:ly)?"
+    r"|intrapleural(?:ly)?"
     r"|retention enema|local injection)\b",
     re.I,
 )
@@ -213,6 +218,8 @@ def paper_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
 def _design(data: Mapping[str, Any], title: str, body: str) -> tuple[str | None, str | None, bool]:
     types = {t.lower() for t in data.get("publication_types") or []}
     whole = f"{title}\n{body}"
+    if types & {"retraction of publication", "published erratum"} or _NOTICE.match(title):
+        return "notice", None, False
     phase = _phase(whole, types)
     randomized = "randomized controlled trial" in types or bool(_RANDOMIZED.search(whole))
     if "meta-analysis" in types or _META.search(title) or _META.search(body[:400]):
@@ -367,14 +374,22 @@ def _figure(key: str, label: str, clause: str, before: str) -> Figure | None:
     values = [v for v in _VALUE_RE.finditer(cleaned) if _fits(key, v, cleaned)]
     if not values or values[0].start() > 80:
         return Figure(key, label, hr.group(1), **extra) if hr and key == "os" else None
+    # "3 of 60 (5.0%)": a percentage in brackets right after a value belongs to it
+    merged: list[tuple[str, int, int]] = []
+    for value in values:
+        if merged and _ATTACHED.match(cleaned[merged[-1][2] : value.start()]):
+            written, start, _ = merged[-1]
+            merged[-1] = (f"{written} ({value.group()})", start, value.end() + 1)
+        else:
+            merged.append((value.group(), value.start(), value.end()))
     comparator = None
     if (
-        len(values) > 1
-        and _AGAINST.match(cleaned[values[0].end() : values[1].start()])
-        and _kind(values[1].group()) == _kind(values[0].group())
+        len(merged) > 1
+        and _AGAINST.match(cleaned[merged[0][2] : merged[1][1]])
+        and _kind(merged[1][0]) == _kind(merged[0][0])
     ):
-        comparator = values[1].group()
-    return Figure(key, label, values[0].group(), comparator=comparator, **extra)
+        comparator = merged[1][0]
+    return Figure(key, label, merged[0][0], comparator=comparator, **extra)
 
 
 _TIMED = frozenset({"os", "pfs", "efs", "dfs", "survival", "engraftment", "grfs"})
@@ -390,10 +405,10 @@ def _fits(key: str, value: re.Match[str], clause: str) -> bool:
 
 
 def _kind(value: str) -> str:
-    if value.endswith("%"):
-        return "%"
     if " of " in value or "/" in value:
         return "of"
+    if value.endswith("%"):
+        return "%"
     return "time"
 
 

@@ -83,6 +83,8 @@ def _result(result: Mapping[str, Any], terms: Terms) -> Figure | None:
         unit=result.get("unit") or None,
         group=groups[0].get("title") or None,
         comparator_group=(second.get("title") or None) if second else None,
+        n=groups[0].get("n") or None,
+        comparator_n=(second.get("n") or None) if second else None,
         hr=result.get("hr") or None,
         p=f"P={result['p']}" if result.get("p") and result["p"][0].isdigit() else result.get("p"),
     )

@@ -37,6 +37,7 @@ _UNITS_ZH = [
     (re.compile(r"(\d)\s*days?\b", re.I), r"\1 天"),
     (re.compile(r"(\d)\s*years?\b", re.I), r"\1 年"),
     (re.compile(r"\b(\d+)\s+of\s+(?:the\s+)?(\d+)\b"), r"\1/\2"),
+    (re.compile(r"\((\d+(?:\.\d+)?%)\)"), r"（\1）"),
 ]
 _CODE_LIKE = re.compile(r"(?=[\w/+-]*[A-Z0-9])[A-Za-z0-9][\w/+-]*(?: (?:CAR-T|cells?))?")
 _DESIGN_EN = {
@@ -50,6 +51,7 @@ _DESIGN_EN = {
     "in_vitro": "in vitro study",
     "review": "review",
     "meta_analysis": "meta-analysis",
+    "notice": "retraction or correction notice",
 }
 _TIMED = frozenset({"os", "pfs", "efs", "dfs", "survival", "engraftment"})
 
@@ -156,6 +158,9 @@ class _Zh:
             if n:
                 text += f"（{n} 例患者）"
             return text + (f"，{figs}" if figs else "") + "。"
+        if design == "notice":
+            about = f"{product}在{disease}中" if product and disease else (product or disease)
+            return "这是一则撤稿或更正声明" + (f"，涉及{about}的研究" if about else "") + "。"
         if design == "trial_registration":
             return self.registration(count)
         if design == "trial_results":
@@ -189,12 +194,13 @@ class _Zh:
         text = f"{self.sponsor()}的{phase}临床试验公布了主要终点结果"
         parts = []
         for figure in figures[:1]:
-            name = self.terms.zh_outcome(figure.measure) or f"主要终点“{figure.label}”"
+            name = self.terms.zh_outcome(figure.measure) or "主要终点"
             first = self.group(figure.group, "试验组")
             second = self.group(figure.comparator_group, "对照组")
-            values = f"{first} {self.registry_value(figure.value, figure.unit)}"
+            values = f"{first} {self.registry_value(figure.value, figure.unit, figure.n)}"
             if figure.comparator:
-                values += f"，{second} {self.registry_value(figure.comparator, figure.unit)}"
+                value = self.registry_value(figure.comparator, figure.unit, figure.comparator_n)
+                values += f"，{second} {value}"
             extra = "，".join(x for x in (f"HR {figure.hr}" if figure.hr else "", figure.p) if x)
             parts.append(f"{name}为{values}" + (f"（{extra}）" if extra else ""))
         if parts:
@@ -203,12 +209,12 @@ class _Zh:
             return text + f"（入组 {f.patients} 例）。"
         return text + "。"
 
-    def registry_value(self, value: str, unit: str | None) -> str:
+    def registry_value(self, value: str, unit: str | None, n: str | None = None) -> str:
         unit = (unit or "").lower()
         if "percent" in unit:
             return f"{value}%"
         if unit in ("participants", "patients"):
-            return f"{value} 例"
+            return f"{n} 例中 {value} 例" if n else f"{value} 例"
         return value
 
     def group(self, title: str | None, fallback: str) -> str:
@@ -289,6 +295,10 @@ class _Zh:
         if value.endswith("%") and name.endswith("生存期"):
             name = name[:-1] + "率"  # a survival percentage is a rate, not a time
         extra = [f"HR {figure.hr}" if figure.hr else "", figure.p or ""]
+        if figure.comparator and "(" in figure.value:
+            tail = "，".join(x for x in extra if x)
+            control = f"对照组为 {_zh_value(figure.comparator)}"
+            return f"{name}为 {value}，{control}" + (f"（{tail}）" if tail else "")
         if figure.comparator:
             control = f"对照组 {_zh_value(figure.comparator)}"
             return f"{name}为 {value}（{'，'.join(x for x in [control, *extra] if x)}）"
