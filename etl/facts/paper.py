@@ -51,6 +51,7 @@ _SINGLE = re.compile(
     r"|\bpilot (?:study|trial)\b|\bphase\s*(?:I|1)[ab]?\b(?!\s*[/-]?\s*(?:I|2|3))",
     re.I,
 )
+_CROSS = re.compile(r"\bcross-sectional\b", re.I)
 _TRIAL = re.compile(
     r"\b(?:clinical trial|patients (?:received|were treated|were infused|were given))\b", re.I
 )
@@ -234,6 +235,8 @@ def _design(data: Mapping[str, Any], title: str, body: str) -> tuple[str | None,
         return "retrospective", phase, False
     if _COHORT.search(whole):
         return "cohort", phase, False
+    if _CROSS.search(whole):
+        return "cross_sectional", None, False
     if _SINGLE.search(whole) or (phase and phase.startswith("I") and "/" not in phase):
         return "single_arm" if phase or _SINGLE.search(whole) else "clinical_trial", phase, False
     if phase or "clinical trial" in " ".join(types) or _TRIAL.search(whole):

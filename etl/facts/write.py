@@ -52,6 +52,7 @@ _DESIGN_EN = {
     "review": "review",
     "meta_analysis": "meta-analysis",
     "notice": "retraction or correction notice",
+    "cross_sectional": "cross-sectional study",
 }
 _TIMED = frozenset({"os", "pfs", "efs", "dfs", "survival", "engraftment"})
 
@@ -123,8 +124,10 @@ class _Zh:
             text = f"{who}的{phase}{kind}中，{people}接受{product}治疗"
             tail = "；".join(x for x in (safety, figs) if x)
             return text + (f"：{tail}" if tail else "") + "。"
-        if design in ("retrospective", "cohort"):
-            verb = "回顾分析了" if design == "retrospective" else "的队列研究纳入"
+        if design in ("retrospective", "cohort", "cross_sectional"):
+            verb = {"retrospective": "回顾分析了", "cohort": "的队列研究纳入"}.get(
+                design, "的横断面研究纳入"
+            )
             text = f"{who}{verb}{people}" + (f"，评估{product}的作用" if product else "")
             return text + (f"：{figs}" if figs else "") + "。"
         if design == "case_report":
@@ -165,6 +168,9 @@ class _Zh:
             return self.registration(count)
         if design == "trial_results":
             return self.results(figures, count)
+        if n:
+            text = f"{who}的研究纳入{people}"
+            return text + (f"：{figs}" if figs else "") + "。"
         if product:
             return f"{who}报道了{product}在{disease or '肿瘤'}中的研究。"
         if disease:
@@ -191,7 +197,10 @@ class _Zh:
     def results(self, figures: tuple[Figure, ...], count: bool) -> str:
         f = self.f
         phase = f"{f.phase} 期" if f.phase else ""
-        text = f"{self.sponsor()}的{phase}临床试验公布了主要终点结果"
+        text = f"{self.sponsor()}的{phase}临床试验"
+        if f.patients and count:
+            text += f"（入组 {f.patients} 例{self.disease()}患者）"
+        text += "公布了主要终点结果"
         parts = []
         for figure in figures[:1]:
             name = self.terms.zh_outcome(figure.measure) or "主要终点"
@@ -205,8 +214,6 @@ class _Zh:
             parts.append(f"{name}为{values}" + (f"（{extra}）" if extra else ""))
         if parts:
             return text + "：" + "；".join(parts) + "。"
-        if f.patients and count:
-            return text + f"（入组 {f.patients} 例）。"
         return text + "。"
 
     def registry_value(self, value: str, unit: str | None, n: str | None = None) -> str:
