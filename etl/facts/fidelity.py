@@ -72,7 +72,7 @@ _SIGN_WORDS = {
     **dict.fromkeys(("at least", "至少", "不低于"), ">="),
     **dict.fromkeys(("at most", "no more than", "not exceeding", "不超过", "至多"), "<="),
 }
-_RANGE_TAIL = re.compile(r"\s*(?:-|to|至|~)\s*\d+(?:\.\d+)?")
+_RANGE_TAIL = re.compile(r"\s*(?:-|to|至|~|vs\.?|versus|对比)\s*\d+(?:\.\d+)?")
 
 _UNITS: list[tuple[str, str]] = [  # (pattern after a number, unit class); longest forms first
     (r"%|percent\b|per\s?cent\b|个百分点", "%"),

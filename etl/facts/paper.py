@@ -51,6 +51,9 @@ _SINGLE = re.compile(
     r"|\bpilot (?:study|trial)\b|\bphase\s*(?:I|1)[ab]?\b(?!\s*[/-]?\s*(?:I|2|3))",
     re.I,
 )
+_CONTROLLED = re.compile(
+    r"\b(?:controls?|control group|versus|compared with|compared to|vs\.?)\b", re.I
+)
 _CROSS = re.compile(r"\bcross-sectional\b", re.I)
 _TRIAL = re.compile(
     r"\b(?:clinical trial|patients (?:received|were treated|were infused|were given))\b", re.I
@@ -75,9 +78,13 @@ _FROM_TO = re.compile(
     r"(\s?%|\s+(?:months?|weeks?|days?|years?))?",
     re.I,
 )
+_SHARED_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:vs\.?|versus)\s*(\d+(?:\.\d+)?)\s+(months?|weeks?|days?|years?)\b",
+    re.I,
+)
 _BY = re.compile(r"\bby\s+(\d+(?:\.\d+)?\s?%)", re.I)
 _AGAINST = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?(?:(?:with|after|in|for|among) [^,;()]{1,40}?)?\s*(?:,\s*)?"
+    r"^\s*(?:\([^)]*\)\s*)?(?:(?:with|after|in|for|among|of) [^,;()]{1,40}?)?\s*(?:,\s*)?"
     r"(?:(?:vs\.?|versus|compared with|compared to|against|and)\s+(?:the\s+)?)?$",
     re.I,
 )
@@ -144,8 +151,13 @@ _CELL_LINE = re.compile(
     r"|Raji|Daudi|RPMI 8226|RPMI-8226|U266|MM.1S|Saos-2|U2OS|MG-63|143B|KYSE150|Eca109|AGS"
     r"|MKN45|BGC-823|SGC-7901|HGC-27|T24|5637|786-O|Caki-1|CAL27|SCC-9|FaDu|CNE-2|SH-SY5Y)\b"
 )
+_STUDY_NUMBER = (
+    r"\d[\d,]*|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-[a-z]+)?|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen"
+)
 _STUDIES = re.compile(
-    r"\b(\d+|[a-z]+(?:-[a-z]+)?)\s+(?:\w+\s+){0,2}(?:studies|trials|articles|RCTs|publications)\b",
+    rf"\b({_STUDY_NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:studies|trials|articles|RCTs|publications)\b",
     re.I,
 )
 _WORDS = {
@@ -156,6 +168,9 @@ _WORDS = {
         + ["nineteen", "twenty"],
         1,
     )
+} | {
+    w: 10 * n
+    for n, w in enumerate(["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 3)
 }
 
 
@@ -170,12 +185,14 @@ def paper_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
     if affiliations := data.get("affiliations") or []:
         institution, country = place(affiliations[0])
     cancer = _cancer(title, body, terms)
-    source = terms.first("source", title) or terms.first("source", body)
+    source = _source(title, body, terms)
     product = "exosomes" if _EXOSOME.search(title or body) else "cells"
     strategy, engineered = _strategy(title, body, terms)
     figures = _figures(parts, terms)
     safety, safety_text = _safety(text.sentences(body), terms)
-    patients = None if design in ("animal", "in_vitro") else text.patients(body)
+    patients = None
+    if design not in ("animal", "in_vitro"):
+        patients = text.patients(_past_background(parts)) or text.patients(body)
     age = _AGE.search(whole)
     animals = _ANIMALS.search(body)
     model = _MODEL.search(body) if design == "animal" else None
@@ -198,7 +215,7 @@ def paper_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
         cancer_name=cancer[1] if cancer else None,
         cancer_zh=cancer[2] if cancer else None,
         setting=cancer[3] if cancer else None,
-        msc_source=source[0].key if source else None,
+        msc_source=source,
         product=product if source or intervention else None,
         strategy=strategy,
         engineered_with=engineered,
@@ -216,6 +233,31 @@ def paper_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
     )
 
 
+_BACKGROUND = re.compile(
+    r"BACKGROUND|OBJECTIVES?|INTRODUCTION|PURPOSE|AIMS?|CONTEXT|RATIONALE|IMPORTANCE", re.I
+)
+
+
+def _past_background(parts: list[tuple[str | None, str]]) -> str:
+    """The abstract without its background section, whose counts are not the study's own
+    ("one in five survivors")."""
+    return text.bodies(
+        [(label, body) for label, body in parts if not _BACKGROUND.match(label or "")]
+    )
+
+
+def _source(title: str, body: str, terms: Terms) -> str | None:
+    """The MSC source: a specific one named in the title or abstract wins over the generic
+    "mesenchymal stem cells" of a title."""
+    for where in (title, body):
+        for term in terms.source:
+            if term.key != "other" and term.pattern.search(where):
+                return term.key
+    if terms.first("source", f"{title}\n{body}"):
+        return "other"
+    return None
+
+
 def _design(data: Mapping[str, Any], title: str, body: str) -> tuple[str | None, str | None, bool]:
     types = {t.lower() for t in data.get("publication_types") or []}
     whole = f"{title}\n{body}"
@@ -225,10 +267,10 @@ def _design(data: Mapping[str, Any], title: str, body: str) -> tuple[str | None,
     randomized = "randomized controlled trial" in types or bool(_RANDOMIZED.search(whole))
     if "meta-analysis" in types or _META.search(title) or _META.search(body[:400]):
         return "meta_analysis", None, False
-    if types & {"review", "systematic review"} or _REVIEW.search(title):
-        return "review", None, False
     if "case reports" in types or _CASE.search(whole):
         return "case_report", None, False
+    if types & {"review", "systematic review"} or _REVIEW.search(title):
+        return "review", None, False
     if randomized:
         return "rct", phase, True
     if _RETRO.search(whole):
@@ -237,8 +279,8 @@ def _design(data: Mapping[str, Any], title: str, body: str) -> tuple[str | None,
         return "cohort", phase, False
     if _CROSS.search(whole):
         return "cross_sectional", None, False
-    if _SINGLE.search(whole) or (phase and phase.startswith("I") and "/" not in phase):
-        return "single_arm" if phase or _SINGLE.search(whole) else "clinical_trial", phase, False
+    if _SINGLE.search(whole) or (phase and not _CONTROLLED.search(whole)):
+        return "single_arm", phase, False
     if phase or "clinical trial" in " ".join(types) or _TRIAL.search(whole):
         return "clinical_trial", phase, False
     if _ANIMAL.search(whole):
@@ -372,9 +414,16 @@ def _figure(key: str, label: str, clause: str, before: str) -> Figure | None:
         old = moved.group(1) + (joiner + unit if unit else "")
         new = moved.group(3) + (joiner + unit if unit else "")
         return Figure(key, label, new, comparator=old, **extra)
+    if (shared := _SHARED_UNIT.search(cleaned)) and shared.start() < 60 and key in _TIMED:
+        unit = shared.group(3)
+        return Figure(
+            key, label, f"{shared.group(1)} {unit}", comparator=f"{shared.group(2)} {unit}", **extra
+        )
     if (by := _BY.search(cleaned)) and by.start() < 60:
         return Figure(key, label, by.group(1), **extra)
     values = [v for v in _VALUE_RE.finditer(cleaned) if _fits(key, v, cleaned)]
+    if values and re.search(r"[,;]", re.sub(r"\([^)]*\)", "", cleaned[: values[0].start()])):
+        values = []  # the figure belongs to another clause ("GVHD did not recur, chimerism 95%")
     if not values or values[0].start() > 80:
         return Figure(key, label, hr.group(1), **extra) if hr and key == "os" else None
     # "3 of 60 (5.0%)": a percentage in brackets right after a value belongs to it
@@ -404,7 +453,9 @@ def _fits(key: str, value: re.Match[str], clause: str) -> bool:
     if _kind(value.group()) != "time":
         return True
     before = clause[max(0, value.start() - 30) : value.start()].lower()
-    return key in _TIMED and not re.search(r"every|for|follow-up|after|within|at|over", before)
+    if re.search(r"\b(?:every|for|after|within|over|at|by|during)\s*$|follow-up", before):
+        return False
+    return key in _TIMED
 
 
 def _kind(value: str) -> str:
@@ -426,11 +477,12 @@ def _safety(sentences: list[str], terms: Terms) -> tuple[tuple[str, ...], tuple[
 
 def _studies(body: str) -> int | None:
     for found in _STUDIES.finditer(body):
-        number = found.group(1).lower()
+        number = found.group(1).lower().replace(",", "")
         if number.isdigit():
             return int(number)
-        if number in _WORDS:
-            return _WORDS[number]
+        parts = number.split("-")
+        if all(p in _WORDS for p in parts):
+            return sum(_WORDS[p] for p in parts)
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from etl.facts import zh as typography
 from etl.facts.fidelity import check
@@ -88,14 +88,18 @@ def choose(candidates: list[str], source: str) -> Lead:
     return Lead("", tuple(rejected))
 
 
-def _ladder(facts: Facts, sentence: Callable[[tuple[Figure, ...], bool], str]) -> list[str]:
-    """From fullest to simplest: two figures, one, none; then without the count."""
+def _ladder(facts: Facts, sentence: Callable[[Facts, tuple[Figure, ...], bool], str]) -> list[str]:
+    """From fullest to simplest: two figures, one, none; then without the safety finding; then
+    without the count."""
     figures = facts.outcomes
+    plain = replace(facts, safety=())
     return [
-        sentence(figures[:2], True),
-        sentence(figures[:1], True),
-        sentence((), True),
-        sentence((), False),
+        sentence(facts, figures[:2], True),
+        sentence(facts, figures[:1], True),
+        sentence(facts, (), True),
+        sentence(plain, figures[:1], True),
+        sentence(plain, (), True),
+        sentence(plain, (), False),
     ]
 
 
@@ -103,8 +107,8 @@ class _Zh:
     def __init__(self, facts: Facts, terms: Terms) -> None:
         self.f, self.terms = facts, terms
 
-    def sentence(self, figures: tuple[Figure, ...], count: bool) -> str:
-        f = self.f
+    def sentence(self, facts: Facts, figures: tuple[Figure, ...], count: bool) -> str:
+        self.f = f = facts
         n = f.patients if count else None
         who = self.who()
         disease = self.disease()
@@ -150,7 +154,10 @@ class _Zh:
                 return f"{who}的体外实验显示，{product or '干预'}作用于{target}后{figs}。"
             return f"{who}在体外实验中研究了{product or '干预'}对{target}的作用。"
         if design == "review":
-            studies = f"汇总 {f.studies} 项研究，" if f.studies and count else ""
+            studies = f"汇总 {f.studies} 项研究" if f.studies and count else ""
+            if studies and n:
+                studies += f"（{n} 例患者）"
+            studies += "，" if studies else ""
             about = (
                 f"{product}在{disease or '肿瘤'}治疗中" if product else f"{disease or '肿瘤'}治疗"
             )
@@ -321,8 +328,8 @@ class _En:
     def __init__(self, facts: Facts, terms: Terms) -> None:
         self.f, self.terms = facts, terms
 
-    def sentence(self, figures: tuple[Figure, ...], count: bool) -> str:
-        f = self.f
+    def sentence(self, facts: Facts, figures: tuple[Figure, ...], count: bool) -> str:
+        self.f = f = facts
         who = f.institution or ""
         if f.country and f.country not in who:
             who = f"{who}, {f.country}" if who else f.country
