@@ -10,6 +10,7 @@ from typing import Any
 from etl.facts.abstract import TYPE_PREFIX
 from etl.facts.affiliation import country
 from etl.facts.model import Facts, Figure
+from etl.facts.paper import _strategy
 from etl.facts.terms import Terms
 
 _PHASES = {"EARLY_PHASE1": "I", "PHASE1": "I", "PHASE2": "II", "PHASE3": "III", "PHASE4": "IV"}
@@ -20,10 +21,15 @@ def trial_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
     title = data.get("title") or ""
     conditions = "; ".join(data.get("conditions") or [])
     interventions = [TYPE_PREFIX.sub("", i) for i in data.get("interventions") or []]
-    named = f"{title}\n{'; '.join(interventions)}"
+    named_text = f"{title}\n{'; '.join(interventions)}"
     cancer = terms.first("cancer", conditions) or terms.first("cancer", title)
-    source = terms.first("source", named) or terms.first("source", data.get("abstract") or "")
-    strategy = terms.first("strategy", named)
+    named = {
+        t.key for c in data.get("conditions") or [] for t in terms.cancer if t.pattern.search(c)
+    }
+    if len(named) > 1:
+        cancer = None  # patients with one of several cancers: none of them is "the" disease
+    source = terms.first("source", named_text) or terms.first("source", data.get("abstract") or "")
+    strategy, engineered = _strategy(title, "; ".join(interventions), terms)
     countries = tuple(c for c in data.get("countries") or [] if c)
     enrollment = data.get("enrollment")
     results = tuple(_result(r, terms) for r in data.get("primary_results") or [])
@@ -37,8 +43,9 @@ def trial_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
         cancer_name=cancer[1].group() if cancer else None,
         cancer_zh=cancer[0].zh if cancer else None,
         msc_source=source[0].key if source else None,
-        product=("exosomes" if _EXOSOME.search(named) else "cells") if source else None,
-        strategy=strategy[0].key if strategy else None,
+        product=("exosomes" if _EXOSOME.search(named_text) else "cells") if source else None,
+        strategy=strategy,
+        engineered_with=engineered,
         intervention=interventions[0] if interventions else None,
         outcomes=results,
         institution=data.get("sponsor") or None,

@@ -185,16 +185,21 @@ class _Zh:
         return ""
 
     def registration(self, count: bool) -> str:
+        """A new registration is "登记了一项…试验"; a trial under way or ended is "…的一项…试验"."""
         f = self.f
         where = "、".join(self.terms.countries.get(c, "") for c in f.countries[:2])
         where = where if where and "" not in where.split("、") else ""
+        if where and self.sponsor().startswith(where):
+            where = ""  # "英国爱丁堡大学" says the country already
         phase = f"{f.phase} 期" if f.phase else ""
-        text = f"{self.sponsor()}登记了一项{phase}临床试验" + (f"（{where}）" if where else "")
+        new = f.status in ("NOT_YET_RECRUITING", "RECRUITING") and f.enrollment_type != "ACTUAL"
+        text = f"{self.sponsor()}{'登记了一项' if new else '的一项'}{phase}临床试验"
+        text += f"（{where}）" if where else ""
         if f.patients and count:
             verb = "实际入组" if f.enrollment_type == "ACTUAL" else "计划入组"
-            text += f"，{verb} {f.patients} 例{self.disease()}患者"
+            text += f"{'，' if new else ''}{verb} {f.patients} 例{self.disease()}患者"
         elif self.disease():
-            text += f"，面向{self.disease()}患者"
+            text += f"{'，' if new else ''}面向{self.disease()}患者"
         if self.product():
             text += f"，评估{self.product()}"
         if f.status in _STATUS_ZH:
@@ -210,7 +215,7 @@ class _Zh:
         text += "公布了主要终点结果"
         parts = []
         for figure in figures[:1]:
-            name = self.terms.zh_outcome(figure.measure) or "主要终点"
+            name = self.terms.zh_outcome(figure.measure) or f"主要终点“{figure.label}”"
             first = self.group(figure.group, "试验组")
             second = self.group(figure.comparator_group, "对照组")
             values = f"{first} {self.registry_value(figure.value, figure.unit, figure.n)}"
