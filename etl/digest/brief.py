@@ -14,8 +14,10 @@ from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
-from etl.digest.leads import facts, key_result, paper_lead
+from etl.digest.leads import key_result, paper_lead
 from etl.digest.view import citation, trial_identifier
+from etl.facts.extract import extract
+from etl.facts.model import Facts
 
 WORDS = {
     "zh": {
@@ -143,22 +145,22 @@ def _group_title(key: str, taxonomy: Taxonomy, lang: str) -> str:
 
 def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[str]:
     words = WORDS[lang]
-    found = facts(data)
+    found = extract(data)
     sep = ":" if lang == "zh" else ": "
-    where = text(", ".join(p for p in (found.get("institution"), found.get("country")) if p))
+    where = text(", ".join(p for p in (found.institution, found.country) if p))
     stage = taxonomy.labels["stages"].get(labels.get("stage") or "")
     rows = [
         (words["institution"], where),
         (
             words["patients"],
-            words["patients_n"].format(n=found["patients"]) if found.get("patients") else "",
+            words["patients_n"].format(n=found.patients) if found.patients else "",
         ),
-        (words["intervention"], text(found.get("intervention") or "")),
+        (words["intervention"], text(_intervention(found))),
         (words["stage"], _name(stage, lang) if stage else ""),
     ]
     lines = [f"**{words['facts']}**", ""]
     lines += [f"- {name}{sep}{value}" for name, value in rows if value]
-    outcomes = found.get("outcomes") or []
+    outcomes = list(found.sentences)
     if outcomes:
         lines += [f"- {words['outcomes']}{sep}"] + [f"  - {text(line)}" for line in outcomes]
     if data.get("kind") != "trial":
@@ -170,6 +172,13 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
             lines += ["", words["highlight"].format(text=text(result))]
     lines += ["", text(i18n.plain(citation(data, lang))), ""]
     return lines
+
+
+def _intervention(found: Facts) -> str:
+    """The product as named, with the route and dose when the record states them."""
+    parts = [found.intervention or (found.arms if found.kind == "trial" else None)]
+    parts += [found.route, found.dose]
+    return "; ".join(p for p in parts if p)
 
 
 def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> str:

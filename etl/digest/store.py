@@ -34,6 +34,7 @@ from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, Wor
 from etl.errors import DigestError
 from etl.mail.message import header_problem
 from etl.works.identity import REVERSE
+from etl.works.store import work_data
 
 issues = DigestIssue.__table__
 items = DigestItem.__table__
@@ -49,7 +50,6 @@ identifiers = Identifier.__table__
 STATES = ("draft", "approved", "sending", "sent")
 PUBLISHED = ("sending", "sent")
 # Which source speaks for a work when several have it: the registry for a trial, PubMed for a paper.
-SOURCE_PREFERENCE = {"ctgov": 0, "pubmed": 1, "ictrp": 2, "europepmc": 3, "feed": 4}
 CHUNK = 500
 
 
@@ -368,23 +368,6 @@ def set_text(conn: Connection, issue_id: int, field: str, lang: str, value: str)
 
 
 # What the renderer needs about each work ---------------------------------------------------------
-
-
-def work_data(conn: Connection, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The record that speaks for each work: its registry's for a trial, PubMed's for a paper,
-    else the newest."""
-    ids = sorted(set(work_ids))
-    best: dict[int, tuple[tuple[int, float], dict[str, Any]]] = {}
-    for start in range(0, len(ids), CHUNK):
-        query = select(records.c.work_id, records.c.source, records.c.updated_at, records.c.data)
-        query = query.where(
-            records.c.work_id.in_(ids[start : start + CHUNK]), records.c.deleted_at.is_(None)
-        )
-        for row in conn.execute(query):
-            key = (SOURCE_PREFERENCE.get(row.source, 9), -row.updated_at.timestamp())
-            if row.work_id not in best or key < best[row.work_id][0]:
-                best[row.work_id] = (key, row.data)
-    return {work_id: data for work_id, (_, data) in best.items()}
 
 
 def labels_of(conn: Connection, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -13,7 +13,7 @@ from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
-from etl.digest.leads import key_result, paper_lead
+from etl.digest.leads import item_lead, key_result
 from etl.normalize.identifiers import normalize_registry_id
 from etl.settings import Settings
 
@@ -136,7 +136,7 @@ def build_view(
     """The view of one edition for one topic set. `keep`: the work ids that fit in the email
     (the rest are counted and left to the web page); None keeps everything."""
     issue = content.issue
-    names = _Names(taxonomy, lang)
+    names = _Names(taxonomy, lang, settings.config_dir)
     wanted = [row for row in content.items if _wanted(row, content, topics)]
     shown = [row for row in wanted if keep is None or row["work_id"] in keep]
     sections = _sections(shown, content, names, lang)
@@ -197,8 +197,8 @@ def _wanted(row: dict[str, Any], content: IssueContent, topics: frozenset[str]) 
 class _Names:
     """Label names in one language, from the taxonomy (the classifier's own vocabulary)."""
 
-    def __init__(self, taxonomy: Taxonomy, lang: str) -> None:
-        self.taxonomy, self.lang = taxonomy, lang
+    def __init__(self, taxonomy: Taxonomy, lang: str, config_dir: Any = None) -> None:
+        self.taxonomy, self.lang, self.config_dir = taxonomy, lang, config_dir
 
     def label(self, family: str, key: str | None) -> str:
         found = self.taxonomy.labels.get(family, {}).get(key or "")
@@ -267,7 +267,7 @@ def _item(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) 
         kind=row["kind"],
         kind_label=i18n.KINDS[lang].get(row["kind"], row["kind"]),
         tags=[t for t in tags if t],
-        lead=_lead(row, data, content, lang),
+        lead=_lead(row, data, content, lang, names.config_dir),
         changes=_changes(row, content, lang),
         citation=citation(data, lang),
         related=_related(row["work_id"], content, lang),
@@ -319,7 +319,9 @@ def _clean_title(title: str) -> str:
     return title[:-1] if title.endswith(".") else title
 
 
-def _lead(row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str) -> str:
+def _lead(
+    row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str, config: Any = None
+) -> str:
     zh = lang == "zh"
     kind = row["kind"]
     if kind == "retraction":
@@ -339,8 +341,7 @@ def _lead(row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang
         if pmids:
             said += f"(PMID:{pmids})" if zh else f" (PMID {pmids})"
         return said + _earlier(row, content, lang) + ("。" if zh else ".")
-    if data.get("kind") == "trial":
-        return _trial_lead(data, lang)
+    lead = item_lead(data, lang, config).text
     if kind == "published":
         journal = data.get("journal") or ""
         prefix = (
@@ -348,8 +349,8 @@ def _lead(row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang
             if zh
             else f"The preprint is now published in {journal}. "
         )
-        return prefix + paper_lead(data, max_chars=240)
-    return paper_lead(data, max_chars=240)
+        return prefix + lead
+    return lead
 
 
 def _earlier(row: dict[str, Any], content: IssueContent, lang: str) -> str:
@@ -357,25 +358,6 @@ def _earlier(row: dict[str, Any], content: IssueContent, lang: str) -> str:
     if number is None:
         return ""
     return f",本刊曾在第 {number} 期报道" if lang == "zh" else f"; we reported it in issue {number}"
-
-
-def _trial_lead(data: dict[str, Any], lang: str) -> str:
-    zh = lang == "zh"
-    parts = [
-        i18n.phase_label(lang, data.get("phases")),
-        i18n.status_label(lang, data.get("status")),
-    ]
-    if data.get("enrollment"):
-        actual = data.get("enrollment_type") == "ACTUAL"
-        if zh:
-            parts.append(f"{'实际' if actual else '计划'}入组 {data['enrollment']} 人")
-        else:
-            parts.append(f"{'enrolled' if actual else 'plans to enrol'} {data['enrollment']}")
-    if data.get("sponsor"):
-        parts.append(f"申办方:{data['sponsor']}" if zh else f"sponsor: {data['sponsor']}")
-    if data.get("countries"):
-        parts.append("、".join(data["countries"][:3]) if zh else ", ".join(data["countries"][:3]))
-    return (" · ".join(p for p in parts if p)) + ("。" if zh else ".")
 
 
 def _events(row: dict[str, Any], content: IssueContent) -> list[dict[str, Any]]:

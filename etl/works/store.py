@@ -505,3 +505,26 @@ def _pack(raw: bytes) -> bytes:
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# Which source speaks for a work when several hold it: the registry for a trial, PubMed for a
+# paper, then the others.
+SOURCE_PREFERENCE = {"ctgov": 0, "pubmed": 1, "ictrp": 2, "europepmc": 3, "feed": 4}
+SPEAKER_CHUNK = 500
+
+
+def work_data(conn: Connection, work_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The record that speaks for each work: its registry's for a trial, PubMed's for a paper,
+    else the newest."""
+    ids = sorted(set(work_ids))
+    best: dict[int, tuple[tuple[int, float], dict[str, Any]]] = {}
+    for start in range(0, len(ids), SPEAKER_CHUNK):
+        r = source_records.c
+        query = select(r.work_id, r.source, r.updated_at, r.data).where(
+            r.work_id.in_(ids[start : start + SPEAKER_CHUNK]), r.deleted_at.is_(None)
+        )
+        for row in conn.execute(query):
+            key = (SOURCE_PREFERENCE.get(row.source, 9), -row.updated_at.timestamp())
+            if row.work_id not in best or key < best[row.work_id][0]:
+                best[row.work_id] = (key, row.data)
+    return {work_id: data for work_id, (_, data) in best.items()}
