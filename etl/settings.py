@@ -222,7 +222,7 @@ class HeaderSettings(_Model):
         zh="追踪间充质干细胞抗癌研究的每一篇新文献与每一项临床试验",
         en="Every new paper and trial on mesenchymal stem cells in cancer, every week",
     )
-    address: Localized = Localized(zh="中国,浙江,杭州", en="Hangzhou, Zhejiang, China")
+    address: Localized = Localized(zh="中国，浙江，杭州", en="Hangzhou, Zhejiang, China")
     contacts: list[Localized] = Field(default_factory=list)
     logo_url: str = ""
 
@@ -241,7 +241,7 @@ class DigestSettings(_Model):
     templates: str = ""
     header: HeaderSettings = HeaderSettings()
     disclaimer: Localized = Localized(
-        zh="免责说明:本刊仅用于传播科普知识,分享研究进展,不构成任何临床诊断或治疗建议;"
+        zh="免责说明：本刊仅用于传播科普知识，分享研究进展，不构成任何临床诊断或治疗建议；"
         "所收录信息不能替代医生或药剂师的专业建议。",
         en="Disclaimer: this newsletter shares research news for information only. It is not "
         "medical advice and cannot replace the advice of a doctor or pharmacist.",

@@ -23,7 +23,7 @@ from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
 from etl.digest.render import Rendered, Renderer
 from etl.digest.store import BuildOutcome
-from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE
+from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE, headline_for
 from etl.errors import DigestError
 from etl.mail import deliveries
 from etl.mail.message import Prepared, Sender, prepare
@@ -65,9 +65,17 @@ class Digest:
     def build(self, period: Period, now: datetime) -> BuildOutcome:
         config = self.settings.digest
         with self.engine.begin() as conn:
-            return store.build_issue(
+            outcome = store.build_issue(
                 conn, period, self.taxonomy, config.late_days, config.empty, now
             )
+            if outcome.issue is not None:
+                content = store.load_content(conn, outcome.issue)
+                headlines = {
+                    lang: headline_for(content, self.taxonomy, lang, unsupported) for lang in LANGS
+                }
+                store.set_generated(conn, outcome.issue["id"], headlines)
+                outcome.issue["generated"] = headlines
+            return outcome
 
     def issue(self, ref: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
