@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from etl.digest import i18n
 from etl.digest.leads import sentences
+from etl.digest.typography import spaced
 
 # Outcome wording in an abstract → (Chinese metric, English metric); the first that fits wins.
 _METRICS: list[tuple[re.Pattern[str], str, str]] = [
@@ -74,16 +76,25 @@ def generate(
         text = " ".join(str(data.get(k) or "") for k in ("title", "abstract"))
         if check(found[2], text):
             found = None
+    trial = data.get("kind") == "trial"
+    phase = i18n.phase_label(lang, data.get("phases")) if trial else ""
     if zh:
         where = cancer or "肿瘤"
         if found:
             title = f"{subject}：{where}{found[0]}达 {found[2]}？"
+        elif trial:
+            title = f"{subject}：{where}{phase}试验有何进展？"
         else:
             title = f"{subject}治疗{where}：有哪些新进展？"
+        title = spaced(title)
     else:
         where = cancer.lower() if cancer else "cancer"
         if found:
             title = f"{subject} in {where}: {found[1]} {found[2]}?"
+        elif trial:
+            title = f"{subject} in {where}: where does the {phase} trial stand?".replace(
+                "the  trial", "the trial"
+            )
         else:
             title = f"{subject} in {where}: what is new?"
     return _unique(title, number, lang, taken)

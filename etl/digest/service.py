@@ -25,6 +25,7 @@ from etl.digest.render import Rendered, Renderer
 from etl.digest.store import BuildOutcome
 from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE, headline_for
 from etl.errors import DigestError
+from etl.facts.fidelity import unsupported
 from etl.mail import deliveries
 from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.sender import IssueSender, SendReport

@@ -16,7 +16,7 @@ from etl.digest import headline, i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
 from etl.digest.leads import key_result, paper_lead
-from etl.digest.typography import has_chinese, journal_case, zh_punctuation
+from etl.digest.typography import has_chinese, journal_case, spaced, zh_punctuation
 from etl.digest.zh_names import ZhNames, load_zh_names
 from etl.normalize.identifiers import normalize_registry_id
 from etl.settings import Settings
@@ -548,7 +548,11 @@ def _trial_lead(data: dict[str, Any], names: _Names, lang: str) -> str:
         else:
             parts.append(f"{'enrolled' if actual else 'plans to enrol'} {data['enrollment']}")
     if data.get("sponsor"):
-        parts.append(f"申办方：{data['sponsor']}" if zh else f"sponsor: {data['sponsor']}")
+        sponsor = data["sponsor"]
+        if zh:
+            parts.append(f"申办方：{sponsor if has_chinese(sponsor) else f'“{sponsor}”'}")
+        else:
+            parts.append(f"sponsor: {sponsor}")
     countries = list(dict.fromkeys(data.get("countries") or []))[:3]
     if countries:
         shown = [_country(names, lang, c) for c in countries]
@@ -711,6 +715,11 @@ def _leading(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _finding(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) -> str:
     """One finding for the 引言: the cancer type and what happened, with the record's figure."""
+    found = _finding_words(row, content, names, lang)
+    return spaced(found) if lang == "zh" else found
+
+
+def _finding_words(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) -> str:
     from etl.digest.headline import outcome_figure
 
     zh = lang == "zh"
@@ -744,6 +753,8 @@ def _finding(row: dict[str, Any], content: IssueContent, names: _Names, lang: st
         )
     found = outcome_figure(data)
     stage = names.label("stages", labels.get("stage"))
+    if zh:
+        stage = stage.removesuffix("研究")
     if found:
         return (
             f"{cancer}{stage}研究{found[0]}达 {found[2]}"
