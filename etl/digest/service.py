@@ -3,6 +3,7 @@ database, does one thing in one transaction, and returns what happened."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,10 @@ from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import make_token, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
+from etl.writer.client import Writer
+from etl.writer.drafts import DraftReport, draft_items
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -76,7 +81,28 @@ class Digest:
                 }
                 store.set_generated(conn, outcome.issue["id"], headlines)
                 outcome.issue["generated"] = headlines
-            return outcome
+        if outcome.issue is not None and self.settings.writer.enabled:
+            outcome.drafts = self.draft(outcome.issue, now)
+        return outcome
+
+    def draft(self, issue: dict[str, Any], now: datetime) -> DraftReport | None:
+        """Writer drafts for the issue's items that lack one (or whose last try failed); None
+        when the writer is not configured. Failures leave the template's texts in place."""
+        config, key = self.settings.writer, self.settings.secrets.llm_api_key
+        if not (config.enabled and config.base_url and config.model and key):
+            logger.warning(
+                "writer: not used (enabled=%s, base_url and model set=%s, LLM_API_KEY set=%s)",
+                config.enabled,
+                bool(config.base_url and config.model),
+                bool(key),
+            )
+            return None
+        content = self.content(issue)
+        writer = Writer(config, key)
+        try:
+            return draft_items(self.engine, writer, content.items, content.data, config.langs, now)
+        finally:
+            writer.close()
 
     def issue(self, ref: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -223,7 +249,6 @@ class Digest:
         """Each language and topic set rendered and composed once, on first use."""
         editions: dict[tuple[str, frozenset[str]], Prepared] = {}
         mail = self.settings.mail
-        sender = Sender.from_settings(mail)
         mailto = mail.unsubscribe_mailto_url(MAIL_TOKEN)
 
         def edition(lang: str, topics: frozenset[str]) -> Prepared:
@@ -231,7 +256,7 @@ class Digest:
             if key not in editions:
                 rendered = self.renderer.email(content, lang, topics)
                 editions[key] = prepare(
-                    sender,
+                    Sender.from_settings(mail, lang),
                     rendered.subject,
                     rendered.text,
                     rendered.html,

@@ -61,6 +61,7 @@ class BuildOutcome:
     issue: dict[str, Any] | None  # None: the period was empty and is skipped
     created: bool
     items: int
+    drafts: Any = None  # the writer's DraftReport, when the writer ran
 
 
 def build_issue(
