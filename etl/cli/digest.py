@@ -145,20 +145,20 @@ def edit(
     found = digest.issue(issue)
     if found["state"] != "draft":
         raise DigestError(f"issue {found['number']} is {found['state']}; only a draft is edited")
-    texts = {
-        ("headline", wanted): headline,
-        ("intro", wanted): intro,
-        ("closing", wanted): closing,
-        ("headline", "zh"): headline_zh,
-        ("headline", "en"): headline_en,
-        ("intro", "zh"): intro_zh,
-        ("intro", "en"): intro_en,
-        ("closing", "zh"): closing_zh,
-        ("closing", "en"): closing_en,
-    }
+    texts = [
+        (("headline", wanted), headline),
+        (("intro", wanted), intro),
+        (("closing", wanted), closing),
+        (("headline", "zh"), headline_zh),
+        (("headline", "en"), headline_en),
+        (("intro", "zh"), intro_zh),
+        (("intro", "en"), intro_en),
+        (("closing", "zh"), closing_zh),
+        (("closing", "en"), closing_en),
+    ]
     changed: dict[str, list[str]] = {}
     with digest.engine.begin() as conn:
-        for (field, edition), value in texts.items():
+        for (field, edition), value in texts:
             if value is not None:
                 store.set_text(conn, found["id"], field, edition, value)
                 changed.setdefault(edition, []).append(field)

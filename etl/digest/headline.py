@@ -15,30 +15,42 @@ from etl.digest import i18n
 from etl.digest.leads import sentences
 from etl.digest.typography import spaced
 
-# Outcome wording in an abstract → (Chinese metric, English metric); the first that fits wins.
-_METRICS: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"objective response|overall response|\bORR\b", re.I), "客观缓解率", "response"),
-    (re.compile(r"complete (?:remission|response)|\bCR\b", re.I), "完全缓解率", "complete"),
-    (re.compile(r"disease control", re.I), "疾病控制率", "disease control"),
-    (re.compile(r"progression-free survival|\bPFS\b", re.I), "无进展生存率", "progression-free"),
-    (re.compile(r"overall survival|\bOS\b", re.I), "总生存率", "overall survival"),
-    (re.compile(r"GVHD|graft-versus-host", re.I), "GVHD 发生率", "GVHD"),
-    (re.compile(r"\bresponse|remission", re.I), "缓解率", "response"),
+# Outcome wording in an abstract → (pattern, Chinese metric, verb before the figure, English
+# metric); the first that fits wins. A rate that is better high "达", one better low "为".
+_METRICS: list[tuple[re.Pattern[str], str, str, str]] = [
+    (
+        re.compile(r"objective response|overall response|\bORR\b", re.I),
+        "客观缓解率",
+        "达",
+        "response",
+    ),
+    (re.compile(r"complete (?:remission|response)|\bCR\b", re.I), "完全缓解率", "达", "complete"),
+    (re.compile(r"disease control", re.I), "疾病控制率", "达", "disease control"),
+    (re.compile(r"effusion control", re.I), "积液控制率", "达", "effusion control"),
+    (re.compile(r"progression-free survival|\bPFS\b", re.I), "无进展生存率", "为", "PFS"),
+    (re.compile(r"overall survival|\bOS\b", re.I), "总生存率", "为", "overall survival"),
+    (re.compile(r"GVHD|graft-versus-host", re.I), "GVHD 发生率", "为", "GVHD"),
+    (re.compile(r"\bresponse|remission", re.I), "缓解率", "达", "response"),
 ]
+# Between the metric and its figure: no other number, and nothing saying the figure is
+# something else ("unchanged", "versus", "not").
+_NOT_THE_VALUE = re.compile(r"\d|\b(?:unchanged|vs|versus|not|no|similar|compared|than)\b", re.I)
 _PERCENT = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d+)?\s?%")
 
 
-def outcome_figure(data: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    """(Chinese metric, English metric, percentage) from the first abstract sentence that names
-    an outcome and gives a percentage right after it, as the record writes it."""
+def outcome_figure(data: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
+    """(Chinese metric, English metric, percentage, Chinese verb) from the first abstract
+    sentence that names an outcome and gives a percentage right after it, as the record
+    writes it."""
     for sentence in sentences(data.get("abstract") or ""):
-        for pattern, zh, en in _METRICS:
+        for pattern, zh, verb, en in _METRICS:
             match = pattern.search(sentence)
             if not match:
                 continue
-            figure = _PERCENT.search(sentence, match.end(), match.end() + 60)
-            if figure:
-                return zh, en, figure.group().replace(" ", "")
+            figure = _PERCENT.search(sentence, match.end(), match.end() + 40)
+            between = sentence[match.end() : figure.start()] if figure else ""
+            if figure and not _NOT_THE_VALUE.search(between):
+                return zh, en, figure.group().replace(" ", ""), verb
     return None
 
 
@@ -81,7 +93,7 @@ def generate(
     if zh:
         where = cancer or "肿瘤"
         if found:
-            title = f"{subject}：{where}{found[0]}达 {found[2]}？"
+            title = f"{subject}：{where}{found[0]}{found[3]} {found[2]}？"
         elif trial:
             title = f"{subject}：{where}{phase}试验有何进展？"
         else:

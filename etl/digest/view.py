@@ -131,7 +131,7 @@ def title_of(lang: str, issue: dict[str, Any]) -> str:
     """The editor's headline, else the one generated when the issue was built, else the
     generic one (an issue built before headlines were generated)."""
     return (
-        (issue.get("headline") or {}).get(lang)
+        _own_language(lang, (issue.get("headline") or {}).get(lang) or "")
         or (issue.get("generated") or {}).get(lang)
         or generated_title(lang, issue)
     )
@@ -178,7 +178,7 @@ def build_view(
     (the rest are counted and left to the web page); None keeps everything."""
     issue = content.issue
     names = _Names(taxonomy, lang, load_zh_names(settings.config_dir), settings.archive.base_url)
-    wanted = [row for row in content.items if _wanted(row, content, topics)]
+    wanted = [row for row in _as_read(content) if _wanted(row, content, topics)]
     shown = [row for row in wanted if keep is None or row["work_id"] in keep]
     sections = _sections(shown, content, names, lang)
     period_days = (
@@ -223,6 +223,22 @@ def build_view(
         archive_url=settings.archive.base_url + ("" if lang == "zh" else "en/"),
         more_count=len(wanted) - len(shown),
         nothing_new=bool(issue["nothing_new"]),
+    )
+
+
+def _as_read(content: IssueContent) -> list[dict[str, Any]]:
+    """The items as readers take them: a retraction notice that came as a work of its own (its
+    first record) is a retraction, among the retractions and corrections, never a new paper."""
+    rows = []
+    for row in content.items:
+        if row["kind"] == "new" and is_retraction_notice(content.data.get(row["work_id"], {})):
+            row = {**row, "kind": "retraction", "section": "safety", "group_key": "notices"}
+        rows.append(row)
+    sections = {row["section"]: n for n, row in reversed(list(enumerate(rows)))}
+    notices_first = {"notices": 0, "risks": 1}
+    return sorted(
+        rows,
+        key=lambda r: (sections[r["section"]], notices_first.get(r["group_key"], 0)),
     )
 
 
@@ -322,13 +338,13 @@ def _item(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) 
     if not trial and labels.get("stage"):
         tags.append(names.label("stages", labels["stage"]))
     tags += [names.label("strategies", s) for s in labels.get("strategies") or []][:2]
-    kind = "retraction" if row["kind"] == "new" and is_retraction_notice(data) else row["kind"]
+    kind = row["kind"]
     return ItemView(
         work_id=row["work_id"],
         kind=kind,
         kind_label=i18n.KINDS[lang].get(kind, kind),
         tags=[t for t in tags if t],
-        lead=_lead({**row, "kind": kind}, data, content, names, lang),
+        lead=_lead(row, data, content, names, lang),
         changes=_changes(row, content, names, lang),
         citation=citation(data, lang, names.zh),
         related=_related(row["work_id"], content, lang),
@@ -753,21 +769,16 @@ def _finding_words(row: dict[str, Any], content: IssueContent, names: _Names, la
         )
     found = outcome_figure(data)
     stage = names.label("stages", labels.get("stage"))
+    stage = stage.removesuffix("研究") if zh else stage.removesuffix(" study")
     if zh:
-        stage = stage.removesuffix("研究")
+        if found:
+            return f"{cancer}{stage}研究{found[0]}{found[3]} {found[2]}"
+        return f"{cancer}{stage}研究" if cancer else ""
+    stage = stage[:1].lower() + stage[1:]
+    where = " ".join(w for w in ("a", stage, cancer.lower(), "study") if w)
     if found:
-        return (
-            f"{cancer}{stage}研究{found[0]}达 {found[2]}"
-            if zh
-            else f"{found[1]} of {found[2]} in a {cancer.lower()} study"
-        )
-    if cancer:
-        return (
-            f"{cancer}{stage}研究"
-            if zh
-            else f"a {cancer.lower()} {stage.lower()} study".replace("  ", " ")
-        )
-    return ""
+        return f"{found[1]} {found[2]} in {where}"
+    return where if cancer else ""
 
 
 def _and(parts: list[str]) -> str:
