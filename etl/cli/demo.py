@@ -39,6 +39,8 @@ def demo(
             f"{issue['state']}",
             highlight=False,
         )
+    for line in result.drafts:
+        out.print(line, highlight=False)
     out.print(
         f"\n{len(result.outbox)} messages in {result.settings.outbox_dir}/ (open the .eml files "
         f"in a mail client)\n{result.archive_pages} archive pages in {archive}/: open "
@@ -51,7 +53,8 @@ def demo(
         f"  sqlite3 {result.database.removeprefix('sqlite:///')} "
         "'select kind, title from works limit 5'\n"
         f"  DATABASE_URL={result.database} mscwatch digest list\n"
-        "The editor pages (review queue, duplicates, issues, briefs) on the same data:\n"
+        "The editor pages (review queue, duplicates, issues with the writer's drafts, briefs) "
+        "on the same data:\n"
         f"  DATABASE_URL={result.database} mscwatch editors add you@example.org\n"
         f"  SECRET_KEY=$(openssl rand -hex 32) DATABASE_URL={result.database} mscwatch serve"
         "   # then open /editor/",

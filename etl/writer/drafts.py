@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from etl.db.models import WriterDraft
+from etl.digest.view import is_retraction_notice
 from etl.errors import DigestError
 from etl.facts.fidelity import unsupported
 from etl.writer.client import Outcome, Writer, source_text
@@ -63,8 +64,11 @@ def draft_items(
             (r.work_id, r.lang, r.field): r.state for r in _rows(conn, {w for w, _, _ in jobs})
         }
     for work_id, lang, field in jobs:
-        if existing.get((work_id, lang, field), "failed") != "failed" or work_id not in data:
+        record = data.get(work_id)
+        if existing.get((work_id, lang, field), "failed") != "failed" or record is None:
             report.kept += 1
+            continue
+        if is_retraction_notice(dict(record)):  # a notice is told as a retraction, not drafted
             continue
         outcome = writer.draft(data[work_id], lang, field)
         with engine.begin() as conn:
