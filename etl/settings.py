@@ -40,6 +40,7 @@ FILES = {
     "alerts": "schedule.toml",
     "digest": "digest.toml",
     "archive": "digest.toml",
+    "writer": "digest.toml",
     "mail": "mail.toml",
     "delivery": "mail.toml",
     "subscribers": "mail.toml",
@@ -224,7 +225,7 @@ class HeaderSettings(_Model):
         zh="追踪间充质干细胞抗癌研究的每一篇新文献与每一项临床试验",
         en="Every new paper and trial on mesenchymal stem cells in cancer, every week",
     )
-    address: Localized = Localized(zh="中国,浙江,杭州", en="Hangzhou, Zhejiang, China")
+    address: Localized = Localized(zh="中国，浙江，杭州", en="Hangzhou, Zhejiang, China")
     contacts: list[Localized] = Field(default_factory=list)
     logo_url: str = ""
 
@@ -243,11 +244,38 @@ class DigestSettings(_Model):
     templates: str = ""
     header: HeaderSettings = HeaderSettings()
     disclaimer: Localized = Localized(
-        zh="免责说明:本刊仅用于传播科普知识,分享研究进展,不构成任何临床诊断或治疗建议;"
+        zh="免责说明：本刊仅用于传播科普知识，分享研究进展，不构成任何临床诊断或治疗建议；"
         "所收录信息不能替代医生或药剂师的专业建议。",
         en="Disclaimer: this newsletter shares research news for information only. It is not "
         "medical advice and cannot replace the advice of a doctor or pharmacist.",
     )
+
+
+class WriterSettings(_Model):
+    """An optional writer model behind any OpenAI-compatible chat API (a hosted service, or a
+    local vLLM, Ollama or llama.cpp server); the key comes from LLM_API_KEY."""
+
+    enabled: bool = False
+    base_url: str = ""
+    model: str = ""
+    timeout: float = Field(30.0, gt=0, le=600)
+    max_retries: int = Field(0, ge=0, le=5)
+    max_tokens: int = Field(400, ge=16, le=4000)
+    temperature: float = Field(0.2, ge=0, le=2)
+    langs: list[str] = Field(default_factory=lambda: ["zh"])
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        return _absolute_url(value) if value else value
+
+    @field_validator("langs")
+    @classmethod
+    def _langs(cls, value: list[str]) -> list[str]:
+        for lang in value:
+            if lang not in ("zh", "en"):
+                raise ValueError(f"{lang!r} is not an edition (zh or en)")
+        return value
 
 
 class ArchiveSettings(_Model):
@@ -270,7 +298,8 @@ def _absolute_url(value: str) -> str:
 
 class MailSettings(_Model):
     from_address: str = Field("digest@mscwatch.example.org", pattern=r"^[^@\s]+@[^@\s]+$")
-    from_name: str = "间充质干细胞肿瘤研究周报"
+    # One name, or one per edition ({ zh = "…", en = "…" }): readers see their language's.
+    from_name: str | Localized = Localized(zh="间充质干细胞肿瘤研究周报", en="MSC Oncology Watch")
     reply_to: str = Field("editors@mscwatch.example.org", pattern=r"^([^@\s]+@[^@\s]+)?$")
     list_id: str = "MSC Oncology Watch <weekly.mscwatch.example.org>"
     unsubscribe_mailto: str = Field(
@@ -281,6 +310,10 @@ class MailSettings(_Model):
     # A maildir (or folder of .eml files) that receives the return_path's mail, for the
     # scheduled bounces:process job; empty = bounces are processed by hand.
     bounce_mailbox: str = ""
+
+    def sender_name(self, lang: str) -> str:
+        """The From display name readers of `lang` see."""
+        return self.from_name if isinstance(self.from_name, str) else self.from_name(lang)
 
     @property
     def domain(self) -> str:
@@ -328,6 +361,7 @@ class Secrets(_Model):
     smtp_url: str | None = None
     ncbi_api_key: str | None = None
     secret_key: str | None = None
+    llm_api_key: str | None = None
 
 
 class Settings(_Model):
@@ -340,6 +374,7 @@ class Settings(_Model):
     alerts: AlertSettings = AlertSettings()
     digest: DigestSettings = DigestSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    writer: WriterSettings = WriterSettings()
     mail: MailSettings = MailSettings()
     delivery: DeliverySettings = DeliverySettings()
     subscribers: SubscriberSettings = SubscriberSettings()
@@ -429,6 +464,7 @@ def load_settings(
         "smtp_url": env.get("SMTP_URL") or None,
         "ncbi_api_key": env.get("NCBI_API_KEY") or None,
         "secret_key": env.get("SECRET_KEY") or None,
+        "llm_api_key": env.get("LLM_API_KEY") or None,
     }
     merged["config_dir"] = config_dir
     try:

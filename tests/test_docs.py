@@ -7,7 +7,7 @@ from typing import get_origin
 
 from pydantic import BaseModel
 
-from etl.settings import FILES, Settings
+from etl.settings import FILES, Localized, Settings
 from tests.conftest import CONFIG, ROOT
 from tests.support.cli import all_commands
 
@@ -30,7 +30,12 @@ def _keys(model: type[BaseModel], prefix: str) -> list[str]:
             keys.append(f"{prefix}{name}")
             continue
         options = getattr(kind, "__args__", (kind,))
-        nested = [k for k in options if isinstance(k, type) and issubclass(k, BaseModel)]
+        # A text in both languages ({ zh = …, en = … }) is one value, documented by its key.
+        nested = [
+            k
+            for k in options
+            if isinstance(k, type) and issubclass(k, BaseModel) and k is not Localized
+        ]
         if nested:
             keys.extend(_keys(nested[0], f"{prefix}{name}."))
         else:

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"sources"},
     {"works"},
     {"classify"},
+    {"writer"},
     {"mail"},
     {"digest"},
     {"subscribers"},

@@ -43,6 +43,8 @@ def demo(
             f"{issue['state']}",
             highlight=False,
         )
+    for line in result.drafts:
+        out.print(line, highlight=False)
     out.print(
         f"\n{outbox_line(result.settings.outbox_dir, len(result.outbox))} (open the .eml "
         f"files in a mail client)\n{result.archive_pages} archive pages in {archive}/: open "
@@ -60,8 +62,8 @@ def demo(
         f"Serve its archive, sign-up and subscriber pages (every link in its mail leads there; "
         f"the key is the one its mail was signed with) at {demo_site(port)}:\n"
         f"  {serve_command(result.database, port, state.config_dir)}\n"
-        "For the editor pages (review queue, duplicates, issues, briefs) at /editor/, add an "
-        "account first:\n"
+        "For the editor pages (review queue, duplicates, issues with the writer's drafts, "
+        "briefs) at /editor/, add an account first:\n"
         f"  {db} mscwatch{config} editors add you@example.org",
         highlight=False,
     )

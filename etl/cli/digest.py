@@ -65,6 +65,23 @@ def build(
         f"next: mscwatch digest preview {issue['number']}",
         highlight=False,
     )
+    if outcome.drafts is not None:
+        out.print(outcome.drafts.line(), highlight=False)
+
+
+@app.command()
+def draft(issue: str = typer.Argument(..., help="Issue number or slug.")) -> None:
+    """Ask the writer model (config [writer], key LLM_API_KEY) for the drafts the issue's items
+    lack or whose last try failed; editors accept, edit or reject them on the issue's page."""
+    digest = _digest()
+    found = digest.issue(issue)
+    report = digest.draft(found, clock.now())
+    if report is None:
+        raise DigestError(
+            "the writer is not configured",
+            "set [writer] enabled, base_url and model in config/digest.toml, and LLM_API_KEY",
+        )
+    out.print(f"issue {found['number']}: {report.line()}", highlight=False)
 
 
 @app.command()
@@ -123,42 +140,75 @@ def unapprove(issue: str = typer.Argument(..., help="Issue number or slug.")) ->
 @app.command()
 def edit(
     issue: str = typer.Argument(..., help="Issue number or slug."),
-    lang: str = typer.Option("zh", "--lang", help="Which edition's texts: zh or en."),
+    lang: str = typer.Option("zh", "--lang", help="The edition of --headline/--intro/--closing."),
     headline: str = typer.Option(
         None, "--headline", help="The question headline ('' = generated)."
     ),
     intro: str = typer.Option(None, "--intro", help="The 引言 paragraph ('' = generated)."),
     closing: str = typer.Option(None, "--closing", help="A closing paragraph ('' = none)."),
+    headline_zh: str = typer.Option(None, "--headline-zh", help="The Chinese headline."),
+    headline_en: str = typer.Option(None, "--headline-en", help="The English headline."),
+    intro_zh: str = typer.Option(None, "--intro-zh", help="The Chinese 引言."),
+    intro_en: str = typer.Option(None, "--intro-en", help="The English introduction."),
+    closing_zh: str = typer.Option(None, "--closing-zh", help="The Chinese closing."),
+    closing_en: str = typer.Option(None, "--closing-en", help="The English closing."),
 ) -> None:
-    """Write the editor's headline, intro or closing of a draft, in one language."""
+    """Write the editor's headline, intro or closing of a draft: --headline and the like in the
+    --lang edition, --headline-zh/--headline-en and the like in the one they name."""
     digest = _digest()
     (wanted,) = _langs(lang)
     found = digest.issue(issue)
     if found["state"] != "draft":
         raise DigestError(f"issue {found['number']} is {found['state']}; only a draft is edited")
-    texts = {"headline": headline, "intro": intro, "closing": closing}
+    texts = [
+        (("headline", wanted), headline),
+        (("intro", wanted), intro),
+        (("closing", wanted), closing),
+        (("headline", "zh"), headline_zh),
+        (("headline", "en"), headline_en),
+        (("intro", "zh"), intro_zh),
+        (("intro", "en"), intro_en),
+        (("closing", "zh"), closing_zh),
+        (("closing", "en"), closing_en),
+    ]
+    changed: dict[str, list[str]] = {}
     with digest.engine.begin() as conn:
-        for field, value in texts.items():
+        for (field, edition), value in texts:
             if value is not None:
-                store.set_text(conn, found["id"], field, wanted, value)
-    changed = ", ".join(k for k, v in texts.items() if v is not None) or "nothing"
-    out.print(f"issue {found['number']} ({wanted}): {changed} updated", highlight=False)
+                store.set_text(conn, found["id"], field, edition, value)
+                changed.setdefault(edition, []).append(field)
+    said = "; ".join(
+        f"({edition}): {', '.join(dict.fromkeys(fields))}" for edition, fields in changed.items()
+    )
+    out.print(f"issue {found['number']} {said or f'({wanted}): nothing'} updated", highlight=False)
 
 
 @app.command()
 def feature(
     work: str = typer.Argument(..., help="Work: id, pmid:N, DOI, PMCID or NCT…"),
     highlight: str = typer.Option(
-        "", "--highlight", help="The 研究亮点 text ('' = from abstract)."
+        "",
+        "--highlight",
+        help="The 研究亮点 text, for the edition --lang names, else the one its script says.",
     ),
+    lang: str = typer.Option(None, "--lang", help="The edition of --highlight: zh or en."),
+    highlight_zh: str = typer.Option(None, "--highlight-zh", help="The Chinese 研究亮点."),
+    highlight_en: str = typer.Option(None, "--highlight-en", help="The English highlight."),
     off: bool = typer.Option(False, "--off", help="Stop featuring it."),
     editor: str = typer.Option(os.environ.get("USER", ""), "--editor", help="Who decided."),
 ) -> None:
-    """Feature a work (a 研究亮点 call-out, ranked first in its group) from the next build on."""
+    """Feature a work (a 研究亮点 call-out, ranked first in its group) from the next build on.
+    Each edition shows only its own text ('' = generated from the record)."""
     digest = _digest()
+    edition = _langs(lang)[0] if lang else None
+    texts = store.highlight_fields(highlight, edition)
+    if highlight_zh is not None:
+        texts["highlight"] = highlight_zh.strip()
+    if highlight_en is not None:
+        texts["highlight_en"] = highlight_en.strip()
     with digest.engine.begin() as conn:
         work_id = store.resolve_work(conn, work)
-        store.decide(conn, work_id, clock.now(), editor, featured=not off, highlight=highlight)
+        store.decide(conn, work_id, clock.now(), editor, featured=not off, **texts)
     verb = "no longer featured" if off else "featured"
     out.print(f"work {work_id} {verb}; rebuild the draft to see it (mscwatch digest build)")
 

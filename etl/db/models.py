@@ -243,7 +243,10 @@ class EditorDecision(Base):
     )
     decision: Mapped[str | None] = mapped_column(String(16))  # include | exclude | None (rules)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The 研究亮点 text per edition: `highlight` Chinese, `highlight_en` English; an edition
+    # never shows the other language's text.
     highlight: Mapped[str] = mapped_column(Text, default="")
+    highlight_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     picked: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
     editor: Mapped[str] = mapped_column(String(128), default="")
@@ -268,6 +271,9 @@ class DigestIssue(Base):
     # Work ids in the editor's order; within each group of the issue they come first, in this
     # order, and a rebuild keeps it. None: rank order.
     item_order: Mapped[list[int] | None] = mapped_column(JSONType)
+    # The headline generated at the last build, per language: a later issue avoids repeating
+    # one (an editor's headline in `headline` still wins over it).
+    generated: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     counts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -289,9 +295,36 @@ class DigestItem(Base):
     position: Mapped[int] = mapped_column(Integer)  # editor's order wins; else rank order
     rank: Mapped[float] = mapped_column(Float)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
-    highlight: Mapped[str] = mapped_column(Text, default="")
+    highlight: Mapped[str] = mapped_column(Text, default="")  # Chinese
+    highlight_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     event_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
     occurred_on: Mapped[str | None] = mapped_column(String(10))
+
+
+class WriterDraft(Base):
+    """A lead or 研究亮点 text a writer model drafted for one work and edition: kept with the
+    source sentences it came from and its state (draft, accepted, edited, rejected, failed with
+    the reason), so an editor decides before readers see it."""
+
+    __tablename__ = "writer_drafts"
+    __table_args__ = (
+        UniqueConstraint("work_id", "lang", "field", name="uq_writer_drafts_work_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    field: Mapped[str] = mapped_column(String(16))  # lead | highlight
+    text: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    state: Mapped[str] = mapped_column(String(16))  # draft | accepted | edited | rejected | failed
+    reason: Mapped[str] = mapped_column(Text, default="")
+    model: Mapped[str] = mapped_column(String(128), default="")
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DigestEvent(Base):

@@ -21,6 +21,8 @@ CORPUS = DATA / "pubmed" / "efetch-2026-autumn.xml"
 UPDATE_FILE = DATA / "pubmed" / "pubmed26n0901-update.xml.gz"
 STUDIES = DATA / "ctgov" / "studies-2026-autumn.json"
 STUDY_UPDATES = DATA / "ctgov" / "studies-2026-autumn-update.json"
+# Recorded answers of a writer model's chat API (a loopback server serves them: no network).
+WRITER_ANSWERS = DATA / "writer" / "answers.json"
 FIRST_DAY = "2026-09-01"
 # The demo's records are fixed in time, so its issues are too: it runs as if on Monday morning,
 # 30 November 2026 in Shanghai, and publishes the three weeks before.
@@ -47,6 +49,7 @@ class DemoResult:
     issues: list[dict] = field(default_factory=list)
     outbox: list[Path] = field(default_factory=list)
     archive_pages: int = 0
+    drafts: list[str] = field(default_factory=list)  # the writer's report per issue
 
 
 def demo_settings(
@@ -109,14 +112,40 @@ def run_demo(
     return result
 
 
+def with_writer(settings: Settings, url: str) -> Settings:
+    """The demo's settings with the writer on, at the loopback chat server `url`, whatever the
+    configuration says: the demo never calls a real model."""
+    writer = settings.writer.model_copy(
+        update={
+            "enabled": True,
+            "base_url": url,
+            "model": "demo-writer",
+            "timeout": 1.0,
+            "max_retries": 0,
+            "langs": ["zh"],
+        }
+    )
+    secrets = settings.secrets.model_copy(update={"llm_api_key": "demo-writer-key"})
+    return settings.model_copy(update={"writer": writer, "secrets": secrets})
+
+
 def publish_issues(result: DemoResult) -> None:
     """Build, approve and mail (to the outbox) one issue a week, then write the archive: the
-    issues link to each other, and the newest links to the address of the next one."""
+    issues link to each other, and the newest links to the address of the next one. A writer
+    model (a loopback server with recorded answers) drafts leads as each issue is built; the
+    drafts wait on the editor pages, so readers get the templates' texts."""
+    from etl.replay.chat import ChatServer
+
+    with ChatServer(WRITER_ANSWERS) as chat:
+        _publish(result, with_writer(result.settings, chat.url))
+
+
+def _publish(result: DemoResult, settings: Settings) -> None:
     from etl.digest.service import Digest
     from etl.mail.transport import OutboxTransport
     from etl.subscribers.service import Subscribers
 
-    digest = Digest.open(result.settings)
+    digest = Digest.open(settings)
     readers = Subscribers.open(result.settings, digest.engine)
     for email, lang, topics in DEMO_READERS:
         readers.add(email, lang, topics, confirmed=True, source="cli", now=DEMO_NOW)
@@ -129,6 +158,8 @@ def publish_issues(result: DemoResult) -> None:
             outcome = digest.build(digest.period(start, DEMO_NOW), DEMO_NOW)
             if outcome.issue is None:
                 continue
+            if outcome.drafts is not None:
+                result.drafts.append(f"issue {outcome.issue['number']}: {outcome.drafts.line()}")
             ref = str(outcome.issue["number"])
             digest.approve(ref, "demo", DEMO_NOW)
             outbox = OutboxTransport(result.settings.outbox_dir)

@@ -14,9 +14,9 @@ from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
-from etl.digest.leads import key_result, paper_lead
 from etl.digest.view import citation, trial_identifier
 from etl.facts.extract import extract
+from etl.facts.leads import key_result, paper_lead
 from etl.facts.model import Facts
 
 WORDS = {

@@ -15,5 +15,11 @@ class IssueContent:
     related: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     events: dict[int, dict[str, Any]] = field(default_factory=dict)  # event id → row
     earlier: dict[int, int] = field(default_factory=dict)  # work id → issue number that had it
+    earlier_slugs: dict[int, str] = field(default_factory=dict)  # work id → that issue's slug
     previous: dict[str, Any] | None = None  # the issue before (by number)
     next: dict[str, Any] | None = None  # the issue after, if built
+    # (work id, lang, field) → a writer draft an editor accepted or edited: it replaces the
+    # generated lead or highlight in that edition.
+    drafts: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    # Headlines other issues were built with, per language: a generated one must differ.
+    generated: dict[str, set[str]] = field(default_factory=dict)

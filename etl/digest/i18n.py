@@ -1,7 +1,7 @@
 """The digest's words in each edition: numbering, dates, labels, and the citation lines.
 
 Chinese follows the article (`digest-style.md`): sections "一、", groups "1.1、", dates
-"2025年6月9日", citation lines `论文:《…》(《…》,2024 年,DOI:…)`. English keeps the same
+"2025年6月9日", citation lines `论文：《…》（《…》，2024 年，DOI：…）`. English keeps the same
 structure with English labels. Everything here is a pure function of its arguments.
 """
 
@@ -17,29 +17,32 @@ UI = {
     "zh": {
         "issue_no": "第 {n} 期",
         "intro": "引言",
-        "headline": "间充质干细胞抗癌研究:本期有哪些新进展?",
-        "nothing_headline": "间充质干细胞抗癌研究:本期暂无新进展",
+        "headline": "间充质干细胞抗癌研究：本期有哪些新进展？",
+        "nothing_headline": "间充质干细胞抗癌研究：本期暂无新进展",
         "highlight": "研究亮点",
-        "table_caption": "表:本期临床试验一览",
+        "table_caption": "表：本期临床试验一览",
         "table_head": ("治疗策略", "代表研究", "癌种", "研发阶段"),
         "closing": "结语",
         "previous": "« 上一篇",
         "next": "下一篇 »",
         "next_due": "下一期预计 {date} 发布",
-        "more": "版面所限,另有 {n} 项内容请在网页版查看",
+        "more": "版面所限，另有 {n} 项内容请在网页版查看",
         "web": "在网页中阅读",
         "unsubscribe": "退订",
         "preferences": "订阅偏好",
         "archive": "往期回顾",
         "subscribe": "订阅",
         "related": "相关",
-        "period": "收录时间:{start} 至 {end}",
+        "period": "收录时间：{start} 至 {end}",
         "pending_title": "第 {n} 期尚未发布",
-        "pending_body": "本期预计于 {date} 发布,届时本页将显示全文。",
-        "skipped_body": "{start} 至 {end} 期间没有新的研究进展,本期未出版。",
+        "pending_body": "本期预计于 {date} 发布，届时本页将显示全文。",
+        "skipped_body": "{start} 至 {end} 期间没有新的研究进展，本期未出版。",
         "back": "返回上一期",
         "index_title": "往期目录",
         "no_change": "—",
+        "colon": "：",
+        "open": "（",
+        "close": "）",
     },
     "en": {
         "issue_no": "Issue {n}",
@@ -67,6 +70,9 @@ UI = {
         "back": "Back to the previous issue",
         "index_title": "All issues",
         "no_change": "—",
+        "colon": ": ",
+        "open": " (",
+        "close": ")",
     },
 }
 
@@ -95,7 +101,7 @@ STATUS = {
     "RECRUITING": ("招募中", "recruiting"),
     "NOT_YET_RECRUITING": ("尚未招募", "not yet recruiting"),
     "ENROLLING_BY_INVITATION": ("邀请入组", "enrolling by invitation"),
-    "ACTIVE_NOT_RECRUITING": ("进行中(不再招募)", "active, not recruiting"),
+    "ACTIVE_NOT_RECRUITING": ("进行中（不再招募）", "active, not recruiting"),
     "COMPLETED": ("已完成", "completed"),
     "TERMINATED": ("已终止", "terminated"),
     "SUSPENDED": ("已暂停", "suspended"),
@@ -194,33 +200,33 @@ def paper_citation(
     lang: str, title: str, journal: str, year: str, doi: str | None, pmid: str | None,
     preprint: bool = False,
 ) -> list[Segment]:  # fmt: skip
-    """`论文:《Title》(《Journal》,2024 年,DOI:10.…)`, title and identifier linked."""
+    """`论文：《Title》（《Journal》，2024 年，DOI：10.…）`, title and identifier linked."""
     link = doi_url(doi) if doi else pubmed_url(pmid) if pmid else None
     if doi:
-        ident = [Segment("DOI:" if lang == "zh" else "DOI: "), Segment(doi, doi_url(doi))]
+        ident = [Segment("DOI：" if lang == "zh" else "DOI: "), Segment(doi, doi_url(doi))]
     elif pmid:
-        ident = [Segment("PMID:" if lang == "zh" else "PMID: "), Segment(pmid, pubmed_url(pmid))]
+        ident = [Segment("PMID：" if lang == "zh" else "PMID: "), Segment(pmid, pubmed_url(pmid))]
     else:
         ident = []
     if lang == "zh":
-        head = [Segment(("预印本" if preprint else "论文") + ":《"), Segment(title, link)]
-        tail = [Segment(f"》(《{journal}》,{year} 年" + ("," if ident else "")), *ident]
-        return _joined([*head, *tail, Segment(")")])
+        head = [Segment(("预印本" if preprint else "论文") + "：《"), Segment(title, link)]
+        tail = [Segment(f"》（《{journal}》，{year} 年" + ("，" if ident else "")), *ident]
+        return _joined([*head, *tail, Segment("）")])
     head = [Segment(("Preprint" if preprint else "Paper") + ": “"), Segment(title, link)]
     tail = [Segment(f"” ({journal}, {year}" + (", " if ident else "")), *ident]
     return _joined([*head, *tail, Segment(")")])
 
 
 def trial_citation(lang: str, title: str, scheme: str, trial_id: str) -> list[Segment]:
-    """`临床试验:《Title》(ClinicalTrials.gov 注册号:NCT…)`, title and id linked."""
+    """`临床试验：《Title》（ClinicalTrials.gov 注册号：NCT…）`, title and id linked."""
     registry, _ = REGISTRIES.get(scheme, (scheme.upper(), ""))
     link = registry_url(scheme, trial_id)
     if lang == "zh":
-        opening, middle = "临床试验:《", f"》({registry} 注册号:"
+        opening, middle, closing = "临床试验：《", f"》（{registry} 注册号：", "）"
     else:
-        opening, middle = "Trial: “", f"” ({registry}: "
+        opening, middle, closing = "Trial: “", f"” ({registry}: ", ")"
     return [Segment(opening), Segment(title, link), Segment(middle), Segment(trial_id, link),
-            Segment(")")]  # fmt: skip
+            Segment(closing)]  # fmt: skip
 
 
 def plain(segments: list[Segment]) -> str:

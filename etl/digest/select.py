@@ -53,7 +53,8 @@ class WorkInfo:
     strategies: list[str] = field(default_factory=list)
     decision: str | None = None  # include | exclude | None
     featured: bool = False
-    highlight: str = ""
+    highlight: str = ""  # the editor's 研究亮点 text for the Chinese edition
+    highlight_en: str = ""  # and for the English one
     sent_before: bool = False  # an earlier issue carried it
 
 
@@ -69,6 +70,7 @@ class Chosen:
     event_ids: list[int]
     occurred_on: str
     position: int = 0
+    highlight_en: str = ""
 
 
 def eligible(event: EventInfo, period: Period, late_days: int, sent_before: bool) -> bool:
@@ -114,6 +116,7 @@ def choose(
                 rank=_rank(work, kind),
                 featured=work.featured,
                 highlight=work.highlight,
+                highlight_en=work.highlight_en,
                 event_ids=sorted(e.id for e in found),
                 occurred_on=max(e.day for e in found).isoformat(),
             )

@@ -3,6 +3,7 @@ database, does one thing in one transaction, and returns what happened."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,14 +25,19 @@ from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
 from etl.digest.render import Rendered, Renderer
 from etl.digest.store import BuildOutcome
-from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE
+from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE, headline_for
 from etl.errors import DigestError
+from etl.facts.fidelity import unsupported
 from etl.mail import deliveries
 from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
+from etl.writer.client import Writer
+from etl.writer.drafts import DraftReport, draft_items
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,9 +72,38 @@ class Digest:
     def build(self, period: Period, now: datetime) -> BuildOutcome:
         config = self.settings.digest
         with self.engine.begin() as conn:
-            return store.build_issue(
+            outcome = store.build_issue(
                 conn, period, self.taxonomy, config.late_days, config.empty, now
             )
+            if outcome.issue is not None:
+                content = store.load_content(conn, outcome.issue)
+                headlines = {
+                    lang: headline_for(content, self.taxonomy, lang, unsupported) for lang in LANGS
+                }
+                store.set_generated(conn, outcome.issue["id"], headlines)
+                outcome.issue["generated"] = headlines
+        if outcome.issue is not None and self.settings.writer.enabled:
+            outcome.drafts = self.draft(outcome.issue, now)
+        return outcome
+
+    def draft(self, issue: dict[str, Any], now: datetime) -> DraftReport | None:
+        """Writer drafts for the issue's items that lack one (or whose last try failed); None
+        when the writer is not configured. Failures leave the template's texts in place."""
+        config, key = self.settings.writer, self.settings.secrets.llm_api_key
+        if not (config.enabled and config.base_url and config.model and key):
+            logger.warning(
+                "writer: not used (enabled=%s, base_url and model set=%s, LLM_API_KEY set=%s)",
+                config.enabled,
+                bool(config.base_url and config.model),
+                bool(key),
+            )
+            return None
+        content = self.content(issue)
+        writer = Writer(config, key)
+        try:
+            return draft_items(self.engine, writer, content.items, content.data, config.langs, now)
+        finally:
+            writer.close()
 
     def issue(self, ref: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -273,7 +308,7 @@ class Digest:
     def _prepare(self, rendered: Rendered, now: datetime) -> Prepared:
         mail = self.settings.mail
         return prepare(
-            Sender.from_settings(mail),
+            Sender.from_settings(mail, rendered.lang),
             rendered.subject,
             rendered.text,
             rendered.html,

@@ -27,10 +27,12 @@ from etl.db.models import (
     Link,
     SourceRecord,
     Work,
+    WriterDraft,
 )
 from etl.digest.content import IssueContent
 from etl.digest.periods import Period
 from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, WorkInfo, choose
+from etl.digest.typography import has_chinese
 from etl.errors import DigestError
 from etl.mail.message import header_problem
 from etl.works.identity import REVERSE
@@ -46,6 +48,7 @@ decisions = EditorDecision.__table__
 records = SourceRecord.__table__
 links = Link.__table__
 identifiers = Identifier.__table__
+drafts = WriterDraft.__table__
 
 STATES = ("draft", "approved", "sending", "sent")
 PUBLISHED = ("sending", "sent")
@@ -59,6 +62,7 @@ class BuildOutcome:
     issue: dict[str, Any] | None  # None: the period was empty and is skipped
     created: bool
     items: int
+    drafts: Any = None  # the writer's DraftReport, when the writer ran
 
 
 def build_issue(
@@ -188,6 +192,7 @@ def _work_infos(conn: Connection, work_ids: set[int], this: int | None) -> dict[
                 decisions.c.decision,
                 decisions.c.featured,
                 decisions.c.highlight,
+                decisions.c.highlight_en,
             )
             .select_from(
                 works.outerjoin(classifications, classifications.c.work_id == works.c.id).outerjoin(
@@ -209,6 +214,7 @@ def _work_infos(conn: Connection, work_ids: set[int], this: int | None) -> dict[
                 decision=row.decision,
                 featured=bool(row.featured),
                 highlight=row.highlight or "",
+                highlight_en=row.highlight_en or "",
             )
         sent = select(items.c.work_id).join(issues, issues.c.id == items.c.issue_id)
         sent = sent.where(items.c.work_id.in_(chunk), issues.c.state.in_(PUBLISHED))
@@ -251,6 +257,7 @@ def _write_items(conn: Connection, issue_id: int, chosen: list[Chosen]) -> None:
                 "rank": c.rank,
                 "featured": c.featured,
                 "highlight": c.highlight,
+                "highlight_en": c.highlight_en,
                 "event_ids": c.event_ids,
                 "occurred_on": c.occurred_on,
             }
@@ -407,6 +414,7 @@ def related(conn: Connection, work_ids: Iterable[int]) -> dict[int, list[dict[st
         for row in sources:
             scheme, value = ids_of.get(row.source_work, ("work", str(row.source_work)))
             _add_link(out[row.work_id], REVERSE.get(row.type, row.type), scheme, value)
+    _name_targets(conn, out)
     return out
 
 
@@ -414,6 +422,33 @@ def _add_link(into: list[dict[str, str]], kind: str, scheme: str, value: str) ->
     link = {"type": kind, "scheme": scheme, "value": value}
     if link not in into:
         into.append(link)
+
+
+def _name_targets(conn: Connection, found: dict[int, list[dict[str, str]]]) -> None:
+    """Each link to a known work gets that work's title, journal and ISO abbreviation (and a
+    Chinese paper its vernacular title), so "相关：PMID …" lines and a preprint's journal can
+    name them."""
+    keys = {(link["scheme"], link["value"]) for links_ in found.values() for link in links_}
+    if not keys:
+        return
+    owners: dict[tuple[str, str], int] = {}
+    values = sorted({value for _, value in keys})
+    for start in range(0, len(values), CHUNK):
+        query = select(identifiers.c.scheme, identifiers.c.value, identifiers.c.work_id).where(
+            identifiers.c.value.in_(values[start : start + CHUNK])
+        )
+        for scheme, value, work_id in conn.execute(query):
+            if (scheme, value) in keys:
+                owners[(scheme, value)] = work_id
+    home = resolve_merged(conn, set(owners.values()))
+    data = work_data(conn, set(home.values()))
+    for links_ in found.values():
+        for link in links_:
+            work_id = owners.get((link["scheme"], link["value"]))
+            target = data.get(home[work_id], {}) if work_id is not None else {}
+            for key in ("title", "vernacular_title", "journal", "journal_abbrev", "preprint"):
+                if target.get(key):
+                    link[key] = target[key]
 
 
 def _primary_ids(conn: Connection, work_ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -441,11 +476,14 @@ def load_content(conn: Connection, issue: dict[str, Any]) -> IssueContent:
             events.c.id.in_(event_ids[start : start + CHUNK])
         )
         found.update({row.id: dict(row._mapping) for row in conn.execute(query)})
-    earlier = select(items.c.work_id, issues.c.number).join(issues, issues.c.id == items.c.issue_id)
+    earlier = select(items.c.work_id, issues.c.number, issues.c.slug).join(
+        issues, issues.c.id == items.c.issue_id
+    )
     earlier = earlier.where(
         items.c.work_id.in_(ids), issues.c.number < issue["number"], issues.c.state.in_(PUBLISHED)
     )
     before, after = neighbours(conn, issue, published_only=False)
+    carried = conn.execute(earlier.order_by(issues.c.number)).all()
     return IssueContent(
         issue=issue,
         items=rows,
@@ -453,10 +491,44 @@ def load_content(conn: Connection, issue: dict[str, Any]) -> IssueContent:
         labels=labels_of(conn, ids),
         related=related(conn, ids) if ids else {},
         events=found,
-        earlier={work_id: number for work_id, number in conn.execute(earlier)},
+        earlier={work_id: number for work_id, number, _ in carried},
+        earlier_slugs={work_id: slug for work_id, _, slug in carried},
         previous=before,
         next=after,
+        drafts=accepted_drafts(conn, ids),
+        generated=issue_headlines(conn, issue),
     )
+
+
+def accepted_drafts(conn: Connection, work_ids: Iterable[int]) -> dict[tuple[int, str, str], str]:
+    """Writer drafts an editor accepted or edited, by (work, language, field): only these reach
+    readers; a draft no editor has looked at stays on the editor pages."""
+    ids = sorted(set(work_ids))
+    found: dict[tuple[int, str, str], str] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(drafts.c.work_id, drafts.c.lang, drafts.c.field, drafts.c.text).where(
+            drafts.c.work_id.in_(ids[start : start + CHUNK]),
+            drafts.c.state.in_(("accepted", "edited")),
+        )
+        found.update({(w, lang, f): text for w, lang, f, text in conn.execute(query)})
+    return found
+
+
+def issue_headlines(conn: Connection, issue: dict[str, Any]) -> dict[str, set[str]]:
+    """The headlines every other issue carries (the editor's, else the generated one), per
+    language: a new generated headline must differ from all of them."""
+    taken: dict[str, set[str]] = {}
+    query = select(issues.c.headline, issues.c.generated).where(issues.c.id != issue["id"])
+    for headline, generated in conn.execute(query):
+        for texts in (headline or {}, generated or {}):
+            for lang, text in texts.items():
+                if text:
+                    taken.setdefault(lang, set()).add(text)
+    return taken
+
+
+def set_generated(conn: Connection, issue_id: int, headlines: dict[str, str]) -> None:
+    conn.execute(update(issues).where(issues.c.id == issue_id).values(generated=headlines))
 
 
 def resolve_work(conn: Connection, ref: str) -> int:
@@ -498,10 +570,22 @@ def resolve_work(conn: Connection, ref: str) -> int:
     return resolve_merged(conn, [found])[found]
 
 
+def highlight_fields(text: str, lang: str | None = None) -> dict[str, str]:
+    """A 研究亮点 text as the decision field of its edition: `lang` when given, else the
+    language its script says (any Chinese character: zh). An empty text changes nothing, so
+    featuring a work again keeps the texts it has."""
+    text = text.strip()
+    if not text:
+        return {}
+    if lang is None:
+        lang = "zh" if has_chinese(text) else "en"
+    return {"highlight" if lang == "zh" else "highlight_en": text}
+
+
 def decide(conn: Connection, work_id: int, now: datetime, editor: str = "", **fields: Any) -> None:
     """Record an editor's say about a work (decision, featured, highlight, picked, note): the
     fields given change, the others stay. The next build of a draft follows it."""
-    allowed = {"decision", "featured", "highlight", "picked", "note"}
+    allowed = {"decision", "featured", "highlight", "highlight_en", "picked", "note"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not an editor decision field: {', '.join(sorted(unknown))}")

@@ -5,15 +5,19 @@ taxonomy, every fact from the records, and nothing here knows HTML.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
-from etl.digest import i18n
+from etl.digest import headline, i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
-from etl.digest.leads import item_lead, key_result
+from etl.digest.typography import has_chinese, journal_case, spaced, zh_punctuation
+from etl.digest.zh_names import ZhNames, load_zh_names
+from etl.facts.leads import is_retraction_notice, item_lead, key_result
 from etl.normalize.identifiers import normalize_registry_id
 from etl.settings import Settings
 
@@ -40,6 +44,8 @@ class ItemView:
     highlight: str
     rank: float
     date: str
+    # "本刊曾在第 1 期报道": a follow-up's link to the issue that carried the work.
+    earlier: list[Segment] = field(default_factory=list)
 
 
 @dataclass
@@ -122,7 +128,42 @@ def generated_title(lang: str, issue: dict[str, Any]) -> str:
 
 
 def title_of(lang: str, issue: dict[str, Any]) -> str:
-    return (issue.get("headline") or {}).get(lang) or generated_title(lang, issue)
+    """The editor's headline, else the one generated when the issue was built, else the
+    generic one (an issue built before headlines were generated)."""
+    return (
+        _own_language(lang, (issue.get("headline") or {}).get(lang) or "")
+        or (issue.get("generated") or {}).get(lang)
+        or generated_title(lang, issue)
+    )
+
+
+def headline_for(
+    content: IssueContent,
+    taxonomy: Taxonomy,
+    lang: str,
+    check: Callable[[str, str], list[str]] | None = None,
+) -> str:
+    """The generated headline of an issue in one language: from its leading item (featured
+    first, then rank), unlike any headline another issue carries."""
+    issue = content.issue
+    names = _Names(taxonomy, lang)
+    rows = [r for r in content.items if r["kind"] not in ALWAYS_SHOWN] or content.items
+    taken = content.generated.get(lang, set())
+    if issue.get("nothing_new") or not rows:
+        return headline.generate(
+            lang, issue["number"], None, {}, names.label, taken, generated_title(lang, issue)
+        )
+    lead = _leading(rows)[0]
+    return headline.generate(
+        lang,
+        issue["number"],
+        content.data.get(lead["work_id"], {}),
+        content.labels.get(lead["work_id"], {}),
+        names.label,
+        taken,
+        generated_title(lang, issue),
+        check,
+    )
 
 
 def build_view(
@@ -136,8 +177,11 @@ def build_view(
     """The view of one edition for one topic set. `keep`: the work ids that fit in the email
     (the rest are counted and left to the web page); None keeps everything."""
     issue = content.issue
-    names = _Names(taxonomy, lang, settings.config_dir)
-    wanted = [row for row in content.items if _wanted(row, content, topics)]
+    names = _Names(
+        taxonomy, lang, load_zh_names(settings.config_dir), settings.archive.base_url,
+        settings.config_dir,
+    )  # fmt: skip
+    wanted = [row for row in _as_read(content) if _wanted(row, content, topics)]
     shown = [row for row in wanted if keep is None or row["work_id"] in keep]
     sections = _sections(shown, content, names, lang)
     period_days = (
@@ -167,13 +211,13 @@ def build_view(
         ),
         intro=_intro(issue, wanted, content, names, lang),
         sections=sections,
-        closing=(issue.get("closing") or {}).get(lang, ""),
-        disclaimer=settings.digest.disclaimer(lang),
+        closing=_own_language(lang, (issue.get("closing") or {}).get(lang, "")),
+        disclaimer=_typeset(lang, settings.digest.disclaimer(lang)),
         header={
             "name": header.name(lang),
-            "tagline": header.tagline(lang),
-            "address": header.address(lang),
-            "contacts": [c(lang) for c in header.contacts],
+            "tagline": _typeset(lang, header.tagline(lang)),
+            "address": _typeset(lang, header.address(lang)),
+            "contacts": [_typeset(lang, c(lang)) for c in header.contacts],
             "logo_url": header.logo_url,
         },
         previous=_previous(content, settings, lang),
@@ -182,6 +226,22 @@ def build_view(
         archive_url=settings.archive.base_url + ("" if lang == "zh" else "en/"),
         more_count=len(wanted) - len(shown),
         nothing_new=bool(issue["nothing_new"]),
+    )
+
+
+def _as_read(content: IssueContent) -> list[dict[str, Any]]:
+    """The items as readers take them: a retraction notice that came as a work of its own (its
+    first record) is a retraction, among the retractions and corrections, never a new paper."""
+    rows = []
+    for row in content.items:
+        if row["kind"] == "new" and is_retraction_notice(content.data.get(row["work_id"], {})):
+            row = {**row, "kind": "retraction", "section": "safety", "group_key": "notices"}
+        rows.append(row)
+    sections = {row["section"]: n for n, row in reversed(list(enumerate(rows)))}
+    notices_first = {"notices": 0, "risks": 1}
+    return sorted(
+        rows,
+        key=lambda r: (sections[r["section"]], notices_first.get(r["group_key"], 0)),
     )
 
 
@@ -194,15 +254,40 @@ def _wanted(row: dict[str, Any], content: IssueContent, topics: frozenset[str]) 
     return bool(types & topics) or bool(topics & set(labels.get("groups") or []))
 
 
-class _Names:
-    """Label names in one language, from the taxonomy (the classifier's own vocabulary)."""
+def _typeset(lang: str, text: str) -> str:
+    """Operator and editor texts typed with ASCII marks get the edition's punctuation."""
+    return zh_punctuation(text) if lang == "zh" else text
 
-    def __init__(self, taxonomy: Taxonomy, lang: str, config_dir: Any = None) -> None:
+
+def _own_language(lang: str, text: str) -> str:
+    """An editor's text for this edition, typeset; a Chinese text never reaches the English
+    edition (a text stored before texts were kept per language may sit under the wrong key)."""
+    if lang == "en" and has_chinese(text):
+        return ""
+    return _typeset(lang, text)
+
+
+class _Names:
+    """Label names in one language, from the taxonomy (the classifier's own vocabulary), and
+    the Chinese names of journals, countries and stop reasons (config/zh_names.toml)."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        lang: str,
+        zh: ZhNames | None = None,
+        base_url: str = "",
+        config_dir: Any = None,
+    ) -> None:
         self.taxonomy, self.lang, self.config_dir = taxonomy, lang, config_dir
+        self.zh = zh or ZhNames()
+        self.base_url = base_url  # the archive's, for links to earlier issues
 
     def label(self, family: str, key: str | None) -> str:
         found = self.taxonomy.labels.get(family, {}).get(key or "")
-        return (found.zh if self.lang == "zh" else found.en) if found else ""
+        if not found:
+            return ""
+        return zh_punctuation(found.zh) if self.lang == "zh" else found.en
 
     def section(self, key: str) -> str:
         for section in self.taxonomy.sections:
@@ -261,31 +346,76 @@ def _item(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) 
     if not trial and labels.get("stage"):
         tags.append(names.label("stages", labels["stage"]))
     tags += [names.label("strategies", s) for s in labels.get("strategies") or []][:2]
-    highlight = row["highlight"] or (key_result(data) if row["featured"] else "")
+    kind = row["kind"]
     return ItemView(
         work_id=row["work_id"],
-        kind=row["kind"],
-        kind_label=i18n.KINDS[lang].get(row["kind"], row["kind"]),
+        kind=kind,
+        kind_label=i18n.KINDS[lang].get(kind, kind),
         tags=[t for t in tags if t],
-        lead=_lead(row, data, content, lang, names.config_dir),
-        changes=_changes(row, content, lang),
-        citation=citation(data, lang),
+        lead=_lead(row, data, content, names, lang),
+        changes=_changes(row, content, names, lang),
+        citation=citation(data, lang, names.zh),
         related=_related(row["work_id"], content, lang),
         featured=bool(row["featured"]),
-        highlight=highlight,
+        highlight=_highlight(row, data, content, lang),
         rank=row["rank"],
         date=i18n.format_date(lang, row["occurred_on"]),
+        earlier=_earlier(row, content, names.base_url, lang),
     )
 
 
-def citation(data: dict[str, Any], lang: str) -> list[Segment]:
-    """The item's citation line: the paper or trial as `digest-style.md` spells it."""
+def _highlight(row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str) -> str:
+    """The edition's own 研究亮点: the editor's text in this language, else a writer draft an
+    editor accepted, else (featured items) the key result in this language; never the other
+    edition's text."""
+    written = row.get("highlight" if lang == "zh" else "highlight_en") or ""
+    if written:
+        return _own_language(lang, written)
+    accepted = content.drafts.get((row["work_id"], lang, "highlight"))
+    if accepted:
+        return accepted
+    if not row["featured"]:
+        return ""
+    return generated_highlight(data, lang)
+
+
+def generated_highlight(data: dict[str, Any], lang: str) -> str:
+    """A featured item's key result when no editor wrote one: the abstract's sentence richest
+    in figures in English; the Chinese edition takes it only where the record is Chinese."""
+    found = key_result(data)
+    if lang == "zh" and not has_chinese(found):
+        return ""
+    return found
+
+
+
+
+def journal_name(data: dict[str, Any], lang: str, zh: ZhNames | None = None) -> str:
+    """The journal as a citation names it: the Chinese name of a Chinese journal in the zh
+    edition, else PubMed's title without its subtitle (" : official journal of …", " = …",
+    "(Weinheim…)") in the journal's own capitals."""
+    raw = data.get("journal") or ""
+    abbreviation = data.get("journal_abbrev") or ""
+    if lang == "zh" and zh is not None:
+        chinese = zh.journal(raw, abbreviation)
+        if chinese:
+            return chinese
+    name = re.split(r" : | = ", raw)[0].strip()
+    name = re.sub(r"\s*\([^()]*\)$", "", name) or name
+    return journal_case(name, abbreviation)
+
+
+def citation(data: dict[str, Any], lang: str, zh: ZhNames | None = None) -> list[Segment]:
+    """The item's citation line: the paper or trial as `digest-style.md` spells it; a Chinese
+    paper in the zh edition with its Chinese title and journal name."""
     ids = data.get("identifiers") or {}
     title = _clean_title(data.get("title") or "")
+    if lang == "zh" and data.get("vernacular_title"):
+        title = _clean_title(data["vernacular_title"])
     if data.get("kind") == "trial":
         scheme, trial_id = trial_identifier(data)
         return i18n.trial_citation(lang, title, scheme, trial_id)
-    journal = data.get("journal") or data.get("preprint_server") or data.get("source", "")
+    journal = journal_name(data, lang, zh) or data.get("preprint_server") or data.get("source", "")
     return i18n.paper_citation(
         lang,
         title,
@@ -316,57 +446,114 @@ def _clean_title(title: str) -> str:
         title = title[1:-2]
     elif title.startswith("[") and title.endswith("]"):
         title = title[1:-1]
-    return title[:-1] if title.endswith(".") else title
+    return title[:-1] if title.endswith((".", "。")) else title
 
 
 def _lead(
-    row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str, config: Any = None
+    row: dict[str, Any], data: dict[str, Any], content: IssueContent, names: _Names, lang: str
 ) -> str:
     zh = lang == "zh"
     kind = row["kind"]
+    accepted = content.drafts.get((row["work_id"], lang, "lead"))
     if kind == "retraction":
         notices = [n for e in _events(row, content) for n in (e["data"] or {}).get("notices", [])]
+        if is_retraction_notice(data):
+            return _notice_lead(row["work_id"], data, content, lang)
         said = "该论文已被撤稿" if zh else "This paper has been retracted"
         if notices:
             said += (
-                f"(撤稿声明 PMID:{', '.join(notices)})"
+                f"（撤稿声明 PMID：{'、'.join(notices)}）"
                 if zh
                 else f" (notice: PMID {', '.join(notices)})"
             )
-        return said + _earlier(row, content, lang) + ("。" if zh else ".")
+        return said + ("。" if zh else ".")
     if kind == "correction":
         notes = [e["data"] for e in _events(row, content) if e["data"]]
-        pmids = ", ".join(n.get("pmid", "") for n in notes if n.get("pmid"))
+        pmids = [n.get("pmid", "") for n in notes if n.get("pmid")]
         said = "该论文发布了更正" if zh else "A correction to this paper was published"
         if pmids:
-            said += f"(PMID:{pmids})" if zh else f" (PMID {pmids})"
-        return said + _earlier(row, content, lang) + ("。" if zh else ".")
-    lead = item_lead(data, lang, config).text
+            said += f"（PMID：{'、'.join(pmids)}）" if zh else f" (PMID {', '.join(pmids)})"
+        return said + ("。" if zh else ".")
+    if accepted:
+        return accepted
+    lead = item_lead(data, lang, names.config_dir).text
     if kind == "published":
-        journal = data.get("journal") or ""
-        prefix = (
-            f"预印本已正式发表于《{journal}》。"
-            if zh
-            else f"The preprint is now published in {journal}. "
-        )
+        journal = _published_in(row["work_id"], content, lang, names)
+        if journal:
+            prefix = (
+                f"预印本已正式发表于《{journal}》。"
+                if zh
+                else f"The preprint is now published in {journal}. "
+            )
+        else:
+            prefix = "预印本已正式发表。" if zh else "The preprint is now published. "
         return prefix + lead
     return lead
 
 
-def _earlier(row: dict[str, Any], content: IssueContent, lang: str) -> str:
+def _notice_lead(work_id: int, data: dict[str, Any], content: IssueContent, lang: str) -> str:
+    """A retraction notice that arrived as a work of its own: the retracted paper, by title."""
+    zh = lang == "zh"
+    target = next(
+        (
+            link
+            for link in content.related.get(work_id, [])
+            if link.get("type") == "retraction_of" and link.get("title")
+        ),
+        None,
+    )
+    pmids = [
+        c.get("pmid") for c in data.get("corrections") or [] if c.get("type") == "RetractionOf"
+    ]
+    if target is not None:
+        title = _clean_title(target.get("title", ""))
+        return f"论文《{title}》已被撤稿。" if zh else f"The paper “{title}” has been retracted."
+    title = _clean_title(
+        re.sub(
+            r"^(?:Retraction(?: notice)?(?: to| of)?:?\s*)", "", data.get("title") or "", flags=re.I
+        )
+    )
+    if title:
+        return f"论文《{title}》已被撤稿。" if zh else f"The paper “{title}” has been retracted."
+    if pmids:
+        joined = "、".join(p for p in pmids if p) if zh else ", ".join(p for p in pmids if p)
+        return (
+            f"PMID {joined} 的论文已被撤稿。"
+            if zh
+            else f"The paper PMID {joined} has been retracted."
+        )
+    return "一篇论文已被撤稿。" if zh else "A paper has been retracted."
+
+
+def _published_in(work_id: int, content: IssueContent, lang: str, names: _Names) -> str:
+    """The journal a preprint's published version appeared in (never the preprint server)."""
+    for link in content.related.get(work_id, []):
+        if link.get("type") == "published_as" and link.get("journal") and not link.get("preprint"):
+            return journal_name(link, lang, names.zh)
+    return ""
+
+
+def _earlier(row: dict[str, Any], content: IssueContent, base: str, lang: str) -> list[Segment]:
+    """ "本刊曾在第 1 期报道", linked to that issue's page."""
     number = content.earlier.get(row["work_id"])
     if number is None:
-        return ""
-    return f",本刊曾在第 {number} 期报道" if lang == "zh" else f"; we reported it in issue {number}"
+        return []
+    slug = content.earlier_slugs.get(row["work_id"])
+    url = f"{base}issues/{slug}/{'' if lang == 'zh' else 'en/'}" if slug and base else None
+    if lang == "zh":
+        return [Segment("本刊曾在"), Segment(f"第 {number} 期", url), Segment("报道。")]
+    return [Segment("We reported it in "), Segment(f"issue {number}", url), Segment(".")]
 
 
 def _events(row: dict[str, Any], content: IssueContent) -> list[dict[str, Any]]:
     return [content.events[e] for e in row["event_ids"] if e in content.events]
 
 
-def _changes(row: dict[str, Any], content: IssueContent, lang: str) -> list[str]:
+def _changes(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) -> list[str]:
     """A trial's material changes, old → new, as the registry reported them."""
     lines = []
+    zh = lang == "zh"
+    sep = "：" if zh else ": "
     for event in _events(row, content):
         data = event["data"] or {}
         if "field" not in data:
@@ -377,13 +564,21 @@ def _changes(row: dict[str, Any], content: IssueContent, lang: str) -> list[str]
             _value(lang, data["field"], data.get("new")),
         )
         if data["field"] in ("has_results", "arms"):
-            lines.append(name + (":已更新" if lang == "zh" else ": updated"))
+            lines.append(name + ("：已更新" if zh else ": updated"))
         elif data["field"] == "why_stopped":
-            lines.append(f"{name}:{new}" if lang == "zh" else f"{name}: {new}")
+            lines.append(f"{name}{sep}{_stop_reason(names, lang, str(data.get('new') or ''))}")
         else:
-            sep = ":" if lang == "zh" else ": "
             lines.append(f"{name}{sep}{old} → {new}")
     return lines
+
+
+def _stop_reason(names: _Names, lang: str, text: str) -> str:
+    """Why a trial stopped: the Chinese of the registry's reason where the table has it, else
+    the registry's English in quotes (never bare in a Chinese sentence)."""
+    if lang != "zh":
+        return text
+    chinese = names.zh.stop_reason(text)
+    return chinese if chinese else f"“{text}”"
 
 
 def _value(lang: str, field: str, value: Any) -> str:
@@ -395,17 +590,20 @@ def _value(lang: str, field: str, value: Any) -> str:
         return i18n.phase_label(lang, value)
     if field == "primary_completion_date":
         return i18n.format_date(lang, value)
+    if field == "enrollment" and lang == "zh":
+        return f"{value} 人"
     return str(value)
 
 
 def _related(work_id: int, content: IssueContent, lang: str) -> list[list[Segment]]:
     """Linked works a reader can follow: the trial a paper reports, a preprint's journal
-    version, a retraction notice."""
+    version, a retraction notice; each with its title when the work is known."""
     out = []
+    zh = lang == "zh"
     for link in content.related.get(work_id, [])[:4]:
         scheme, value = link["scheme"], link["value"]
         if scheme in TRIAL_SCHEMES:
-            name = "临床试验" if lang == "zh" else "Trial"
+            name = "临床试验" if zh else "Trial"
             url = i18n.registry_url(scheme, value)
         elif scheme == "pmid":
             name, url = "PMID", i18n.pubmed_url(value)
@@ -413,8 +611,13 @@ def _related(work_id: int, content: IssueContent, lang: str) -> list[list[Segmen
             name, url = "DOI", i18n.doi_url(value)
         else:
             continue
-        sep = ":" if lang == "zh" else ": "
-        out.append([Segment(f"{i18n.UI[lang]['related']}{sep}{name} "), Segment(value, url)])
+        sep = "：" if zh else ": "
+        line = [Segment(f"{i18n.UI[lang]['related']}{sep}{name} "), Segment(value, url)]
+        title = link.get("vernacular_title") if zh and link.get("vernacular_title") else None
+        title = _clean_title(title or link.get("title") or "")
+        if title:
+            line.append(Segment(f"《{title}》" if zh else f" “{title}”"))
+        out.append(line)
     return out
 
 
@@ -450,46 +653,107 @@ def _intro(
     names: _Names,
     lang: str,
 ) -> str:
-    """The editor's 引言, else one generated paragraph that says what the issue holds."""
-    written = (issue.get("intro") or {}).get(lang)
+    """The editor's 引言, else one generated paragraph: what the issue holds, then its most
+    important findings (the highest-ranked items, each by its cancer type and the figure or
+    event that makes it news)."""
+    written = _own_language(lang, (issue.get("intro") or {}).get(lang) or "")
     if written:
         return written
     zh = lang == "zh"
     if not rows:
         return (
-            "本期没有发现新的相关文献或临床试验动态。我们会继续追踪,下一期见。"
+            "本期没有发现新的相关文献或临床试验动态。我们会继续追踪，下一期见。"
             if zh
             else "We found no new papers or trial updates this time. We keep watching."
         )
     trials = sum(content.data.get(r["work_id"], {}).get("kind") == "trial" for r in rows)
     notices = sum(r["kind"] in ALWAYS_SHOWN for r in rows)
     papers = len(rows) - trials - notices
-    per_section: dict[str, int] = {}
-    for row in rows:
-        if row["section"] in ("solid_tumors", "hematologic", "platforms"):
-            per_section[row["section"]] = per_section.get(row["section"], 0) + 1
+    findings = [f for f in (_finding(r, content, names, lang) for r in _leading(rows)) if f][:3]
     if zh:
         counted = [
             f"{papers} 篇新文献" if papers else "",
             f"{trials} 项临床试验动态" if trials else "",
+            f"{notices} 篇撤稿或更正" if notices else "",
         ]
-        said = "本期收录 " + "、".join(c for c in counted if c) if papers or trials else "本期"
-        if per_section:
-            said += ",其中" + "、".join(
-                f"{names.section(k)} {v} 篇" for k, v in per_section.items()
-            )
+        said = "本期收录 " + "、".join(c for c in counted if c) + "。"
+        if findings:
+            said += "值得关注的是：" + "；".join(findings) + "。"
         if notices:
-            said += f"{';' if papers or trials else ''}另有 {notices} 篇撤稿或更正,请留意"
-        return said + "。"
-    counted = [_count(papers, "new paper"), _count(trials, "trial update")]
-    said = "This issue brings " + " and ".join(c for c in counted if c) if papers or trials else ""
-    if per_section:
-        said += " (" + ", ".join(f"{names.section(k).lower()}: {v}" for k, v in per_section.items())
-        said += ")"
-    if notices:
-        note = _count(notices, "retraction or correction", "retractions or corrections")
-        said += f", and {note} to note" if said else f"This issue brings {note} to note"
-    return said + "."
+            said += "撤稿与更正请见安全性与风险一节。"
+        return said
+    counted = [
+        _count(papers, "new paper"),
+        _count(trials, "trial update"),
+        _count(notices, "retraction or correction", "retractions or corrections"),
+    ]
+    said = "This issue brings " + _and([c for c in counted if c]) + "."
+    if findings:
+        said += " Most notable: " + "; ".join(findings) + "."
+    return said
+
+
+def _leading(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items by importance: featured first, then rank, retractions last among equals."""
+    return sorted(rows, key=lambda r: (not r["featured"], -r["rank"], r["position"]))
+
+
+def _finding(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) -> str:
+    """One finding for the 引言: the cancer type and what happened, with the record's figure."""
+    found = _finding_words(row, content, names, lang)
+    return spaced(found) if lang == "zh" else found
+
+
+def _finding_words(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) -> str:
+    from etl.digest.headline import outcome_figure
+
+    zh = lang == "zh"
+    data = content.data.get(row["work_id"], {})
+    labels = content.labels.get(row["work_id"], {})
+    cancer = names.label("cancer_types", (labels.get("cancer_types") or [None])[0])
+    kind = row["kind"]
+    if kind == "retraction":
+        return f"{cancer}领域一篇论文被撤稿" if zh else f"a {cancer.lower() or 'paper'} retraction"
+    if kind == "correction":
+        return ""
+    if data.get("kind") == "trial":
+        status = i18n.status_label(lang, data.get("status"))
+        phase = i18n.phase_label(lang, data.get("phases"))
+        if kind == "results":
+            return (
+                f"{cancer}{phase}试验公布结果"
+                if zh
+                else f"results of a {phase} {cancer.lower()} trial".replace("  ", " ")
+            )
+        if kind == "update" and status:
+            return (
+                f"{cancer}{phase}试验{status}"
+                if zh
+                else f"a {phase} {cancer.lower()} trial is now {status}".replace("  ", " ")
+            )
+        return (
+            f"{cancer}新注册{phase}试验"
+            if zh
+            else f"a new {phase} {cancer.lower()} trial".replace("  ", " ")
+        )
+    found = outcome_figure(data)
+    stage = names.label("stages", labels.get("stage"))
+    stage = stage.removesuffix("研究") if zh else stage.removesuffix(" study")
+    if zh:
+        if found:
+            return f"{cancer}{stage}研究{found[0]}{found[3]} {found[2]}"
+        return f"{cancer}{stage}研究" if cancer else ""
+    stage = stage[:1].lower() + stage[1:]
+    where = " ".join(w for w in ("a", stage, cancer.lower(), "study") if w)
+    if found:
+        return f"{found[1]} {found[2]} in {where}"
+    return where if cancer else ""
+
+
+def _and(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _count(n: int, one: str, many: str = "") -> str:

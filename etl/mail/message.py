@@ -92,8 +92,9 @@ class Sender:
     list_id: str = ""  # e.g. "MSC Oncology Watch <weekly.mscwatch.example.org>"
 
     @classmethod
-    def from_settings(cls, mail: MailSettings) -> Sender:
-        return cls(mail.from_address, mail.from_name, mail.reply_to, mail.list_id)
+    def from_settings(cls, mail: MailSettings, lang: str = "zh") -> Sender:
+        """The sender as readers of `lang` see it (the From name is per edition)."""
+        return cls(mail.from_address, mail.sender_name(lang), mail.reply_to, mail.list_id)
 
 
 def compose(

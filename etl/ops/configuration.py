@@ -22,6 +22,7 @@ ENVIRONMENT = {
     "smtp_url": "SMTP_URL",
     "ncbi_api_key": "NCBI_API_KEY",
     "secret_key": "SECRET_KEY",
+    "llm_api_key": "LLM_API_KEY",
 }
 
 
@@ -103,6 +104,23 @@ def check(settings: Settings) -> list[Finding]:
                 "warning",
                 "SECRET_KEY",
                 "not set: `mscwatch serve` refuses to start and mailed links cannot be signed",
+            )
+        )
+    writer = settings.writer
+    if writer.enabled and not (writer.base_url and writer.model):
+        found.append(
+            Finding(
+                "error",
+                f"{folder / 'digest.toml'}: writer",
+                "enabled, but base_url and model are both needed",
+            )
+        )
+    if writer.enabled and not settings.secrets.llm_api_key:
+        found.append(
+            Finding(
+                "warning",
+                "LLM_API_KEY",
+                "not set: the writer is enabled but has no key, so leads stay the templates'",
             )
         )
     if settings.sources.pubmed is not None and not settings.secrets.ncbi_api_key:

@@ -488,7 +488,7 @@ class Subscribers:
         }
         mail = self.settings.mail
         message = compose(
-            Sender(mail.from_address, mail.from_name, mail.reply_to),
+            Sender(mail.from_address, mail.sender_name(lang), mail.reply_to),
             outcome.email,
             CONFIRM_SUBJECT(lang),
             self.templates.get_template("mail/confirm.txt.j2").render(**values),

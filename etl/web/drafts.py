@@ -16,6 +16,7 @@ from etl.editors import review
 from etl.errors import DigestError, EtlError
 from etl.mail.transport import open_transport
 from etl.web.editor import back, engine, page, pages
+from etl.writer import drafts as writer_drafts
 
 TEXTS = ("headline", "intro", "closing")
 WIDTHS = (375, 600)  # a phone and the email's own desktop width
@@ -36,6 +37,8 @@ def issue(number: int) -> Response:
     items = content.items
     titles = {work_id: (data.get("title") or "") for work_id, data in content.data.items()}
     editor_address = g.editor.name if "@" in g.editor.name else ""
+    with engine().connect() as conn:
+        found_drafts = writer_drafts.drafts_of(conn, [row["work_id"] for row in items])
     return page(
         "issue",
         200,
@@ -59,7 +62,46 @@ def issue(number: int) -> Response:
         address=editor_address,
         base=url_for(".issue", number=number),
         preview_url=lambda lang: url_for(".preview", number=number, lang=lang),
+        generated=found.get("generated") or {},
+        titles=titles,
+        writer_drafts=[
+            (r["work_id"], found_drafts[r["work_id"]])
+            for r in items
+            if r["work_id"] in found_drafts
+        ],
+        writer_on=digest.settings.writer.enabled,
+        draft_url=lambda draft_id: url_for(".draft_decide", number=number, draft_id=draft_id),
     )
+
+
+@pages.post("/issues/<int:number>/drafts/<int:draft_id>")
+def draft_decide(number: int, draft_id: int) -> Response:
+    """Accept, edit or reject a writer draft of a draft issue's item; an edited text that
+    states a figure the record lacks is refused, and the editor is told which."""
+    digest = _digest()
+    found = _draft(digest, number)
+    action = request.form.get("action", "")
+    with engine().begin() as conn:
+        row = writer_drafts.drafts.select().where(writer_drafts.drafts.c.id == draft_id)
+        current = conn.execute(row).mappings().first()
+        if current is None:
+            abort(404)
+        record = store.work_data(conn, [current["work_id"]]).get(current["work_id"], {})
+        try:
+            writer_drafts.decide(
+                conn,
+                draft_id,
+                action,
+                g.editor.name,
+                clock.now(),
+                request.form.get("text", ""),
+                record,
+            )
+        except DigestError as exc:
+            flash(f"{exc.message} {exc.hint}".strip(), "error")
+            return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
+    flash(f"draft {draft_id}: {action}ed" if action != "edit" else f"draft {draft_id}: edited")
+    return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
 
 
 @pages.post("/issues/<int:number>/texts")

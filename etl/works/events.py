@@ -46,7 +46,15 @@ def events_for_new(data: dict[str, Any]) -> list[EventSpec]:
     """A work seen for the first time, dated when it first appeared upstream (so a backfill of
     old records is not this week's news): a paper's PubMed create date, a trial's first posting."""
     when = data.get("created") or data.get("first_posted") or data.get("published")
-    return [("new", when, {"source_id": data["source_id"]})]
+    found: list[EventSpec] = [("new", when, {"source_id": data["source_id"]})]
+    if data.get("retracted"):  # retracted before we ever saw it: still a retraction for readers
+        found.append(("retracted", when, {"notices": _retraction_notices(data)}))
+    return found
+
+
+def _retraction_notices(data: dict[str, Any]) -> list[str]:
+    notices = [c.get("pmid") for c in data.get("corrections") or [] if "Retract" in c["type"]]
+    return [n for n in notices if n]
 
 
 def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpec]:
@@ -56,8 +64,7 @@ def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpe
     events: list[EventSpec] = []
     when = new.get("revised") or new.get("created")
     if new.get("retracted") and not old.get("retracted"):
-        notices = [c.get("pmid") for c in new.get("corrections") or [] if "Retract" in c["type"]]
-        events.append(("retracted", when, {"notices": [n for n in notices if n]}))
+        events.append(("retracted", when, {"notices": _retraction_notices(new)}))
     published = new.get("published_version")
     if published and not old.get("published_version"):
         events.append(("preprint_published", when, {"published_version": published}))

@@ -40,7 +40,7 @@ def test_build_list_preview_approve_and_archive(loaded: Path) -> None:
         "issue-001-2026-11-16.zh.html",
         "issue-001-2026-11-16.zh.txt",
     ]
-    assert "论文:《" in paths[1].read_text(encoding="utf-8")
+    assert "论文：《" in paths[1].read_text(encoding="utf-8")
     featured = run("digest", "feature", "pmid:41000640", "--highlight", "编辑写的亮点", cwd=loaded)
     assert featured.returncode == 0, featured.stderr
     edited = run(
@@ -57,8 +57,9 @@ def test_build_list_preview_approve_and_archive(loaded: Path) -> None:
     run("digest", "build", "--period", "2026-11-16", cwd=loaded)
     run("digest", "preview", "1", "--lang", "zh", "--out", str(loaded / "pv"), cwd=loaded)
     text = paths[1].read_text(encoding="utf-8")
-    assert "研究亮点:编辑写的亮点" in text
-    assert "间充质干细胞能否守护化疗中的心脏?" in text and "引言:本期聚焦……" in text
+    assert "研究亮点：编辑写的亮点" in text
+    # The editor typed an ASCII "?": the Chinese edition sets it full-width.
+    assert "间充质干细胞能否守护化疗中的心脏？" in text and "引言：本期聚焦……" in text
     approved = run("digest", "approve", "1", "--by", "editor", cwd=loaded)
     assert approved.returncode == 0, approved.stderr
     assert "approved" in run("digest", "list", cwd=loaded).stdout
@@ -85,8 +86,8 @@ def test_article_brief_for_picked_works(loaded: Path) -> None:
     text = brief.stdout
     assert text.startswith("# 〔标题") and "引言:" in text
     assert "## 一、实体瘤" in text and "### 1.1、结直肠癌" in text and "## 二、血液肿瘤" in text
-    assert "论文:《Umbilical cord mesenchymal stem cell-derived exosomes" in text
-    assert "临床试验:《Umbilical Cord MSCs for GVHD Prophylaxis" in text
+    assert "论文：《Umbilical cord mesenchymal stem cell-derived exosomes" in text
+    assert "临床试验：《Umbilical Cord MSCs for GVHD Prophylaxis" in text
     assert "| 治疗策略 | 代表研究 | 癌种 | 研发阶段 |" in text and "免责说明" in text
     assert "- 患者:312 例" in text
     english = run("article", "brief", "NCT06218473", "--lang", "en", cwd=loaded).stdout

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from etl.digest.leads import key_result, paper_lead, sentences
+from etl.facts.leads import key_result, paper_lead, sentences
 from etl.records import SourceRecord
 from etl.sources.ctgov.parse import parse_studies
 from etl.sources.pubmed.parse import parse_efetch

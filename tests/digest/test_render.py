@@ -16,8 +16,10 @@ from etl.digest.render import Renderer, personalize
 from etl.digest.service import Digest
 
 GOLDEN = Path(__file__).with_name("golden")
-CITATION = re.compile(r"论文:《[^《》]+》\(《[^《》]+》,\d{4} 年,(?:DOI:10\.\S+|PMID:\d+)\)")
-TRIAL = re.compile(r"临床试验:《[^《》]+》\((?:ClinicalTrials\.gov|ChiCTR|ISRCTN) 注册号:\S+\)")
+CITATION = re.compile(r"论文：《[^《》]+》（《[^《》]+》，\d{4} 年，(?:DOI：10\.\S+|PMID：\d+)）")
+TRIAL = re.compile(
+    r"临床试验：《[^《》]+》（(?:ClinicalTrials\.gov|ChiCTR|ISRCTN) 注册号：[^）]+）"
+)
 
 
 def content(digest: Digest, number: int):  # type: ignore[no-untyped-def]
@@ -27,9 +29,9 @@ def content(digest: Digest, number: int):  # type: ignore[no-untyped-def]
 
 def test_citation_lines_are_exactly_the_house_format() -> None:
     line = i18n.plain(i18n.paper_citation("zh", "Title", "Blood", "2024", "10.1182/b.1", "1"))
-    assert line == "论文:《Title》(《Blood》,2024 年,DOI:10.1182/b.1)"
+    assert line == "论文：《Title》（《Blood》，2024 年，DOI：10.1182/b.1）"
     trial = i18n.plain(i18n.trial_citation("zh", "A trial", "nct", "NCT05432187"))
-    assert trial == "临床试验:《A trial》(ClinicalTrials.gov 注册号:NCT05432187)"
+    assert trial == "临床试验：《A trial》（ClinicalTrials.gov 注册号：NCT05432187）"
     parts = i18n.paper_citation("zh", "Title", "Blood", "2024", "10.1182/b.1", "1")
     assert [p.href for p in parts if p.href] == ["https://doi.org/10.1182/b.1"] * 2
     english = i18n.plain(i18n.paper_citation("en", "Title", "Blood", "2024", None, "123"))
@@ -57,7 +59,7 @@ def test_every_item_once_with_its_citation_and_sections_numbered_in_order(built:
     headings = [line for line in lines if re.match(r"^[一二三四五]、", line)]
     assert [h[0] for h in headings] == list("一二三四五")[: len(headings)]
     assert len(CITATION.findall(zh.text)) + len(TRIAL.findall(zh.text)) == len(issue.items)
-    assert "表:本期临床试验一览" in zh.text and "治疗策略 | 代表研究 | 癌种 | 研发阶段" in zh.text
+    assert "表：本期临床试验一览" in zh.text and "治疗策略 | 代表研究 | 癌种 | 研发阶段" in zh.text
     assert "[撤稿]" in zh.text and "免责说明" in zh.text
     assert "« 上一篇" in zh.text and "下一篇 »" in zh.text
     tree = lxml_html.document_fromstring(zh.html)
@@ -69,7 +71,8 @@ def test_every_item_once_with_its_citation_and_sections_numbered_in_order(built:
 
 def test_previous_and_next_links_carry_titles_and_dates(built: Digest) -> None:
     second = built.renderer.email(content(built, 2), "zh")
-    assert "« 上一篇 间充质干细胞抗癌研究:本期有哪些新进展? (2026年11月16日)" in second.text
+    first_title = built.renderer.view(content(built, 1), "zh").title
+    assert f"« 上一篇 {first_title}（2026年11月16日）" in second.text
     assert "<https://mscwatch.example.org/issues/2026-11-09/>" in second.text
     third = built.renderer.email(content(built, 3), "en")
     due = "Next » next issue due 7 December 2026"
@@ -88,7 +91,7 @@ def test_past_the_size_limit_the_lowest_ranked_items_move_to_the_web(built: Dige
     kept = [i.work_id for i in full_view_items(built, issue) if i.lead[:40] in tight.text]
     dropped = set(rank) - set(kept)
     assert dropped and max(rank[w] for w in dropped) <= min(rank[w] for w in kept)
-    assert "版面所限,另有" in tight.text and issue.issue["slug"] in tight.text
+    assert "版面所限，另有" in tight.text and issue.issue["slug"] in tight.text
     assert check_rendered(tight, limit) == []
     assert any("over the" in p for p in check_rendered(full, limit))
 

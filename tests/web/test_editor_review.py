@@ -484,6 +484,6 @@ def test_the_brief_of_the_picked_works_downloads_as_markdown(desk: Site) -> None
     assert "attachment" in answer.headers["Content-Disposition"]
     digest = Digest.open(desk.settings, desk.engine)
     assert answer.text == digest.brief([str(w) for w in works], "zh")
-    assert answer.text.count("论文:《") + answer.text.count("临床试验:《") >= 2
+    assert answer.text.count("论文：《") + answer.text.count("临床试验：《") >= 2
     act(desk, [works[0]], "unpick")
     assert f'id="picked-{works[0]}"' not in desk.client.get("/editor/briefs").text

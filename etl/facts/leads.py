@@ -26,7 +26,7 @@ from etl.facts.extract import content_hash, extract, record_text
 from etl.facts.terms import load_terms
 from etl.facts.write import Lead, en_lead, zh_lead
 
-__all__ = ["Lead", "item_lead", "key_result", "paper_lead", "sentences"]
+__all__ = ["Lead", "is_retraction_notice", "item_lead", "key_result", "paper_lead", "sentences"]
 
 _LEADS: dict[tuple[str, str, int], Lead] = {}
 _LEADS_SIZE = 8192
@@ -103,3 +103,12 @@ def _fit(chosen: list[str], max_chars: int) -> str:
     cut = chosen[0][: max_chars - 1]
     cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return cut.rstrip(" ,;:-–(") + "…"
+
+
+def is_retraction_notice(data: Mapping[str, Any]) -> bool:
+    """A record that is itself the notice retracting another paper (PubMed's "Retraction of
+    Publication"): readers are told of the retraction, not of a new paper."""
+    types = set(data.get("publication_types") or [])
+    if types & {"Retraction of Publication", "Retraction Notice"}:
+        return True
+    return any(c.get("type") == "RetractionOf" for c in data.get("corrections") or [])
