@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from etl import clock
 from etl.classify.service import Classifier
 from etl.cli.common import console, engine, out, settings, stop_on_signal
+from etl.db.states import Outcome
 from etl.errors import ConfigError
 from etl.pipeline.crawl import RunResult, run_crawl
 from etl.pipeline.ingest import ingest_files
@@ -36,7 +37,7 @@ def crawl(
     config = settings()
     names = _names(config, source)
     results = crawl_sources(config, names, since.date() if since else None, dry_run)
-    if any(result.outcome in ("failed", "skipped") for result in results):
+    if any(result.outcome in (Outcome.FAILED, Outcome.SKIPPED) for result in results):
         raise typer.Exit(1)
 
 

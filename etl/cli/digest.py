@@ -13,11 +13,13 @@ from rich.table import Table
 
 from etl import clock
 from etl.cli.common import out, settings
+from etl.db.states import DeliveryState, IssueState
 from etl.digest import store
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.errors import DigestError
 from etl.mail import deliveries
+from etl.mail.deliveries import CLAIMABLE
 
 app = typer.Typer(
     help="Build, preview, approve and list issues of the digest.", no_args_is_help=True
@@ -125,11 +127,11 @@ def unapprove(issue: str = typer.Argument(..., help="Issue number or slug.")) ->
     was = digest.issue(issue)["state"]
     back = digest.unapprove(issue, clock.now())
     out.print(f"issue {back['number']} ({back['slug']}) is a draft again", highlight=False)
-    if was == "sending":
+    if was == IssueState.SENDING:
         with digest.engine.connect() as conn:
             states = deliveries.summary(conn, back["id"])["states"]
-        have = states.get("sent", 0)
-        rest = sum(n for state, n in states.items() if state in ("queued", "retry"))
+        have = states.get(DeliveryState.SENT, 0)
+        rest = sum(n for state, n in states.items() if state in CLAIMABLE)
         out.print(
             f"{have} readers have it and will not get it again; {rest} get it when it is "
             "approved and sent",

@@ -11,6 +11,7 @@ import typer
 
 from etl import clock
 from etl.cli.common import engine, out, settings, stop_on_signal
+from etl.db.states import Outcome
 from etl.errors import ConfigError
 from etl.mail.transport import open_transport
 from etl.scheduler.daemon import Daemon
@@ -73,5 +74,5 @@ def _one(config: Settings, job: str) -> None:
     with stop_on_signal("stopping after the batch in hand…") as stop:
         result = run_job(_context(config, stop), job, "manual")
     out.print(f"{job}: {result.outcome}: {result.summary()}", highlight=False, soft_wrap=True)
-    if result.outcome in ("failed", "skipped"):
+    if result.outcome in (Outcome.FAILED, Outcome.SKIPPED):
         raise typer.Exit(1)

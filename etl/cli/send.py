@@ -10,6 +10,7 @@ from rich.table import Table
 
 from etl import clock
 from etl.cli.common import console, out, settings, stop_on_signal
+from etl.db.states import SENDABLE_STATES
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.errors import DigestError, SubscriberError
@@ -72,7 +73,7 @@ def _plan(digest: Digest, ref: str, where: str) -> None:
         return
     out.print(table if groups else "nobody to send to: no active readers")
     total = sum(g["readers"] for g in groups)
-    note = "" if issue["state"] in ("approved", "sending") else " once approved"
+    note = "" if issue["state"] in SENDABLE_STATES else " once approved"
     out.print(f"{total} messages would go through {where}{note}; nothing was sent", highlight=False)
 
 

@@ -13,6 +13,8 @@ from rich.table import Table
 
 from etl import clock
 from etl.cli.common import engine, out, settings
+from etl.db.states import Verdict
+from etl.ops.health import ALARMING, FINE
 from etl.ops.status import (
     COUNTS_SHOWN,
     DELIVERY_STATES,
@@ -66,7 +68,7 @@ def print_status(config: Settings, as_json: bool = False) -> None:
                 )
     for job in jobs:
         health = job.health
-        if health.verdict not in ("ok", "quiet", "never run"):
+        if health.verdict not in FINE:
             out.print(
                 f"[bold]{job.job}[/bold] {health.verdict}: {escape(health.reason)}",
                 highlight=False,
@@ -183,6 +185,6 @@ def _outcome(value: str | None) -> str:
 
 
 def _verdict(value: str) -> str:
-    colours = {"ok": "green", "quiet": "green", "partial": "yellow", "failing": "yellow"}
-    alarming = ("broken", "late", "stale", "disabled")
-    return f"[{colours.get(value, 'red' if value in alarming else 'white')}]{value}[/]"
+    colours = {Verdict.OK: "green", Verdict.QUIET: "green", Verdict.PARTIAL: "yellow",
+               Verdict.FAILING: "yellow"}  # fmt: skip
+    return f"[{colours.get(value, 'red' if value in ALARMING else 'white')}]{value}[/]"

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from etl.db.states import PUBLISHED_STATES
 from etl.digest import i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import LANGS
@@ -22,7 +23,7 @@ from etl.digest.render import Renderer
 from etl.digest.view import issue_date, issue_url, title_of
 from etl.files import write_atomically
 
-PUBLISHED = ("sending", "sent")
+PUBLISHED = PUBLISHED_STATES
 
 
 @dataclass(frozen=True)

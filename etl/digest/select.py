@@ -11,25 +11,26 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from etl.classify.taxonomy import SECTIONS, STRATEGIES
+from etl.db.states import EventKind
 from etl.digest.periods import Period
 
 # What an item is about, from its events; the first kind in this order wins.
 KIND_OF_EVENT = {
-    "retracted": "retraction",
-    "corrected": "correction",
-    "results_posted": "results",
-    "status_changed": "update",
-    "stopped": "update",
-    "phase_changed": "update",
-    "enrollment_changed": "update",
-    "completion_date_changed": "update",
-    "arms_changed": "update",
-    "preprint_published": "published",
-    "new": "new",
+    EventKind.RETRACTED: "retraction",
+    EventKind.CORRECTED: "correction",
+    EventKind.RESULTS_POSTED: "results",
+    EventKind.STATUS_CHANGED: "update",
+    EventKind.STOPPED: "update",
+    EventKind.PHASE_CHANGED: "update",
+    EventKind.ENROLLMENT_CHANGED: "update",
+    EventKind.COMPLETION_DATE_CHANGED: "update",
+    EventKind.ARMS_CHANGED: "update",
+    EventKind.PREPRINT_PUBLISHED: "published",
+    EventKind.NEW: "new",
 }
 KINDS = ("retraction", "correction", "results", "update", "published", "new")
 # News about a work readers already got is reported however late it is found.
-ALWAYS_NEWS = frozenset({"retracted", "corrected"})
+ALWAYS_NEWS = frozenset({EventKind.RETRACTED, EventKind.CORRECTED})
 TRIAL_GROUPS = {"new": "registered", "results": "results"}  # anything else: "changes"
 KIND_BONUS = {"retraction": 0.4, "correction": 0.2, "results": 0.3, "update": 0.1}
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.engine import make_engine, require_current
 from etl.db.locks import is_held, sender_lock
+from etl.db.states import SENDABLE_STATES, IssueState
 from etl.digest import store
 from etl.digest.archive import Archive
 from etl.digest.brief import brief_markdown
@@ -157,7 +158,7 @@ class Digest:
 
     def approve(self, ref: str, by: str, now: datetime) -> dict[str, Any]:
         issue = self.issue(ref)
-        if issue["state"] != "draft":
+        if issue["state"] != IssueState.DRAFT:
             raise DigestError(
                 f"issue {issue['number']} is {issue['state']}, not a draft",
                 "only a draft can be approved",
@@ -170,19 +171,19 @@ class Digest:
                 "\n".join(problems),
             )
         with self.engine.begin() as conn:
-            store.set_state(conn, issue["id"], "approved", now, by)
+            store.set_state(conn, issue["id"], IssueState.APPROVED, now, by)
             return store.find_issue(conn, str(issue["number"]))
 
     def unapprove(self, ref: str, now: datetime | None = None) -> dict[str, Any]:
         """An approved issue back to draft; also the way out of a `sending` that cannot go on
         (see `halt`)."""
         issue = self.issue(ref)
-        if issue["state"] == "sending":
+        if issue["state"] == IssueState.SENDING:
             return self.halt(issue, now or datetime.now(UTC))
-        if issue["state"] != "approved":
+        if issue["state"] != IssueState.APPROVED:
             raise DigestError(f"issue {issue['number']} is {issue['state']}, not approved")
         with self.engine.begin() as conn:
-            store.set_state(conn, issue["id"], "draft")
+            store.set_state(conn, issue["id"], IssueState.DRAFT)
             return store.find_issue(conn, str(issue["number"]))
 
     def halt(self, issue: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -197,7 +198,9 @@ class Digest:
                     f"issue {issue['number']} is being sent right now",
                     "stop that `mscwatch digest send` (Ctrl-C) first, then try again",
                 )
-            if not store.set_state(conn, issue["id"], "draft", expected="sending"):
+            if not store.set_state(
+                conn, issue["id"], IssueState.DRAFT, expected=IssueState.SENDING
+            ):
                 raise DigestError(f"issue {issue['number']} changed state meanwhile; try again")
             return store.find_issue(conn, str(issue["number"]))
 
@@ -228,17 +231,19 @@ class Digest:
         where it stopped."""
         issue = self.issue(ref)
         state = issue["state"]
-        if state == "sending":
+        if state == IssueState.SENDING:
             return issue
-        if state != "approved":
+        if state != IssueState.APPROVED:
             hint = (
                 f"approve it first: mscwatch digest approve {issue['number']}"
-                if state == "draft"
+                if state == IssueState.DRAFT
                 else "an issue is sent once; `digest send --to ADDRESS` mails a copy"
             )
             raise DigestError(f"issue {issue['number']} is {state}", hint)
         with self.engine.begin() as conn:
-            if store.set_state(conn, issue["id"], "sending", now, expected="approved"):
+            if store.set_state(
+                conn, issue["id"], IssueState.SENDING, now, expected=IssueState.APPROVED
+            ):
                 domain = self.settings.mail.domain
                 deliveries.create(conn, issue["id"], issue["slug"], domain, now)
             return store.find_issue(conn, str(issue["number"]))  # another sender started it
@@ -256,7 +261,7 @@ class Digest:
 
         Every edition the readers need is composed before the issue moves to `sending`: a
         message that cannot be made stops the command with the issue still approved."""
-        if self.issue(ref)["state"] not in ("approved", "sending"):
+        if self.issue(ref)["state"] not in SENDABLE_STATES:
             self.start_sending(ref, clock())  # says why it cannot be sent
         issue, groups = self.plan_sending(ref)
         content = self.content(issue)
@@ -287,7 +292,7 @@ class Digest:
         report = sender.run()
         with self.engine.begin() as conn:
             if deliveries.unfinished(conn, issue["id"]) == 0:
-                store.set_state(conn, issue["id"], "sent", clock())
+                store.set_state(conn, issue["id"], IssueState.SENT, clock())
             standing = deliveries.summary(conn, issue["id"])
             return store.find_issue(conn, str(issue["number"])), report, standing
 

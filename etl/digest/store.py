@@ -29,6 +29,7 @@ from etl.db.models import (
     Work,
     WriterDraft,
 )
+from etl.db.states import PUBLISHED_STATES, IssueState
 from etl.digest.content import IssueContent
 from etl.digest.periods import Period
 from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, WorkInfo, choose
@@ -50,8 +51,8 @@ links = Link.__table__
 identifiers = Identifier.__table__
 drafts = WriterDraft.__table__
 
-STATES = ("draft", "approved", "sending", "sent")
-PUBLISHED = ("sending", "sent")
+STATES = tuple(IssueState)
+PUBLISHED = PUBLISHED_STATES
 # Which source speaks for a work when several have it: the registry for a trial, PubMed for a paper.
 CHUNK = 500
 
@@ -76,7 +77,7 @@ def build_issue(
     """Make or refresh the draft for `period`. Only a draft can be refreshed, and periods only
     move forward: an issue for a period before the newest one would break the numbering."""
     existing = conn.execute(select(issues).where(issues.c.slug == period.slug)).mappings().first()
-    if existing is not None and existing["state"] != "draft":
+    if existing is not None and existing["state"] != IssueState.DRAFT:
         raise DigestError(
             f"issue {existing['number']} ({period.slug}) is {existing['state']}; "
             "only a draft can be rebuilt",
@@ -108,7 +109,7 @@ def build_issue(
     if this is None:
         number = (conn.execute(select(func.max(issues.c.number))).scalar() or 0) + 1
         this = conn.execute(
-            insert(issues).values(number=number, slug=period.slug, state="draft", **values)
+            insert(issues).values(number=number, slug=period.slug, state=IssueState.DRAFT, **values)
         ).inserted_primary_key[0]
     else:
         conn.execute(update(issues).where(issues.c.id == this).values(**values))
@@ -326,11 +327,11 @@ def set_state(
     """Move the issue to `state`; with `expected`, only from that state (False otherwise),
     so two processes racing to start the same step cannot both start it."""
     values: dict[str, Any] = {"state": state}
-    if state == "approved":
+    if state == IssueState.APPROVED:
         values |= {"approved_at": now, "approved_by": by}
     elif state == "sent":
         values["sent_at"] = now
-    elif state == "draft":
+    elif state == IssueState.DRAFT:
         values |= {"approved_at": None, "approved_by": ""}
     query = update(issues).where(issues.c.id == issue_id)
     if expected is not None:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
+from etl.db.states import PUBLISHED_STATES
 from etl.digest import headline, i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
@@ -782,7 +783,7 @@ def _next(content: IssueContent, settings: Settings, lang: str, period_days: int
             title=title_of(lang, after),
             date=i18n.format_date(lang, issue_date(after["period_end"])),
             url=issue_url(settings, after["slug"], lang),
-            published=after["state"] in ("sending", "sent"),
+            published=after["state"] in PUBLISHED_STATES,
         )
     end = date.fromisoformat(content.issue["period_end"])
     due = end + timedelta(days=period_days)

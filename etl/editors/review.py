@@ -29,6 +29,7 @@ from etl.db.models import (
     Work,
     WorkMerge,
 )
+from etl.db.states import IssueState
 from etl.digest import store
 
 works, events, records = Work.__table__, Event.__table__, SourceRecord.__table__
@@ -94,7 +95,7 @@ def last_issue_end(conn: Connection) -> date | None:
     """The day after the period of the newest issue that left the draft stage: what came in
     before it has had its chance."""
     newest = conn.execute(
-        select(func.max(issues.c.period_end)).where(issues.c.state != "draft")
+        select(func.max(issues.c.period_end)).where(issues.c.state != IssueState.DRAFT)
     ).scalar()
     return date.fromisoformat(newest) if newest else None
 

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from etl.db.models import Delivery, Subscriber
+from etl.db.states import PUBLISHED_STATES, DeliveryState
 
 D = Delivery.__table__
 S = Subscriber.__table__
-CLAIMABLE = ("queued", "retry")
-DONE = ("sent", "failed", "skipped")
+CLAIMABLE = (DeliveryState.QUEUED, DeliveryState.RETRY)
+DONE = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
 
 
 def message_id(slug: str, email: str, domain: str) -> str:
@@ -37,7 +38,7 @@ def create(conn: Connection, issue_id: int, slug: str, domain: str, now: datetim
         {
             "issue_id": issue_id,
             "subscriber_id": sid,
-            "state": "queued",
+            "state": DeliveryState.QUEUED,
             "message_id": message_id(slug, email, domain),
             "attempts": 0,
             "last_error": "",
@@ -76,7 +77,7 @@ def claim(
         conn.execute(
             update(D)
             .where(D.c.id.in_(due.scalar_subquery()), D.c.state.in_(CLAIMABLE))
-            .values(state="claimed", claimed_by=worker, updated_at=now)
+            .values(state=DeliveryState.CLAIMED, claimed_by=worker, updated_at=now)
             .returning(D.c.id)
         )
         .scalars()
@@ -105,7 +106,11 @@ def claim(
         conn.execute(
             update(D)
             .where(D.c.id.in_(gone))
-            .values(state="skipped", last_error="the reader is no longer active", updated_at=now)
+            .values(
+                state=DeliveryState.SKIPPED,
+                last_error="the reader is no longer active",
+                updated_at=now,
+            )
         )
     return [r for r in rows if r["reader_state"] == "active"], len(gone)
 
@@ -131,9 +136,9 @@ def finish(
     }
     if attempted:
         values["attempts"] = D.c.attempts + 1
-    if state == "sent":
+    if state == DeliveryState.SENT:
         values["sent_at"] = now
-    if state == "queued":
+    if state == DeliveryState.QUEUED:
         values["claimed_by"] = None  # else kept: which sender last handled the row
     conn.execute(update(D).where(D.c.id == delivery_id).values(values))
 
@@ -159,8 +164,10 @@ def release(conn: Connection, issue_id: int, worker: str, now: datetime) -> int:
     """Hand a worker's unsent claims back to the queue (a clean stop)."""
     return conn.execute(
         update(D)
-        .where(D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == "claimed")
-        .values(state="queued", claimed_by=None, updated_at=now)
+        .where(
+            D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == DeliveryState.CLAIMED
+        )
+        .values(state=DeliveryState.QUEUED, claimed_by=None, updated_at=now)
     ).rowcount
 
 
@@ -172,19 +179,25 @@ def recover(
     can have been on the wire: it is marked in doubt (the relay may have accepted it just
     before the crash). Returns (requeued, in doubt)."""
     workers = conn.execute(
-        select(D.c.claimed_by).where(D.c.issue_id == issue_id, D.c.state == "claimed").distinct()
+        select(D.c.claimed_by)
+        .where(D.c.issue_id == issue_id, D.c.state == DeliveryState.CLAIMED)
+        .distinct()
     ).scalars()
     requeued = doubt = 0
     for worker in [w for w in workers if w and not alive(w)]:
-        mine = and_(D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == "claimed")
+        mine = and_(
+            D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == DeliveryState.CLAIMED
+        )
         first = conn.execute(select(func.min(D.c.id)).where(mine)).scalar()
         doubt += conn.execute(
             update(D)
-            .where(D.c.id == first, D.c.state == "claimed")
+            .where(D.c.id == first, D.c.state == DeliveryState.CLAIMED)
             .values(in_doubt=True, attempts=D.c.attempts + 1)
         ).rowcount
         requeued += conn.execute(
-            update(D).where(mine).values(state="queued", claimed_by=None, updated_at=now)
+            update(D)
+            .where(mine)
+            .values(state=DeliveryState.QUEUED, claimed_by=None, updated_at=now)
         ).rowcount
     return requeued, doubt
 
@@ -198,7 +211,9 @@ def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
         select(func.count()).where(D.c.issue_id == issue_id, D.c.in_doubt.is_(True))
     ).scalar_one()
     next_retry = conn.execute(
-        select(func.min(D.c.next_attempt_at)).where(D.c.issue_id == issue_id, D.c.state == "retry")
+        select(func.min(D.c.next_attempt_at)).where(
+            D.c.issue_id == issue_id, D.c.state == DeliveryState.RETRY
+        )
     ).scalar_one()
     return {"states": states, "in_doubt": in_doubt, "next_retry": next_retry}
 
@@ -206,7 +221,7 @@ def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
 def claimed(conn: Connection, issue_id: int) -> int:
     """Rows a sender holds now (after `recover`, only live senders hold any)."""
     return conn.execute(
-        select(func.count()).where(D.c.issue_id == issue_id, D.c.state == "claimed")
+        select(func.count()).where(D.c.issue_id == issue_id, D.c.state == DeliveryState.CLAIMED)
     ).scalar_one()
 
 
@@ -219,7 +234,9 @@ def unfinished(conn: Connection, issue_id: int) -> int:
 def next_due(conn: Connection, issue_id: int) -> datetime | None:
     """When the earliest waiting retry falls due (None when nothing waits)."""
     return conn.execute(
-        select(func.min(D.c.next_attempt_at)).where(D.c.issue_id == issue_id, D.c.state == "retry")
+        select(func.min(D.c.next_attempt_at)).where(
+            D.c.issue_id == issue_id, D.c.state == DeliveryState.RETRY
+        )
     ).scalar_one()
 
 
@@ -228,7 +245,7 @@ def planned(conn: Connection, issue_id: int, state: str) -> list[tuple[str, str,
     an issue not yet sending, else the readers of its unfinished deliveries (none once it is
     sent: a send never mails a reader twice)."""
     columns = (S.c.email, S.c.language, S.c.topics)
-    if state in ("sending", "sent"):
+    if state in PUBLISHED_STATES:
         query = (
             select(*columns)
             .join(D, D.c.subscriber_id == S.c.id)

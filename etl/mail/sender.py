@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from etl.db.locks import hold, is_held, sender_lock
+from etl.db.states import DeliveryState
 from etl.errors import DeliveryError
 from etl.mail import deliveries
 from etl.mail.message import Prepared
@@ -198,7 +199,7 @@ class IssueSender:
             break
         accepted = time.perf_counter()
         with self._transaction() as conn:
-            deliveries.finish(conn, row["id"], "sent", self.clock())
+            deliveries.finish(conn, row["id"], DeliveryState.SENT, self.clock())
         self.report.windows.append(time.perf_counter() - accepted)
         self.report.sent += 1
         self.streak = 0
@@ -209,7 +210,9 @@ class IssueSender:
         attempts = row["attempts"] + 1
         if exc.relay:  # never reached the relay: back to the queue, and stop the run
             with self._transaction() as conn:
-                deliveries.finish(conn, row["id"], "queued", now, error=str(exc), attempted=False)
+                deliveries.finish(
+                    conn, row["id"], DeliveryState.QUEUED, now, error=str(exc), attempted=False
+                )
             raise DeliveryError(
                 f"the relay {self.transport.description} cannot be used: {exc}",
                 "check SMTP_URL and the relay; what is left stays queued for the next "
@@ -222,7 +225,9 @@ class IssueSender:
             counts = exc.permanent and not exc.policy
 
             with self._transaction() as conn:
-                deliveries.finish(conn, row["id"], "failed", now, code=exc.code, error=reason)
+                deliveries.finish(
+                    conn, row["id"], DeliveryState.FAILED, now, code=exc.code, error=reason
+                )
                 if counts and deliveries.count_bounce(
                     conn, row["subscriber_id"], reason, self.config.bounce_limit, now
                 ):
@@ -234,7 +239,7 @@ class IssueSender:
                 deliveries.finish(
                     conn,
                     row["id"],
-                    "retry",
+                    DeliveryState.RETRY,
                     now,
                     code=exc.code,
                     error=str(exc),

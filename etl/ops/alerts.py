@@ -17,8 +17,9 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import Connection, Engine, select, update
 
 from etl.db.models import Alert
+from etl.db.states import Verdict
 from etl.mail.transport import SendError, Transport
-from etl.ops.health import ALARMING, Health
+from etl.ops.health import ALARMING, QUIET_KINDS, Health
 from etl.ops.history import job_health
 from etl.settings import Settings
 
@@ -31,8 +32,8 @@ HINTS = {
     "when a source breaks.",
     "digest:send": "Readers are waiting for this issue. `mscwatch digest send ISSUE` resumes "
     "where it stopped once the relay (SMTP_URL) works; `--dry-run` shows who is left.",
-    "stale": "The service answers, but only with records already stored. Compare its hits with "
-    "`mscwatch sources check {source}`; if the query or the service changed, fix "
+    Verdict.STALE: "The service answers, but only with records already stored. Compare its hits "
+    "with `mscwatch sources check {source}`; if the query or the service changed, fix "
     "config/sources.toml; `mscwatch crawl --source {source} --since DATE` fetches the gap again.",
     "disabled": "Fix the feed's url in config/sources.toml (a new url starts it afresh), or "
     "remove the feed there; `mscwatch sources check feed` tries the feeds without storing.",
@@ -42,7 +43,8 @@ HINTS = {
 
 
 def alarming(job: str, health: Health) -> bool:
-    return health.verdict in ALARMING or (job == "digest:send" and health.verdict == "failing")
+    failing_send = job == "digest:send" and health.verdict == Verdict.FAILING
+    return health.verdict in ALARMING or failing_send
 
 
 def review(
@@ -148,7 +150,7 @@ def _base(settings: Settings, subject: str, now: datetime) -> EmailMessage:
 
 def _alert_message(settings: Settings, job: str, health: Health, now: datetime) -> EmailMessage:
     message = _base(settings, f"[mscwatch] {job} is {health.verdict}", now)
-    if health.verdict in ("late", "stale", "disabled"):
+    if health.verdict in QUIET_KINDS:
         kind = health.verdict
     else:
         kind = "crawl" if job.startswith("crawl:") else job

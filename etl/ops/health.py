@@ -25,7 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-ALARMING = ("broken", "late", "stale", "disabled")
+from etl.db.states import Outcome, Verdict
+
+ALARMING = (Verdict.BROKEN, Verdict.LATE, Verdict.STALE, Verdict.DISABLED)
+QUIET_KINDS = (Verdict.LATE, Verdict.STALE, Verdict.DISABLED)  # alarming with no failed run
+FINE = (Verdict.OK, Verdict.QUIET, Verdict.NEVER_RUN)
 """Verdicts that open an alert (a failed send alerts at `failing` already: readers wait)."""
 
 
@@ -67,9 +71,9 @@ def judge(
     further back than `runs` reach, so a long silence is still measured against the history
     before it; without it the news of `runs` is used. `disabled` says what the source stopped
     fetching (None: nothing)."""
-    done = [run for run in runs if run.outcome in ("ok", "partial", "failed")]
-    good = [run for run in done if run.outcome != "failed"]
-    bad = [run for run in done if run.outcome == "failed"]
+    done = [run for run in runs if run.outcome in (Outcome.OK, Outcome.PARTIAL, Outcome.FAILED)]
+    good = [run for run in done if run.outcome != Outcome.FAILED]
+    bad = [run for run in done if run.outcome == Outcome.FAILED]
     facts = {
         "last_success": good[0].started_at if good else None,
         "last_failure": bad[0].started_at if bad else None,
@@ -77,29 +81,31 @@ def judge(
     }
     if not done:
         if due is not None and runs and runs[0].started_at < due and now > due + grace:
-            return Health("late", _late(due), **facts)
-        return Health("never run", "no finished run yet", **facts)
+            return Health(Verdict.LATE, _late(due), **facts)
+        return Health(Verdict.NEVER_RUN, "no finished run yet", **facts)
     if due is not None and runs[0].started_at < due and now > due + grace:
-        return Health("late", _late(due), **facts)
+        return Health(Verdict.LATE, _late(due), **facts)
     streak, reason = _trouble(done)
     if streak:
-        verdict = "broken" if streak >= after_failures else "failing"
+        verdict = Verdict.BROKEN if streak >= after_failures else Verdict.FAILING
         return Health(verdict, reason, streak, **facts)
     if disabled:
-        return Health("disabled", disabled, **facts)
+        return Health(Verdict.DISABLED, disabled, **facts)
     last = done[0]
-    if last.outcome == "partial":
-        return Health("partial", "worked, but set records aside: see the run's counts", **facts)
+    if last.outcome == Outcome.PARTIAL:
+        return Health(
+            Verdict.PARTIAL, "worked, but set records aside: see the run's counts", **facts
+        )
     if news is None:
         news = [run.started_at for run in done if run.new]
     stale = _stale_reason(news, now) if last.new == 0 else None
     if stale:
-        return Health("stale", stale, **facts)
+        return Health(Verdict.STALE, stale, **facts)
     if last.new == 0:
         since = next((run.started_at for run in done if run.new), None)
         when = f"since {since:%Y-%m-%d}" if since else "yet"
-        return Health("quiet", f"the service answered; nothing new {when}", **facts)
-    return Health("ok", "worked", **facts)
+        return Health(Verdict.QUIET, f"the service answered; nothing new {when}", **facts)
+    return Health(Verdict.OK, "worked", **facts)
 
 
 STALE_FACTOR = 2
@@ -137,7 +143,7 @@ def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
     before them, and why the newest of them is a problem."""
     first_good = 0
     while first_good < len(done) and (
-        done[first_good].outcome == "failed" or done[first_good].fetched == 0
+        done[first_good].outcome == Outcome.FAILED or done[first_good].fetched == 0
     ):
         first_good += 1
     baseline = done[first_good:]
@@ -145,7 +151,7 @@ def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
     streak = 0
     reason = ""
     for run in done[:first_good]:
-        if run.outcome == "failed":
+        if run.outcome == Outcome.FAILED:
             why = f"failed: {run.error or 'no reason recorded'}"
         elif usual:
             why = _empty_reason(baseline)
@@ -161,7 +167,9 @@ def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
 def _usually_fetches(history: Sequence[RunFacts]) -> bool:
     """Whether the runs before always brought records back: at least three of them, and
     four in five of those that worked fetched something."""
-    worked = [run for run in history[:10] if run.outcome != "failed" and run.fetched is not None]
+    worked = [
+        run for run in history[:10] if run.outcome != Outcome.FAILED and run.fetched is not None
+    ]
     if len(worked) < 3:
         return False
     fetching = sum(1 for run in worked if run.fetched)
@@ -169,7 +177,7 @@ def _usually_fetches(history: Sequence[RunFacts]) -> bool:
 
 
 def _empty_reason(history: Sequence[RunFacts]) -> str:
-    worked = [run.fetched or 0 for run in history[:10] if run.outcome != "failed"]
+    worked = [run.fetched or 0 for run in history[:10] if run.outcome != Outcome.FAILED]
     median = statistics.median(worked)
     return (
         f"answered with no records at all, where the {len(worked)} runs before fetched a "

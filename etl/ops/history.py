@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 
 from etl.crontab import previous_fire
 from etl.db.models import CrawlRun, JobRun
+from etl.db.states import Outcome
 from etl.ops.health import Health, RunFacts, judge
 from etl.settings import Settings
 from etl.works.store import load_cursor
@@ -51,7 +52,7 @@ def news_times(conn: Connection, job: str, limit: int = 10) -> list[datetime] | 
         .where(
             crawl_runs.c.source == job.removeprefix("crawl:"),
             crawl_runs.c.mode == "crawl",
-            crawl_runs.c.outcome.in_(("ok", "partial")),
+            crawl_runs.c.outcome.in_((Outcome.OK, Outcome.PARTIAL)),
             crawl_runs.c.new > 0,
         )
         .order_by(crawl_runs.c.started_at.desc(), crawl_runs.c.id.desc())

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from etl.crontab import next_fire
 from etl.db.locks import crawl_lock, is_held, job_lock
 from etl.db.models import CrawlRun, DigestIssue, SourceCursor
+from etl.db.states import DeliveryState, Outcome
 from etl.mail import deliveries
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
@@ -64,7 +65,7 @@ def source_status(engine: Engine, settings: Settings, now: datetime) -> list[Sou
         success = {}
         for row in conn.execute(select(runs).order_by(runs.c.started_at, runs.c.id)):
             last[row.source] = row
-            if row.outcome in ("ok", "partial"):
+            if row.outcome in (Outcome.OK, Outcome.PARTIAL):
                 success[row.source] = row.finished_at
         marks = {row.source: row.cursor for row in conn.execute(select(cursors))}
     names = list(dict.fromkeys([*settings.source_names(), *last]))
@@ -153,7 +154,7 @@ def _watermark(cursor: dict[str, Any] | None) -> str | None:
     return ", ".join(parts)
 
 
-DELIVERY_STATES = ("sent", "queued", "claimed", "retry", "failed", "skipped")
+DELIVERY_STATES = tuple(DeliveryState)
 """The delivery counts an issue row shows, in order."""
 
 

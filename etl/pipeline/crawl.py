@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from etl.classify.service import Classifier, classify_works
 from etl.db import locks
+from etl.db.states import Outcome
 from etl.errors import SourceError
 from etl.http import build_client
 from etl.records import Batch, Counts
@@ -45,7 +46,7 @@ class CrawlOptions:
 @dataclass
 class RunResult:
     source: str
-    outcome: str = "ok"
+    outcome: str = Outcome.OK
     counts: Counts = field(default_factory=Counts)
     error: str | None = None
     hint: str | None = None  # what to do about `error`, when the source said
@@ -97,20 +98,23 @@ def run_crawl(
             result = RunResult(name)
             results.append(result)
             if stop and stop():
-                result.outcome = "stopped"
+                result.outcome = Outcome.STOPPED
                 continue
             with locks.hold(engine, locks.crawl_lock(name)) as got:
                 if not got and not dry_run:
                     who = locks.holder(engine, locks.crawl_lock(name))
-                    result.outcome, result.error = "skipped", f"another crawl is running ({who})"
+                    result.outcome, result.error = (
+                        Outcome.SKIPPED,
+                        f"another crawl is running ({who})",
+                    )
                     continue
                 try:
                     _crawl_one(engine, settings, name, client, now, options, result)
                 except SourceError as exc:
-                    result.outcome, result.error = "failed", exc.message
+                    result.outcome, result.error = Outcome.FAILED, exc.message
                     log.error("%s: crawl failed: %s", name, exc.message)
                 except Exception as exc:  # the next source still runs
-                    result.outcome, result.error = "failed", _unexpected(exc)
+                    result.outcome, result.error = Outcome.FAILED, _unexpected(exc)
                     log.exception("%s: crawl failed: %s", name, result.error)
     return results
 
@@ -148,21 +152,25 @@ def _crawl_one(
                 if progress:
                     progress(name, "", None, result.counts)
                 if options.stop and options.stop():
-                    result.outcome = "stopped"
+                    result.outcome = Outcome.STOPPED
                     break
         except SourceError as exc:
-            result.outcome, result.error, result.hint = "failed", exc.message, exc.hint or None
+            result.outcome, result.error, result.hint = (
+                Outcome.FAILED,
+                exc.message,
+                exc.hint or None,
+            )
         except Exception as exc:  # a bug or a database error: recorded, never left "running"
-            result.outcome, result.error = "failed", _unexpected(exc)
+            result.outcome, result.error = Outcome.FAILED, _unexpected(exc)
             log.exception("%s: crawl failed: %s", name, result.error)
         except BaseException as exc:  # a second Ctrl-C, SystemExit: recorded, then let through
-            result.outcome, result.error = "failed", f"interrupted ({type(exc).__name__})"
+            result.outcome, result.error = Outcome.FAILED, f"interrupted ({type(exc).__name__})"
             interrupted = exc
         finally:
             if dry is not None:
                 dry.rollback()
-        if result.outcome == "ok" and (result.counts.failed or result.counts.quarantined):
-            result.outcome = "partial"
+        if result.outcome == Outcome.OK and (result.counts.failed or result.counts.quarantined):
+            result.outcome = Outcome.PARTIAL
         if run_id is not None:
             with conn.begin():
                 detail = {"cursor": cursor, "failed_ids": result.failed_ids[:200]}

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etl.classify.service import Classifier, classify_works
+from etl.db.states import Outcome
 from etl.pipeline.crawl import RunResult
 from etl.records import Counts, Quarantined, SourceRecord
 from etl.sources import parser_for
@@ -53,7 +54,7 @@ def ingest_files(
                 if progress:
                     progress(path, result.counts)
         if result.counts.quarantined:
-            result.outcome = "partial"
+            result.outcome = Outcome.PARTIAL
         with conn.begin():
             store.finish_run(conn, run_id, result.counts, result.outcome, now)
     return result

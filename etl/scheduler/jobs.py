@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from etl.classify.service import Classifier
 from etl.db import locks
+from etl.db.states import SENDABLE_STATES, Outcome
 from etl.digest.service import Digest
 from etl.errors import DigestError
 from etl.mail.bounces import read_path
@@ -40,7 +41,7 @@ class JobContext:
 
 @dataclass
 class JobResult:
-    outcome: str = "ok"  # ok | partial | failed | stopped | skipped
+    outcome: str = Outcome.OK
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
@@ -90,7 +91,7 @@ def digest_send(ctx: JobContext) -> JobResult:
             digest.approve(draft["slug"], "auto-send", ctx.clock())
         else:
             counts["waiting"] = draft["number"]  # a draft past the cut-off: editors' call
-    due = [i for i in reversed(digest.list()) if i["state"] in ("approved", "sending")]
+    due = [i for i in reversed(digest.list()) if i["state"] in SENDABLE_STATES]
     if not due:
         return JobResult(counts=counts)
     transport = ctx.transport()

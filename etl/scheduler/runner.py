@@ -11,6 +11,7 @@ import logging
 import time
 
 from etl.db import locks
+from etl.db.states import Outcome
 from etl.errors import EtlError
 from etl.ops.alerts import review_job
 from etl.scheduler import runs
@@ -55,7 +56,7 @@ def _run_held(ctx: JobContext, job: str, trigger: str) -> JobResult:
         result = JobResult("failed", error=f"{type(exc).__name__}: {exc}")
     runs.finish(ctx.engine, run_id, result.outcome, result.counts, result.error, ctx.clock())
     seconds = time.monotonic() - clock
-    level = logging.ERROR if result.outcome == "failed" else logging.INFO
+    level = logging.ERROR if result.outcome == Outcome.FAILED else logging.INFO
     log.log(
         level,
         "%s %s in %.1fs: %s",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from etl.db.models import CrawlRun, JobRun
+from etl.db.states import Outcome
 
 job_runs = JobRun.__table__
 crawl_runs = CrawlRun.__table__
@@ -15,7 +16,7 @@ crawl_runs = CrawlRun.__table__
 
 def start(engine: Engine, job: str, trigger: str, holder: str, now: datetime) -> int:
     statement = job_runs.insert().values(
-        job=job, trigger=trigger, holder=holder, started_at=now, outcome="running", counts={}
+        job=job, trigger=trigger, holder=holder, started_at=now, outcome=Outcome.RUNNING, counts={}
     )
     with engine.begin() as conn:
         run_id: int = conn.execute(statement.returning(job_runs.c.id)).scalar_one()
@@ -40,7 +41,7 @@ def close_abandoned(engine: Engine, job: str, now: datetime) -> int:
     process that died (its lock died with it): they become `interrupted`."""
     statement = (
         update(job_runs)
-        .where(job_runs.c.job == job, job_runs.c.outcome == "running")
+        .where(job_runs.c.job == job, job_runs.c.outcome == Outcome.RUNNING)
         .values(outcome="interrupted", finished_at=now, error="its process stopped mid-run")
     )
     with engine.begin() as conn:
@@ -51,7 +52,7 @@ def running(engine: Engine, job: str) -> dict[str, Any] | None:
     """The run of `job` marked running, newest first: who started it and when."""
     query = (
         select(job_runs)
-        .where(job_runs.c.job == job, job_runs.c.outcome == "running")
+        .where(job_runs.c.job == job, job_runs.c.outcome == Outcome.RUNNING)
         .order_by(job_runs.c.started_at.desc())
         .limit(1)
     )
@@ -65,7 +66,7 @@ def last_completed(engine: Engine) -> dict[str, datetime]:
     a crash did not): what start-up catch-up compares with its last scheduled time."""
     query = (
         select(job_runs.c.job, func.max(job_runs.c.started_at))
-        .where(job_runs.c.outcome.in_(("ok", "partial", "failed")))
+        .where(job_runs.c.outcome.in_((Outcome.OK, Outcome.PARTIAL, Outcome.FAILED)))
         .group_by(job_runs.c.job)
     )
     with engine.connect() as conn:

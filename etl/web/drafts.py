@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, g, request, url_for
 
 from etl import clock
+from etl.db.states import IssueState
 from etl.digest import store
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
@@ -58,7 +59,7 @@ def issue(number: int) -> Response:
         ],
         group_names={k: label.en for k, label in digest.taxonomy.labels["cancer_types"].items()},
         problems=problems,
-        draft=found["state"] == "draft",
+        draft=found["state"] == IssueState.DRAFT,
         address=editor_address,
         base=url_for(".issue", number=number),
         preview_url=lambda lang: url_for(".preview", number=number, lang=lang),
@@ -273,7 +274,7 @@ def _find(digest: Digest, number: int) -> dict[str, Any]:
 
 def _draft(digest: Digest, number: int) -> dict[str, Any]:
     found = _find(digest, number)
-    if found["state"] != "draft":
+    if found["state"] != IssueState.DRAFT:
         raise EtlError(
             f"issue {number} is {found['state']}, not a draft",
             "send it back to draft (Unapprove) before changing it",

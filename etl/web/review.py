@@ -17,16 +17,19 @@ from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
 from etl.classify.taxonomy import SECTIONS
 from etl.db.models import SourceRecord
+from etl.db.states import EventKind
 from etl.digest.view import citation
 from etl.editors import duplicates as dupes
 from etl.editors import review
 from etl.web.editor import back, engine, page, pages, settings, wants_json
 
-EVENT_WORDS = {"new": "new", "status_changed": "status", "phase_changed": "phase",
-               "enrollment_changed": "enrolment", "results_posted": "results posted",
-               "retracted": "retracted", "corrected": "corrected", "stopped": "stopped",
-               "completion_date_changed": "completion date", "arms_changed": "arms",
-               "preprint_published": "preprint published"}  # fmt: skip
+EVENT_WORDS = {
+    EventKind.NEW: "new", EventKind.STATUS_CHANGED: "status", EventKind.PHASE_CHANGED: "phase",
+    EventKind.ENROLLMENT_CHANGED: "enrolment", EventKind.RESULTS_POSTED: "results posted",
+    EventKind.RETRACTED: "retracted", EventKind.CORRECTED: "corrected",
+    EventKind.STOPPED: "stopped", EventKind.COMPLETION_DATE_CHANGED: "completion date",
+    EventKind.ARMS_CHANGED: "arms", EventKind.PREPRINT_PUBLISHED: "preprint published",
+}  # fmt: skip
 
 
 @pages.get("/queue")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from etl.db.states import EventKind
 from etl.works.titles import block_key, title_key
 
 # Corrections that are news for readers of the corrected work (retractions have their own event).
@@ -32,13 +33,13 @@ def work_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 # A trial's material fields: a change to one of these is news; edits elsewhere are silent.
 TRIAL_CHANGES = {
-    "status": "status_changed",
-    "phases": "phase_changed",
-    "enrollment": "enrollment_changed",
-    "primary_completion_date": "completion_date_changed",
-    "has_results": "results_posted",
-    "why_stopped": "stopped",
-    "arms": "arms_changed",
+    "status": EventKind.STATUS_CHANGED,
+    "phases": EventKind.PHASE_CHANGED,
+    "enrollment": EventKind.ENROLLMENT_CHANGED,
+    "primary_completion_date": EventKind.COMPLETION_DATE_CHANGED,
+    "has_results": EventKind.RESULTS_POSTED,
+    "why_stopped": EventKind.STOPPED,
+    "arms": EventKind.ARMS_CHANGED,
 }
 
 
@@ -46,9 +47,9 @@ def events_for_new(data: dict[str, Any]) -> list[EventSpec]:
     """A work seen for the first time, dated when it first appeared upstream (so a backfill of
     old records is not this week's news): a paper's PubMed create date, a trial's first posting."""
     when = data.get("created") or data.get("first_posted") or data.get("published")
-    found: list[EventSpec] = [("new", when, {"source_id": data["source_id"]})]
+    found: list[EventSpec] = [(EventKind.NEW, when, {"source_id": data["source_id"]})]
     if data.get("retracted"):  # retracted before we ever saw it: still a retraction for readers
-        found.append(("retracted", when, {"notices": _retraction_notices(data)}))
+        found.append((EventKind.RETRACTED, when, {"notices": _retraction_notices(data)}))
     return found
 
 
@@ -64,14 +65,14 @@ def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpe
     events: list[EventSpec] = []
     when = new.get("revised") or new.get("created")
     if new.get("retracted") and not old.get("retracted"):
-        events.append(("retracted", when, {"notices": _retraction_notices(new)}))
+        events.append((EventKind.RETRACTED, when, {"notices": _retraction_notices(new)}))
     published = new.get("published_version")
     if published and not old.get("published_version"):
-        events.append(("preprint_published", when, {"published_version": published}))
+        events.append((EventKind.PREPRINT_PUBLISHED, when, {"published_version": published}))
     before = {(c.get("type"), c.get("pmid")) for c in old.get("corrections") or []}
     for item in new.get("corrections") or []:
         if item.get("type") in CORRECTION_EVENTS and (item["type"], item.get("pmid")) not in before:
-            events.append(("corrected", when, dict(item)))
+            events.append((EventKind.CORRECTED, when, dict(item)))
     return events
 
 

@@ -30,6 +30,7 @@ from etl.db.models import (
     Work,
     WorkMerge,
 )
+from etl.db.states import EventKind, Outcome
 from etl.records import Counts, Quarantined
 from etl.records import SourceRecord as Record
 from etl.works.events import events_for_change, events_for_new, work_fields
@@ -329,7 +330,7 @@ def _apply_deletions(conn: Connection, rows: list[Any], now: datetime) -> int:
         [
             {
                 "work_id": row.work_id,
-                "type": "deleted",
+                "type": EventKind.DELETED,
                 "source": row.source,
                 "occurred_on": now.date().isoformat(),
                 "detected_at": now,
@@ -453,7 +454,7 @@ def save_cursor(conn: Connection, source: str, cursor: dict[str, Any], now: date
 
 def start_run(conn: Connection, source: str, mode: str, now: datetime, detail: dict) -> int:
     statement = crawl_runs.insert().values(
-        source=source, mode=mode, started_at=now, outcome="running", detail=detail
+        source=source, mode=mode, started_at=now, outcome=Outcome.RUNNING, detail=detail
     )
     return conn.execute(statement.returning(crawl_runs.c.id)).scalar_one()
 
@@ -466,7 +467,7 @@ def close_abandoned_runs(conn: Connection, source: str, now: datetime) -> int:
         .where(
             crawl_runs.c.source == source,
             crawl_runs.c.mode == "crawl",
-            crawl_runs.c.outcome == "running",
+            crawl_runs.c.outcome == Outcome.RUNNING,
         )
         .values(outcome="interrupted", finished_at=now, error="its process stopped mid-run")
     )
