@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from etl.pipeline.changes import events_for_new
 from lxml import html as lxml_html
 from sqlalchemy import Engine, select, text
 
@@ -29,6 +28,7 @@ from etl.digest.typography import (
 from etl.digest.view import build_view, citation, journal_name
 from etl.digest.zh_names import load_zh_names
 from etl.facts.fidelity import unsupported
+from etl.works.events import events_for_new
 from tests.digest.conftest import FIRST_LOAD, UPDATES, week
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "etl" / "templates"
