@@ -24,6 +24,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from etl.db.states import Outcome, Verdict
 
@@ -74,7 +75,7 @@ def judge(
     done = [run for run in runs if run.outcome in (Outcome.OK, Outcome.PARTIAL, Outcome.FAILED)]
     good = [run for run in done if run.outcome != Outcome.FAILED]
     bad = [run for run in done if run.outcome == Outcome.FAILED]
-    facts = {
+    facts: dict[str, Any] = {
         "last_success": good[0].started_at if good else None,
         "last_failure": bad[0].started_at if bad else None,
         "last_error": bad[0].error if bad else None,

@@ -6,6 +6,7 @@ backfill of old records is told apart from this week's news.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from etl.db.states import EventKind
@@ -19,7 +20,7 @@ CORRECTION_EVENTS = frozenset(
 EventSpec = tuple[str, str | None, dict[str, Any]]
 
 
-def work_fields(data: dict[str, Any]) -> dict[str, Any]:
+def work_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """The work columns a record decides."""
     return {
         "kind": data.get("kind", "paper"),
@@ -43,7 +44,7 @@ TRIAL_CHANGES = {
 }
 
 
-def events_for_new(data: dict[str, Any]) -> list[EventSpec]:
+def events_for_new(data: Mapping[str, Any]) -> list[EventSpec]:
     """A work seen for the first time, dated when it first appeared upstream (so a backfill of
     old records is not this week's news): a paper's PubMed create date, a trial's first posting."""
     when = data.get("created") or data.get("first_posted") or data.get("published")
@@ -53,12 +54,12 @@ def events_for_new(data: dict[str, Any]) -> list[EventSpec]:
     return found
 
 
-def _retraction_notices(data: dict[str, Any]) -> list[str]:
+def _retraction_notices(data: Mapping[str, Any]) -> list[str]:
     notices = [c.get("pmid") for c in data.get("corrections") or [] if "Retract" in c["type"]]
     return [n for n in notices if n]
 
 
-def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpec]:
+def events_for_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[EventSpec]:
     """A known record came back different: one event per newsworthy change."""
     if new.get("kind") == "trial":
         return _trial_changes(old, new)
@@ -76,7 +77,7 @@ def events_for_change(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpe
     return events
 
 
-def _trial_changes(old: dict[str, Any], new: dict[str, Any]) -> list[EventSpec]:
+def _trial_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[EventSpec]:
     """One event per material field that changed, with the old and new values."""
     when = new.get("revised") or new.get("last_update_posted")
     events: list[EventSpec] = []

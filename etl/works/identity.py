@@ -7,6 +7,7 @@ the retracted paper): they never merge works.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 # Schemes that identify a work by themselves. A PII is only unique within one publisher.
@@ -31,7 +32,7 @@ CORRECTION_LINKS = {
 Key = tuple[str, str]
 
 
-def identity_keys(data: dict[str, Any]) -> list[Key]:
+def identity_keys(data: Mapping[str, Any]) -> list[Key]:
     """(scheme, value) pairs that identify the work this record describes."""
     identifiers = data.get("identifiers") or {}
     keys = [(scheme, identifiers[scheme]) for scheme in IDENTITY_SCHEMES if identifiers.get(scheme)]
@@ -40,7 +41,7 @@ def identity_keys(data: dict[str, Any]) -> list[Key]:
     return keys
 
 
-def link_targets(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def link_targets(data: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """(link type, target scheme, target value, evidence) for every work this record names."""
     links = []
     if data.get("kind") == "paper":
@@ -77,13 +78,13 @@ REVERSE = {
 }
 
 
-def _ids_in_text(data: dict[str, Any]) -> list[Key]:
+def _ids_in_text(data: Mapping[str, Any]) -> list[Key]:
     from etl.normalize.identifiers import find_registry_ids
 
     return find_registry_ids(f"{data.get('title') or ''}\n{data.get('abstract') or ''}")
 
 
-def _trial_evidence(key: Key, in_text: set[Key], data: dict[str, Any]) -> str:
+def _trial_evidence(key: Key, in_text: set[Key], data: Mapping[str, Any]) -> str:
     """Where the paper names the trial: an editor weighs an id the authors wrote in their
     abstract ("Trial registration: …") differently from PubMed's data-bank list."""
     if key in in_text:
@@ -93,7 +94,7 @@ def _trial_evidence(key: Key, in_text: set[Key], data: dict[str, Any]) -> str:
     return "registry id in the record"
 
 
-def _preprint_links(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def _preprint_links(data: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """A preprint and its journal article are one study thread: linked, never merged (each
     stays a work of its own, and the link keeps how it was made, for a reviewer)."""
     links = []

@@ -80,9 +80,9 @@ def store_records(
             new.append(record)
         elif row.content_hash == record.content_hash and row.deleted_at is None:
             counts.unchanged += 1
-        elif row.deleted_at is not None and not is_newer(row.revised, record.data.get("revised")):
+        elif row.deleted_at is not None and not is_newer(row.revised, _revised(record)):
             counts.unchanged += 1  # deleted upstream after this copy was made: it stays deleted
-        elif is_stale(row.revised, record.data.get("revised")):
+        elif is_stale(row.revised, _revised(record)):
             counts.unchanged += 1  # an older version (an earlier baseline file): keep ours
         else:
             changed.append((row, record))
@@ -97,16 +97,21 @@ def store_records(
     return counts
 
 
+def _revised(record: Record) -> str | None:
+    revised = record.data.get("revised")
+    return revised if isinstance(revised, str) else None
+
+
 def is_stale(stored: str | None, incoming: str | None) -> bool:
     """Whether an incoming version is older than the stored one, by upstream revision date."""
-    return bool(stored) and (not incoming or incoming < stored)
+    return bool(stored) and (not incoming or (stored is not None and incoming < stored))
 
 
 def is_newer(stored: str | None, incoming: str | None) -> bool:
     """Whether an incoming version was revised after the stored one. A deleted record comes back
     only so: PubMed deletes a citation after its last revision, so any copy revised no later (an
     earlier baseline or update file, a saved efetch answer) predates the deletion."""
-    return bool(incoming) and (not stored or incoming > stored)
+    return bool(incoming) and (not stored or (incoming is not None and incoming > stored))
 
 
 def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
@@ -452,11 +457,14 @@ def save_cursor(conn: Connection, source: str, cursor: dict[str, Any], now: date
         conn.execute(cursors.insert().values(source=source, cursor=cursor, updated_at=now))
 
 
-def start_run(conn: Connection, source: str, mode: str, now: datetime, detail: dict) -> int:
+def start_run(
+    conn: Connection, source: str, mode: str, now: datetime, detail: dict[str, Any]
+) -> int:
     statement = crawl_runs.insert().values(
         source=source, mode=mode, started_at=now, outcome=Outcome.RUNNING, detail=detail
     )
-    return conn.execute(statement.returning(crawl_runs.c.id)).scalar_one()
+    run_id: int = conn.execute(statement.returning(crawl_runs.c.id)).scalar_one()
+    return run_id
 
 
 def close_abandoned_runs(conn: Connection, source: str, now: datetime) -> int:
@@ -481,7 +489,7 @@ def finish_run(
     outcome: str,
     now: datetime,
     error: str | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     values: dict[str, Any] = {
         **counts.as_dict(),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -79,7 +80,7 @@ _NOTICE_TITLE = re.compile(r"^\W*(?:correction|erratum|corrigendum|retraction|re
                            r"expression of concern)\b", re.I)  # fmt: skip
 
 
-def is_notice(data: dict[str, Any]) -> bool:
+def is_notice(data: Mapping[str, Any]) -> bool:
     """A correction or retraction notice: it names its paper's title, and is not that paper."""
     return bool(
         NOTICE_TYPES.intersection(data.get("publication_types") or [])
@@ -88,7 +89,7 @@ def is_notice(data: dict[str, Any]) -> bool:
     )
 
 
-def block_key(data: dict[str, Any]) -> str | None:
+def block_key(data: Mapping[str, Any]) -> str | None:
     """(kind, year, first author's last name), or None when a record is not to be title-matched
     (no year or author to block on, a trial, or a notice about another paper).
 
