@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, NotRequired, TypeAlias
@@ -96,7 +97,7 @@ class Preprint(Paper):
 class FeedItem(Paper):
     """An RSS or Atom entry, read as a paper: `url` is the entry's link."""
 
-    url: str
+    url: str | None
 
 
 class Trial(_Base):
@@ -132,6 +133,8 @@ class Trial(_Base):
     revised: str | None
     retracted: bool
     corrections: list[Correction]
+    # ClinicalTrials.gov only: each primary outcome's measured values once results are posted.
+    primary_results: NotRequired[list[dict[str, Any]]]
     # ICTRP only: the registry's own wording where it does not map onto CT.gov's vocabulary.
     status_text: NotRequired[str | None]
     phase_text: NotRequired[str | None]
@@ -139,6 +142,13 @@ class Trial(_Base):
 
 
 Record: TypeAlias = Paper | Preprint | FeedItem | Trial | Deletion
+
+
+def text_of(data: Mapping[str, object], key: str) -> str | None:
+    """A text field of any kind of record, None where this kind has no such field or it is
+    empty: for code that reads records of several kinds alike (a check's examples, a cursor)."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
 # Which type each source's records have (deletions aside): the contract test holds every
 # registered source to it.
 RECORD_TYPES: dict[str, type[Any]] = {

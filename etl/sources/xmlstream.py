@@ -16,14 +16,14 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from lxml import etree
 
 from etl.sources.gunzip import GzipReader
 
 # How every source file is read: no entity expansion, no network, no DTD; records of any size.
-SAFE_XML: dict[str, bool] = {
+SAFE_XML: dict[str, Any] = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
@@ -39,7 +39,9 @@ def open_source(source: str | Path | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         return io.BytesIO(source)
     path = Path(source)
-    return GzipReader(path) if path.suffix == ".gz" else path.open("rb")
+    if path.suffix == ".gz":
+        return cast(IO[bytes], GzipReader(path))  # the read/close/with part of IO parsers use
+    return path.open("rb")
 
 
 class Feed:
@@ -82,7 +84,7 @@ class Feed:
 
 def release(elem: etree._Element) -> None:
     """Free what has been read: the element itself and the siblings already handled."""
-    elem.clear(keep_tail=False)
+    elem.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lack lxml 4.4's keep_tail
     parent = elem.getparent()
     if parent is not None:
         while elem.getprevious() is not None:
@@ -100,13 +102,16 @@ def split_position(exc: etree.XMLSyntaxError) -> tuple[str, int, int]:
 class _NoTree:
     """A parser target that keeps nothing: a syntax check in flat memory."""
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
+    def start(self, tag: str | bytes, attrib: Any, nsmap: Any = None) -> None:
         pass
 
-    def end(self, tag: str) -> None:
+    def end(self, tag: str | bytes) -> None:
         pass
 
-    def data(self, text: str) -> None:
+    def data(self, data: str | bytes) -> None:
+        pass
+
+    def comment(self, text: str | bytes) -> None:
         pass
 
     def close(self) -> None:

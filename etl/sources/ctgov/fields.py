@@ -15,7 +15,7 @@ from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import normalize_pmid, unique
 from etl.normalize.script import shift_markdown, shift_tags
 from etl.normalize.text import squash
-from etl.records import Trial
+from etl.records import Identifiers, Trial
 
 SOURCE = "ctgov"
 
@@ -89,7 +89,7 @@ def study_record(study: dict[str, Any]) -> Trial:
     }
 
 
-def _identifiers(nct: str, ident: dict[str, Any]) -> dict[str, Any]:
+def _identifiers(nct: str, ident: dict[str, Any]) -> Identifiers:
     """The NCT id first, then merged-away NCT ids, then registry ids filed as secondary ids.
 
     Secondary ids that are no registry's (grant numbers, sponsor codes, French IDRCB numbers)

@@ -26,7 +26,7 @@ from typing import ClassVar
 import httpx
 
 from etl.http import request, shared_limiter
-from etl.records import Batch, Quarantined, SourceRecord
+from etl.records import Batch, Quarantined, SourceRecord, text_of
 from etl.settings import CtGovSettings, Settings
 from etl.sources.base import (
     Adapter,
@@ -71,7 +71,7 @@ class CtGovSource(Adapter):
             next_token = page_token(body)
             empty = empty + 1 if not batch.records and not batch.quarantined else 0
             last = not next_token or next_token == token or empty >= EMPTY_PAGES_LIMIT
-            days = [held, *(r.data.get("last_update_posted") or "" for r in batch.records)]
+            days = [held, *(text_of(r.data, "last_update_posted") or "" for r in batch.records)]
             newest = max(days)
             # The next page may hold more of the newest day: claim it only when there is none.
             mark = newest if last else max((d for d in days if d < newest), default="")
@@ -144,7 +144,9 @@ def _since(start: date) -> str:
 
 def _example(record: SourceRecord) -> Example:
     data = record.data
-    return Example(record.source_id, data.get("title") or "", data.get("last_update_posted"))
+    return Example(
+        record.source_id, text_of(data, "title") or "", text_of(data, "last_update_posted")
+    )
 
 
 def _check_page(response: httpx.Response) -> bytes:

@@ -21,7 +21,7 @@ from etl.normalize.identifiers import (
     unique,
 )
 from etl.normalize.text import iso_date, squash
-from etl.records import Preprint
+from etl.records import Identifiers, Preprint
 from etl.sources.europepmc.links import (
     RETRACTED_LINKS,
     corrections,
@@ -99,7 +99,7 @@ def record_key(result: dict[str, Any]) -> tuple[str, str]:
     return source, ident
 
 
-def _identifiers(result: dict[str, Any], source: str, ident: str, prose: str) -> dict[str, Any]:
+def _identifiers(result: dict[str, Any], source: str, ident: str, prose: str) -> Identifiers:
     full_text_ids = [text(v) for v in listed(result, "fullTextId")]
     # fullTextIdList names PMCIDs, but a preprint lists its own PPR id there: keep only PMC ids.
     pmcids = [v for v in full_text_ids if v.upper().startswith("PMC")]

@@ -21,7 +21,7 @@ from typing import ClassVar
 import httpx
 
 from etl.http import request, shared_limiter
-from etl.records import Batch, Quarantined, SourceRecord
+from etl.records import Batch, Quarantined, SourceRecord, text_of
 from etl.settings import EuropePmcSettings, Settings
 from etl.sources.base import (
     Adapter,
@@ -116,7 +116,8 @@ def _example(record: SourceRecord) -> Example:
     data = record.data
     ids = data.get("identifiers") or {}
     ident = ids.get("ppr") or ids.get("pmid") or ids.get("pmcid") or record.source_id
-    return Example(ident, data.get("title") or "", data.get("created") or data.get("published"))
+    when = text_of(data, "created") or text_of(data, "published")
+    return Example(ident, text_of(data, "title") or "", when)
 
 
 def _check_page(response: httpx.Response) -> bytes:

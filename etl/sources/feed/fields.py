@@ -24,7 +24,7 @@ from etl.normalize.identifiers import (
 )
 from etl.normalize.languages import pubmed_language
 from etl.normalize.text import squash
-from etl.records import FeedItem
+from etl.records import FeedItem, Identifiers
 from etl.sources.feed.dates import entry_published
 from etl.sources.feed.names import display_names, split_list
 
@@ -106,7 +106,7 @@ def _source_id(entry: dict[str, Any], doi: str | None, feed_name: str) -> str:
     return f"{feed_name}:{ident}" if feed_name else ident
 
 
-def _identifiers(entry: dict[str, Any], text: str) -> dict[str, Any]:
+def _identifiers(entry: dict[str, Any], text: str) -> Identifiers:
     """DOI, PMID and PMCID from the entry's fields first, then from ids labelled in its text."""
     fields = [entry.get(k) for k in ("prism_doi", "dc_identifier", "id", "link")]
     # the entry's own links only: an Atom "related" link may well be a cited paper's DOI

@@ -45,7 +45,7 @@ from etl.errors import (
     SourceUnreachableError,
 )
 from etl.http import RateLimiter, RetryPolicy, request, shared_limiter
-from etl.records import Batch, Quarantined, SourceRecord
+from etl.records import Batch, Quarantined, SourceRecord, text_of
 from etl.settings import FeedEntry, FeedSettings, Settings
 from etl.sources.base import (
     Adapter,
@@ -226,8 +226,8 @@ def _feed_failed(name: str, error: str, notes: tuple[str, ...]) -> CheckResult:
 def _example(record: SourceRecord) -> Example:
     """An entry by its link: a feed's guids are often opaque, the link is what a person opens."""
     data = record.data
-    link = data.get("url") or record.source_id
-    return Example(link, data.get("title") or "", data.get("published"))
+    link = text_of(data, "url") or record.source_id
+    return Example(link, text_of(data, "title") or "", text_of(data, "published"))
 
 
 def _poll_feed(poller: _Poller, name: str, state: FeedState) -> Batch:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any
 
 from lxml import etree
 
@@ -20,7 +19,7 @@ from etl.normalize.id_fields import nct_of, registry_ids_in_field
 from etl.normalize.identifiers import unique
 from etl.normalize.script import shift_tags
 from etl.normalize.text import drop_unresolved, month_number, squash
-from etl.records import Trial
+from etl.records import Identifiers, Trial
 
 SOURCE = "ictrp"
 
@@ -135,7 +134,7 @@ def _text_of(elem: etree._Element) -> str:
     return "".join(parts)
 
 
-def _identifiers(trial_id: str, fields: dict[str, str]) -> dict[str, Any]:
+def _identifiers(trial_id: str, fields: dict[str, str]) -> Identifiers:
     """The trial's own id (canonical when it is a known registry's) and ids in Secondary_IDs.
 
     An id of a registry without a normaliser (IRCT, PACTR, NL…) is kept as given: it is still the

@@ -8,7 +8,6 @@ baseline files of 30,000 records (see bench/README.md).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from lxml import etree
 
@@ -20,7 +19,7 @@ from etl.normalize.identifiers import (
     normalize_pmid,
 )
 from etl.normalize.text import date_of, inner_text, iso_date
-from etl.records import Paper
+from etl.records import Correction, Paper
 
 SOURCE = "pubmed"
 RETRACTED_TYPES = frozenset({"Retracted Publication"})
@@ -191,7 +190,7 @@ class _Fields:
         self.keywords: list[str] = []
         self.authors: list[str] = []
         self.affiliations: list[str] = []
-        self.corrections: list[dict[str, Any]] = []
+        self.corrections: list[Correction] = []
         self.databank: list[str] = []
         self.ids: dict[str, str] = {}
         self.article_seen = False

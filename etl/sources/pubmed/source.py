@@ -26,7 +26,7 @@ from typing import ClassVar
 import httpx
 
 from etl.http import shared_limiter
-from etl.records import Batch, Quarantined, SourceRecord
+from etl.records import Batch, Quarantined, SourceRecord, text_of
 from etl.settings import PubMedSettings, Settings
 from etl.sources.base import (
     Adapter,
@@ -117,7 +117,9 @@ def _notes(translation: str | None, warnings: tuple[str, ...]) -> tuple[str, ...
 def _example(record: SourceRecord) -> Example:
     data = record.data
     return Example(
-        record.source_id, data.get("title") or "", data.get("created") or data.get("published")
+        record.source_id,
+        text_of(data, "title") or "",
+        text_of(data, "created") or text_of(data, "published"),
     )
 
 
