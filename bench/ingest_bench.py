@@ -36,7 +36,8 @@ from etl.db.engine import make_engine, upgrade
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSES = ("first (new)", "again (unchanged)")
-BACKENDS = ("sqlite", "postgres", "postgres+analyze", "postgres+noprepare")
+PARSE_ONLY = "parse only"
+BACKENDS = ("sqlite", "postgres", "postgres+analyze", "postgres+noprepare", "sqlite+profile")
 
 
 # --- the child: one backend, two passes ---
@@ -81,7 +82,7 @@ def ingest_twice(url: str, path: Path, batch_size: int, variant: str) -> list[di
     with _engine(url) as engine:
         upgrade(engine)
     ready = _peak_rss_mb()  # imports and migrations: what ingest starts from
-    passes: list[dict[str, object]] = []
+    passes: list[dict[str, object]] = [parse_only(path, ready)]
     for name in PASSES:
         if variant == "analyze" and passes:
             with _engine(url) as engine, engine.begin() as conn:
@@ -98,6 +99,26 @@ def ingest_twice(url: str, path: Path, batch_size: int, variant: str) -> list[di
         measured |= {"analyzed": analyzed, "peak_rss_mb": _peak_rss_mb()}
         passes.append(measured | asdict(result.counts))
     return passes
+
+
+def parse_only(path: Path, ready: float) -> dict[str, object]:
+    """The same file through the same parser as ingest (`parser_for("pubmed")`, raw bytes kept),
+    storing nothing: the ceiling an ingest's throughput is measured against, in the same
+    process and run, so load on the machine weighs on both alike."""
+    from etl.records import Counts, SourceRecord
+    from etl.sources import parser_for
+
+    counts = Counts()
+    started = time.perf_counter()
+    for item in parser_for("pubmed")(path):
+        if isinstance(item, SourceRecord):
+            counts.fetched += 1
+        else:
+            counts.quarantined += 1
+    seconds = time.perf_counter() - started
+    measured: dict[str, object] = {"pass": PARSE_ONLY, "seconds": seconds, "ready_rss_mb": ready}
+    measured |= {"works": 0, "analyzed": None, "peak_rss_mb": _peak_rss_mb()}
+    return measured | asdict(counts)
 
 
 @contextmanager
@@ -142,7 +163,70 @@ def child_main(backend: str, path: Path, batch_size: int, pg_url: str) -> None:
     database, _, variant = backend.partition("+")
     urls = sqlite_url() if database == "sqlite" else postgres_url(pg_url)
     with urls as url:
-        print(json.dumps(ingest_twice(url, path, batch_size, variant)))
+        if variant == "profile":
+            print(json.dumps(profile_first_pass(url, path, batch_size)))
+        else:
+            print(json.dumps(ingest_twice(url, path, batch_size, variant)))
+
+
+# Where a first pass spends its time: inclusive seconds of these functions (by file and name),
+# each a step of the write path. They nest (store_records holds the rest), so they do not add up.
+STEPS = {
+    "parse (parse_efetch, the whole parser)": ("pubmed/parse.py", "parse_efetch"),
+    "store_records (all of the store)": ("works/store.py", "store_records"),
+    "look up existing records": ("works/store.py", "_existing"),
+    "insert new records and works": ("works/store.py", "_insert_new"),
+    "identity keys and links": ("works/identity.py", "identity_keys"),
+    "title and block keys": ("works/events.py", "work_fields"),
+    "title matching": ("works/store.py", "_match_titles"),
+    "identifiers, links and events added": ("works/store.py", "_add_identifiers"),
+    "merges": ("works/merge.py", "merge_works"),
+    "content hash (canonical JSON + sha256)": ("etl/records.py", "content_hash"),
+    "raw bytes compressed (zlib)": ("works/store.py", "_pack"),
+    "source records inserted": ("works/store.py", "_insert_source_records"),
+    "SQL: statements executed (driver and SQLAlchemy)": ("sqlalchemy/engine/base.py", "execute"),
+    "commits": ("sqlalchemy/engine/base.py", "commit"),
+}
+
+
+def profile_first_pass(url: str, path: Path, batch_size: int) -> dict[str, object]:
+    """The first pass under cProfile: the inclusive time of each step of STEPS."""
+    import cProfile
+    import pstats
+
+    from etl.pipeline.ingest import ingest_files
+
+    with _engine(url) as engine:
+        upgrade(engine)
+    profiler = cProfile.Profile()
+    with _engine(url) as engine:
+        started = time.perf_counter()
+        profiler.enable()
+        ingest_files(engine, "pubmed", [path], datetime.now(UTC), batch_size)
+        profiler.disable()
+        seconds = time.perf_counter() - started
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    steps: dict[str, float] = {}
+    for label, (where, name) in STEPS.items():
+        steps[label] = sum(
+            inclusive
+            for (file, _, function), (_, _, _, inclusive, _) in stats.items()
+            if function == name and file.endswith(where)
+        )
+    return {"seconds": seconds, "steps": steps}
+
+
+def report_profile(path: Path, args: argparse.Namespace) -> None:
+    argv = [sys.executable, __file__, "--child", "sqlite+profile", str(path)]
+    argv += ["--batch-size", str(args.batch_size), "--pg-url", args.pg_url]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"profile failed:\n{done.stderr[-3000:]}")
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    total = found["seconds"]
+    print(f"\nSQLite first pass under cProfile: {total:.2f} s (profiling slows it down)")
+    for label, seconds in sorted(found["steps"].items(), key=lambda item: -item[1]):
+        print(f"  {seconds:7.2f} s  {seconds / total:5.0%}  {label}")
 
 
 # --- the parent ---
@@ -234,6 +318,12 @@ def report(rows: list[Row], batch_size: int) -> None:
             *(f"{n:,}" for n in (r.new, r.unchanged, r.updated, r.quarantined, r.works)),
         )
     Console(width=180).print(table)  # wide enough that no column is cut
+    for backend in dict.fromkeys(r.backend for r in rows):
+        mine = {r.name: r for r in rows if r.backend == backend}
+        first = next((r for name, r in mine.items() if name.startswith(PASSES[0])), None)
+        if PARSE_ONLY in mine and first is not None:
+            ratio = first.rate / mine[PARSE_ONLY].rate
+            print(f"{backend}: first-pass ingest at {ratio:.0%} of parse-only throughput")
     print(
         "RSS ready: peak RSS after imports and migrations, before the first pass.\n"
         "works: rows in `works` after the pass. The copies of one sample article share its DOI,\n"
@@ -251,6 +341,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (trust auth)")
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also save the results here")
+    parser.add_argument(
+        "--profile", action="store_true", help="also say where a SQLite first pass spends its time"
+    )
     return parser.parse_args(argv)
 
 
@@ -266,6 +359,8 @@ def main(argv: list[str] | None = None) -> None:
             backends += ["postgres", "postgres+analyze", "postgres+noprepare"]
     rows = [row for backend in backends for row in run_backend(backend, path, args)]
     report(rows, args.batch_size)
+    if args.profile:
+        report_profile(path, args)
     if args.json:
         data = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
