@@ -198,7 +198,7 @@ def build_view(
         number=issue["number"],
         slug=issue["slug"],
         title=title,
-        subject=f"{header.name(lang)} · {number_label}:{title}"
+        subject=f"{header.name(lang)} · {number_label}：{title}"
         if lang == "zh"
         else f"{header.name(lang)} · {number_label}: {title}",
         preview=_intro(issue, wanted, content, names, lang)[:140],

@@ -83,6 +83,7 @@ def test_every_zh_edition_has_full_width_marks_and_the_en_edition_no_chinese(
 ) -> None:
     issue = content(built, number)
     zh = built.renderer.email(issue, "zh")
+    assert stray_marks(zh.subject) == [], zh.subject  # the inbox shows the subject first
     assert stray_marks(zh.text) == []
     assert stray_marks(visible_text(zh.html)) == []
     # Half-width stays half-width where it belongs: numbers, Latin titles, DOIs.
