@@ -332,7 +332,7 @@ def wsgi(
     try:
         module = importlib.import_module("etl.web.wsgi")
         yield module
-        module.app.extensions["digest"].engine.dispose()
+        module.app.extensions["mscwatch"].engine.dispose()
     finally:
         sys.modules.pop("etl.web.wsgi", None)
 

@@ -160,9 +160,7 @@ def edit(
     digest = _digest()
     (wanted,) = _langs(lang)
     found = digest.issue(issue)
-    if found["state"] != "draft":
-        raise DigestError(f"issue {found['number']} is {found['state']}; only a draft is edited")
-    texts = [
+    given = [
         (("headline", wanted), headline),
         (("intro", wanted), intro),
         (("closing", wanted), closing),
@@ -173,12 +171,11 @@ def edit(
         (("closing", "zh"), closing_zh),
         (("closing", "en"), closing_en),
     ]
+    texts = {key: value for key, value in given if value is not None}
+    digest.set_texts(found, texts)
     changed: dict[str, list[str]] = {}
-    with digest.engine.begin() as conn:
-        for (field, edition), value in texts:
-            if value is not None:
-                store.set_text(conn, found["id"], field, edition, value)
-                changed.setdefault(edition, []).append(field)
+    for field, edition in texts:
+        changed.setdefault(edition, []).append(field)
     said = "; ".join(
         f"({edition}): {', '.join(dict.fromkeys(fields))}" for edition, fields in changed.items()
     )

@@ -35,6 +35,7 @@ from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
+from etl.works.store import work_data
 from etl.writer.client import Writer
 from etl.writer.drafts import DraftReport, draft_items
 
@@ -203,6 +204,37 @@ class Digest:
             ):
                 raise DigestError(f"issue {issue['number']} changed state meanwhile; try again")
             return store.find_issue(conn, str(issue["number"]))
+
+    def set_texts(self, issue: dict[str, Any], texts: dict[tuple[str, str], str]) -> None:
+        """The editor's headline, intro and closing of a draft, per (field, language); an empty
+        text hands that one back to the generated text. Only a draft is edited."""
+        if issue["state"] != IssueState.DRAFT:
+            state = f"issue {issue['number']} is {issue['state']}"
+            raise DigestError(f"{state}; only a draft is edited")
+        with self.engine.begin() as conn:
+            for (field, lang), value in texts.items():
+                store.set_text(conn, issue["id"], field, lang, value)
+
+    def move_item(self, issue: dict[str, Any], work_id: int, step: int) -> bool:
+        """An item of a draft one place up (-1) or down (+1) in its group; False at either end."""
+        with self.engine.begin() as conn:
+            return store.move_item(conn, issue["id"], work_id, step)
+
+    def record_of(self, work_id: int) -> dict[str, Any]:
+        """The record that speaks for a work (what its lead and facts are written from)."""
+        with self.engine.connect() as conn:
+            return work_data(conn, [work_id]).get(work_id, {})
+
+    def archive_page(self, path: str, base_url: str | None = None) -> str | None:
+        """One page of the web archive (`issues/SLUG/index.html`, `feed.atom`, …) rendered from
+        the database as `build_archive` writes it, its links at `base_url` (default: the
+        configured one); None for a page that does not exist."""
+        renderer = self.renderer if base_url is None else self.renderer.with_base_url(base_url)
+        archive = Archive(renderer)
+        with self.engine.connect() as conn:
+            plan = archive.plan(store.list_issues(conn), lambda i: store.load_content(conn, i))
+            render = plan.get(path)
+            return render() if render is not None else None
 
     def list(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

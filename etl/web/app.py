@@ -6,19 +6,18 @@ the one-click unsubscribe, which the signed token in its address authorizes. The
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from etl.digest import store
-from etl.digest.archive import Archive
 from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
-from etl.web import drafts, review  # noqa: F401  (their routes join the editor blueprint)
+from etl.web import drafts, review
 from etl.web import editor as editor_pages
 from etl.web import subscribers as subscriber_pages
+from etl.web.services import KEY, Services, services
 
 # The archive's addresses and the page each serves (the folder build writes the same paths).
 ROUTES = {
@@ -73,19 +72,16 @@ def create_app(
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True  # the default, said here because editors log in
     digest = digest or Digest.open(settings)
-    app.extensions["digest"] = digest
-    app.extensions["subscribers"] = subscribers or Subscribers.open(settings, digest.engine)
+    subscribers = subscribers or Subscribers.open(settings, digest.engine)
+    app.extensions[KEY] = Services(
+        settings, digest.engine, subscribers.templates, digest, subscribers
+    )
     csrf = CSRFProtect(app)
 
     def archive_page(path: str) -> Response:
-        found: Digest = app.extensions["digest"]
-        archive = Archive(found.renderer.with_base_url(_served_base(path)))
-        with found.engine.connect() as conn:
-            plan = archive.plan(store.list_issues(conn), lambda i: store.load_content(conn, i))
-            render = plan.get(path)
-            if render is None:
-                abort(404)
-            body = render()
+        body = services().digest.archive_page(path, _served_base(path))
+        if body is None:
+            abort(404)
         suffix = path[path.rfind(".") :]
         return Response(body, content_type=TYPES.get(suffix, "text/plain; charset=utf-8"))
 
@@ -98,7 +94,11 @@ def create_app(
 
     app.register_blueprint(subscriber_pages.pages)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
-    app.register_blueprint(editor_pages.pages)  # /editor/: behind a login
+    # /editor/: behind a login. One blueprint, its routes written in three modules.
+    editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
+    for routes in (editor_pages.pages, review.pages, drafts.pages):
+        routes.add_to(editor)
+    app.register_blueprint(editor)
 
     @app.get("/healthz")
     def health() -> Response:

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, g, request, url_for
+from flask import Response, abort, flash, g, request, url_for
 
 from etl import clock
 from etl.db.states import IssueState
-from etl.digest import store
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.editors import review
 from etl.errors import DigestError, EtlError
 from etl.mail.transport import open_transport
-from etl.web.editor import back, engine, page, pages
+from etl.web.editor import back, engine, page
+from etl.web.routes import Routes
+from etl.web.services import services
 from etl.writer import drafts as writer_drafts
 
 TEXTS = ("headline", "intro", "closing")
 WIDTHS = (375, 600)  # a phone and the email's own desktop width
+
+
+pages = Routes()  # the issue drafts and briefs, under the editor blueprint
 
 
 @pages.get("/issues")
@@ -87,7 +91,7 @@ def draft_decide(number: int, draft_id: int) -> Response:
         current = conn.execute(row).mappings().first()
         if current is None:
             abort(404)
-        record = store.work_data(conn, [current["work_id"]]).get(current["work_id"], {})
+        record = digest.record_of(current["work_id"])
         try:
             writer_drafts.decide(
                 conn,
@@ -109,12 +113,13 @@ def draft_decide(number: int, draft_id: int) -> Response:
 def issue_texts(number: int) -> Response:
     digest = _digest()
     found = _draft(digest, number)
-    with engine().begin() as conn:
-        for field in TEXTS:
-            for lang in LANGS:
-                key = f"{field}_{lang}"
-                if key in request.form:
-                    store.set_text(conn, found["id"], field, lang, request.form[key])
+    texts = {
+        (field, lang): request.form[f"{field}_{lang}"]
+        for field in TEXTS
+        for lang in LANGS
+        if f"{field}_{lang}" in request.form
+    }
+    digest.set_texts(found, texts)
     flash("texts saved")
     return back(url_for(".issue", number=number))
 
@@ -127,8 +132,7 @@ def issue_move(number: int) -> Response:
     step = -1 if request.form.get("direction") == "up" else 1
     if not work.isdigit():
         raise EtlError("which item? (work id missing)")
-    with engine().begin() as conn:
-        moved = store.move_item(conn, found["id"], int(work), step)
+    moved = digest.move_item(found, int(work), step)
     if not moved:
         flash("that item is already first or last in its group", "error")
     return back(url_for(".issue", number=number) + f"#item-{work}")
@@ -262,7 +266,7 @@ def refused(error: EtlError) -> Response:
 
 
 def _digest() -> Digest:
-    return current_app.extensions["digest"]
+    return services().digest
 
 
 def _find(digest: Digest, number: int) -> dict[str, Any]:

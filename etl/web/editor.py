@@ -1,7 +1,7 @@
 """The editor pages under /editor/: login, logout, the landing page and the operators' page,
 and what every editor page shares (the login check, the page frame). The review queue and
 duplicates (etl/web/review.py) and the issue drafts and briefs (etl/web/drafts.py) add their
-routes to the same blueprint.
+routes to the same blueprint, which create_app builds from the three modules' `pages`.
 
 Accounts come from `mscwatch editors add` only. Flask's cookie, signed with SECRET_KEY, holds
 only a random session token; the session itself is a row in the database (etl/editors/
@@ -16,9 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     Response,
-    current_app,
     g,
     get_flashed_messages,
     redirect,
@@ -41,9 +39,10 @@ from etl.ops.status import (
     source_status,
 )
 from etl.settings import Settings
-from etl.subscribers.service import Subscribers
+from etl.web.routes import Routes
+from etl.web.services import services
 
-pages = Blueprint("editor", __name__, url_prefix="/editor")
+pages = Routes()  # added to the "editor" blueprint, with review.py's and drafts.py's, by create_app
 
 OPEN = ("editor.login_page", "editor.login")  # the only pages an anonymous visitor may see
 HEADERS = {
@@ -262,13 +261,13 @@ def _login_form(status: int, *, next_: str, name: str = "", **values: Any) -> Re
 
 
 def page(template: str, status: int, **values: Any) -> Response:
-    service: Subscribers = current_app.extensions["subscribers"]
-    header = service.settings.digest.header
+    found = services()
+    header = found.settings.digest.header
     values.setdefault("editor", g.get("editor"))
     values.setdefault("links", [])
     values.setdefault("paragraphs", [])
     values.setdefault("flashes", get_flashed_messages(with_categories=True))
-    body = service.templates.get_template(f"web/editor/{template}.html.j2").render(
+    body = found.templates.get_template(f"web/editor/{template}.html.j2").render(
         lang="en",
         t={"archive": "Archive"},
         site=header.name("en"),
@@ -288,8 +287,8 @@ def page(template: str, status: int, **values: Any) -> Response:
 
 
 def settings() -> Settings:
-    return current_app.extensions["subscribers"].settings
+    return services().settings
 
 
 def engine() -> Engine:
-    return current_app.extensions["subscribers"].engine
+    return services().engine

@@ -21,7 +21,11 @@ from etl.db.states import EventKind
 from etl.digest.view import citation
 from etl.editors import duplicates as dupes
 from etl.editors import review
-from etl.web.editor import back, engine, page, pages, settings, wants_json
+from etl.web.editor import back, engine, page, settings, wants_json
+from etl.web.routes import Routes
+from etl.web.services import services
+
+pages = Routes()  # the queue and duplicates, under the editor blueprint
 
 EVENT_WORDS = {
     EventKind.NEW: "new", EventKind.STATUS_CHANGED: "status", EventKind.PHASE_CHANGED: "phase",
@@ -188,7 +192,7 @@ def _classifier() -> Classifier:
 def _recent() -> date:
     """Before any issue has gone out: the last two periods, not the whole history (a backfill
     can hold years of works; `since` shows them when asked)."""
-    digest = current_app.extensions["digest"]
+    digest = services().digest
     today = digest.local_day(clock.now())
     return today - timedelta(days=2 * digest.settings.digest.period_days)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from etl import clock
 from etl.mail.tokens import make_token
 from etl.subscribers.addresses import LANGUAGES, normalize_address, parse_language, parse_topics
 from etl.subscribers.service import Outcome, Subscribers
+from etl.web.services import services
 
 pages = Blueprint("subscribers", __name__)
 
@@ -641,7 +642,7 @@ def _subscribe_url(lang: str) -> str:
 
 
 def _service() -> Subscribers:
-    return current_app.extensions["subscribers"]
+    return services().subscribers
 
 
 def _subscriber(outcome: Outcome) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def test_the_editor_form_refuses_it(db_url: str, engine: Engine, tmp_path: Path)
         site = open_site(
             db_url, engine, tmp_path, SMTP_URL=server.url, **{"digest.empty": "notice"}
         )
-        digest = site.app.extensions["digest"]
+        digest = site.app.extensions["mscwatch"].digest
         built = digest.build(digest.period("2026-11-16", NOW), NOW).issue
         assert built is not None
         page_url = f"/editor/issues/{built['number']}"

@@ -454,7 +454,7 @@ def test_approve_then_unapprove_and_nothing_but_a_draft_is_edited(drafts: Site) 
 
 def test_the_operators_page_shows_where_an_issues_deliveries_stand(drafts: Site) -> None:
     digest = Digest.open(drafts.settings, drafts.engine)
-    service = drafts.app.extensions["subscribers"]
+    service = drafts.app.extensions["mscwatch"].subscribers
     for address in ("a@example.org", "b@example.org"):
         service.add(address, "en", confirmed=True, now=now())
     digest.approve("2", "li@example.org", now())

@@ -84,7 +84,7 @@ def subscribe(client: FlaskClient, email: str, lang: str = "", **fields: Any) ->
     """Send the form, then wait for the confirmation email it queued (sent after the answer)."""
     url = f"/subscribe?lang={lang}" if lang else "/subscribe"
     answer = post_form(client, url, {"email": email, "language": "zh", **fields})
-    client.application.extensions["subscribers"].drain(30)
+    client.application.extensions["mscwatch"].subscribers.drain(30)
     return answer
 
 
