@@ -31,6 +31,7 @@ from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import make_token, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
+from etl.subscribers.addresses import normalize_address
 
 
 @dataclass
@@ -246,6 +247,10 @@ class Digest:
         self, ref: str, to: str, lang: str, transport: Transport, now: datetime
     ) -> dict[str, Any]:
         """One copy of the issue, in any state, to one address; deliveries are not touched."""
+        try:
+            to = normalize_address(to)
+        except ValueError as exc:
+            raise DigestError(f"the test copy's address {to!r} is not usable: {exc}") from None
         issue = self.issue(ref)
         content = self.content(issue)
         prepared = self.prepared(content, now)(lang, frozenset())
