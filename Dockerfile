@@ -6,11 +6,12 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MSCWATCH_CONFIG_DIR=/app/config
 WORKDIR /app
-COPY pyproject.toml setup.py README.md ./
+COPY pyproject.toml setup.py README.md constraints.txt ./
 COPY etl ./etl
 COPY templates ./templates
 COPY config ./config
-RUN pip install --no-cache-dir . \
+# constraints.txt pins every dependency at the version CI tested: the same image every build.
+RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --create-home --uid 10001 mscwatch \
     && mkdir -p /app/var \
     && chown mscwatch /app/var

@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -265,9 +266,11 @@ def test_the_image_runs_mscwatch_as_an_unprivileged_user_with_its_config() -> No
     kinds = [kind for kind, _ in steps]
     assert steps[0] == ("FROM", "python:3.11-slim")
     copied = {src for kind, rest in steps if kind == "COPY" for src in shlex.split(rest)[:-1]}
-    assert {"etl", "templates", "config", "pyproject.toml", "setup.py", "README.md"} <= copied
+    copied_needed = {"etl", "templates", "config", "pyproject.toml", "setup.py", "README.md"}
+    assert copied_needed | {"constraints.txt"} <= copied
     install = " ".join(rest for kind, rest in steps if kind == "RUN")
-    assert re.search(r"pip install --no-cache-dir \.(\s|$)", install)
+    # the tested versions of every dependency, pinned
+    assert re.search(r"pip install --no-cache-dir -c constraints\.txt \.(\s|$)", install)
     assert "WORKDIR" in kinds and dict(steps)["WORKDIR"] == "/app"  # var/ is /app/var
     user = dict(steps).get("USER", "root")
     assert user not in ("root", "0")
@@ -276,6 +279,24 @@ def test_the_image_runs_mscwatch_as_an_unprivileged_user_with_its_config() -> No
     assert "MSCWATCH_CONFIG_DIR=/app/config" in dict(steps)["ENV"]
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", "var/", "tests/"} <= set(ignored)
+    assert "constraints.txt" not in ignored
+
+
+def test_ci_and_the_image_install_what_constraints_txt_pins() -> None:
+    """constraints.txt pins each dependency pyproject.toml names, at a version its floor
+    allows; .ci/run installs with it too."""
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for text in project["dependencies"] + project["optional-dependencies"]["test"]:
+        wanted = Requirement(text)
+        name = re.sub(r"[-_.]+", "-", wanted.name).lower()
+        assert name in pins, text
+        assert wanted.specifier.contains(pins[name]), (text, pins[name])
+    assert "-c constraints.txt" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_the_wheel_carries_the_templates_and_the_type_marker(tmp_path: Path) -> None:

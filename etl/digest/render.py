@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from mjml import mjml2html
 
 from etl.classify.taxonomy import Taxonomy
@@ -56,12 +57,16 @@ def environment(settings: Settings | None = None) -> Environment:
     folders = [TEMPLATES]
     if settings is not None and settings.templates_dir is not None:
         folders.insert(0, settings.templates_dir)
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
         autoescape=lambda name: not (name or "").endswith(".txt.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    # The web app puts its Content-Security-Policy nonce here (etl/web/security.py); a page
+    # written to a folder has none.
+    env.globals["nonce_attr"] = lambda: Markup("")
+    return env
 
 
 class Renderer:

@@ -35,6 +35,7 @@ from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
+from etl.subscribers.addresses import normalize_address
 from etl.works.store import work_data
 from etl.writer.client import Writer
 from etl.writer.drafts import DraftReport, draft_items
@@ -366,6 +367,10 @@ class Digest:
         self, ref: str, to: str, lang: str, transport: Transport, now: datetime
     ) -> dict[str, Any]:
         """One copy of the issue, in any state, to one address; deliveries are not touched."""
+        try:
+            to = normalize_address(to)
+        except ValueError as exc:
+            raise DigestError(f"the test copy's address {to!r} is not usable: {exc}") from None
         issue = self.issue(ref)
         content = self.content(issue)
         prepared = self.prepared(content, now)(lang, frozenset())

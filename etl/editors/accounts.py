@@ -204,7 +204,7 @@ def close_session(engine: Engine, token: str) -> None:
 
 
 def sessions_of(engine: Engine, name: str) -> int:
-    """How many live sessions an editor has (for `editors list` and tests)."""
+    """How many sessions an editor has open (for audits and tests)."""
     query = select(S.c.id).join(T, S.c.editor_id == T.c.id).where(T.c.name == name)
     with engine.connect() as conn:
         return len(conn.execute(query).all())

@@ -26,11 +26,23 @@ ENVIRONMENT = {
 }
 
 
+# Shorter keys can be found by trying: from one signed link, offline, at any speed.
+MIN_SECRET_KEY = 32
+
+
 @dataclass(frozen=True)
 class Finding:
     level: str  # error | warning | note
     where: str
     text: str
+
+
+def short_secret_key(key: str) -> str:
+    return (
+        f"only {len(key)} characters, at least {MIN_SECRET_KEY} are needed: it signs the "
+        "editors' sessions and every reader's link, and a short one can be guessed offline "
+        "(make one with `openssl rand -hex 32`)"
+    )
 
 
 def effective(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -106,6 +118,8 @@ def check(settings: Settings) -> list[Finding]:
                 "not set: `mscwatch serve` refuses to start and mailed links cannot be signed",
             )
         )
+    elif len(settings.secrets.secret_key) < MIN_SECRET_KEY:
+        found.append(Finding("error", "SECRET_KEY", short_secret_key(settings.secrets.secret_key)))
     writer = settings.writer
     if writer.enabled and not (writer.base_url and writer.model):
         found.append(

@@ -15,6 +15,12 @@ LANGUAGES = ("zh", "en")
 def normalize_address(text: str) -> str:
     """The address as we store it (lower case), or ValueError saying what is wrong with it.
     Internationalized (SMTPUTF8) addresses are refused: not every relay carries them."""
+    if "=?" in text:
+        # Legal characters, but mail software decodes "=?charset?q?…?=" in a To: header as an
+        # RFC 2047 encoded word: the message would go to another address than the one stored.
+        raise ValueError(
+            "The email address must not contain '=?': it reads as an encoded header word."
+        )
     try:
         checked = validate_email(text.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:

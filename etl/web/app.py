@@ -6,17 +6,22 @@ the one-click unsubscribe, which the signed token in its address authorizes. The
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from etl.digest.service import Digest
 from etl.errors import ConfigError
+from etl.ops.configuration import MIN_SECRET_KEY, short_secret_key
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 from etl.web import drafts, review
 from etl.web import editor as editor_pages
 from etl.web import subscribers as subscriber_pages
+from etl.web.security import install as install_security
 from etl.web.services import KEY, Services, services
 
 # The archive's addresses and the page each serves (the folder build writes the same paths).
@@ -41,15 +46,27 @@ def _served_base(path: str) -> str:
     return request.script_root + "/"
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: an id beyond a 64-bit integer is an address of nothing (404),
+    not a query the database fails on."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", editor_pages.MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def require_secret_key(settings: Settings) -> None:
-    """Refuse to serve without SECRET_KEY: every server (`mscwatch serve`, gunicorn through
-    etl.web.wsgi) says so at start-up rather than failing on the first sign-up."""
+    """Refuse to serve without SECRET_KEY, or with one short enough to guess: every server
+    (`mscwatch serve`, gunicorn through etl.web.wsgi) says so at start-up rather than failing
+    on the first sign-up."""
     if not settings.secrets.secret_key:
         raise ConfigError(
             "SECRET_KEY is not set: the subscriber pages sign their links and forms with it",
             "set SECRET_KEY in the environment to a long random string (the same for every "
             "process: the links in sent issues depend on it)",
         )
+    if len(settings.secrets.secret_key) < MIN_SECRET_KEY:
+        raise ConfigError(f"SECRET_KEY is {short_secret_key(settings.secrets.secret_key)}")
 
 
 def create_app(
@@ -66,6 +83,7 @@ def create_app(
     if proxy_hops < 0:
         raise ValueError(f"proxy_hops must be 0 or more, not {proxy_hops}")
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseId  # before the blueprints' rules are bound
     if proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)  # type: ignore[method-assign]
     app.config["SECRET_KEY"] = settings.secrets.secret_key
@@ -77,6 +95,7 @@ def create_app(
         settings, digest.engine, subscribers.templates, digest, subscribers
     )
     csrf = CSRFProtect(app)
+    install_security(app, digest.renderer.env, subscribers.templates)
 
     def archive_page(path: str) -> Response:
         body = services().digest.archive_page(path, _served_base(path))

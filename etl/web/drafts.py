@@ -15,7 +15,8 @@ from etl.digest.service import Digest
 from etl.editors import review
 from etl.errors import DigestError, EtlError
 from etl.mail.transport import open_transport
-from etl.web.editor import back, engine, page
+from etl.subscribers.addresses import normalize_address
+from etl.web.editor import back, engine, page, whole_number
 from etl.web.routes import Routes
 from etl.web.services import services
 from etl.writer import drafts as writer_drafts
@@ -130,9 +131,10 @@ def issue_move(number: int) -> Response:
     found = _draft(digest, number)
     work = request.form.get("work", "")
     step = -1 if request.form.get("direction") == "up" else 1
-    if not work.isdigit():
-        raise EtlError("which item? (work id missing)")
-    moved = digest.move_item(found, int(work), step)
+    work_id = whole_number(work)
+    if work_id is None:
+        raise EtlError(f"which item? (work={work[:40]!r} is not a work id)")
+    moved = digest.move_item(found, work_id, step)
     if not moved:
         flash("that item is already first or last in its group", "error")
     return back(url_for(".issue", number=number) + f"#item-{work}")
@@ -192,11 +194,13 @@ def email(number: int, lang: str) -> Response:
 def issue_test(number: int) -> Response:
     digest = _digest()
     found = _find(digest, number)
-    address = request.form.get("address", "").strip()
     lang = request.form.get("lang", "zh")
-    if "@" not in address or lang not in LANGS:
-        flash("give an email address and an edition (zh or en) for the test copy", "error")
-        return back(url_for(".issue", number=number))
+    try:
+        address = normalize_address(request.form.get("address", ""))
+    except ValueError as exc:
+        return _bad_request(f"The address for the test copy is not usable: {exc}", number)
+    if lang not in LANGS:
+        return _bad_request(f"lang={lang[:20]!r}: choose an edition, zh or en.", number)
     transport = open_transport(digest.settings)
     description = transport.description
     digest.test_copy(str(found["number"]), address, lang, transport, clock.now())
@@ -262,6 +266,18 @@ def refused(error: EtlError) -> Response:
         sections=[],
         paragraphs=paragraphs,
         links=[("", "Back to the issues", url_for(".issues"))],
+    )
+
+
+def _bad_request(problem: str, number: int) -> Response:
+    """A form sent with a value that cannot be used: nothing was done, the editor sees why."""
+    return page(
+        "home",
+        400,
+        title="That cannot be done",
+        sections=[],
+        paragraphs=[problem, "Nothing was sent or changed."],
+        links=[("", "Back to the issue", url_for(".issue", number=number))],
     )
 
 

@@ -54,6 +54,7 @@ HEADERS = {
 NAV = (("Queue", "queue"), ("Duplicates", "duplicates"), ("Issues", "issues"),
        ("Briefs", "briefs"), ("Operators", "operators"))  # fmt: skip
 WRONG = "The user name or password is not right."  # one message, whatever was wrong
+MAX_ID = 2**63 - 1  # the largest id either database stores (a BIGINT; SQLite's INTEGER)
 
 
 @pages.before_request
@@ -213,6 +214,16 @@ def _end_session() -> None:
     if isinstance(token, str):
         accounts.close_session(engine(), token)
     session.clear()
+
+
+def whole_number(value: str) -> int | None:
+    """A form's or address's id or page number, or None when it is not one both databases
+    can look up (not digits, or beyond a 64-bit integer: PostgreSQL and SQLite would fail
+    on it rather than find nothing)."""
+    if not value.isdecimal() or not value.isascii() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def back(default: str) -> Response:

@@ -21,7 +21,7 @@ from etl.db.states import EventKind
 from etl.digest.view import citation
 from etl.editors import duplicates as dupes
 from etl.editors import review
-from etl.web.editor import back, engine, page, settings, wants_json
+from etl.web.editor import back, engine, page, settings, wants_json, whole_number
 from etl.web.routes import Routes
 from etl.web.services import services
 
@@ -60,7 +60,7 @@ def queue() -> Response:
     pages_total = max(1, -(-found.total // review.PAGE))
     return page(
         "queue",
-        200,
+        400 if problems else 200,  # the default queue is shown, with what was wrong
         title="Review queue",
         width=1180,
         rows=rows,
@@ -86,9 +86,13 @@ def queue() -> Response:
 
 @pages.post("/queue/act")
 def queue_act() -> Response:
-    works = [int(v) for v in request.form.getlist("work") if v.isdigit()]
+    given = request.form.getlist("work")
+    works = [number for number in map(whole_number, given) if number is not None]
     action = request.form.get("action", "")
     text = request.form.get("text", "")
+    if len(works) < len(given):
+        wrong = next(v for v in given if whole_number(v) is None)
+        return _refuse(f"work={wrong[:40]!r} is not a work id (a whole number).", 400)
     if not works or action not in review.ACTIONS:
         return _refuse("Choose at least one work and an action.", 400)
     with engine().begin() as conn:
@@ -221,8 +225,10 @@ def _filter() -> tuple[review.QueueFilter, list[str]]:
                 ("order", "newest"),
             )
         },  # fmt: skip
-        page=int(args["page"]) if args.get("page", "").isdigit() else 1,
+        page=whole_number(args.get("page", "1")) or 1,
     )
+    if "page" in args and whole_number(args["page"]) is None:
+        problems.append(f"page={args['page'][:40]!r} is not a page number")
     problems += wanted.problems()
     if problems:
         wanted = review.QueueFilter(since=since)

@@ -5,11 +5,13 @@ archive between its neighbours once it has gone out. Screenshots go to test-arti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import Engine, select
 
 from etl.clock import now
@@ -21,7 +23,7 @@ from etl.mail.transport import open_transport
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
 from tests.support.wsgi import loopback
-from tests.web.test_editor_pages import PASSWORD, Site, open_site
+from tests.web.test_editor_pages import PASSWORD, Site, csp_reports, open_site, violations
 
 
 @pytest.fixture
@@ -63,6 +65,7 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
 ) -> None:
     base = served.settings.archive.base_url
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    said = csp_reports(page)  # every page below runs under the Content-Security-Policy
     try:
         # Anonymous: the queue sends the visitor to the login, and back after it.
         page.goto(base + "editor/queue?since=2000-01-01")
@@ -90,9 +93,7 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
         before = page.url
         first = page.locator(f"#work-{rows[0]}")
         first.locator("button[value=include]").click()
-        page.wait_for_function(
-            f"document.querySelector('#work-{rows[0]} .state').textContent.startsWith('include')"
-        )
+        expect(page.locator(f"#work-{rows[0]} .state")).to_have_text(re.compile("^include"))
         assert page.url == before
         assert decisions(served.engine)[rows[0]]["decision"] == "include"
 
@@ -100,18 +101,14 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
         page.keyboard.press("j")
         page.keyboard.press("j")
         page.keyboard.press("i")
-        page.wait_for_function(
-            f"document.querySelector('#work-{rows[1]} .state').textContent.startsWith('include')"
-        )
+        expect(page.locator(f"#work-{rows[1]} .state")).to_have_text(re.compile("^include"))
         page.keyboard.press("j")
         page.keyboard.press("x")
         page.keyboard.press("j")
         page.keyboard.press("x")
         page.keyboard.press("e")
         for work in rows[2:4]:
-            page.wait_for_function(
-                f"document.querySelector('#work-{work} .state').textContent.startsWith('exclude')"
-            )
+            expect(page.locator(f"#work-{work} .state")).to_have_text(re.compile("^exclude"))
         made = decisions(served.engine)
         assert made[rows[1]]["decision"] == "include"
         assert [made[w]["decision"] for w in rows[2:4]] == ["exclude", "exclude"]
@@ -120,9 +117,7 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
         row = page.locator(f"#work-{rows[4]}")
         row.locator("form.feature input[name=text]").fill("首次在人体中证实安全性")
         row.locator("form.feature button").click()
-        page.wait_for_function(
-            f"document.querySelector('#work-{rows[4]} .state').textContent.includes('featured')"
-        )
+        expect(page.locator(f"#work-{rows[4]} .state")).to_contain_text("featured")
         assert decisions(served.engine)[rows[4]]["highlight"] == "首次在人体中证实安全性"
 
         # Correct a label: the form posts, the page comes back with the correction shown.
@@ -162,6 +157,7 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
         assert page.locator(".issue-state").inner_text() == "approved"
         with served.engine.connect() as conn:
             assert store.find_issue(conn, "2")["approved_by"] == "li@example.org"
+        assert violations(said) == []
     finally:
         page.close()
 
@@ -170,12 +166,18 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
     issue, _, _ = digest.send("2", open_transport(served.settings), now)
     assert issue["state"] == "sent"
     reader = browser.new_page(viewport={"width": 390, "height": 800})
+    read = csp_reports(reader)
     try:
         reader.goto(base + f"issues/{issue['slug']}/")
         previous = reader.locator("a[rel=prev]")
         assert previous.get_attribute("href").endswith(f"issues/{WEEKS[0]}/")
         assert reader.locator("a[rel=next]").count() == 1
+        highlight = reader.locator("p.highlight").first  # styled by the page's stylesheet
+        if highlight.count():
+            colour = highlight.evaluate("e => getComputedStyle(e).backgroundColor")
+            assert colour == "rgb(241, 246, 239)"
         reader.goto(base)
         assert f"issues/{issue['slug']}/" in reader.content()
+        assert violations(read) == []
     finally:
         reader.close()

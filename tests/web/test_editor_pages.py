@@ -315,6 +315,24 @@ def test_error_text_is_escaped_on_the_operators_page(site: Site) -> None:
 # -- in a browser --------------------------------------------------------------------------------
 
 
+def csp_reports(page: Any) -> list[str]:
+    """What Chromium says about the page's Content-Security-Policy: each refused script,
+    style or frame is logged to the console (and raised as a securitypolicyviolation event,
+    collected here too). Read it after the page has been used; empty means nothing of ours
+    was blocked."""
+    said: list[str] = []
+    page.on("console", lambda message: said.append(f"console {message.type}: {message.text}"))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    return said
+
+
+def violations(said: list[str]) -> list[str]:
+    return [line for line in said if "Content Security Policy" in line or "Refused" in line]
+
+
 @pytest.fixture
 def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Site]:
     accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
@@ -332,8 +350,10 @@ def test_an_editor_logs_in_reads_the_operators_page_and_logs_out_in_a_browser(
     fail_crawl(served.engine)
     base = served.settings.archive.base_url
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    said = csp_reports(page)
     try:
-        page.goto(base + "editor/operators")
+        first = page.goto(base + "editor/operators")
+        assert "script-src 'nonce-" in first.headers["content-security-policy"]
         assert page.url.startswith(base + "editor/login?next=")
         assert page.locator("h1").inner_text() == "Editor login"
         page.fill("#name", "li@example.org")
@@ -358,5 +378,10 @@ def test_an_editor_logs_in_reads_the_operators_page_and_logs_out_in_a_browser(
         assert "You are logged out." in page.locator(".notice").inner_text()
         page.goto(base + "editor/operators")
         assert page.url.startswith(base + "editor/login?next=")
+        assert violations(said) == []
+        # The check can fail: a style attribute is refused and reported.
+        page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">')")
+        page.wait_for_timeout(300)
+        assert violations(said), said
     finally:
         page.close()

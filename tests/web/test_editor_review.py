@@ -169,7 +169,7 @@ def test_source_and_state_filters_and_order(desk: Site) -> None:
 
 def test_a_bad_filter_is_named_and_the_default_queue_shown(desk: Site) -> None:
     page = desk.client.get("/editor/queue?since=yesterday&order=sideways")
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "since=&#39;yesterday&#39; is not a date" in page.text
     assert "order=&#39;sideways&#39;: choose one of newest, relevance, uncertain" in page.text
 

@@ -88,6 +88,11 @@ def subscribe(client: FlaskClient, email: str, lang: str = "", **fields: Any) ->
     return answer
 
 
+def without_nonce(page: str) -> str:
+    """The page without its Content-Security-Policy nonce, which every response changes."""
+    return re.sub(r' nonce="[\w-]+"', "", page)
+
+
 def confirm_link(settings: Settings, email: str) -> str:
     """The confirmation link in the email the outbox holds for `email`."""
     raw = (settings.outbox_dir / f"confirm-{email}.eml").read_bytes()
@@ -165,7 +170,7 @@ def test_the_answer_does_not_tell_who_is_subscribed(site: Site) -> None:
         for email in ("new@example.org", "known@example.org", "waiting@example.org")
     }
     assert {a.status_code for a in answers.values()} == {200}
-    assert len({a.text for a in answers.values()}) == 1
+    assert len({without_nonce(a.text) for a in answers.values()}) == 1
     assert "请查收确认邮件" in answers["new@example.org"].text
     assert "new@example.org" not in answers["new@example.org"].text
     assert site.reader("new@example.org")["state"] == "pending"
@@ -359,7 +364,7 @@ def test_one_click_unsubscribe(site: Site, content_type: str, body: bytes) -> No
 
     repeat = provider.post(link, data=body, headers={"Content-Type": content_type})
     assert repeat.status_code == 200
-    assert repeat.text == answer.text
+    assert without_nonce(repeat.text) == without_nonce(answer.text)
     assert site.reader("reader@example.org") == reader
 
 
