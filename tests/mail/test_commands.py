@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from etl.digest.service import Digest
+from etl.mail import deliveries
 from etl.settings import load_settings
 from tests.conftest import CONFIG
 from tests.mail.conftest import approve_issue
@@ -203,3 +204,42 @@ def test_dry_run_test_copy_send_and_bounces(workdir: Path) -> None:
     assert again.returncode == 0 and "→" not in again.stdout  # each report counts once
     missing = run("bounces", "process", str(workdir / "nowhere"), cwd=workdir, env=ENV)
     assert missing.returncode == 1 and "does not exist" in missing.stdout
+
+
+def test_an_issue_stuck_in_sending_goes_back_to_draft_without_mailing_anyone_twice(
+    workdir: Path,
+) -> None:
+    readers = ["first@example.org", "second@example.org", "third@example.org"]
+    for address in readers:
+        assert (
+            run("subscribers", "add", address, "--confirmed", cwd=workdir, env=ENV).returncode == 0
+        )
+    settings = load_settings(
+        workdir / "config",
+        env={"DATABASE_URL": f"sqlite:///{workdir / 'var' / 'mscwatch.db'}", **ENV},
+    )
+    digest = Digest.open(settings)
+    issue = approve_issue(digest)
+    digest.start_sending(str(issue["number"]), issue["approved_at"])  # a send that then failed
+    with digest.engine.begin() as conn:  # after the first reader had it
+        row = conn.execute(deliveries.D.select().order_by(deliveries.D.c.id)).first()
+        conn.execute(deliveries.D.update().where(deliveries.D.c.id == row.id).values(state="sent"))
+        first = (
+            conn.execute(deliveries.S.select().where(deliveries.S.c.id == row.subscriber_id))
+            .first()
+            .email
+        )
+    digest.engine.dispose()
+    edit = run("digest", "edit", "1", "--intro", "更正", cwd=workdir, env=ENV)
+    assert edit.returncode == 1 and "only a draft is edited" in edit.stderr
+    back = run("digest", "unapprove", "1", cwd=workdir, env=ENV)
+    assert back.returncode == 0, back.stderr
+    assert "issue 1 (2026-11-16) is a draft again" in back.stdout
+    assert "1 readers have it and will not get it again; 2 get it" in back.stdout
+    assert run("digest", "edit", "1", "--intro", "更正", cwd=workdir, env=ENV).returncode == 0
+    assert run("digest", "approve", "1", cwd=workdir, env=ENV).returncode == 0
+    sent = run("digest", "send", "1", cwd=workdir, env=ENV)
+    assert sent.returncode == 0 and "issue 1 is sent" in sent.stdout, sent.stderr
+    outbox = workdir / "var" / "outbox"
+    mailed = sorted(p.name for p in outbox.glob("issue-001-*.eml"))
+    assert mailed == sorted(f"issue-001-{a}.eml" for a in readers if a != first)
