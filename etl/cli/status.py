@@ -14,6 +14,7 @@ from rich.table import Table
 from etl import clock
 from etl.cli.common import engine, out, settings
 from etl.db.states import Verdict
+from etl.mail.returns import UNMATCHED_DAYS
 from etl.ops.health import ALARMING, FINE
 from etl.ops.status import (
     COUNTS_SHOWN,
@@ -26,6 +27,7 @@ from etl.ops.status import (
     issue_status,
     job_status,
     source_status,
+    unmatched_reports,
 )
 from etl.settings import Settings
 
@@ -44,8 +46,10 @@ def print_status(config: Settings, as_json: bool = False) -> None:
     sources = source_status(built, config, now)
     jobs = job_status(built, config, now)
     issues = issue_status(built)
+    unmatched = unmatched_reports(built, now)
     if as_json:
         shown = _as_json(sources, jobs) | {"issues": [asdict(issue) for issue in issues]}
+        shown["unmatched_reports"] = unmatched
         out.print_json(json.dumps(shown, default=_iso, ensure_ascii=False))
         return
     out.print(_sources_table(sources, when))
@@ -66,6 +70,14 @@ def print_status(config: Settings, as_json: bool = False) -> None:
                     f"retry, the next at {when(issue.next_retry)}",
                     highlight=False,
                 )
+    if unmatched:
+        out.print(
+            f"{unmatched} returned reports in the last {UNMATCHED_DAYS} days were not tied to a "
+            "message we sent and were not applied (`mscwatch bounces process` lists them)",
+            style="yellow",
+            highlight=False,
+            soft_wrap=True,
+        )
     for job in jobs:
         health = job.health
         if health.verdict not in FINE:

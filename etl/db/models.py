@@ -392,7 +392,8 @@ class Delivery(Base):
 
 class MailEvent(Base):
     """What a returned message said (bounce, complaint, unsubscribe by mail), once per report:
-    processing the same mailbox twice changes nothing."""
+    processing the same mailbox twice changes nothing. Reports that cannot be tied to a message
+    we sent are kept too, with `outcome` "unmatched", so an operator sees them."""
 
     __tablename__ = "mail_events"
     __table_args__ = (
@@ -409,6 +410,10 @@ class MailEvent(Base):
         ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
     )
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "applied", or "unmatched": not tied to a message we sent (or an unsubscribe request
+    # without a valid token), so recorded and shown but never acted on; `reason` says why.
+    outcome: Mapped[str] = mapped_column(String(16), default="applied", server_default="applied")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class RateEvent(Base):

@@ -29,7 +29,7 @@ from etl.digest.store import BuildOutcome
 from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE, headline_for
 from etl.errors import DigestError
 from etl.facts.fidelity import unsupported
-from etl.mail import deliveries
+from etl.mail import deliveries, verp
 from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
@@ -278,7 +278,8 @@ class Digest:
                 conn, issue["id"], IssueState.SENDING, now, expected=IssueState.APPROVED
             ):
                 domain = self.settings.mail.domain
-                deliveries.create(conn, issue["id"], issue["slug"], domain, now)
+                key = self.settings.secrets.secret_key or ""
+                deliveries.create(conn, issue["id"], issue["slug"], domain, now, key)
             return store.find_issue(conn, str(issue["number"]))  # another sender started it
 
     def send(
@@ -315,7 +316,7 @@ class Digest:
             issue,
             edition,
             self.reader_links,
-            self.settings.mail.envelope_from,
+            self.return_path,
             self.settings.delivery,
             clock,
             progress,
@@ -355,6 +356,12 @@ class Digest:
             (UNSUBSCRIBE, PREFERENCES, MAIL_TOKEN),
             mail.unsubscribe_mailto_url(MAIL_TOKEN),
         )
+
+    def return_path(self, delivery_id: int) -> str:
+        """The delivery's own envelope sender, so what comes back names it (mail/verp.py)."""
+        key = self.settings.secrets.secret_key
+        envelope = self.settings.mail.envelope_from
+        return verp.return_path(envelope, key, delivery_id) if key else envelope
 
     def reader_links(self, email: str) -> tuple[str, str, str]:
         """The values `prepared` editions take per reader: unsubscribe and preferences links,

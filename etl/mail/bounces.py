@@ -4,8 +4,10 @@ Returned mail decides whether we keep writing to an address. Mailbox providers j
 how often it mails dead addresses and people who complained, so a hard bounce or a spam
 complaint must stop mail to that address soon, while a full mailbox or a slow server must not.
 This module only reads: bytes in, `MailEvent`s out. Deciding what to do with a subscriber (and
-checking that a report concerns one of our messages, through `message_id`) is the caller's job,
-which keeps the rules here testable on saved messages without a database.
+checking that a report concerns one of our messages, through `message_id` and the addresses in
+`Reading.addressed_to`) is the caller's job (returns.py), which keeps the rules here testable on
+saved messages without a database. Anyone can send us a report, so nothing read here is
+believed on its own.
 
 What it understands, most reliable first:
 
@@ -130,6 +132,10 @@ class Reading:
     ignored: str = ""  # why nothing was taken from a readable message
     error: str = ""  # why the message could not be read at all
     digest: str = ""  # sha256 of the message's bytes: the same report read twice is one report
+    # Where the report was delivered (To, Delivered-To, X-Original-To, Envelope-To) and the
+    # envelope sender of the message it returns (its Return-Path): where a per-delivery return
+    # path shows which of our messages the report is about (mail/verp.py).
+    addressed_to: tuple[str, ...] = ()
 
 
 def read_message(raw: bytes, name: str, unsubscribe_address: str = "") -> Reading:
@@ -148,7 +154,8 @@ def _read_bytes(raw: bytes, name: str, unsubscribe_address: str) -> Reading:
             # The parser accepts anything; a "message" without a single header field is
             # binary or truncated data, not mail.
             return Reading(name, [], error="not a mail message: no header fields")
-        return _read(message, name, unsubscribe_address)
+        reading = _read(message, name, unsubscribe_address)
+        return replace(reading, addressed_to=tuple(_addressed_to(message)))
     except Exception as exc:  # the email package's header parsers can fail on hostile input
         return Reading(name, [], error=f"could not parse: {type(exc).__name__}: {exc}"[:300])
 
@@ -522,6 +529,14 @@ def _returned_headers(parts: list[Message]) -> Message | None:
         if isinstance(data, bytes) and data.strip():
             return BytesHeaderParser(policy=email.policy.default).parsebytes(data)
     return None
+
+
+def _addressed_to(message: Message) -> list[str]:
+    found = _addresses(_headers(message, *_RECIPIENT_HEADERS))
+    returned = _returned_headers(list(_parts(message)))
+    if returned is not None:
+        found += [a for a in _addresses(_headers(returned, "Return-Path")) if a not in found]
+    return found
 
 
 def _returned_message_id(parts: list[Message]) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from etl.db.models import Delivery, Subscriber
 from etl.db.states import PUBLISHED_STATES, DeliveryState
+from etl.mail.verp import message_tag
 
 D = Delivery.__table__
 S = Subscriber.__table__
@@ -21,14 +22,19 @@ CLAIMABLE = (DeliveryState.QUEUED, DeliveryState.RETRY)
 DONE = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
 
 
-def message_id(slug: str, email: str, domain: str) -> str:
+def message_id(slug: str, email: str, domain: str, key: str = "") -> str:
     """Stable per delivery: a resend after a crash carries the same id, so the receiving side
-    can tell it is the same message."""
+    can tell it is the same message. Keyed with SECRET_KEY, so that a returned report quoting
+    it names the delivery and nobody can forge one for another reader (mail/verp.py)."""
+    if key:
+        return f"<{slug}.{message_tag(key, slug, email)}@{domain}>"
     tag = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
     return f"<{slug}.{tag}@{domain}>"
 
 
-def create(conn: Connection, issue_id: int, slug: str, domain: str, now: datetime) -> int:
+def create(
+    conn: Connection, issue_id: int, slug: str, domain: str, now: datetime, key: str = ""
+) -> int:
     """A queued row for every active subscriber without one for this issue."""
     have = select(D.c.subscriber_id).where(D.c.issue_id == issue_id)
     readers = conn.execute(
@@ -39,7 +45,7 @@ def create(conn: Connection, issue_id: int, slug: str, domain: str, now: datetim
             "issue_id": issue_id,
             "subscriber_id": sid,
             "state": DeliveryState.QUEUED,
-            "message_id": message_id(slug, email, domain),
+            "message_id": message_id(slug, email, domain, key),
             "attempts": 0,
             "last_error": "",
             "in_doubt": False,

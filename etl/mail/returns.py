@@ -1,25 +1,44 @@
 """What comes back: bounce reports, complaints and unsubscribe requests by mail, applied to
 the subscribers. Each report is recorded once (mail_events), so reading the same mailbox again
-changes nothing, and a run that stops half-way can simply be repeated."""
+changes nothing, and a run that stops half-way can simply be repeated.
+
+Anyone can send mail to the return path or the unsubscribe address, and a report can name any
+address, so a report acts only when it is tied to a message we sent:
+
+- a bounce or complaint by the delivery it returns: the signed per-delivery return path it was
+  sent to (or that the returned message carries), else our keyed Message-ID that it quotes
+  (mail/verp.py). It then acts on that delivery's reader, never on the address the report
+  names: a bounce naming another address is not applied, and a complaint (whose recipient
+  feedback loops often redact) counts against the delivery's reader;
+- a mail to the unsubscribe address by the signed unsubscribe token it carries, for the
+  token's address; its From is not evidence.
+
+Everything else is recorded with the outcome "unmatched" and why, shown to the operator by
+`bounces process` and `status`, and never applied.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from etl.db.models import Delivery, DigestIssue, Subscriber
 from etl.db.models import MailEvent as EventRow
-from etl.db.models import Subscriber
-from etl.mail.bounces import MailEvent, Reading
+from etl.mail import verp
+from etl.mail.bounces import COMPLAINT, UNSUBSCRIBE, MailEvent, Reading
 from etl.mail.tokens import read_token
 from etl.settings import Settings
 
 E = EventRow.__table__
 S = Subscriber.__table__
+D = Delivery.__table__
+I = DigestIssue.__table__  # noqa: E741
 
 
 @dataclass
@@ -28,9 +47,18 @@ class ReturnsReport:
     events: Counter[str] = field(default_factory=Counter)  # kind -> events taken
     repeated: int = 0  # events already recorded by an earlier run
     changed: list[tuple[str, str, str]] = field(default_factory=list)  # (address, was, now)
-    unknown: int = 0  # events about addresses we do not have
+    # (message, kind, address named, why it was not applied): recorded, never acted on
+    unmatched: list[tuple[str, str, str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (message, why)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (message, what is wrong)
+
+
+@dataclass(frozen=True)
+class _Tie:
+    """Whom a report is about, when it can be tied to our mail; else why not."""
+
+    subscriber: dict[str, Any] | None
+    why_not: str = ""
 
 
 def apply_readings(
@@ -39,9 +67,10 @@ def apply_readings(
     readings: Iterable[Reading],
     now: datetime,
 ) -> ReturnsReport:
-    """Record and act on each reading's events; one transaction per message, so a bad one
-    never undoes the others."""
+    """Record each reading's events and act on those tied to our mail; one transaction per
+    event, so a bad one never undoes the others."""
     report = ReturnsReport()
+    key = settings.secrets.secret_key or ""
     for reading in readings:
         report.messages += 1
         if reading.error:
@@ -50,54 +79,89 @@ def apply_readings(
         if not reading.events:
             report.ignored.append((reading.name, reading.ignored or "nothing to act on"))
             continue
-        digest = reading.digest
         for event in reading.events:
-            event = _trusted(event, settings)
             with engine.begin() as conn:
-                if not _record(conn, digest, event, now):
+                tie = _tie(conn, settings, key, reading, event)
+                if not _record(conn, reading.digest, event, tie, now):
                     report.repeated += 1
                     continue
+                if tie.subscriber is None:
+                    named = event.address or "(no address)"
+                    report.unmatched.append((reading.name, event.kind, named, tie.why_not))
+                    continue
                 report.events[event.kind] += 1
-                change = _act(conn, event, settings, now)
-                if change is None:
-                    report.unknown += 1
-                elif change[1] != change[2]:
-                    report.changed.append(change)
+                report.changed.append(_act(conn, event, tie.subscriber, settings, now))
+    report.changed = [c for c in report.changed if c[1] != c[2]]
     return report
 
 
-def _trusted(event: MailEvent, settings: Settings) -> MailEvent:
-    """An unsubscribe request carrying a valid token acts for the token's address, whoever
-    sent it (a forwarding address, an alias); without one, for the sender's address."""
-    if event.kind != "unsubscribe" or not event.token or not settings.secrets.secret_key:
-        return event
-    email = read_token(settings, "unsubscribe", event.token, None)
-    if email is None:
-        return event
-    return MailEvent(event.kind, email, event.status, event.diagnostic, event.message_id, "")
+def _tie(
+    conn: Connection, settings: Settings, key: str, reading: Reading, event: MailEvent
+) -> _Tie:
+    if event.kind == UNSUBSCRIBE:
+        email = read_token(settings, "unsubscribe", event.token, None) if event.token else None
+        if email is None:
+            return _Tie(None, "no valid signed unsubscribe token in the subject or first line")
+        found = _subscriber(conn, S.c.email == email)
+        return _Tie(found, "" if found else f"the token's address {email} is not on the list")
+    delivery = None
+    for address in reading.addressed_to:
+        delivery_id = verp.delivery_of(key, address)
+        if delivery_id is not None:
+            delivery = _delivery(conn, D.c.id == delivery_id)
+            break
+    if delivery is None and event.message_id and key:
+        delivery = _delivery(conn, D.c.message_id == event.message_id)
+        if delivery is not None and not _keyed(key, delivery, event.message_id):
+            delivery = None  # an id from before ids were keyed: anyone could have made it
+    if delivery is None:
+        return _Tie(None, "not tied to a message we sent (no signed return path, no Message-ID "
+                    "of a delivery)")  # fmt: skip
+    found = _subscriber(conn, S.c.id == delivery["subscriber_id"])
+    if found is None:
+        return _Tie(None, "the delivery's reader is no longer on the list")
+    if event.kind != COMPLAINT and event.address and event.address != found["email"]:
+        return _Tie(None, f"names {event.address}, but our message went to {found['email']}")
+    return _Tie(found)  # a complaint acts on the delivery's reader: feedback loops redact
 
 
-def _record(conn: Connection, digest: str, event: MailEvent, now: datetime) -> bool:
+def _delivery(conn: Connection, where: Any) -> dict[str, Any] | None:
+    query = select(D.c.id, D.c.subscriber_id, D.c.message_id, I.c.slug, S.c.email)
+    query = query.join(I, I.c.id == D.c.issue_id).join(S, S.c.id == D.c.subscriber_id)
+    row = conn.execute(query.where(where).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
+def _keyed(key: str, delivery: dict[str, Any], message_id: str) -> bool:
+    return verp.message_tag(key, delivery["slug"], delivery["email"]) in message_id
+
+
+def _subscriber(conn: Connection, where: Any) -> dict[str, Any] | None:
+    row = conn.execute(select(S).where(where)).mappings().first()
+    return dict(row) if row else None
+
+
+def _record(conn: Connection, digest: str, event: MailEvent, tie: _Tie, now: datetime) -> bool:
+    address = tie.subscriber["email"] if tie.subscriber else event.address
     found = conn.execute(
-        select(E.c.id).where(
-            E.c.report == digest, E.c.address == event.address, E.c.kind == event.kind
-        )
+        select(E.c.id).where(E.c.report == digest, E.c.address == address, E.c.kind == event.kind)
     ).first()
     if found is not None:
         return False
-    subscriber = conn.execute(select(S.c.id).where(S.c.email == event.address)).scalar()
     try:
         with conn.begin_nested():
             conn.execute(
                 insert(E).values(
                     report=digest,
                     kind=event.kind,
-                    address=event.address,
+                    address=address,
                     status=event.status,
                     detail=event.diagnostic,
                     message_id=event.message_id,
-                    subscriber_id=subscriber,
+                    subscriber_id=tie.subscriber["id"] if tie.subscriber else None,
                     processed_at=now,
+                    outcome="applied" if tie.subscriber else "unmatched",
+                    reason=tie.why_not,
                 )
             )
     except IntegrityError:  # another process recorded it a moment ago
@@ -106,12 +170,13 @@ def _record(conn: Connection, digest: str, event: MailEvent, now: datetime) -> b
 
 
 def _act(
-    conn: Connection, event: MailEvent, settings: Settings, now: datetime
-) -> tuple[str, str, str] | None:
-    """Returns (address, state before, state after), or None for an unknown address."""
-    row = conn.execute(select(S).where(S.c.email == event.address)).mappings().first()
-    if row is None:
-        return None
+    conn: Connection,
+    event: MailEvent,
+    row: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> tuple[str, str, str]:
+    """Returns (address, state before, state after)."""
     before = row["state"]
     values: dict[str, object] = {}
     detail = f"{event.status} {event.diagnostic}".strip()[:500]
@@ -131,4 +196,18 @@ def _act(
         values["changed_at"] = now
     if values:
         conn.execute(update(S).where(S.c.id == row["id"]).values(values))
-    return event.address, before, str(values.get("state", before))
+    return row["email"], before, str(values.get("state", before))
+
+
+def unmatched_since(conn: Connection, since: datetime) -> int:
+    """Reports recorded but not applied since then, for `status`."""
+    return conn.execute(
+        select(func.count()).where(E.c.outcome == "unmatched", E.c.processed_at >= since)
+    ).scalar_one()
+
+
+UNMATCHED_DAYS = 30  # how far back `status` counts reports that were not applied
+
+
+def recent_unmatched(conn: Connection, now: datetime) -> int:
+    return unmatched_since(conn, now - timedelta(days=UNMATCHED_DAYS))

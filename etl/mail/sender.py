@@ -108,7 +108,7 @@ class IssueSender:
         issue: dict[str, Any],
         edition: Callable[[str, frozenset[str]], Prepared],
         links: Callable[[str], tuple[str, ...]],
-        mail_from: str,
+        mail_from: Callable[[int], str],  # the envelope sender of a delivery (its id)
         config: DeliverySettings,
         clock: Callable[[], datetime],
         progress: Callable[[int], None] | None = None,
@@ -189,7 +189,7 @@ class IssueSender:
         key = f"issue-{self.issue['number']:03d}-{row['email']}"
         for attempt in range(RELAY_TRIES):
             try:
-                self.transport.send(self.mail_from, row["email"], raw, key)
+                self.transport.send(self.mail_from(row["id"]), row["email"], raw, key)
             except SendError as exc:
                 if exc.relay and attempt + 1 < RELAY_TRIES:
                     self.sleep(2.0**attempt)

@@ -14,6 +14,7 @@ from etl.db.locks import crawl_lock, is_held, job_lock
 from etl.db.models import CrawlRun, DigestIssue, SourceCursor
 from etl.db.states import DeliveryState, Outcome
 from etl.mail import deliveries
+from etl.mail.returns import recent_unmatched
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
 from etl.ops.history import health_of, job_facts, known_jobs
@@ -192,3 +193,10 @@ def issue_status(engine: Engine, limit: int = 3) -> list[IssueStatus]:
                 )
             )
     return found
+
+
+def unmatched_reports(engine: Engine, now: datetime) -> int:
+    """Returned reports of the last weeks that could not be tied to our mail: many of them
+    mean someone is sending forged reports, or the return path is misconfigured."""
+    with engine.connect() as conn:
+        return recent_unmatched(conn, now)

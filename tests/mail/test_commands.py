@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from etl.digest.service import Digest
+from etl.mail import deliveries
 from etl.settings import load_settings
 from tests.conftest import CONFIG
 from tests.mail.conftest import approve_issue
@@ -166,16 +167,83 @@ def test_dry_run_test_copy_send_and_bounces(workdir: Path) -> None:
     assert processed.returncode == 0, processed.stderr
     assert "unreadable broken-binary.eml" in processed.stdout
     assert "ignored autoreply-outlook-zh.eml: auto-reply" in processed.stdout
+    # The saved reports quote Message-IDs we never made: recorded and listed, not applied.
+    assert (
+        "not applied postfix-user-unknown.eml: bounce about reader.one@example.net: not "
+        "tied to a message we sent" in processed.stdout.replace("\n", " ")
+    )
+    assert "not applied arf-yahoo-abuse.eml: complaint" in processed.stdout
     states = {e: r["state"] for e, r in subscribers(workdir).items()}
     assert states == {
-        "reader.one@example.net": "bounced",
+        "reader.one@example.net": "active",
         "zhang.san@lab.example.cn": "unsubscribed",  # by mail, with the signed token
-        "j.doe@contoso.example": "bounced",
-        "msc.reader.example@yahoo.com": "complained",
-        "wei.zhang@lab.example.edu": "active",  # a soft bounce only
+        "j.doe@contoso.example": "active",
+        "msc.reader.example@yahoo.com": "active",
+        "wei.zhang@lab.example.edu": "active",
         "stays@example.org": "active",
     }
+    status = run("status", cwd=workdir, env=ENV)
+    assert "were not tied to a message we sent and were not applied" in status.stdout
+    assert json.loads(run("status", "--json", cwd=workdir, env=ENV).stdout)["unmatched_reports"]
+    # Reports about the messages really sent (their headers returned) are applied.
+    genuine = workdir / "genuine"
+    genuine.mkdir()
+    for name, address in (("bounce", "reader.one@example.net"),
+                          ("complaint", "msc.reader.example@yahoo.com")):  # fmt: skip
+        ours = (outbox / f"issue-001-{address}.eml").read_bytes().replace(b"\r\n", b"\n")
+        headers = ours.split(b"\n\n", 1)[0]
+        fixture = "postfix-user-unknown.eml" if name == "bounce" else "arf-yahoo-abuse.eml"
+        report = (BOUNCES / fixture).read_bytes()
+        head, rest = report.split(b"Message-ID: <2026-11-30.", 1)
+        report = head + b"Message-ID: <" + headers.split(b"Message-ID: <", 1)[1].split(b">")[0]
+        report += b">" + rest.split(b">", 1)[1]
+        (genuine / f"{name}.eml").write_bytes(report)
+    applied = run("bounces", "process", str(genuine), cwd=workdir, env=ENV)
+    assert applied.returncode == 0, applied.stderr
+    assert "\nnot applied " not in applied.stdout, applied.stdout
+    states = {e: r["state"] for e, r in subscribers(workdir).items()}
+    assert states["reader.one@example.net"] == "bounced"
+    assert states["msc.reader.example@yahoo.com"] == "complained"
     again = run("bounces", "process", str(BOUNCES), cwd=workdir, env=ENV)
     assert again.returncode == 0 and "→" not in again.stdout  # each report counts once
     missing = run("bounces", "process", str(workdir / "nowhere"), cwd=workdir, env=ENV)
     assert missing.returncode == 1 and "does not exist" in missing.stdout
+
+
+def test_an_issue_stuck_in_sending_goes_back_to_draft_without_mailing_anyone_twice(
+    workdir: Path,
+) -> None:
+    readers = ["first@example.org", "second@example.org", "third@example.org"]
+    for address in readers:
+        assert (
+            run("subscribers", "add", address, "--confirmed", cwd=workdir, env=ENV).returncode == 0
+        )
+    settings = load_settings(
+        workdir / "config",
+        env={"DATABASE_URL": f"sqlite:///{workdir / 'var' / 'mscwatch.db'}", **ENV},
+    )
+    digest = Digest.open(settings)
+    issue = approve_issue(digest)
+    digest.start_sending(str(issue["number"]), issue["approved_at"])  # a send that then failed
+    with digest.engine.begin() as conn:  # after the first reader had it
+        row = conn.execute(deliveries.D.select().order_by(deliveries.D.c.id)).first()
+        conn.execute(deliveries.D.update().where(deliveries.D.c.id == row.id).values(state="sent"))
+        first = (
+            conn.execute(deliveries.S.select().where(deliveries.S.c.id == row.subscriber_id))
+            .first()
+            .email
+        )
+    digest.engine.dispose()
+    edit = run("digest", "edit", "1", "--intro", "更正", cwd=workdir, env=ENV)
+    assert edit.returncode == 1 and "only a draft is edited" in edit.stderr
+    back = run("digest", "unapprove", "1", cwd=workdir, env=ENV)
+    assert back.returncode == 0, back.stderr
+    assert "issue 1 (2026-11-16) is a draft again" in back.stdout
+    assert "1 readers have it and will not get it again; 2 get it" in back.stdout
+    assert run("digest", "edit", "1", "--intro", "更正", cwd=workdir, env=ENV).returncode == 0
+    assert run("digest", "approve", "1", cwd=workdir, env=ENV).returncode == 0
+    sent = run("digest", "send", "1", cwd=workdir, env=ENV)
+    assert sent.returncode == 0 and "issue 1 is sent" in sent.stdout, sent.stderr
+    outbox = workdir / "var" / "outbox"
+    mailed = sorted(p.name for p in outbox.glob("issue-001-*.eml"))
+    assert mailed == sorted(f"issue-001-{a}.eml" for a in readers if a != first)

@@ -133,3 +133,23 @@ def test_a_prepared_edition_gives_each_subscriber_the_same_message_compose_would
         prepared.personal("a@example.org\r\nBcc: x@example.org", "<1@x.org>", ("a", "b"))
     with pytest.raises(ValueError, match="unsafe value"):
         prepared.personal("a@example.org", "<1@x.org>", ('https://x.org/"><script>', "b"))
+
+
+def test_prepared_editions_with_long_lines_still_give_each_reader_their_links() -> None:
+    from etl.mail.message import prepare
+
+    long_text = "引言:" + "间充质干细胞" * 100 + "\n退订: %%U%%\n"  # one line of 1,800 octets
+    html = '<p><a href="%%U%%">退订</a></p>'
+    links = ("https://x.example.org/u/" + "T" * 40, "https://x.example.org/p/T2")
+    for text in (long_text, "x" * 900 + "%%U%%\n"):  # encoded; 8-bit until the link is in
+        prepared = prepare(SENDER, "第 3 期", text, html, WHEN, "%%U%%", ("%%U%%", "%%P%%"))
+        raw = prepared.personal("reader@example.org", "<3.abc@example.org>", links)
+        assert not long_lines(raw)
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        plain = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")  # base64: CRLF
+        assert plain == text.replace("%%U%%", links[0])
+        assert links[0] in parsed.get_body(("html",)).get_content()
+        assert (
+            parsed["To"] == "reader@example.org" and parsed["Message-ID"] == "<3.abc@example.org>"
+        )
+        assert "%%U%%" not in str(parsed["List-Unsubscribe"])
