@@ -342,3 +342,24 @@ def test_a_log_line_says_its_level_once(tty: bool, capsys: pytest.CaptureFixture
     err = " ".join(capsys.readouterr().err.split())
     assert "pubmed: esearch: timed out; retrying in 2.0s" in err
     assert err.count("WARNING") == 1 and "etl.http:" not in err, err
+
+
+def test_status_fits_an_80_column_terminal_and_wide_shows_every_column(workdir: Path) -> None:
+    demo = ROOT / "etl" / "demo" / "data" / "pubmed" / "efetch-2026-autumn.xml"
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    assert run("ingest", str(demo), cwd=workdir).returncode == 0
+    narrow = run("status", cwd=workdir, env={"COLUMNS": "80"})
+    assert narrow.returncode == 0, narrow.stderr
+    tables = [line for line in narrow.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert tables and max(len(line) for line in tables) <= 80, narrow.stdout
+    assert "…" not in narrow.stdout  # nothing cut short: columns left out instead
+    assert "left out to fit: --wide shows them" in narrow.stdout
+    header = next(line for line in tables if "source" in line)
+    assert "last run" in header and "outcome" in header and "watermark" not in header
+    wide = run("status", "--wide", cwd=workdir, env={"COLUMNS": "80"})
+    assert wide.returncode == 0, wide.stderr
+    for column in ("watermark", "last", "quarantined", "failure"):
+        assert column in wide.stdout, column
+    assert "left out" not in wide.stdout
+    roomy = run("status", cwd=workdir)  # 200 columns: everything fits, nothing left out
+    assert "watermark" in roomy.stdout and "left out" not in roomy.stdout
