@@ -14,10 +14,10 @@ import pytest
 from etl.records import Quarantined, SourceRecord
 from etl.sources.europepmc.links import ref_type
 from etl.sources.europepmc.parse import hit_count, next_cursor, parse_search
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_files
 
 EPMC = SAMPLES / "europepmc"
-ALL_FILES = sorted(EPMC.iterdir())
+ALL_FILES = sample_files("europepmc", "*")
 PAPER_KEYS = {
     "source",
     "source_id",
@@ -102,10 +102,12 @@ def one(*results: Any) -> dict[str, Any]:
     return item.data
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_the_sample_folder_is_the_one_these_tests_know() -> None:
     assert [p.name for p in ALL_FILES] == sorted(EXPECTED)
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
 def test_every_sample_yields_one_complete_record_per_result(path: Path) -> None:
     count, first, last, _, _ = EXPECTED[path.name]

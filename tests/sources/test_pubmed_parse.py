@@ -184,6 +184,7 @@ def test_gzipped_baseline_files_are_read(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_malformed_record_is_quarantined_with_file_pmid_and_reason() -> None:
     items = list(parse_efetch(EFETCH / MALFORMED))
     assert len(items) == 1 and isinstance(items[0], Quarantined)
