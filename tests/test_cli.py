@@ -73,6 +73,7 @@ def test_commands_refuse_an_unmigrated_database_with_a_hint(workdir: Path) -> No
     assert empty.returncode == 1 and "has no tables yet; the code needs" in empty.stderr
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_parse_prints_json_lines(workdir: Path) -> None:
     result = run("parse", "pubmed", str(EFETCH / "pubmed-29768149.xml"), cwd=workdir)
     assert result.returncode == 0, result.stderr
@@ -82,6 +83,7 @@ def test_parse_prints_json_lines(workdir: Path) -> None:
     assert record["identifiers"]["registry_ids"] == ["NCT02149199"]
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_parse_reports_a_broken_record_and_prints_the_rest(workdir: Path) -> None:
     files = [EFETCH / "reciter-special_characters-MALFORMED.xml", EFETCH / "metapub-35649368.xml"]
     result = run("parse", "pubmed", *map(str, files), "--jobs", "1", cwd=workdir)
@@ -93,6 +95,7 @@ def test_parse_reports_a_broken_record_and_prints_the_rest(workdir: Path) -> Non
     )
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_parse_in_parallel_keeps_the_order_of_the_files(workdir: Path) -> None:
     files = sorted(p for p in EFETCH.glob("*.xml") if "MALFORMED" not in p.name)
     serial = run("parse", "pubmed", *map(str, files), "--jobs", "1", cwd=workdir)
@@ -102,12 +105,14 @@ def test_parse_in_parallel_keeps_the_order_of_the_files(workdir: Path) -> None:
     assert len(serial.stdout.splitlines()) == 821
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_parse_unknown_source_names_the_known_ones(workdir: Path) -> None:
     result = run("parse", "medline", str(EFETCH / "metapub-35649368.xml"), cwd=workdir)
     assert result.returncode == 1
     assert "error: unknown source 'medline'" in result.stderr and "pubmed" in result.stderr
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_ingest_twice_then_status(workdir: Path) -> None:
     assert run("db", "upgrade", cwd=workdir).returncode == 0
     files = [str(EFETCH / "ncbiutils-pubmed22n1313.xml"), str(EFETCH / "metapub-35649368.xml")]
@@ -303,6 +308,7 @@ def test_export_works_and_split_a_probable_duplicate(workdir: Path, tmp_path: Pa
     assert nothing.returncode == 1 and "has no merge to undo" in nothing.stderr
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_ingest_ictrp_export(workdir: Path) -> None:
     export = SAMPLES / "ictrp" / "ebmdatalab-ICTRP-Results_18Mar2020.xml"
     assert run("db", "upgrade", cwd=workdir).returncode == 0
@@ -346,3 +352,24 @@ def test_a_log_line_says_its_level_once(tty: bool, capsys: pytest.CaptureFixture
     err = " ".join(capsys.readouterr().err.split())
     assert "pubmed: esearch: timed out; retrying in 2.0s" in err
     assert err.count("WARNING") == 1 and "etl.http:" not in err, err
+
+
+def test_status_fits_an_80_column_terminal_and_wide_shows_every_column(workdir: Path) -> None:
+    demo = ROOT / "etl" / "demo" / "data" / "pubmed" / "efetch-2026-autumn.xml"
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    assert run("ingest", str(demo), cwd=workdir).returncode == 0
+    narrow = run("status", cwd=workdir, env={"COLUMNS": "80"})
+    assert narrow.returncode == 0, narrow.stderr
+    tables = [line for line in narrow.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert tables and max(len(line) for line in tables) <= 80, narrow.stdout
+    assert "…" not in narrow.stdout  # nothing cut short: columns left out instead
+    assert "left out to fit: --wide shows them" in narrow.stdout
+    header = next(line for line in tables if "source" in line)
+    assert "last run" in header and "outcome" in header and "watermark" not in header
+    wide = run("status", "--wide", cwd=workdir, env={"COLUMNS": "80"})
+    assert wide.returncode == 0, wide.stderr
+    for column in ("watermark", "last", "quarantined", "failure"):
+        assert column in wide.stdout, column
+    assert "left out" not in wide.stdout
+    roomy = run("status", cwd=workdir)  # 200 columns: everything fits, nothing left out
+    assert "watermark" in roomy.stdout and "left out" not in roomy.stdout

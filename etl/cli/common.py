@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from etl.scheduler.stop import StopSignal
 from etl.settings import Settings, load_settings
 
 console = Console(stderr=True)
-# Tables stay whole when output goes to a file or a pipe (rich would assume 80 columns).
-out = Console(width=None if Console().is_terminal else 160)
+# Tables stay whole when output goes to a file or a pipe (rich would assume 80 columns),
+# unless COLUMNS says how wide the reader's screen is.
+out = Console(width=None if Console().is_terminal or os.environ.get("COLUMNS") else 160)
 
 
 @dataclass

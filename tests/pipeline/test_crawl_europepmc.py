@@ -56,6 +56,7 @@ def server() -> Iterator[str]:
     thread.join()
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_crawl_pages_by_cursor_and_keeps_the_window(
     sqlite_engine: Engine, sqlite_url: str, server: str
 ) -> None:

@@ -19,11 +19,11 @@ from etl.sources.feed.source import FeedSource
 from etl.works import store
 from tests.conftest import SAMPLES, make_settings
 
-IJSEM = (SAMPLES / "feeds" / "biorss-microbiologyresearch-ijsem.xml").read_bytes()
-ZOOL = (SAMPLES / "feeds" / "biorss-oup-zoolinnean.xml").read_bytes()
+IJSEM = SAMPLES / "feeds" / "biorss-microbiologyresearch-ijsem.xml"
+ZOOL = SAMPLES / "feeds" / "biorss-oup-zoolinnean.xml"
 PUBMED_RSS = SAMPLES / "pubmed-rss"
-WEEK_1 = (PUBMED_RSS / "biorss-pubmed-rss-2021-12-14.xml").read_bytes()
-WEEK_2 = (PUBMED_RSS / "biorss-pubmed-rss-2021-12-21.xml").read_bytes()
+WEEK_1 = PUBMED_RSS / "biorss-pubmed-rss-2021-12-14.xml"
+WEEK_2 = PUBMED_RSS / "biorss-pubmed-rss-2021-12-21.xml"
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 MODIFIED = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 SOURCE_LOG = "etl.sources.feed.source"
@@ -67,7 +67,7 @@ def stored_ids(engine: Engine) -> list[str]:
 def test_first_crawl_stores_the_entries_and_the_validators(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
-    srv.serve("ijsem.xml", IJSEM, etag='"v1"', last_modified=MODIFIED)
+    srv.serve("ijsem.xml", IJSEM.read_bytes(), etag='"v1"', last_modified=MODIFIED)
     result = crawl(sqlite_engine, settings_for(sqlite_url, {"ijsem": srv.url + "ijsem.xml"}))
     assert result.outcome == "ok", result.error
     assert result.counts.new == result.counts.fetched == 25
@@ -91,7 +91,7 @@ def test_second_crawl_sends_the_validators_and_gets_304(
 ) -> None:
     etag = '"v1"' if validators != "last_modified" else None
     modified = MODIFIED if validators != "etag" else None
-    srv.serve("ijsem.xml", IJSEM, etag=etag, last_modified=modified)
+    srv.serve("ijsem.xml", IJSEM.read_bytes(), etag=etag, last_modified=modified)
     settings = settings_for(sqlite_url, {"ijsem": srv.url + "ijsem.xml"})
     crawl(sqlite_engine, settings)
     before = feed_state(sqlite_engine, "ijsem")
@@ -111,7 +111,7 @@ def test_second_crawl_sends_the_validators_and_gets_304(
 def test_a_permanent_redirect_updates_the_stored_url(
     status: int, sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
-    srv.serve("journal/toc.xml", IJSEM)
+    srv.serve("journal/toc.xml", IJSEM.read_bytes())
     srv.redirect("ijsem.xml", to="journal/toc.xml", status=status)
     settings = settings_for(sqlite_url, {"ijsem": srv.url + "ijsem.xml"})
     first = crawl(sqlite_engine, settings)
@@ -130,7 +130,7 @@ def test_a_permanent_redirect_updates_the_stored_url(
 def test_since_asks_for_the_whole_feed_again(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
-    srv.serve("ijsem.xml", IJSEM, last_modified=MODIFIED)
+    srv.serve("ijsem.xml", IJSEM.read_bytes(), last_modified=MODIFIED)
     settings = settings_for(sqlite_url, {"ijsem": srv.url + "ijsem.xml"})
     crawl(sqlite_engine, settings)
     srv.requests.clear()
@@ -143,7 +143,7 @@ def test_since_asks_for_the_whole_feed_again(
 def test_a_temporary_redirect_is_followed_but_not_stored(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
-    srv.serve("mirror.xml", IJSEM)
+    srv.serve("mirror.xml", IJSEM.read_bytes())
     srv.redirect("ijsem.xml", to="mirror.xml", status=302)
     result = crawl(sqlite_engine, settings_for(sqlite_url, {"ijsem": srv.url + "ijsem.xml"}))
     assert result.outcome == "ok" and result.counts.new == 25
@@ -154,7 +154,7 @@ def test_a_temporary_redirect_is_followed_but_not_stored(
 def test_a_gone_feed_is_disabled_and_later_skipped_while_others_run(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    srv.serve("ijsem.xml", IJSEM)
+    srv.serve("ijsem.xml", IJSEM.read_bytes())
     srv.gone("old.xml")
     feeds = {"old": srv.url + "old.xml", "ijsem": srv.url + "ijsem.xml"}
     settings = settings_for(sqlite_url, feeds)
@@ -176,7 +176,7 @@ def test_a_gone_feed_is_disabled_and_later_skipped_while_others_run(
     (message,) = [r.getMessage() for r in caplog.records if r.name == SOURCE_LOG]
     assert "feed old: disabled" in message and "config/sources.toml" in message
 
-    srv.serve("new-home.xml", ZOOL)  # the operator fixes its url: the feed runs again
+    srv.serve("new-home.xml", ZOOL.read_bytes())  # the operator fixes its url: the feed runs again
     fixed = settings_for(sqlite_url, {**feeds, "old": srv.url + "new-home.xml"})
     third = crawl(sqlite_engine, fixed, NOW + timedelta(days=2))
     assert third.outcome == "ok" and third.counts.new == 14
@@ -186,7 +186,7 @@ def test_a_gone_feed_is_disabled_and_later_skipped_while_others_run(
 def test_a_server_error_then_success_is_retried(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
-    srv.serve("ijsem.xml", IJSEM)
+    srv.serve("ijsem.xml", IJSEM.read_bytes())
     srv.fail("ijsem.xml", 500, times=1)
     result = crawl(sqlite_engine, settings_for(sqlite_url, {"ijsem": srv.url + "ijsem.xml"}))
     assert result.outcome == "ok", result.error
@@ -197,7 +197,7 @@ def test_a_missing_feed_fails_the_run_but_the_other_feeds_are_stored(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
     srv.status("typo.xml", 404)
-    srv.serve("ijsem.xml", IJSEM)
+    srv.serve("ijsem.xml", IJSEM.read_bytes())
     feeds = {"broken": srv.url + "typo.xml", "ijsem": srv.url + "ijsem.xml"}
     result = crawl(sqlite_engine, settings_for(sqlite_url, feeds))
     assert result.outcome == "failed" and result.error is not None
@@ -215,17 +215,19 @@ def test_a_missing_feed_fails_the_run_but_the_other_feeds_are_stored(
 def test_pubmed_rss_captures_a_week_apart_add_new_records_without_duplicates(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
-    srv.serve("rss/search.xml", WEEK_1)
+    srv.serve("rss/search.xml", WEEK_1.read_bytes())
     settings = settings_for(sqlite_url, {"pubmed-msc": srv.url + "rss/search.xml"})
     first = crawl(sqlite_engine, settings)
     assert first.counts.new == 15
-    srv.serve("rss/search.xml", WEEK_2)  # a new body, so a new ETag: the validator misses
+    # a new body, so a new ETag: the validator misses
+    srv.serve("rss/search.xml", WEEK_2.read_bytes())
     second = crawl(sqlite_engine, settings, NOW + timedelta(days=7))
     assert second.counts.new == 15 and second.counts.updated == 0
     assert srv.requests[-1].headers["if-none-match"] != srv.requests[-2].headers.get(
         "if-none-match"
     )
-    srv.serve("rss/search.xml", WEEK_2, conditional=False)  # a server that ignores validators
+    # a server that ignores validators
+    srv.serve("rss/search.xml", WEEK_2.read_bytes(), conditional=False)
     third = crawl(sqlite_engine, settings, NOW + timedelta(days=8))
     assert third.counts.new == 0 and third.counts.unchanged == 15
     ids = stored_ids(sqlite_engine)

@@ -87,6 +87,7 @@ def crawl(client: httpx.Client, params: dict[str, Any]) -> list[httpx.Response]:
 # --- corpus ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_corpus_reads_pages_and_single_study_files_of_the_real_samples() -> None:
     files = sorted((SAMPLES / "ctgov-v2").glob("*.json"))
     corpus = StudyCorpus.from_paths(files)

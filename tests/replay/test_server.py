@@ -17,8 +17,8 @@ from lxml import etree
 from etl.replay import Corpus, CorpusError, FaultPlan, RecordedRequest, ReplayServer
 from etl.replay.synthetic import synthetic_article
 from etl.replay.terms import DateFilter, TermError, parse_date, parse_filter
+from tests.conftest import SAMPLES, need_samples, samples_present
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 EFETCH_SAMPLES = SAMPLES / "pubmed-efetch"
 MALFORMED = EFETCH_SAMPLES / "reciter-special_characters-MALFORMED.xml"
 UPDATE_FILE = EFETCH_SAMPLES / "ncbiutils-pubmed22n1313.xml"
@@ -53,6 +53,8 @@ def esearch(client: httpx.Client, **params: str | int) -> etree._Element:
 
 @pytest.fixture(scope="module")
 def samples() -> Corpus:
+    if not samples_present():
+        need_samples()
     return Corpus.from_paths(sample_paths())
 
 

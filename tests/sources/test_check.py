@@ -30,8 +30,8 @@ NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 SINCE = date(2026, 10, 25)  # NOW minus the 30 recent days
 STUDIES = DATA / "ctgov" / "studies-2026-autumn.json"
 EPMC_PAGE = SAMPLES / "europepmc" / "pyeuropepmc-search_1000results_cancer.json"
-IJSEM = (SAMPLES / "feeds" / "biorss-microbiologyresearch-ijsem.xml").read_bytes()
-ZOOL = (SAMPLES / "feeds" / "biorss-oup-zoolinnean.xml").read_bytes()
+IJSEM = SAMPLES / "feeds" / "biorss-microbiologyresearch-ijsem.xml"
+ZOOL = SAMPLES / "feeds" / "biorss-oup-zoolinnean.xml"
 FAST = {"http.attempts": 2, "http.backoff": 0.01, "http.backoff_max": 0.02, "http.timeout": 2.0}
 
 
@@ -196,8 +196,8 @@ def test_an_unknown_source_is_named(replay: ReplayServer) -> None:
 
 
 def test_each_feed_is_fetched_once_without_validators(feeds: FeedServer) -> None:
-    feeds.serve("ijsem.xml", IJSEM, etag='"v1"')
-    feeds.serve("zool.xml", ZOOL)
+    feeds.serve("ijsem.xml", IJSEM.read_bytes(), etag='"v1"')
+    feeds.serve("zool.xml", ZOOL.read_bytes())
     feeds.redirect("old.xml", "zool.xml")
     settings = make_settings(**FAST, **{"sources.feed.requests_per_second": 20,
         "sources.feed.feeds": [{"name": "ijsem", "url": feeds.url + "ijsem.xml"},
@@ -216,7 +216,7 @@ def test_each_feed_is_fetched_once_without_validators(feeds: FeedServer) -> None
 
 
 def test_a_gone_missing_or_html_feed_says_so(feeds: FeedServer) -> None:
-    feeds.serve("ok.xml", IJSEM)
+    feeds.serve("ok.xml", IJSEM.read_bytes())
     feeds.gone("gone.xml")
     feeds.status("page.html", 200)
     paths = {"ok": "ok.xml", "gone": "gone.xml", "missing": "nope.xml", "page": "page.html"}
@@ -256,7 +256,7 @@ def workdir(
 ) -> Path:
     """A configuration whose base URLs are the replay servers; europepmc left disabled."""
     shutil.copytree(CONFIG, tmp_path / "config")
-    feeds.serve("ijsem.xml", IJSEM)
+    feeds.serve("ijsem.xml", IJSEM.read_bytes())
     sources = (tmp_path / "config" / "sources.toml").read_text()
     sources = (
         sources.replace("https://eutils.ncbi.nlm.nih.gov/entrez/eutils/", replay.url)

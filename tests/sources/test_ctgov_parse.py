@@ -12,10 +12,10 @@ import pytest
 
 from etl.records import Quarantined, SourceRecord
 from etl.sources.ctgov.parse import page_token, parse_studies, total_count
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_files
 
 CTGOV = SAMPLES / "ctgov-v2"
-ALL_FILES = sorted(CTGOV.glob("*.json"))
+ALL_FILES = sample_files("ctgov-v2", "*.json")
 TRIAL_KEYS = {
     "source",
     "source_id",
@@ -139,6 +139,7 @@ def study(nct: str | None = "NCT01234567", **modules: Any) -> dict[str, Any]:
     return {"protocolSection": {"identificationModule": ident, **modules}}
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_the_sample_folder_is_the_one_these_tests_know() -> None:
     assert [p.name for p in ALL_FILES] == sorted(EXPECTED_IDS)
 

@@ -14,10 +14,10 @@ import pytest
 from etl.records import Quarantined, SourceRecord
 from etl.sources.europepmc.links import ref_type
 from etl.sources.europepmc.parse import hit_count, next_cursor, parse_search
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_files
 
 EPMC = SAMPLES / "europepmc"
-ALL_FILES = sorted(EPMC.iterdir())
+ALL_FILES = sample_files("europepmc", "*")
 PAPER_KEYS = {
     "source",
     "source_id",
@@ -102,10 +102,12 @@ def one(*results: Any) -> dict[str, Any]:
     return item.data
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_the_sample_folder_is_the_one_these_tests_know() -> None:
     assert [p.name for p in ALL_FILES] == sorted(EXPECTED)
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
 def test_every_sample_yields_one_complete_record_per_result(path: Path) -> None:
     count, first, last, _, _ = EXPECTED[path.name]
@@ -135,7 +137,8 @@ def test_cursor_and_hit_count_of_every_sample(path: Path) -> None:
     assert (next_cursor(body), hit_count(body)) == (cursor, hits)
 
 
-@pytest.mark.parametrize("name", [p.name for p in ALL_FILES if p.suffix == ".json"])
+@pytest.mark.usefixtures("samples")  # the recorded corpus
+@pytest.mark.parametrize("name", [p.name for p in sample_files("europepmc", "*.json")])
 def test_raw_bytes_are_each_result_reserialised_compactly(name: str) -> None:
     for item, original in zip(records(EPMC / name), results_in(EPMC / name), strict=True):
         assert json.loads(item.raw) == original

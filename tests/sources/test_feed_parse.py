@@ -14,11 +14,11 @@ from etl.normalize.html import html_blocks, html_text
 from etl.records import Quarantined, SourceRecord
 from etl.sources.feed.names import display_names, split_list
 from etl.sources.feed.parse import feed_info, parse_feed
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_files
 
 FEEDS = SAMPLES / "feeds"
 PUBMED_RSS = SAMPLES / "pubmed-rss"
-ALL_FILES = sorted(FEEDS.iterdir()) + sorted(PUBMED_RSS.iterdir())
+ALL_FILES = sample_files("feeds", "*") + sample_files("pubmed-rss", "*")
 PAPER_KEYS = {
     "source",
     "source_id",
@@ -141,10 +141,12 @@ def rss(*items: str, channel: str = "<title>T</title>") -> bytes:
     )
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_the_sample_folders_are_the_ones_these_tests_know() -> None:
     assert sorted(p.name for p in ALL_FILES) == sorted(EXPECTED)
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
 def test_every_sample_yields_one_complete_record_per_entry(path: Path) -> None:
     count, first, version, journal = EXPECTED[path.name]

@@ -9,7 +9,7 @@ import pytest
 
 from etl.records import Quarantined, SourceRecord
 from etl.sources.pubmed.parse import parse_efetch
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_files
 
 EFETCH = SAMPLES / "pubmed-efetch"
 MALFORMED = "reciter-special_characters-MALFORMED.xml"
@@ -43,8 +43,11 @@ def one(name: str, pmid: str | None = None) -> dict:
     return next(d for d in found if pmid is None or d["source_id"] == pmid)
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 @pytest.mark.parametrize(
-    "path", sorted(p for p in EFETCH.glob("*.xml") if p.name != MALFORMED), ids=lambda p: p.name
+    "path",
+    [p for p in sample_files("pubmed-efetch", "*.xml") if p.name != MALFORMED],
+    ids=lambda p: p.name,
 )
 def test_every_sample_parses_into_complete_records(path: Path) -> None:
     items = list(parse_efetch(path))
@@ -184,6 +187,7 @@ def test_gzipped_baseline_files_are_read(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_malformed_record_is_quarantined_with_file_pmid_and_reason() -> None:
     items = list(parse_efetch(EFETCH / MALFORMED))
     assert len(items) == 1 and isinstance(items[0], Quarantined)

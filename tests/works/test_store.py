@@ -62,6 +62,7 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_ingesting_the_same_files_twice_changes_nothing(engine: Engine) -> None:
     files = sorted(p for p in EFETCH.glob("*.xml"))
     first = ingest_files(engine, "pubmed", files, NOW)
@@ -176,6 +177,7 @@ def test_raw_payload_is_kept_and_restorable(engine: Engine) -> None:
     ] == [record.data]
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_quarantine_keeps_reason_and_raw_bytes_once(engine: Engine) -> None:
     (bad,) = parse_efetch(EFETCH / "reciter-special_characters-MALFORMED.xml")
     assert isinstance(bad, Quarantined)
@@ -191,6 +193,7 @@ def test_quarantine_keeps_reason_and_raw_bytes_once(engine: Engine) -> None:
     assert "xmlParseEntityRef" in row.reason and b"&&&&" in row.raw
 
 
+@pytest.mark.usefixtures("samples")  # the recorded corpus
 def test_paper_links_to_the_trial_it_reports(engine: Engine) -> None:
     records = list(parse_efetch(EFETCH / "biomcp-efetch_citation_22663011.xml"))
     put(engine, records)
