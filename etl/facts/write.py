@@ -215,9 +215,10 @@ class _Zh:
         text += "公布了主要终点结果"
         parts = []
         for figure in figures[:1]:
-            name = self.terms.zh_outcome(figure.measure) or f"主要终点“{figure.label}”"
-            first = self.group(figure.group, "试验组")
-            second = self.group(figure.comparator_group, "对照组")
+            label = f"“{figure.label}”" if len(figure.label) <= 40 else ""
+            name = self.terms.zh_outcome(figure.measure) or f"主要终点{label}"
+            first = self.group(figure.group, "第 1 组")
+            second = self.group(figure.comparator_group, "第 2 组")
             values = f"{first} {self.registry_value(figure.value, figure.unit, figure.n)}"
             if figure.comparator:
                 value = self.registry_value(figure.comparator, figure.unit, figure.comparator_n)
@@ -237,11 +238,15 @@ class _Zh:
         return value
 
     def group(self, title: str | None, fallback: str) -> str:
+        """An arm in Chinese: the comparator table's name for a word in its title ("Placebo
+        enema" is the placebo arm), a code-like title as written, else its position: an arm the
+        record does not name as a comparator is never called the control."""
         if not title:
             return fallback
-        zh = self.terms.lookup("comparators", title)
-        if zh:
-            return f"{zh}组"
+        lowered = title.lower()
+        for key, zh in sorted(self.terms.comparators.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\b{re.escape(key.lower())}\b", lowered):
+                return f"{zh}组"
         if _CODE_LIKE.fullmatch(title):
             return f"{title} 组"
         return fallback
