@@ -117,7 +117,7 @@ def _read(path: Path) -> dict:
 def _rows(data: dict, family: str, path: Path) -> tuple[Term, ...]:
     rows = []
     for n, row in enumerate(data.get(family) or [], 1):
-        where = f"{path}: [[{family}]] #{n}"
+        where = f"{path}: {family} row {n}"
         if not isinstance(row, dict) or not {"key", "zh", "en"} <= set(row):
             raise ConfigError(f"{where}: needs key, zh and en", "see the comments in the file")
         words = row["en"] if isinstance(row["en"], list) else [row["en"]]
