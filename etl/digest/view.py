@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
@@ -197,7 +198,7 @@ def _wanted(row: dict[str, Any], content: IssueContent, topics: frozenset[str]) 
 class _Names:
     """Label names in one language, from the taxonomy (the classifier's own vocabulary)."""
 
-    def __init__(self, taxonomy: Taxonomy, lang: str, config_dir: Any = None) -> None:
+    def __init__(self, taxonomy: Taxonomy, lang: str, config_dir: Path | None = None) -> None:
         self.taxonomy, self.lang, self.config_dir = taxonomy, lang, config_dir
 
     def label(self, family: str, key: str | None) -> str:
@@ -320,7 +321,11 @@ def _clean_title(title: str) -> str:
 
 
 def _lead(
-    row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str, config: Any = None
+    row: dict[str, Any],
+    data: dict[str, Any],
+    content: IssueContent,
+    lang: str,
+    config: Path | None = None,
 ) -> str:
     zh = lang == "zh"
     kind = row["kind"]
