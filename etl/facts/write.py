@@ -54,6 +54,7 @@ _DESIGN_EN = {
     "notice": "retraction or correction notice",
     "cross_sectional": "cross-sectional study",
 }
+_MSC_ARM = re.compile(r"\bMSCs?\b|mesenchymal|stromal|exosom|extracellular vesicle", re.I)
 _TIMED = frozenset({"os", "pfs", "efs", "dfs", "survival", "engraftment"})
 
 
@@ -226,8 +227,8 @@ class _Zh:
         for figure in figures[:1]:
             label = f"“{figure.label}”" if len(figure.label) <= 40 else ""
             name = self.terms.zh_outcome(figure.measure) or f"主要终点{label}"
-            first = self.group(figure.group, "第 1 组")
-            second = self.group(figure.comparator_group, "第 2 组")
+            first = self.group(figure.group, "第一组")
+            second = self.group(figure.comparator_group, "第二组")
             values = f"{first} {self.registry_value(figure.value, figure.unit, figure.n)}"
             if figure.comparator:
                 value = self.registry_value(figure.comparator, figure.unit, figure.comparator_n)
@@ -258,6 +259,8 @@ class _Zh:
                 return f"{zh}组"
         if _CODE_LIKE.fullmatch(title):
             return f"{title} 组"
+        if _MSC_ARM.search(title) and self.product():
+            return f"{self.product()}组"
         return fallback
 
     def who(self) -> str:
