@@ -186,8 +186,7 @@ class _Zh:
         return ""
 
     def dosing(self) -> str:
-        """Route and dose as the record states them, in brackets: "（静脉输注，1×10⁶ 个细胞/kg）".
-        """
+        """Route and dose as the record states them: "（静脉输注，1×10⁶ 个细胞/kg）"."""
         f = self.f
         route = self.terms.lookup("routes", f.route)
         dose = _zh_dose(f.dose) if f.dose else ""
