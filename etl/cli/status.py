@@ -15,7 +15,7 @@ from rich.table import Table
 
 from etl import clock
 from etl.cli.common import engine, out, settings
-from etl.db.states import Verdict
+from etl.db.states import DeliveryState, Verdict
 from etl.mail.returns import UNMATCHED_DAYS
 from etl.ops.health import ALARMING, FINE
 from etl.ops.status import (
@@ -134,7 +134,13 @@ def print_status(config: Settings, as_json: bool = False, wide: bool = False) ->
 
 
 def _issues_table(issues: list[IssueStatus], when: LocalTimes, wide: bool) -> Table:
-    drops = {"queued": 0, "claimed": 5, "retry": 3, "failed": 1, "skipped": 4}
+    drops = {
+        DeliveryState.QUEUED: 0,
+        DeliveryState.CLAIMED: 5,
+        DeliveryState.RETRY: 3,
+        DeliveryState.FAILED: 1,
+        DeliveryState.SKIPPED: 4,
+    }
     columns = [
         Column("issue"),
         Column("state"),

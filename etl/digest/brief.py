@@ -16,7 +16,7 @@ from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
 from etl.digest.view import citation, trial_identifier
 from etl.facts.extract import extract
-from etl.facts.leads import key_result, paper_lead
+from etl.facts.leads import item_lead, key_result, paper_lead
 from etl.facts.model import Facts
 
 WORDS = {
@@ -27,6 +27,7 @@ WORDS = {
         "institution": "机构",
         "patients": "患者",
         "patients_n": "{n} 例",
+        "lead": "导语",
         "intervention": "干预",
         "stage": "研究阶段",
         "outcomes": "结果",
@@ -44,6 +45,7 @@ WORDS = {
         "institution": "Institution",
         "patients": "Patients",
         "patients_n": "{n}",
+        "lead": "Lead",
         "intervention": "Intervention",
         "stage": "Stage",
         "outcomes": "Outcomes",
@@ -159,6 +161,9 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
         (words["stage"], _name(stage, lang) if stage else ""),
     ]
     lines = [f"**{words['facts']}**", ""]
+    lead = item_lead(data, lang).text
+    if lead and lang == "zh":
+        lines += [f"{words['lead']}{sep}{lead}", ""]
     lines += [f"- {name}{sep}{value}" for name, value in rows if value]
     outcomes = list(found.sentences)
     if outcomes:

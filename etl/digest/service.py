@@ -30,12 +30,12 @@ from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE, headline_for
 from etl.errors import DigestError
 from etl.facts.fidelity import unsupported
 from etl.mail import deliveries, verp
+from etl.mail.addresses import normalize_address
 from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
 from etl.mail.transport import Transport
 from etl.settings import Settings
-from etl.subscribers.addresses import normalize_address
 from etl.works.store import work_data
 from etl.writer.client import Writer
 from etl.writer.drafts import DraftReport, draft_items

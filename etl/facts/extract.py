@@ -5,7 +5,6 @@ hash), not once per edition or per subscriber."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,9 +35,18 @@ def extract(
     return found
 
 
+_READ = (
+    "kind", "title", "vernacular_title", "official_title", "abstract", "acronym",
+    "publication_types", "affiliations", "identifiers", "conditions", "interventions", "arms",
+    "sponsor", "countries", "enrollment", "enrollment_type", "status", "phases", "has_results",
+    "primary_results",
+)  # fmt: skip
+
+
 def content_hash(data: Mapping[str, Any]) -> str:
-    """A record version's identity: the hash of its canonical JSON."""
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    """The hash of everything facts and leads are read from: two versions of a record that
+    differ there are two cache entries, and a change elsewhere (a fetch date) costs nothing."""
+    canonical = repr(tuple(data.get(key) for key in _READ))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -207,13 +207,15 @@ def claims(text: str, words: bool = False) -> list[Claim]:
     found: list[Claim] = []
     for match in _NUMBER.finditer(text):
         start, end = match.span()
-        before = text[:start]
+        before = text[
+            max(0, start - 40) : start
+        ]  # a window: searching the whole prefix is quadratic
         last = before[-1:]
         if last and last.isascii() and (last.isalpha() or last in "^_"):
             continue
         if re.search(r"[A-Za-z]-$", before) or re.search(r"\d[.,]$", before):
             continue
-        after = text[end:]
+        after = text[end : end + 80]
         if re.match(r"-?[A-Za-z]", after) and not _unit(after):
             continue  # "4T1", "5-FU"
         value = _value(match)

@@ -5,6 +5,7 @@ strategies, outcomes, safety findings, agents, routes, countries) and `config/in
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -73,8 +74,23 @@ class Terms:
         return None
 
 
+_RECHECK_SECONDS = 2.0
+_RECENT: dict[Path | None, tuple[float, Terms]] = {}
+
+
 def load_terms(config_dir: Path | None = None) -> Terms:
-    """The tables of `config_dir`, or the shipped ones for a file the folder lacks."""
+    """The tables of `config_dir`, or the shipped ones for a file the folder lacks. Read again
+    when a file changes (looked at every few seconds: rendering an issue asks once per item)."""
+    now = time.monotonic()
+    recent = _RECENT.get(config_dir)
+    if recent and now - recent[0] < _RECHECK_SECONDS:
+        return recent[1]
+    terms = _current(config_dir)
+    _RECENT[config_dir] = (now, terms)
+    return terms
+
+
+def _current(config_dir: Path | None) -> Terms:
     paths = []
     for name in (TERMS_FILE, INSTITUTIONS_FILE):
         path = (config_dir or SHIPPED) / name
@@ -117,7 +133,7 @@ def _read(path: Path) -> dict:
 def _rows(data: dict, family: str, path: Path) -> tuple[Term, ...]:
     rows = []
     for n, row in enumerate(data.get(family) or [], 1):
-        where = f"{path}: [[{family}]] #{n}"
+        where = f"{path}: {family} row {n}"
         if not isinstance(row, dict) or not {"key", "zh", "en"} <= set(row):
             raise ConfigError(f"{where}: needs key, zh and en", "see the comments in the file")
         words = row["en"] if isinstance(row["en"], list) else [row["en"]]

@@ -54,6 +54,7 @@ _DESIGN_EN = {
     "notice": "retraction or correction notice",
     "cross_sectional": "cross-sectional study",
 }
+_MSC_ARM = re.compile(r"\bMSCs?\b|mesenchymal|stromal|exosom|extracellular vesicle", re.I)
 _TIMED = frozenset({"os", "pfs", "efs", "dfs", "survival", "engraftment"})
 
 
@@ -92,7 +93,7 @@ def _ladder(facts: Facts, sentence: Callable[[Facts, tuple[Figure, ...], bool], 
     """From fullest to simplest: two figures, one, none; then without the safety finding; then
     without the count."""
     figures = facts.outcomes
-    plain = replace(facts, safety=())
+    plain = replace(facts, safety=(), dose=None, route=None)
     return [
         sentence(facts, figures[:2], True),
         sentence(facts, figures[:1], True),
@@ -125,7 +126,7 @@ class _Zh:
             return text + (f"；{safety}" if safety else "") + "。"
         if design in ("single_arm", "clinical_trial"):
             kind = "单臂临床试验" if design == "single_arm" else "临床试验"
-            text = f"{who}的{phase}{kind}中，{people}接受{product}治疗"
+            text = f"{who}的{phase}{kind}中，{people}接受{product}{self.dosing()}治疗"
             tail = "；".join(x for x in (safety, figs) if x)
             return text + (f"：{tail}" if tail else "") + "。"
         if design in ("retrospective", "cohort", "cross_sectional"):
@@ -137,7 +138,7 @@ class _Zh:
         if design == "case_report":
             age = f"{f.age} 岁" if f.age else ""
             sex = {"male": "男性", "female": "女性"}.get(f.sex or "", "")
-            text = f"{who}报告一例{age}{sex}{disease}患者接受{product}治疗"
+            text = f"{who}报告一例{age}{sex}{disease}患者接受{product}{self.dosing()}治疗"
             tail = "，".join(x for x in (safety, figs) if x)
             return text + (f"，{tail}" if tail else "") + "。"
         if design == "animal":
@@ -184,6 +185,14 @@ class _Zh:
             return f"{who}报道了一项{disease}研究。"
         return ""
 
+    def dosing(self) -> str:
+        """Route and dose as the record states them: "（静脉输注，1×10⁶ 个细胞/kg）"."""
+        f = self.f
+        route = self.terms.lookup("routes", f.route)
+        dose = _zh_dose(f.dose) if f.dose else ""
+        inside = "，".join(x for x in (route, dose) if x)
+        return f"（{inside}）" if inside and self.product() else ""
+
     def registration(self, count: bool) -> str:
         """A new registration is "登记了一项…试验"; a trial under way or ended is "…的一项…试验"."""
         f = self.f
@@ -215,9 +224,10 @@ class _Zh:
         text += "公布了主要终点结果"
         parts = []
         for figure in figures[:1]:
-            name = self.terms.zh_outcome(figure.measure) or f"主要终点“{figure.label}”"
-            first = self.group(figure.group, "试验组")
-            second = self.group(figure.comparator_group, "对照组")
+            label = f"“{figure.label}”" if len(figure.label) <= 40 else ""
+            name = self.terms.zh_outcome(figure.measure) or f"主要终点{label}"
+            first = self.group(figure.group, "第一组")
+            second = self.group(figure.comparator_group, "第二组")
             values = f"{first} {self.registry_value(figure.value, figure.unit, figure.n)}"
             if figure.comparator:
                 value = self.registry_value(figure.comparator, figure.unit, figure.comparator_n)
@@ -237,13 +247,19 @@ class _Zh:
         return value
 
     def group(self, title: str | None, fallback: str) -> str:
+        """An arm in Chinese: the comparator table's name for a word in its title ("Placebo
+        enema" is the placebo arm), a code-like title as written, else its position: an arm the
+        record does not name as a comparator is never called the control."""
         if not title:
             return fallback
-        zh = self.terms.lookup("comparators", title)
-        if zh:
-            return f"{zh}组"
+        lowered = title.lower()
+        for key, zh in sorted(self.terms.comparators.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\b{re.escape(key.lower())}\b", lowered):
+                return f"{zh}组"
         if _CODE_LIKE.fullmatch(title):
             return f"{title} 组"
+        if _MSC_ARM.search(title) and self.product():
+            return f"{self.product()}组"
         return fallback
 
     def who(self) -> str:
@@ -359,6 +375,9 @@ class _En:
         text = f"{article} {phase}{design}{subject}"
         if who:
             text += f" from {who}"
+        dosing = ", ".join(x for x in (f.route, pretty_exponent(f.dose or "")) if x)
+        if dosing and f.design in ("rct", "single_arm", "clinical_trial", "case_report"):
+            text += f" ({dosing})"
         figs = "; ".join(self.figure(g) for g in figures)
         return text + (f": {figs}" if figs else "") + "."
 
@@ -392,6 +411,20 @@ class _En:
         extra += [f"HR {figure.hr}" if figure.hr else "", figure.p or ""]
         inside = ", ".join(x for x in extra if x)
         return text + (f" ({inside})" if inside else "")
+
+
+_EXPONENT = re.compile(r"\^\s*(-?\d+)")
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def pretty_exponent(text: str) -> str:
+    """10^6 as 10⁶: the way a dose is printed (the fidelity check reads both alike)."""
+    return _EXPONENT.sub(lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+
+
+def _zh_dose(dose: str) -> str:
+    dose = pretty_exponent(re.sub(r"\s*([×x])\s*", "×", dose))
+    return re.sub(r"\s*\b(?:cells|MSCs)\b", " 个细胞", dose)
 
 
 def _zh_value(value: str) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_THEN_LATIN = re.compile(rf"([{CJK}])(?=[A-Za-z0-9<>≤≥=±~])")
-_LATIN_THEN_CJK = re.compile(rf"([A-Za-z0-9%)\]+⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹])(?=[{CJK}])")
+LATIN = "A-Za-z\u00c0-\u024f"  # with accented letters: "Université Paris Cité 团队"
+_CJK_THEN_LATIN = re.compile(rf"([{CJK}])(?=[{LATIN}0-9<>≤≥=±~])")
+_LATIN_THEN_CJK = re.compile(rf"([{LATIN}0-9%)\]+⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹])(?=[{CJK}])")
 _SPACE_AT_MARK = re.compile(r"\s*([，。：；（）？！、《》“”])\s*")
 _HALF_MARKS = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 _MARK_AFTER_CJK = re.compile(rf"(?<=[{CJK}])\s*([,:;?!])(?!\d)")
@@ -47,5 +48,5 @@ def cjk_share(text: str) -> float:
     """CJK characters over CJK characters plus Latin letters (digits, marks and spaces count for
     neither): how Chinese a text reads."""
     cjk = len(re.findall(f"[{CJK}]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
+    latin = len(re.findall(f"[{LATIN}]", text))
     return cjk / (cjk + latin) if cjk + latin else 1.0

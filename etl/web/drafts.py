@@ -4,6 +4,7 @@ and the command line cannot disagree about what an issue holds or whether it may
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, flash, g, request, url_for
@@ -14,6 +15,7 @@ from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
 from etl.editors import review
 from etl.errors import DigestError, EtlError
+from etl.facts.leads import Lead, item_lead
 from etl.mail.transport import open_transport
 from etl.subscribers.addresses import normalize_address
 from etl.web.editor import back, engine, page, whole_number
@@ -57,6 +59,7 @@ def issue(number: int) -> Response:
             {
                 **row,
                 "title": titles.get(row["work_id"], ""),
+                "leads": _leads(content.data.get(row["work_id"]), digest.settings.config_dir),
                 "first": i == 0 or _group(items[i - 1]) != _group(row),
                 "last": i == len(items) - 1 or _group(items[i + 1]) != _group(row),
             }
@@ -108,6 +111,14 @@ def draft_decide(number: int, draft_id: int) -> Response:
             return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
     flash(f"draft {draft_id}: {action}ed" if action != "edit" else f"draft {draft_id}: edited")
     return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
+
+
+def _leads(data: dict | None, config_dir: Path) -> dict[str, Lead]:
+    """Each edition's lead of a work and the fuller drafts the fidelity check turned down, with
+    the figure each stated that the record does not hold: what an editor needs to judge them."""
+    if not data:
+        return {}
+    return {lang: item_lead(data, lang, config_dir) for lang in LANGS}
 
 
 @pages.post("/issues/<int:number>/texts")

@@ -91,6 +91,8 @@ def test_every_zh_lead_is_faithful_and_shows_the_facts(built: Digest, number: in
         shown = [f for f in facts.outcomes if terms.zh_outcome(f.measure)]
         if shown and facts.kind == "paper":
             assert re.search(r"\d+(?:\.\d+)?", shown[0].value).group() in item.lead, item.lead
+        if facts.kind == "trial" and facts.outcomes:  # posted results: the measured values
+            assert facts.outcomes[0].value in item.lead, item.lead
         for dose in filter(None, [facts.dose]):
             assert dose not in item.lead or dose in source
     assert checked

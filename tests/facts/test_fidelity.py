@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.facts.fidelity import check, normalize, unsupported
 
@@ -88,3 +90,43 @@ def test_normalize_keeps_exponents_apart_from_digits() -> None:
     assert "10^6" in normalize("10<sup>6</sup>")
     assert "10^6" in normalize("10(6)")
     assert normalize("４５％，（") == "45%,("
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "45",
+                "0.62",
+                "%",
+                " ",
+                "×",
+                "10",
+                "^",
+                "⁶",
+                "<",
+                "=",
+                "P",
+                "例",
+                "个月",
+                "months",
+                "-",
+                ".",
+                ",",
+                "NCT01234567",
+                "IL-",
+                "中文",
+                "（",
+                "）",
+                "a",
+                "twelve",
+                "/kg",
+                "cells",
+            ]
+        ),
+        max_size=25,
+    ).map("".join)
+)
+def test_every_text_supports_itself(text: str) -> None:
+    assert unsupported(text, text) == []

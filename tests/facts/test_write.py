@@ -81,6 +81,7 @@ def test_choose_takes_the_first_that_passes() -> None:
         ("表达TRAIL的细胞:有效;", "表达 TRAIL 的细胞：有效；"),
         ("HR 0.62 (95% CI 0.45-0.85)", "HR 0.62 (95% CI 0.45-0.85)"),  # Latin text keeps its marks
         ("为 超过 90 天", "为超过 90 天"),
+        ("法国Université Paris Cité团队", "法国 Université Paris Cité 团队"),
     ],
 )
 def test_typography(raw: str, tidy_text: str) -> None:
