@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -43,8 +43,9 @@ def acronym_words(text: str) -> list[str]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One term found (a tuple: made hundreds of times per record, so it must be cheap)."""
+
     key: str  # the label that fired, e.g. "cancer_types.aml" or "relevance.msc"
     term: str  # the taxonomy term as written
     field: str  # where: title, abstract, mesh, keywords, conditions, …
