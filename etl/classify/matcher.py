@@ -64,15 +64,19 @@ class PhraseIndex:
         if tokens:
             self._by_first[tokens[0]].append((tokens, key, phrase))
 
-    def find(self, tokens: list[str], field: str) -> Iterable[Hit]:
+    def find(self, tokens: list[str], field: str) -> list[Hit]:
         index = self._by_first
+        present = index.keys() & set(tokens)  # in C: most fields name no term at all
+        if not present:
+            return []
+        found = []
         for i, token in enumerate(tokens):
-            candidates = index.get(token)
-            if not candidates:
-                continue
-            for phrase, key, term in candidates:
-                if len(phrase) == 1 or tuple(tokens[i : i + len(phrase)]) == phrase:
-                    yield Hit(key, term, field, i)
+            if token in present:
+                for phrase, key, term in index[token]:
+                    size = len(phrase)
+                    if size == 1 or tuple(tokens[i : i + size]) == phrase:
+                        found.append(Hit(key, term, field, i))
+        return found
 
 
 class ChineseTerms:
