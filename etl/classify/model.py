@@ -135,6 +135,7 @@ def train(
         "model_f1": round(model_score.f1, 4),
         "rules_f1": round(rules_score.f1, 4),
         "better_than_rules": model_score.f1 > rules_score.f1,
+        "features": list(FEATURES),
     }
     return RelevanceModel(f"relevance-{now:%Y%m%dT%H%M%S}", vectorizer, estimator, metrics)
 
@@ -155,6 +156,8 @@ def load_best_model(folder: Path) -> RelevanceModel | None:
         metrics = json.loads(meta.read_text())
         if not metrics.get("better_than_rules"):
             continue
+        if metrics.get("features") != list(FEATURES):
+            continue  # trained on other rule features: it cannot score today's labels
         parts = joblib.load(meta.with_suffix(".joblib"))
         return RelevanceModel(meta.stem, parts["vectorizer"], parts["estimator"], metrics)
     return None
