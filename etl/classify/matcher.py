@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -43,8 +43,9 @@ def acronym_words(text: str) -> list[str]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One term found (a tuple: made hundreds of times per record, so it must be cheap)."""
+
     key: str  # the label that fired, e.g. "cancer_types.aml" or "relevance.msc"
     term: str  # the taxonomy term as written
     field: str  # where: title, abstract, mesh, keywords, conditions, …
@@ -63,15 +64,19 @@ class PhraseIndex:
         if tokens:
             self._by_first[tokens[0]].append((tokens, key, phrase))
 
-    def find(self, tokens: list[str], field: str) -> Iterable[Hit]:
+    def find(self, tokens: list[str], field: str) -> list[Hit]:
         index = self._by_first
+        present = index.keys() & set(tokens)  # in C: most fields name no term at all
+        if not present:
+            return []
+        found = []
         for i, token in enumerate(tokens):
-            candidates = index.get(token)
-            if not candidates:
-                continue
-            for phrase, key, term in candidates:
-                if len(phrase) == 1 or tuple(tokens[i : i + len(phrase)]) == phrase:
-                    yield Hit(key, term, field, i)
+            if token in present:
+                for phrase, key, term in index[token]:
+                    size = len(phrase)
+                    if size == 1 or tuple(tokens[i : i + size]) == phrase:
+                        found.append(Hit(key, term, field, i))
+        return found
 
 
 class ChineseTerms:

@@ -72,7 +72,7 @@ def classify(
         labels["cancer_types"] = _cancer_types(evidence, taxonomy)
         labels["strategies"] = _kept(evidence, taxonomy, "strategies", threshold=2)
         labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", threshold=1)
-        labels["stage"] = _stage(data, taxonomy)
+        labels["stage"] = _stage(data, taxonomy, evidence)
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
     labels["evidence"] = evidence.report()
@@ -107,8 +107,7 @@ def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
         tokens = words(text)
         hits.extend(_guarded(taxonomy.words.find(tokens, field), tokens, guards))
         cased = acronym_words(text)
-        lowered = [t.lower() for t in cased]
-        hits.extend(_guarded(taxonomy.acronyms.find(cased, field), lowered, guards))
+        hits.extend(_guarded(taxonomy.acronyms.find(cased, field), cased, guards))
         hits.extend(taxonomy.chinese.find(text, field))
     mesh = set(data.get("mesh_terms") or [])
     if mesh:
@@ -128,7 +127,7 @@ def _guarded(found: Any, tokens: list[str], guards: dict[str, frozenset[str]]) -
     kept = []
     for hit in found:
         cancel = guards.get(hit.key)
-        if cancel and hit.position > 0 and tokens[hit.position - 1] in cancel:
+        if cancel and hit.position > 0 and tokens[hit.position - 1].lower() in cancel:
             continue
         kept.append(hit)
     return kept
@@ -288,7 +287,7 @@ def _kept(evidence: _Evidence, taxonomy: Taxonomy, family: str, threshold: int) 
     ]
 
 
-def _stage(data: dict[str, Any], taxonomy: Taxonomy) -> str | None:
+def _stage(data: dict[str, Any], taxonomy: Taxonomy, evidence: _Evidence) -> str | None:
     """The highest level of evidence the record reports (the taxonomy lists stages from the
     highest): publication types and registry phases first, then what the text says was done."""
     if data.get("kind") == "trial":
@@ -301,15 +300,24 @@ def _stage(data: dict[str, Any], taxonomy: Taxonomy) -> str | None:
         return "case_report"
     if {"Clinical Trial, Phase I", "Clinical Trial, Phase II"} <= types:
         return "phase1_2"
-    title = data.get("title") or ""
-    done = [s for s in _SENTENCE.split(data.get("abstract") or "") if not _NOT_DONE.search(
-        s.lower())]  # fmt: skip
+    title, abstract = data.get("title") or "", data.get("abstract") or ""
+    sentences = _SENTENCE.split(abstract)
+    done = [s for s in sentences if not _NOT_DONE.search(s.lower())]
     text = "\n".join([title, *done])
+    if len(done) == len(sentences):  # nothing left out: the record's own hits say it all
+        found = {
+            key
+            for key, hits in evidence.by_key.items()
+            if any(hit.field in ("title", "abstract") for hit in hits)
+        }
+    else:
+        found = {hit.key for hit in taxonomy.words.find(words(text), "text")}
+        found |= {hit.key for hit in taxonomy.chinese.find(text, "text")}
     lowered = text.lower()
-    found = {hit.key for hit in taxonomy.words.find(words(text), "text")}
-    found |= {hit.key for hit in taxonomy.chinese.find(text, "text")}
     mesh = set(data.get("mesh_terms") or [])
-    title_hits = {hit.key for hit in taxonomy.words.find(words(title), "title")}
+    title_hits = {
+        key for key, hits in evidence.by_key.items() if any(h.field == "title" for h in hits)
+    }
     clinical = "clinical" in found
     for label in stages.values():
         if label.publication_types & types or label.mesh & mesh:

@@ -103,6 +103,21 @@ def test_a_model_that_only_agrees_with_the_rules_is_not_used(tmp_path: Path) -> 
     assert load_best_model(tmp_path) is None
 
 
+def test_a_model_trained_on_other_rule_features_is_not_loaded(tmp_path: Path) -> None:
+    """A model saved before the rule features changed would fail on today's labels."""
+    taxonomy = load_taxonomy(CONFIG / "taxonomy.yaml")
+    records = _labelled()
+    examples = [
+        (r, r["expected"]["relevant"] and r["expected"]["stage"] not in ("animal", "in_vitro"))
+        for r in records
+    ]
+    meta = save(train(examples, taxonomy, NOW), tmp_path).with_suffix(".json")
+    assert load_best_model(tmp_path) is not None
+    older = {k: v for k, v in json.loads(meta.read_text()).items() if k != "features"}
+    meta.write_text(json.dumps(older))
+    assert load_best_model(tmp_path) is None
+
+
 def test_batch_scores_equal_one_by_one_scores() -> None:
     taxonomy = load_taxonomy(CONFIG / "taxonomy.yaml")
     records = _labelled()[::5]
