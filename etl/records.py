@@ -54,6 +54,8 @@ class Quarantined:
     record_key: str
     reason: str
     raw: bytes = b""
+    # The whole file was refused (not of the format asked for, too large): no record was read.
+    whole_file: bool = False
 
     def describe(self) -> str:
         """The one line a person reads: file, record and problem."""

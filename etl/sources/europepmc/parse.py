@@ -56,7 +56,7 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
         return
     refusal = _refusal(body[:HEAD])
     if refusal:
-        yield Quarantined(SOURCE, where, "", refusal, body)
+        yield Quarantined(SOURCE, where, "", refusal, body, whole_file=True)
     elif _is_xml(body):
         yield from _xml_records(body, where)
     else:

@@ -61,7 +61,7 @@ def parse_feed(
         return
     problem = body_problem(body, max_bytes) or feed_refusal(body[:HEAD])
     if problem:
-        yield Quarantined(SOURCE, where, "", problem, body[:max_bytes])
+        yield Quarantined(SOURCE, where, "", problem, body[:max_bytes], whole_file=True)
         return
     head, warning = utf8_declared_otherwise(body[:HEAD])
     if warning:

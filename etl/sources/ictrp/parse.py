@@ -58,7 +58,7 @@ def parse_ictrp(source: str | Path | bytes, location: str | None = None) -> Iter
             head = read_head(stream)
             refusal = wrong_file(head, EXPECTED, ROOTS, strict=False)
             if refusal:
-                yield Quarantined(SOURCE, where, "", refusal, head[:4096])
+                yield Quarantined(SOURCE, where, "", refusal, head[:4096], whole_file=True)
                 return
             head, warning = utf8_declared_otherwise(head)
             if warning:

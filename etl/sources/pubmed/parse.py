@@ -68,7 +68,7 @@ def parse_efetch(
             head = read_head(stream)
             refusal = wrong_file(head, EXPECTED, ROOTS)
             if refusal:
-                yield Quarantined(SOURCE, where, "", refusal, head[:4096])
+                yield Quarantined(SOURCE, where, "", refusal, head[:4096], whole_file=True)
                 return
             head, warning = utf8_declared_otherwise(head)
             if warning:
