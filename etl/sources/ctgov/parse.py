@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from etl.normalize.text import valid_json
-from etl.records import Quarantined, SourceRecord
+from etl.records import Quarantined, SourceRecord, failure_reason
 from etl.sources.base import read_body
-from etl.sources.ctgov.fields import SOURCE, ParseError, study_record
+from etl.sources.ctgov.fields import SOURCE, study_record
 
 ParseResult = SourceRecord | Quarantined
 
@@ -80,8 +80,9 @@ def _record_of(study: Any, position: str, where: str) -> ParseResult:
         # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
         # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
         data = study_record(valid_json(study))
-    except ParseError as exc:
-        return Quarantined(SOURCE, where, _raw_nct(study), f"{position}: {exc}", raw)
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this study's failure
+        reason = f"{position}: {failure_reason(exc)}"
+        return Quarantined(SOURCE, where, _raw_nct(study), reason, raw)
     return SourceRecord(data, raw, where)
 
 

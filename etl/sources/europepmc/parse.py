@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from etl.normalize.text import valid_json
-from etl.records import Quarantined, SourceRecord
+from etl.records import Quarantined, SourceRecord, failure_reason
 from etl.sources.base import read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
@@ -152,8 +152,9 @@ def _record_of(result: Any, position: str, where: str, raw: bytes) -> ParseResul
         # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
         # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
         data = paper_record(valid_json(result))
-    except ParseError as exc:
-        return Quarantined(SOURCE, where, _raw_key(result), f"{position}: {exc}", raw)
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this result's failure
+        reason = f"{position}: {failure_reason(exc)}"
+        return Quarantined(SOURCE, where, _raw_key(result), reason, raw)
     return SourceRecord(data, raw, where)
 
 
