@@ -116,9 +116,14 @@ _REGISTRIES: list[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Matc
     # International Traditional Medicine Clinical Trial Registry (China)
     ("itmctr", ("ITMCTR",), re.compile(r"ITMCTR\s?(\d{10,14})\b"), lambda m: f"ITMCTR{m[1]}"),
 ]
-# Registries whose ids may hold fewer than six digits in a row: a text that has none of these
-# tokens (in any case) and no six digits in a row holds no registry id at all.
-SHORT_ID_TOKENS = ("NTR", "NL", "RBR", "ntr", "nl", "rbr", "Ntr", "Nl", "Rbr")
+# Registries whose ids may hold fewer than six digits in a row (NTR, NL, ReBEC's RBR-).
+_SHORT_ID = re.compile(r"NTR\s?\d|NL\s?-?\s?(?:OMON\s?)?\d|RBR\s?-")
+
+
+def short_id_possible(text: str) -> bool:
+    """Whether text may hold a registry id with fewer than six digits in a row; the cheap
+    substring tests come first (such ids are written in capitals, as registries print them)."""
+    return ("NL" in text or "NTR" in text or "RBR" in text) and _SHORT_ID.search(text) is not None
 
 
 def _jprn(value: str) -> str:

@@ -47,7 +47,7 @@ def test_squash_all_matches_the_shared_normaliser() -> None:
 
 # One id per registry, as it appears in an abstract. A new registry needs an example here: the
 # extractor skips texts without six digits in a row, so its pattern must need them too (or its
-# token be in SHORT_ID_TOKENS, as NTR, NL and RBR are).
+# shape be known to short_id_possible, as NTR, NL and RBR ids are).
 EXAMPLES = {
     "nct": "NCT01234567",
     "chictr": "ChiCTR-2000012345",

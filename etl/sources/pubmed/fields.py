@@ -13,12 +13,12 @@ from typing import Any
 from lxml import etree
 
 from etl.normalize.identifiers import (
-    SHORT_ID_TOKENS,
     find_registry_ids,
     normalize_doi,
     normalize_pii,
     normalize_pmcid,
     normalize_pmid,
+    short_id_possible,
 )
 from etl.normalize.text import date_of, inner_text, iso_date
 
@@ -134,9 +134,7 @@ def _registry_ids(text: str) -> list[str]:
     as digits here, so the test can only let through too much, never too little. The registries
     with shorter ids (NTR, NL, ReBEC's RBR-) are let through by their tokens.
     """
-    if b"000000" not in text.encode().translate(_DIGITS_TO_ZERO) and not any(
-        token in text for token in SHORT_ID_TOKENS
-    ):
+    if b"000000" not in text.encode().translate(_DIGITS_TO_ZERO) and not short_id_possible(text):
         return []
     return [value for _, value in find_registry_ids(text)]
 
