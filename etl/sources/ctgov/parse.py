@@ -20,7 +20,7 @@ from typing import Any
 
 from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord, failure_reason
-from etl.sources.base import read_body
+from etl.sources.base import MAX_PAGE, read_body
 from etl.sources.ctgov.fields import SOURCE, study_record
 
 ParseResult = SourceRecord | Quarantined
@@ -36,9 +36,13 @@ def parse_studies(source: str | Path | bytes, location: str | None = None) -> It
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = read_body(source)
+        body = read_body(source, limit=MAX_PAGE + 1)
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
+        return
+    if len(body) > MAX_PAGE:
+        reason = f"larger than {MAX_PAGE:,} bytes, more than a /studies page ever is: not read"
+        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
         return
     try:
         document = _load(body)

@@ -24,7 +24,7 @@ from lxml import etree
 
 from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord, failure_reason
-from etl.sources.base import read_body
+from etl.sources.base import MAX_PAGE, read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
     XML_ROOTS,
@@ -50,9 +50,13 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = read_body(source)
+        body = read_body(source, limit=MAX_PAGE + 1)
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
+        return
+    if len(body) > MAX_PAGE:
+        reason = f"larger than {MAX_PAGE:,} bytes, more than a search page ever is: not read"
+        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
         return
     refusal = _refusal(body[:HEAD])
     if refusal:
