@@ -214,6 +214,21 @@ class SourceRecord:
         return hashlib.sha256(canonical_json(self.data).encode()).hexdigest()
 
 
+def _printable(text: str) -> str:
+    """Text that UTF-8 can carry (a lone surrogate becomes U+FFFD)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def failure_reason(exc: Exception) -> str:
+    """A record's failure as its quarantine reason: a parser's own ParseError says it in its
+    words; anything else (a value no rule foresaw) is named with its type, so it can be found."""
+    if type(exc).__name__ == "ParseError":
+        return str(exc)
+    return f"unreadable record ({type(exc).__name__}: {exc})"
+
+
 @dataclass(slots=True)
 class Quarantined:
     """A record that could not be parsed: kept with its reason and raw bytes, never dropped."""
@@ -223,6 +238,13 @@ class Quarantined:
     record_key: str
     reason: str
     raw: bytes = b""
+    # The whole file was refused (not of the format asked for, too large): no record was read.
+    whole_file: bool = False
+
+    def __post_init__(self) -> None:
+        # Keys and reasons quote the input, which may hold a lone surrogate: keep them printable.
+        self.record_key = _printable(self.record_key)
+        self.reason = _printable(self.reason)
 
     def describe(self) -> str:
         """The one line a person reads: file, record and problem."""

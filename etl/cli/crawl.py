@@ -113,6 +113,8 @@ def ingest(
         )
         progress.update(task, completed=len(files))
     _print_result(result, "")
+    if result.outcome == "failed":
+        raise typer.Exit(1)
     if result.counts.new == result.counts.updated == result.counts.deleted == 0:
         out.print("nothing changed: every record was already stored as it is")
 

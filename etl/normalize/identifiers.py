@@ -66,7 +66,12 @@ _REGISTRIES: list[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Matc
         lambda m: f"ChiCTR{m[1]}" if m[1][0].isdigit() else f"ChiCTR-{m[1]}",
     ),
     ("isrctn", ("ISRCTN",), re.compile(r"ISRCTN\s?(\d{8})\b"), lambda m: f"ISRCTN{m[1]}"),
-    ("euct", ("-5",), re.compile(r"((?:19|20)\d{2}-5\d{5}-\d{2}-\d{2})\b"), lambda m: m[1]),
+    (
+        "euct",  # EU CT numbers of CTIS, bare or as "CTIS 2023-501234-12-00"
+        ("-5",),
+        re.compile(r"(?:CTIS\s?-?\s?)?((?:19|20)\d{2}-5\d{5}-\d{2}-\d{2})\b"),
+        lambda m: m[1],
+    ),
     (
         "eudract",
         ("EUDRA",),
@@ -78,9 +83,9 @@ _REGISTRIES: list[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Matc
     ("actrn", ("ACTRN",), re.compile(r"ACTRN\s?(\d{14})\b"), lambda m: f"ACTRN{m[1]}"),
     (
         "jprn",
-        ("UMIN", "JRCT"),
-        re.compile(r"(?:JPRN-)?((?:UMIN\d{9})|(?:JRCT[A-Z]?\d{9,10}))\b"),
-        lambda m: "JPRN-" + (m[1] if m[1].startswith("UMIN") else "jRCT" + m[1][4:].lower()),
+        ("UMIN", "JRCT", "JAPIC"),
+        re.compile(r"(?:JPRN-)?((?:UMIN\d{9})|(?:JRCT[A-Z]?\d{9,10})|(?:JAPICCTI-?\d{6}))\b"),
+        lambda m: "JPRN-" + _jprn(m[1]),
     ),
     ("drks", ("DRKS",), re.compile(r"DRKS\s?(\d{8})\b"), lambda m: f"DRKS{m[1]}"),
     (
@@ -90,7 +95,51 @@ _REGISTRIES: list[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Matc
         lambda m: f"CTRI/{m[1]}/{m[2]}/{m[3]}",
     ),
     ("kct", ("KCT",), re.compile(r"KCT\s?(\d{7})\b"), lambda m: f"KCT{m[1]}"),
+    # Iran: IRCT + registration date and serial + N + version ("IRCT20180216038783N1")
+    ("irct", ("IRCT",), re.compile(r"IRCT\s?(\d{8,14}N\d{1,3})\b"), lambda m: f"IRCT{m[1]}"),
+    ("tctr", ("TCTR",), re.compile(r"TCTR\s?(\d{11})\b"), lambda m: f"TCTR{m[1]}"),  # Thailand
+    ("pactr", ("PACTR",), re.compile(r"PACTR\s?(\d{15})\b"), lambda m: f"PACTR{m[1]}"),  # Africa
+    # Brazil (ReBEC): "RBR-" and 6 to 8 letters and digits, canonically lower case
+    (
+        "rebec",
+        ("RBR",),
+        re.compile(r"RBR\s?-\s?([0-9A-Z]{6,8})\b"),
+        lambda m: f"RBR-{m[1].lower()}",
+    ),
+    # Netherlands: the old register's NTR numbers, its NL numbers, and NL-OMON of its successor
+    (
+        "ntr",
+        ("NTR", "NL"),
+        re.compile(r"(NTR\s?\d{3,5}|NL\s?-?\s?OMON\s?\d{3,6}|NL\s?\d{4,5})\b"),
+        lambda m: _ntr(m[1]),
+    ),
+    # International Traditional Medicine Clinical Trial Registry (China)
+    ("itmctr", ("ITMCTR",), re.compile(r"ITMCTR\s?(\d{10,14})\b"), lambda m: f"ITMCTR{m[1]}"),
 ]
+# Registries whose ids may hold fewer than six digits in a row (NTR, NL, ReBEC's RBR-).
+_SHORT_ID = re.compile(r"NTR\s?\d|NL\s?-?\s?(?:OMON\s?)?\d|RBR\s?-")
+
+
+def short_id_possible(text: str) -> bool:
+    """Whether text may hold a registry id with fewer than six digits in a row; the cheap
+    substring tests come first (such ids are written in capitals, as registries print them)."""
+    return ("NL" in text or "NTR" in text or "RBR" in text) and _SHORT_ID.search(text) is not None
+
+
+def _jprn(value: str) -> str:
+    """The JPRN id after "JPRN-": UMIN as is, jRCT with its lower-case letters, JapicCTI."""
+    if value.startswith("UMIN"):
+        return value
+    if value.startswith("JAPIC"):
+        return "JapicCTI-" + value[-6:]
+    return "jRCT" + value[4:].lower()
+
+
+def _ntr(value: str) -> str:
+    """ "NTR 1234" -> "NTR1234", "NL 8633" -> "NL8633", "nl-omon 123" -> "NL-OMON123"."""
+    compact = re.sub(r"[\s-]", "", value)
+    return "NL-OMON" + compact[6:] if compact.startswith("NLOMON") else compact
+
 
 REGISTRY_SCHEMES: tuple[str, ...] = tuple(entry[0] for entry in _REGISTRIES)
 

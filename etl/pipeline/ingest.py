@@ -51,12 +51,17 @@ def ingest_files(
                 counts.quarantined = len(quarantined)
                 result.counts.add(counts)
                 result.quarantined.extend(item.describe() for item in quarantined)
+                refused = next((item for item in quarantined if item.whole_file), None)
+                if refused is not None and result.error is None:
+                    result.error = refused.describe()
                 if progress:
                     progress(path, result.counts)
-        if result.counts.quarantined:
+        if result.error is not None:
+            result.outcome = Outcome.FAILED  # a file of another format: nothing of it was loaded
+        elif result.counts.quarantined:
             result.outcome = Outcome.PARTIAL
         with conn.begin():
-            store.finish_run(conn, run_id, result.counts, result.outcome, now)
+            store.finish_run(conn, run_id, result.counts, result.outcome, now, result.error)
     return result
 
 

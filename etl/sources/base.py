@@ -199,11 +199,14 @@ def batch_of(items: Iterable[SourceRecord | Quarantined]) -> Batch:
     return batch
 
 
+MAX_PAGE = 256 << 20  # a JSON or XML page read whole: API pages are a few MB, a bomb is refused
+
+
 def read_body(source: str | Path | bytes, limit: int | None = None) -> bytes:
     """The whole of a response body, a file, or a gzipped file; with `limit`, at most that many
     bytes (a caller that reads `limit + 1` knows the body was larger without inflating a bomb)."""
     if isinstance(source, bytes):
-        return source if limit is None else source[:limit]
+        return source if limit is None or len(source) <= limit else source[:limit]
     with open_source(source) as stream:
         if limit is None:
             return stream.read()

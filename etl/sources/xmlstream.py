@@ -1,16 +1,14 @@
 """Streaming XML sources, shared by the parsers of PubMed and ICTRP files.
 
 Each parser streams with `iterparse` and releases what it has read; when a file is not well
-formed, it re-reads the rest record by record (through `Whole`, memory-mapped) so one broken record
-is set aside and the others still come through. These are the pieces that do not depend on the
-format.
+formed, it reads the file again record by record (`record_chunks`, a block at a time, so a file of
+any size or a gzip bomb costs a block of memory), so one broken record is set aside and the others
+still come through. These are the pieces that do not depend on the format.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
-import mmap
 import re
 import zlib
 from collections.abc import Iterator
@@ -118,51 +116,6 @@ class _NoTree:
         return None
 
 
-def locate_break(data: Any) -> tuple[str, int, int] | None:
-    """Where a document first breaks, by a second pass that builds no tree.
-
-    The streaming pass reports some breaks (an undeclared entity between records) only as
-    "no element found" at line 0, and its error log is shared with every other parse in the
-    thread, so it cannot be trusted for the position.
-    """
-    parser = etree.XMLParser(target=_NoTree(), **SAFE_XML)
-    try:
-        for start in range(0, len(data), _FEED_SIZE):
-            parser.feed(data[start : start + _FEED_SIZE])
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        return split_position(exc)
-    return None
-
-
-class Whole:
-    """The complete bytes of a source, memory-mapped for files so recovery stays cheap."""
-
-    def __init__(self, source: str | Path | bytes) -> None:
-        self.source = source
-        self._file: IO[bytes] | None = None
-        self._map: mmap.mmap | None = None
-
-    def __enter__(self) -> Any:
-        if isinstance(self.source, bytes):
-            return self.source
-        path = Path(self.source)
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as stream:
-                return stream.read()
-        self._file = path.open("rb")
-        if path.stat().st_size == 0:
-            return b""
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        return self._map
-
-    def __exit__(self, *exc: object) -> None:
-        if self._map is not None:
-            self._map.close()
-        if self._file is not None:
-            self._file.close()
-
-
 MAX_RECORD = (
     256 << 20
 )  # one record larger than this is set aside unread (a PubMed record is ~10 KB)
@@ -246,7 +199,13 @@ def record_chunks(
 
 
 def locate_break_in(source: str | Path | bytes) -> tuple[str, int, int] | None:
-    """locate_break over a file read again block by block: flat memory for any size."""
+    """Where a document first breaks, by a second pass over the file, block by block, that
+    builds no tree.
+
+    The streaming pass reports some breaks (an undeclared entity between records) only as
+    "no element found" at line 0, and its error log is shared with every other parse in the
+    thread, so it cannot be trusted for the position.
+    """
     parser = etree.XMLParser(target=_NoTree(), **SAFE_XML)
     try:
         with open_source(source) as stream:

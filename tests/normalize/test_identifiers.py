@@ -122,3 +122,64 @@ def test_a_field_may_hold_a_bare_eudract_number() -> None:
         normalize_registry_id("2014-001234-56")[1]
     )
     assert find_registry_ids("measured 2014-001234-56 units") == []  # free text stays strict
+
+
+def test_more_registries_in_text_with_their_canonical_forms() -> None:
+    text = (
+        "Registered at IRCT (IRCT20180216038783N1), TCTR20200101001, PACTR 201905538849361, "
+        "ReBEC rbr-7XYZ8k, the Netherlands Trial Register NTR 1234 and NL8633 (NL-OMON 54321), "
+        "ITMCTR2024000123, jRCTs041190009, JapicCTI-123456 and CTIS 2023-501234-12-00."
+    )
+    assert find_registry_ids(text) == [
+        ("irct", "IRCT20180216038783N1"),
+        ("tctr", "TCTR20200101001"),
+        ("pactr", "PACTR201905538849361"),
+        ("rebec", "RBR-7xyz8k"),
+        ("ntr", "NTR1234"),
+        ("ntr", "NL8633"),
+        ("ntr", "NL-OMON54321"),
+        ("itmctr", "ITMCTR2024000123"),
+        ("jprn", "JPRN-jRCTs041190009"),
+        ("jprn", "JPRN-JapicCTI-123456"),
+        ("euct", "2023-501234-12-00"),
+    ]
+
+
+def test_more_registries_as_secondary_ids_and_lookalikes() -> None:
+    for value, expected in (
+        ("irct20180216038783n1", ("irct", "IRCT20180216038783N1")),
+        ("JPRN-jRCT2031210123", ("jprn", "JPRN-jRCT2031210123")),
+        ("CTIS2023-501234-12-00", ("euct", "2023-501234-12-00")),
+        ("NL-OMON12345", ("ntr", "NL-OMON12345")),
+        ("RBR-10xyv7yb", ("rebec", "RBR-10xyv7yb")),
+    ):
+        assert normalize_registry_id(value) == expected
+        assert normalize_registry_id(expected[1]) == expected  # canonical forms are stable
+    assert find_registry_ids("NTRK1 fusions, NLRP3 and an NLR of 12345 in CONTR1234") == []
+
+
+def test_registry_ids_of_other_registries_in_trial_secondary_ids() -> None:
+    import json
+
+    from etl.sources.ctgov.parse import parse_studies
+
+    ident = {
+        "nctId": "NCT01234567",
+        "briefTitle": "t",
+        "secondaryIdInfos": [
+            {"id": "IRCT20180216038783N1", "type": "REGISTRY", "domain": "IRCT"},
+            {"id": "jRCT2031210123", "type": "REGISTRY"},
+            {"id": "NL-OMON12345", "type": "OTHER"},
+            {"id": "2023-501234-12-00", "type": "CTIS"},
+        ],
+    }
+    (record,) = parse_studies(
+        json.dumps({"protocolSection": {"identificationModule": ident}}).encode()
+    )
+    ids = record.data["identifiers"]["registry_ids"]
+    assert {
+        "IRCT20180216038783N1",
+        "JPRN-jRCT2031210123",
+        "NL-OMON12345",
+        "2023-501234-12-00",
+    } <= set(ids)

@@ -3,9 +3,14 @@ surrogates, UTF-16 pages, Dublin Core pages, wrong files."""
 
 from __future__ import annotations
 
+import gzip
 import json
+from pathlib import Path
+
+import pytest
 
 from etl.records import Quarantined, SourceRecord
+from etl.sources.ctgov.parse import parse_studies
 from etl.sources.europepmc.parse import parse_search
 
 
@@ -84,3 +89,18 @@ def test_wrong_files_say_what_they_are() -> None:
         "this is an RSS feed (<rss>), not a Europe PMC search response (format=json, or "
         "format=xml: <responseWrapper>)"
     )
+
+
+def test_a_page_larger_than_any_page_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl.sources.ctgov import parse as ctgov_parse
+    from etl.sources.europepmc import parse as europepmc_parse
+
+    bomb = tmp_path / "page.json.gz"
+    bomb.write_bytes(gzip.compress(b" " * (8 << 20)))
+    for module, parse in ((europepmc_parse, parse_search), (ctgov_parse, parse_studies)):
+        monkeypatch.setattr(module, "MAX_PAGE", 1 << 20)
+        (item,) = parse(bomb)
+        assert isinstance(item, Quarantined) and item.whole_file
+        assert item.reason.startswith("larger than 1,048,576 bytes")

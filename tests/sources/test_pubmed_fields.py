@@ -46,7 +46,8 @@ def test_squash_all_matches_the_shared_normaliser() -> None:
 
 
 # One id per registry, as it appears in an abstract. A new registry needs an example here: the
-# extractor skips texts without six digits in a row, so its pattern must need them too.
+# extractor skips texts without six digits in a row, so its pattern must need them too (or its
+# shape be known to short_id_possible, as NTR, NL and RBR ids are).
 EXAMPLES = {
     "nct": "NCT01234567",
     "chictr": "ChiCTR-2000012345",
@@ -58,6 +59,12 @@ EXAMPLES = {
     "drks": "DRKS00012345",
     "ctri": "CTRI/2019/05/012345",
     "kct": "KCT0001234",
+    "irct": "IRCT20180216038783N1",
+    "tctr": "TCTR20200101001",
+    "pactr": "PACTR201905538849361",
+    "rebec": "RBR-7xyz8k",
+    "ntr": "NL8633",
+    "itmctr": "ITMCTR2024000123",
 }
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from etl.normalize.text import valid_json
-from etl.records import Quarantined, SourceRecord
-from etl.sources.base import read_body
-from etl.sources.ctgov.fields import SOURCE, ParseError, study_record
+from etl.records import Quarantined, SourceRecord, failure_reason
+from etl.sources.base import MAX_PAGE, read_body
+from etl.sources.ctgov.fields import SOURCE, study_record
 
 ParseResult = SourceRecord | Quarantined
 
@@ -36,9 +36,13 @@ def parse_studies(source: str | Path | bytes, location: str | None = None) -> It
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = read_body(source)
+        body = read_body(source, limit=MAX_PAGE + 1)
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
+        return
+    if len(body) > MAX_PAGE:
+        reason = f"larger than {MAX_PAGE:,} bytes, more than a /studies page ever is: not read"
+        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
         return
     try:
         document = _load(body)
@@ -80,8 +84,9 @@ def _record_of(study: Any, position: str, where: str) -> ParseResult:
         # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
         # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
         data = study_record(valid_json(study))
-    except ParseError as exc:
-        return Quarantined(SOURCE, where, _raw_nct(study), f"{position}: {exc}", raw)
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this study's failure
+        reason = f"{position}: {failure_reason(exc)}"
+        return Quarantined(SOURCE, where, _raw_nct(study), reason, raw)
     return SourceRecord(data, raw, where)
 
 

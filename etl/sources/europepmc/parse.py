@@ -23,8 +23,8 @@ from urllib.parse import unquote
 from lxml import etree
 
 from etl.normalize.text import valid_json
-from etl.records import Quarantined, SourceRecord
-from etl.sources.base import read_body
+from etl.records import Quarantined, SourceRecord, failure_reason
+from etl.sources.base import MAX_PAGE, read_body
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
     XML_ROOTS,
@@ -50,13 +50,17 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
     """
     where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
     try:
-        body = read_body(source)
+        body = read_body(source, limit=MAX_PAGE + 1)
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
         return
+    if len(body) > MAX_PAGE:
+        reason = f"larger than {MAX_PAGE:,} bytes, more than a search page ever is: not read"
+        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
+        return
     refusal = _refusal(body[:HEAD])
     if refusal:
-        yield Quarantined(SOURCE, where, "", refusal, body)
+        yield Quarantined(SOURCE, where, "", refusal, body, whole_file=True)
     elif _is_xml(body):
         yield from _xml_records(body, where)
     else:
@@ -152,8 +156,9 @@ def _record_of(result: Any, position: str, where: str, raw: bytes) -> ParseResul
         # Every string valid Unicode first: JSON may carry a lone surrogate ("\\ud800"), which
         # could be neither stored nor printed; it becomes U+FFFD (the raw bytes keep it escaped).
         data = paper_record(valid_json(result))
-    except ParseError as exc:
-        return Quarantined(SOURCE, where, _raw_key(result), f"{position}: {exc}", raw)
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this result's failure
+        reason = f"{position}: {failure_reason(exc)}"
+        return Quarantined(SOURCE, where, _raw_key(result), reason, raw)
     return SourceRecord(data, raw, where)
 
 

@@ -128,7 +128,11 @@ def _doi_of(value: str) -> str | None:
     """A DOI given as such ("doi:10.…", "10.…") or in a link's path, never its query string
     ("…/10.1099/ijsem.0.005019?TRACK=RSS")."""
     if value.lower().startswith(("http://", "https://")):
-        found = find_dois(unquote(urlsplit(value).path))
+        try:
+            path = urlsplit(value).path
+        except ValueError:  # "http://[bad" is no URL: no DOI in its path
+            return None
+        found = find_dois(unquote(path))
         return found[0] if found else None
     return normalize_doi(value)
 

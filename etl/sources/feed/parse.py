@@ -26,9 +26,9 @@ from typing import Any
 import feedparser
 
 from etl.normalize.text import squash, valid_json
-from etl.records import Quarantined, SourceRecord
+from etl.records import Quarantined, SourceRecord, failure_reason
 from etl.sources.base import read_body
-from etl.sources.feed.fields import SOURCE, ParseError, paper_record
+from etl.sources.feed.fields import SOURCE, paper_record
 from etl.sources.feed.guard import MAX_BYTES, body_problem, fix_char_refs
 from etl.sources.sniff import HEAD, feed_refusal, utf8_declared_otherwise
 
@@ -61,7 +61,7 @@ def parse_feed(
         return
     problem = body_problem(body, max_bytes) or feed_refusal(body[:HEAD])
     if problem:
-        yield Quarantined(SOURCE, where, "", problem, body[:max_bytes])
+        yield Quarantined(SOURCE, where, "", problem, body[:max_bytes], whole_file=True)
         return
     head, warning = utf8_declared_otherwise(body[:HEAD])
     if warning:
@@ -137,8 +137,8 @@ def _record_of(
     raw = _compact(entry)
     try:
         data = valid_json(paper_record(entry, feed, feed_name))
-    except ParseError as exc:
-        return Quarantined(SOURCE, where, "", f"{position}: {exc}", raw)
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this entry's failure
+        return Quarantined(SOURCE, where, "", f"{position}: {failure_reason(exc)}", raw)
     return SourceRecord(data, raw, where)
 
 

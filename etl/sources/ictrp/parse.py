@@ -17,8 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from etl.records import Quarantined, SourceRecord
-from etl.sources.ictrp.fields import SOURCE, ParseError, trial_record
+from etl.records import Quarantined, SourceRecord, failure_reason
+from etl.sources.ictrp.fields import SOURCE, trial_record
 from etl.sources.sniff import utf8_declared_otherwise, wrong_file
 from etl.sources.xmlstream import (
     CHUNK_PARSER,
@@ -58,7 +58,7 @@ def parse_ictrp(source: str | Path | bytes, location: str | None = None) -> Iter
             head = read_head(stream)
             refusal = wrong_file(head, EXPECTED, ROOTS, strict=False)
             if refusal:
-                yield Quarantined(SOURCE, where, "", refusal, head[:4096])
+                yield Quarantined(SOURCE, where, "", refusal, head[:4096], whole_file=True)
                 return
             head, warning = utf8_declared_otherwise(head)
             if warning:
@@ -87,8 +87,9 @@ def _record_of(trial: etree._Element, where: str, number: int) -> ParseResult:
     raw = etree.tostring(trial, with_tail=False)
     try:
         data = trial_record(trial)
-    except ParseError as exc:
-        return Quarantined(SOURCE, where, "", f"Trial {number} in the file: {exc}", raw)
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this trial's failure
+        reason = f"Trial {number} in the file: {failure_reason(exc)}"
+        return Quarantined(SOURCE, where, "", reason, raw)
     return SourceRecord(data, raw, where)
 
 

@@ -17,6 +17,7 @@ from etl.normalize.identifiers import (
     normalize_pii,
     normalize_pmcid,
     normalize_pmid,
+    short_id_possible,
 )
 from etl.normalize.text import date_of, inner_text, iso_date
 from etl.records import Correction, Paper
@@ -127,12 +128,13 @@ def _iso(year: str, month: str | None, day: str | None, season: str | None) -> s
 def _registry_ids(text: str) -> list[str]:
     """find_registry_ids for the title and abstract, skipped when no id can be in the text.
 
-    Every registry's pattern needs six digits in a row (in the upper-cased text; upper-casing
-    never makes a digit), and most abstracts have none: one byte translation and one substring
-    test say so, at a tenth of the cost of the token tests. Non-ASCII characters count as digits
-    here, so the test can only let through too much, never too little.
+    Nearly every registry's pattern needs six digits in a row (in the upper-cased text;
+    upper-casing never makes a digit), and most abstracts have none: one byte translation and one
+    substring test say so, at a tenth of the cost of the token tests. Non-ASCII characters count
+    as digits here, so the test can only let through too much, never too little. The registries
+    with shorter ids (NTR, NL, ReBEC's RBR-) are let through by their tokens.
     """
-    if b"000000" not in text.encode().translate(_DIGITS_TO_ZERO):
+    if b"000000" not in text.encode().translate(_DIGITS_TO_ZERO) and not short_id_possible(text):
         return []
     return [value for _, value in find_registry_ids(text)]
 

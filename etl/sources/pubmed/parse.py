@@ -17,8 +17,8 @@ from pathlib import Path
 from lxml import etree
 
 from etl.normalize.identifiers import normalize_pmid
-from etl.records import Deletion, Quarantined, SourceRecord
-from etl.sources.pubmed.fields import SOURCE, ParseError, paper_record
+from etl.records import Deletion, Quarantined, SourceRecord, failure_reason
+from etl.sources.pubmed.fields import SOURCE, paper_record
 from etl.sources.sniff import utf8_declared_otherwise, wrong_file
 from etl.sources.xmlstream import (
     CHUNK_PARSER,
@@ -68,7 +68,7 @@ def parse_efetch(
             head = read_head(stream)
             refusal = wrong_file(head, EXPECTED, ROOTS)
             if refusal:
-                yield Quarantined(SOURCE, where, "", refusal, head[:4096])
+                yield Quarantined(SOURCE, where, "", refusal, head[:4096], whole_file=True)
                 return
             head, warning = utf8_declared_otherwise(head)
             if warning:
@@ -116,9 +116,9 @@ def _paper(elem: etree._Element, where: str, keep_raw: bool) -> ParseResult:
     """One PubmedArticle or PubmedBookArticle -> its record, or its quarantine entry."""
     try:
         data = paper_record(elem)
-    except ParseError as exc:
+    except Exception as exc:  # a ParseError, or a value no rule foresaw: this record's failure
         pmid = elem.findtext("MedlineCitation/PMID") or elem.findtext("BookDocument/PMID") or ""
-        return Quarantined(SOURCE, where, pmid.strip(), str(exc), etree.tostring(elem))
+        return Quarantined(SOURCE, where, pmid.strip(), failure_reason(exc), etree.tostring(elem))
     return SourceRecord(data, etree.tostring(elem) if keep_raw else b"", where)
 
 
