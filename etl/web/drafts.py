@@ -262,7 +262,8 @@ def refused(error: EtlError) -> Response:
 
 
 def _digest() -> Digest:
-    return current_app.extensions["digest"]
+    digest: Digest = current_app.extensions["digest"]
+    return digest
 
 
 def _find(digest: Digest, number: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from etl.classify.service import Classifier
 from etl.classify.taxonomy import SECTIONS
 from etl.db.models import SourceRecord
 from etl.db.states import EventKind
+from etl.digest.service import Digest
 from etl.digest.view import citation
 from etl.editors import duplicates as dupes
 from etl.editors import review
@@ -182,13 +183,14 @@ def _classifier() -> Classifier:
     extensions = current_app.extensions
     if "classifier" not in extensions:
         extensions["classifier"] = Classifier.from_settings(settings())
-    return extensions["classifier"]
+    classifier: Classifier = extensions["classifier"]
+    return classifier
 
 
 def _recent() -> date:
     """Before any issue has gone out: the last two periods, not the whole history (a backfill
     can hold years of works; `since` shows them when asked)."""
-    digest = current_app.extensions["digest"]
+    digest: Digest = current_app.extensions["digest"]
     today = digest.local_day(clock.now())
     return today - timedelta(days=2 * digest.settings.digest.period_days)
 
@@ -292,7 +294,7 @@ def _same(current: Any, value: Any) -> bool:
 
 
 def _page_links(total: int) -> list[tuple[int, str]]:
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     links = []
     for number in range(1, total + 1):
         args["page"] = str(number)

@@ -641,7 +641,8 @@ def _subscribe_url(lang: str) -> str:
 
 
 def _service() -> Subscribers:
-    return current_app.extensions["subscribers"]
+    service: Subscribers = current_app.extensions["subscribers"]
+    return service
 
 
 def _subscriber(outcome: Outcome) -> dict[str, Any]:
