@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import typer
+from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -85,7 +86,9 @@ def print_status(config: Settings, as_json: bool = False) -> None:
 def _issues_table(issues: list[IssueStatus], when: LocalTimes) -> Table:
     table = Table(title="Issues (newest first) and their deliveries", title_justify="left")
     for column in ("issue", "state", "approved by", *DELIVERY_STATES, "in doubt", "sent at"):
-        justify = "right" if column in DELIVERY_STATES or column == "in doubt" else "left"
+        justify: JustifyMethod = (
+            "right" if column in DELIVERY_STATES or column == "in doubt" else "left"
+        )
         table.add_column(column, justify=justify)
     for issue in issues:
         table.add_row(
@@ -185,6 +188,6 @@ def _outcome(value: str | None) -> str:
 
 
 def _verdict(value: str) -> str:
-    colours = {Verdict.OK: "green", Verdict.QUIET: "green", Verdict.PARTIAL: "yellow",
-               Verdict.FAILING: "yellow"}  # fmt: skip
+    colours: dict[str, str] = {Verdict.OK: "green", Verdict.QUIET: "green",
+               Verdict.PARTIAL: "yellow", Verdict.FAILING: "yellow"}  # fmt: skip
     return f"[{colours.get(value, 'red' if value in ALARMING else 'white')}]{value}[/]"
