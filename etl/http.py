@@ -81,7 +81,7 @@ class RetryPolicy:
         return cls(settings.attempts, settings.backoff, settings.backoff_max)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        base = min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
+        base = min(self.backoff * 2.0 ** (attempt - 1), self.backoff_max)
         return max(base, min(retry_after, MAX_RETRY_AFTER)) if retry_after else base
 
 

@@ -13,7 +13,7 @@ learns it and wins.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,14 +35,14 @@ MIN_EXAMPLES = 20  # fewer decisions than this cannot say whether the model beat
 FOLDS = 5
 
 
-def model_text(data: dict[str, Any]) -> str:
+def model_text(data: Mapping[str, Any]) -> str:
     parts = [data.get("title") or "", data.get("abstract") or ""]
     for name in ("mesh_terms", "keywords", "conditions", "interventions", "publication_types"):
         parts.extend(data.get(name) or [])
     return "\n".join(parts)
 
 
-def rule_features(labels: dict[str, Any]) -> list[float]:
+def rule_features(labels: Mapping[str, Any]) -> list[float]:
     features = labels.get("features") or {}
     values = [float(features.get(name, 0.0)) for name in FEATURES]
     return [*values, float(labels["relevance"])]
@@ -55,7 +55,9 @@ class RelevanceModel:
     estimator: LogisticRegression
     metrics: dict[str, Any]
 
-    def probabilities(self, datas: Sequence[dict], rule_labels: Sequence[dict]) -> list[float]:
+    def probabilities(
+        self, datas: Sequence[Mapping[str, Any]], rule_labels: Sequence[Mapping[str, Any]]
+    ) -> list[float]:
         """Batch scoring: one vectorizer call for many works is what keeps 100,000 in budget."""
         if not datas:
             return []
@@ -81,13 +83,19 @@ class RelevanceModel:
         labels["model"] = self.name
 
 
-def _features(vectorizer: TfidfVectorizer, datas: Sequence[dict], labels: Sequence[dict]) -> Any:
+def _features(
+    vectorizer: TfidfVectorizer,
+    datas: Sequence[Mapping[str, Any]],
+    labels: Sequence[Mapping[str, Any]],
+) -> Any:
     text = vectorizer.transform([model_text(d) for d in datas])
     rules = csr_matrix(np.array([rule_features(item) for item in labels]))
     return hstack([text, rules]).tocsr()
 
 
-def _fit(datas: list[dict], rules: list[dict], answers: list[bool]) -> tuple[Any, Any]:
+def _fit(
+    datas: list[dict[str, Any]], rules: list[dict[str, Any]], answers: list[bool]
+) -> tuple[Any, Any]:
     vectorizer = TfidfVectorizer(
         ngram_range=(1, 1), min_df=1, max_features=50_000, sublinear_tf=True
     )

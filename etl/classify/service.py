@@ -107,7 +107,7 @@ def all_work_ids(conn: Connection) -> list[int]:
     return list(conn.execute(query.distinct()).scalars())
 
 
-def _newest_data(conn: Connection, work_ids: Sequence[int]) -> Iterator[tuple[int, dict]]:
+def _newest_data(conn: Connection, work_ids: Sequence[int]) -> Iterator[tuple[int, dict[str, Any]]]:
     query = (
         select(source_records.c.work_id, source_records.c.data)
         .where(source_records.c.work_id.in_(work_ids), source_records.c.deleted_at.is_(None))
@@ -120,7 +120,9 @@ def _newest_data(conn: Connection, work_ids: Sequence[int]) -> Iterator[tuple[in
             yield work_id, data
 
 
-def _row(work_id: int, classifier: Classifier, labels: dict[str, Any], now: datetime) -> dict:
+def _row(
+    work_id: int, classifier: Classifier, labels: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     return {
         "work_id": work_id,
         "relevant": labels["relevant"],

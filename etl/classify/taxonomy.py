@@ -228,7 +228,7 @@ class _Builder:
     def _sections(self) -> list[dict[str, str]]:
         sections = self.data.get("sections") or []
         ids = [s.get("id") for s in sections if isinstance(s, dict)]
-        if sorted(ids) != sorted(SECTIONS):
+        if sorted(ids, key=str) != sorted(SECTIONS):  # a missing id is None, no str to sort by
             raise self.fail("sections", f"section ids {ids}", f"the ids are: {', '.join(SECTIONS)}")
         return [dict(s) for s in sections]
 

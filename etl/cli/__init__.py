@@ -50,12 +50,12 @@ class LazyCommands(TyperGroup):
             return None
         module, attribute = COMMANDS[cmd_name]
         found: Any = getattr(importlib.import_module(f"etl.cli.{module}"), attribute)
-        if isinstance(found, typer.Typer):
-            command = typer.main.get_group(found)
-        else:
+        if not isinstance(found, typer.Typer):  # first: typed as the click Command both are
             single = typer.Typer()
             single.command(cmd_name)(found)
             command = typer.main.get_command(single)
+        else:
+            command = typer.main.get_group(found)
         command.name = cmd_name
         return command
 

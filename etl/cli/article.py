@@ -16,7 +16,7 @@ app = typer.Typer(help="Drafts for editors writing full articles.", no_args_is_h
 def brief(
     works: list[str] = typer.Argument(..., help="Works: id, pmid:N, DOI, PMCID or NCT…"),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
-    output: Path = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+    output: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
 ) -> None:
     """Write a Markdown brief in the article's structure: facts, citation lines, trial table."""
     digest = Digest.open(settings())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from etl import clock
 from etl.classify.evaluate import evaluate as score
@@ -58,7 +59,7 @@ def evaluate(
         out.print(f"… {len(report.misses) - misses} more misses (--misses N shows more)")
 
 
-def _labelled(file: Path) -> list[tuple[str, dict, dict]]:
+def _labelled(file: Path) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(id, record, expected) from JSON lines; a line that is not one names the file and line."""
     records = []
     for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
@@ -153,13 +154,13 @@ def train() -> None:
     )
 
 
-def _editor_examples(conn) -> list[tuple[dict, bool]]:  # type: ignore[no-untyped-def]
+def _editor_examples(conn: Connection) -> list[tuple[dict[str, Any], bool]]:
     labels, records = EditorLabel.__table__, SourceRecord.__table__
     latest: dict[int, bool] = {}
     query = select(labels.c.work_id, labels.c.value).where(labels.c.label == "relevant")
     for work_id, value in conn.execute(query.order_by(labels.c.created_at, labels.c.id)):
         latest[work_id] = bool(value)  # the newest decision wins
-    data_of: dict[int, dict] = {}
+    data_of: dict[int, dict[str, Any]] = {}
     query = select(records.c.work_id, records.c.data).where(
         records.c.work_id.in_(list(latest)), records.c.deleted_at.is_(None)
     )

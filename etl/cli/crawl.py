@@ -7,7 +7,14 @@ from pathlib import Path
 
 import httpx
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from etl import clock
 from etl.classify.service import Classifier
@@ -51,7 +58,7 @@ def crawl_sources(
     """Run the crawl with a progress display; prints one summary line per source."""
     built = engine(config)
     with _progress() as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
         window_base: dict[str, int] = {}
 
         def report(name: str, text: str, total: int | None, counts: Counts) -> None:

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 
@@ -65,7 +65,7 @@ def write_records(
             bad += 1
             errors.write(f"error: {item.describe()}\n")
             continue
-        data = item.data
+        data: dict[str, Any] = dict(item.data)
         if taxonomy is not None and not item.deleted:
             data = {**data, "labels": classify(data, taxonomy)}
         line = json.dumps(data, ensure_ascii=False)

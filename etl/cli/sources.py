@@ -61,7 +61,7 @@ def _parts(result: CheckResult) -> list[tuple[str, CheckResult]]:
 def _summary(label: str, result: CheckResult) -> tuple[Text, Text, Text, Text]:
     return (
         Text(label),
-        Text("ok" if result.ok else "failed", style=None if result.ok else "red"),
+        Text("ok" if result.ok else "failed", style="" if result.ok else "red"),
         Text(_number(result.hits)),
         Text(_number(result.hits_recent)),
     )

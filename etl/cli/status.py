@@ -257,6 +257,6 @@ def _outcome(value: str | None) -> str:
 
 
 def _verdict(value: str) -> str:
-    colours = {Verdict.OK: "green", Verdict.QUIET: "green", Verdict.PARTIAL: "yellow",
-               Verdict.FAILING: "yellow"}  # fmt: skip
+    colours: dict[str, str] = {Verdict.OK: "green", Verdict.QUIET: "green",
+               Verdict.PARTIAL: "yellow", Verdict.FAILING: "yellow"}  # fmt: skip
     return f"[{colours.get(value, 'red' if value in ALARMING else 'white')}]{value}[/]"

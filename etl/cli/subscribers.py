@@ -131,7 +131,9 @@ def list_(
 @app.command()
 def export(
     state: list[str] = typer.Option([], "--state", help="Only these states (repeatable)."),
-    output: Path = typer.Option(None, "--output", "-o", help="File to write (default stdout)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default stdout)."
+    ),
 ) -> None:
     """CSV of the list, states included, in the shape `subscribers import` reads."""
     subscribers = _subscribers()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from etl.db.engine import make_engine, upgrade
 from etl.pipeline.crawl import RunResult
@@ -46,7 +47,7 @@ class DemoResult:
     settings: Settings
     database: str
     steps: list[tuple[str, RunResult]] = field(default_factory=list)
-    issues: list[dict] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[Path] = field(default_factory=list)
     archive_pages: int = 0
     drafts: list[str] = field(default_factory=list)  # the writer's report per issue

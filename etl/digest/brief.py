@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from etl.classify.taxonomy import Taxonomy
+from etl.classify.taxonomy import Label, Taxonomy
 from etl.digest import i18n
 from etl.digest.view import citation, trial_identifier
 from etl.facts.extract import extract
@@ -214,5 +214,5 @@ def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy,
     return "| " + " | ".join(cells) + " |"
 
 
-def _name(label: Any, lang: str) -> str:
+def _name(label: Label, lang: str) -> str:
     return label.zh if lang == "zh" else label.en

@@ -136,7 +136,10 @@ REGISTRIES = {
 
 
 def text(lang: str, key: str, **values: object) -> str:
-    return UI[lang][key].format(**values) if values else UI[lang][key]
+    template = UI[lang][key]
+    if not isinstance(template, str):  # "table_head" is a row of cells, read from UI directly
+        raise TypeError(f"UI[{lang!r}][{key!r}] is not a text")
+    return template.format(**values) if values else template
 
 
 def chinese_number(n: int) -> str:

@@ -15,7 +15,7 @@ from etl.db.states import EventKind
 from etl.digest.periods import Period
 
 # What an item is about, from its events; the first kind in this order wins.
-KIND_OF_EVENT = {
+KIND_OF_EVENT: dict[str, str] = {
     EventKind.RETRACTED: "retraction",
     EventKind.CORRECTED: "correction",
     EventKind.RESULTS_POSTED: "results",

@@ -3,6 +3,7 @@ database, does one thing in one transaction, and returns what happened."""
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of Digest, which its annotations would name
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -248,7 +249,7 @@ class Digest:
             pages = archive.pages(issues, lambda issue: store.load_content(conn, issue))
             return archive.write(folder, pages)
 
-    def brief(self, refs: list[str], lang: str) -> str:
+    def brief(self, refs: builtins.list[str], lang: str) -> str:
         """The Markdown brief for these works (ids, pmid:N, DOIs, registry ids), in the order
         given; a work named twice counts once."""
         with self.engine.connect() as conn:
@@ -392,7 +393,7 @@ class Digest:
             transport.close()
         return issue
 
-    def plan_sending(self, ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def plan_sending(self, ref: str) -> tuple[dict[str, Any], builtins.list[dict[str, Any]]]:
         """Who would get what: readers grouped by edition (language and topics), for
         `digest send --dry-run`. For an issue already sending, only those still to be sent."""
         issue = self.issue(ref)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
 from etl.classify.taxonomy import Taxonomy
 from etl.db.models import (
@@ -37,7 +37,7 @@ from etl.digest.typography import has_chinese
 from etl.errors import DigestError
 from etl.mail.message import header_problem
 from etl.works.identity import REVERSE
-from etl.works.store import work_data
+from etl.works.store import work_data as work_data  # read through this module too
 
 issues = DigestIssue.__table__
 items = DigestItem.__table__
@@ -108,9 +108,10 @@ def build_issue(
     }
     if this is None:
         number = (conn.execute(select(func.max(issues.c.number))).scalar() or 0) + 1
-        this = conn.execute(
+        inserted = conn.execute(
             insert(issues).values(number=number, slug=period.slug, state=IssueState.DRAFT, **values)
-        ).inserted_primary_key[0]
+        )
+        this = cast(Row[Any], inserted.inserted_primary_key)[0]  # a one-row insert has its key
     else:
         conn.execute(update(issues).where(issues.c.id == this).values(**values))
         conn.execute(delete(items).where(items.c.issue_id == this))
@@ -412,9 +413,9 @@ def related(conn: Connection, work_ids: Iterable[int]) -> dict[int, list[dict[st
         )
         sources = conn.execute(backward).all()
         ids_of = _primary_ids(conn, {row.source_work for row in sources})
-        for row in sources:
-            scheme, value = ids_of.get(row.source_work, ("work", str(row.source_work)))
-            _add_link(out[row.work_id], REVERSE.get(row.type, row.type), scheme, value)
+        for back in sources:
+            scheme, value = ids_of.get(back.source_work, ("work", str(back.source_work)))
+            _add_link(out[back.work_id], REVERSE.get(back.type, back.type), scheme, value)
     _name_targets(conn, out)
     return out
 

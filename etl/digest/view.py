@@ -584,7 +584,7 @@ def _stop_reason(names: _Names, lang: str, text: str) -> str:
 
 def _value(lang: str, field: str, value: Any) -> str:
     if value in (None, "", []):
-        return i18n.UI[lang]["no_change"]
+        return i18n.text(lang, "no_change")
     if field == "status":
         return i18n.status_label(lang, value)
     if field == "phases":

@@ -140,7 +140,8 @@ def set_password(engine: Engine, name: str, password: str) -> Account:
 def hashed(engine: Engine, name: str) -> str:
     """The stored hash (for tests and audits; never shown by the CLI)."""
     with engine.connect() as conn:
-        return conn.execute(select(T.c.password_hash).where(T.c.name == name)).scalar_one()
+        stored: str = conn.execute(select(T.c.password_hash).where(T.c.name == name)).scalar_one()
+        return stored
 
 
 def authenticate(engine: Engine, name: str, password: str, now: datetime) -> Account | None:

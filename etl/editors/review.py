@@ -9,13 +9,12 @@ SQL kept (a week's worth of works, not the whole table).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, exists, func, insert, select
+from sqlalchemy import Connection, RowMapping, and_, exists, func, insert, select
 
 from etl.classify import corrections
 from etl.classify.service import Classifier, classify_works
@@ -245,7 +244,7 @@ def act(
                     created_at=now,
                 )
             )
-        fields: dict[str, Any] = {
+        choices: dict[str, dict[str, Any]] = {
             "include": {"decision": "include"},
             "exclude": {"decision": "exclude", "featured": False},
             "undecide": {"decision": None},
@@ -254,7 +253,8 @@ def act(
             "pick": {"picked": True},
             "unpick": {"picked": False},
             "note": {"note": text.strip()},
-        }[action]
+        }
+        fields = choices[action]
         store.decide(conn, work_id, now, editor, **fields)
     return len(live)
 
@@ -288,7 +288,7 @@ def decisions_of(conn: Connection, work_ids: list[int]) -> dict[int, dict[str, A
     return {row["work_id"]: _decision(row) for row in conn.execute(query).mappings()}
 
 
-def _decision(row: Mapping[str, Any]) -> dict[str, Any]:
+def _decision(row: RowMapping) -> dict[str, Any]:
     """An editor's say about a work as the queue shows it (a work with none: all empty)."""
     return {
         "decision": row["decision"],

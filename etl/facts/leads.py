@@ -67,8 +67,8 @@ def paper_lead(data: Mapping[str, Any], max_chars: int = 320) -> str:
     carry the take-home message of most unstructured abstracts.
     """
     parts = sections(data.get("abstract") or "")
-    for label, body in parts:
-        if label and CONCLUSION_LABEL.search(label) and (chosen := content(body)):
+    for label, section in parts:
+        if label and CONCLUSION_LABEL.search(label) and (chosen := content(section)):
             return _fit(chosen[:2], max_chars)
     body = content(bodies(parts))
     if len(body) > 1 and CONCLUDING.match(body[-2]):

@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from etl.errors import ConfigError
 
@@ -119,7 +120,7 @@ def _load(stamps: tuple[tuple[str, int], ...]) -> Terms:
     )
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -130,7 +131,7 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from None
 
 
-def _rows(data: dict, family: str, path: Path) -> tuple[Term, ...]:
+def _rows(data: dict[str, Any], family: str, path: Path) -> tuple[Term, ...]:
     rows = []
     for n, row in enumerate(data.get(family) or [], 1):
         where = f"{path}: {family} row {n}"
@@ -149,14 +150,14 @@ def _rows(data: dict, family: str, path: Path) -> tuple[Term, ...]:
     return tuple(rows)
 
 
-def _table(data: dict, name: str, path: Path) -> dict[str, str]:
+def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, str]:
     table = data.get(name) or {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{name}]: expected a table of strings", "see the file")
     return _flat(table, path)
 
 
-def _flat(table: dict, path: Path) -> dict[str, str]:
+def _flat(table: dict[str, Any], path: Path) -> dict[str, str]:
     bad = [k for k, v in table.items() if not isinstance(v, str)]
     if bad:
         raise ConfigError(

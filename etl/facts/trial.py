@@ -32,8 +32,8 @@ def trial_facts(data: Mapping[str, Any], terms: Terms) -> Facts:
     strategy, engineered = _strategy(title, "; ".join(interventions), terms)
     countries = tuple(c for c in data.get("countries") or [] if c)
     enrollment = data.get("enrollment")
-    results = tuple(_result(r, terms) for r in data.get("primary_results") or [])
-    results = tuple(r for r in results if r)
+    found = (_result(r, terms) for r in data.get("primary_results") or [])
+    results = tuple(r for r in found if r)
     return Facts(
         kind="trial",
         design="trial_results" if results else "trial_registration",
@@ -66,7 +66,7 @@ def _phase(phases: list[str]) -> str | None:
 
 def _arms(data: Mapping[str, Any], interventions: list[str]) -> str | None:
     """The arms in one line: their labels joined with "vs", else the interventions."""
-    labels = [a.get("label") for a in data.get("arms") or [] if a.get("label")]
+    labels: list[str] = [a.get("label") for a in data.get("arms") or [] if a.get("label")]
     if len(labels) > 1:
         return " vs ".join(labels)
     if labels:

@@ -80,7 +80,7 @@ def en_lead(facts: Facts, terms: Terms, source: str) -> Lead:
 
 def choose(candidates: list[str], source: str) -> Lead:
     """The first candidate that passes the fidelity check against `source`."""
-    rejected = []
+    rejected: list[tuple[str, str]] = []
     for candidate in dict.fromkeys(candidates):
         verdict = check(candidate, source)
         if verdict.ok:

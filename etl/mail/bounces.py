@@ -588,7 +588,7 @@ def _headers(message: Message, *names: str) -> list[str]:
 
     The default policy parses a header when it is read and fails on some malformed ones; such
     a value is then decoded from its raw form rather than dropped."""
-    values = []
+    values: list[str] = []
     for name in names:
         try:
             values.extend(str(value) for value in message.get_all(name, []))

@@ -212,7 +212,7 @@ def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
     rows = conn.execute(
         select(D.c.state, func.count()).where(D.c.issue_id == issue_id).group_by(D.c.state)
     )
-    states = dict(rows.all())
+    states: dict[str, int] = dict(rows.all())
     in_doubt = conn.execute(
         select(func.count()).where(D.c.issue_id == issue_id, D.c.in_doubt.is_(True))
     ).scalar_one()
@@ -239,11 +239,12 @@ def unfinished(conn: Connection, issue_id: int) -> int:
 
 def next_due(conn: Connection, issue_id: int) -> datetime | None:
     """When the earliest waiting retry falls due (None when nothing waits)."""
-    return conn.execute(
+    due: datetime | None = conn.execute(
         select(func.min(D.c.next_attempt_at)).where(
             D.c.issue_id == issue_id, D.c.state == DeliveryState.RETRY
         )
     ).scalar_one()
+    return due
 
 
 def planned(conn: Connection, issue_id: int, state: str) -> list[tuple[str, str, list[str]]]:

@@ -70,7 +70,8 @@ class _Policy(EmailPolicy):
     def fold(self, name: str, value: str) -> str:
         if name.lower() == "list-unsubscribe":
             return f"{name}: " + f",{self.linesep} ".join(str(value).split(", ")) + self.linesep
-        return super().fold(name, value)
+        folded: str = super().fold(name, value)  # typeshed's Policy.fold returns Any
+        return folded
 
     def fold_binary(self, name: str, value: str) -> bytes:
         if name.lower() == "list-unsubscribe":

@@ -71,7 +71,7 @@ def worker_name() -> str:
 
 def retry_delay(attempts: int, config: DeliverySettings) -> float:
     """Seconds before the next try: retry_after, doubling, at most retry_max."""
-    return min(config.retry_after * 2 ** max(attempts - 1, 0), config.retry_max)
+    return min(config.retry_after * 2.0 ** max(attempts - 1, 0), config.retry_max)
 
 
 class RateLimit:

@@ -33,13 +33,15 @@ def make_token(settings: Settings, purpose: str, email: str) -> str:
 def read_token(settings: Settings, purpose: str, token: str, max_age: int | None) -> str | None:
     """The address a token was made for, or None when it is forged, damaged or too old."""
     try:
-        return serializer(settings, purpose).loads(token, max_age=max_age)
+        email: str = serializer(settings, purpose).loads(token, max_age=max_age)  # made from a str
+        return email
     except (BadSignature, SignatureExpired):
         return None
 
 
 def token_issued(settings: Settings, purpose: str, token: str) -> datetime | None:
     """When a valid token was made (UTC), or None when it is forged or damaged."""
+    when: datetime
     try:
         _, when = serializer(settings, purpose).loads(token, return_timestamp=True)
     except (BadSignature, SignatureExpired):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -101,13 +102,13 @@ def review_job(
     return health
 
 
-def open_alerts(engine: Engine) -> list[dict]:
+def open_alerts(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         query = select(alerts).where(alerts.c.closed_at.is_(None)).order_by(alerts.c.opened_at)
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _open_incident(conn: Connection, job: str) -> dict | None:
+def _open_incident(conn: Connection, job: str) -> dict[str, Any] | None:
     query = select(alerts).where(alerts.c.subject == job, alerts.c.closed_at.is_(None))
     row = conn.execute(query.order_by(alerts.c.opened_at.desc())).mappings().first()
     return dict(row) if row else None

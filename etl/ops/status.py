@@ -64,10 +64,10 @@ def source_status(engine: Engine, settings: Settings, now: datetime) -> list[Sou
     with engine.connect() as conn:
         last = {}
         success = {}
-        for row in conn.execute(select(runs).order_by(runs.c.started_at, runs.c.id)):
-            last[row.source] = row
-            if row.outcome in (Outcome.OK, Outcome.PARTIAL):
-                success[row.source] = row.finished_at
+        for run in conn.execute(select(runs).order_by(runs.c.started_at, runs.c.id)):
+            last[run.source] = run
+            if run.outcome in (Outcome.OK, Outcome.PARTIAL):
+                success[run.source] = run.finished_at
         marks = {row.source: row.cursor for row in conn.execute(select(cursors))}
     names = list(dict.fromkeys([*settings.source_names(), *last]))
     result = []

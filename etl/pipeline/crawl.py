@@ -136,7 +136,7 @@ def _crawl_one(
             run_id = None
             if not dry_run:
                 store.close_abandoned_runs(conn, name, now)
-                detail = {"cursor": cursor, "since": str(since or "")}
+                detail: dict[str, Any] = {"cursor": cursor, "since": str(since or "")}
                 run_id = store.start_run(conn, name, "crawl", now, detail)
         dry = conn.begin() if dry_run else None  # one transaction, rolled back at the end
 
@@ -190,13 +190,13 @@ def _store(
     conn: Connection,
     name: str,
     batch: Batch,
-    cursor: dict | None,
+    cursor: dict[str, Any] | None,
     run_id: int | None,
     now: datetime,
     result: RunResult,
     options: CrawlOptions,
-) -> dict | None:
-    def write() -> dict | None:
+) -> dict[str, Any] | None:
+    def write() -> dict[str, Any] | None:
         touched: set[int] = set()
         counts = store.store_records(conn, batch.records, now, touched)
         store.store_quarantine(conn, batch.quarantined, run_id, now)

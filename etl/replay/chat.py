@@ -38,7 +38,7 @@ class ChatServer(Served):
 
     def __init__(self, answers: dict[str, Any] | Path, port: int = 0) -> None:
         if isinstance(answers, Path):
-            answers = json.loads(answers.read_text(encoding="utf-8"))["answers"]
+            answers = dict(json.loads(answers.read_text(encoding="utf-8"))["answers"])
         self.answers: dict[str, Any] = dict(answers)
         self.requests: list[ChatRequest] = []
         self._lock = threading.Lock()

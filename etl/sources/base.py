@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import httpx
 
@@ -164,7 +164,7 @@ def json_object(body: bytes, required: str, kind: type = object) -> dict[str, An
     found = document.get(required, b"") if isinstance(document, dict) else b""
     if isinstance(found, bytes) or not isinstance(found, kind):
         raise BadBody(f"a JSON answer without a `{required}`{' list' if kind is list else ''}")
-    return document
+    return cast(dict[str, Any], document)  # a dict: anything else has no `required` and raised
 
 
 def first_examples(

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from lxml import etree
 
@@ -42,6 +42,12 @@ def open_source(source: str | Path | bytes) -> IO[bytes]:
     return path.open("rb")
 
 
+class Readable(Protocol):
+    """What `Feed` reads from: a file, a gzip reader or a stream with its head put back."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class Feed:
     """A stream handed to the parser in blocks of about `size` bytes, however little it asks for.
 
@@ -52,7 +58,7 @@ class Feed:
     handed over, so a cut or corrupt .gz ends at the same record as when read directly.
     """
 
-    def __init__(self, stream: IO[bytes], size: int = 1 << 18) -> None:
+    def __init__(self, stream: Readable, size: int = 1 << 18) -> None:
         self._stream = stream
         self._size = size
         self._error: Exception | None = None

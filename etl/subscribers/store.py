@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, literal, select, update
 
 from etl.db.models import RateEvent, Subscriber
 
@@ -35,7 +35,8 @@ def create(conn: Connection, values: dict[str, Any], now: datetime) -> dict[str,
         "changed_at": now,
         **values,
     }
-    row["id"] = conn.execute(insert(T).values(row)).inserted_primary_key[0]
+    inserted = conn.execute(insert(T).values(row))
+    row["id"] = cast(Row[Any], inserted.inserted_primary_key)[0]  # a one-row insert has its key
     return row
 
 

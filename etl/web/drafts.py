@@ -113,7 +113,7 @@ def draft_decide(number: int, draft_id: int) -> Response:
     return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
 
 
-def _leads(data: dict | None, config_dir: Path) -> dict[str, Lead]:
+def _leads(data: dict[str, Any] | None, config_dir: Path) -> dict[str, Lead]:
     """Each edition's lead of a work and the fuller drafts the fidelity check turned down, with
     the figure each stated that the record does not hold: what an editor needs to judge them."""
     if not data:

@@ -12,7 +12,7 @@ login form refuses anonymous visitors (a redirect to the login, carrying `next`)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -63,7 +63,7 @@ def require_editor() -> Response | None:
         return None
     account = _logged_in()
     if account is None:
-        return redirect(url_for(".login_page", next=_here()))
+        return _redirect(url_for(".login_page", next=_here()))
     g.editor = account
     return None
 
@@ -75,7 +75,7 @@ def require_editor() -> Response | None:
 def login_page() -> Response:
     notice = "You are logged out." if request.args.get("out") else ""
     if _logged_in() is not None and not notice:
-        return redirect(_safe_next(request.args.get("next")))
+        return _redirect(_safe_next(request.args.get("next")))
     return _login_form(200, next_=_safe_next(request.args.get("next")), notice=notice)
 
 
@@ -99,13 +99,13 @@ def login() -> Response:
     accounts.login_succeeded(database, attempt)
     _end_session()  # whatever the browser held before logging in is not carried over
     session["editor_session"] = accounts.open_session(database, account, now)
-    return redirect(next_, 303)
+    return _redirect(next_, 303)
 
 
 @pages.post("/logout")
 def logout() -> Response:
     _end_session()
-    return redirect(url_for(".login_page", out=1), 303)
+    return _redirect(url_for(".login_page", out=1), 303)
 
 
 # -- pages ---------------------------------------------------------------------------------------
@@ -226,9 +226,15 @@ def whole_number(value: str) -> int | None:
     return number if number <= MAX_ID else None
 
 
+def _redirect(location: str, code: int = 302) -> Response:
+    """flask.redirect as typed for what it makes inside an app: the app's Response class (the
+    stubs name werkzeug's base class)."""
+    return cast(Response, redirect(location, code))
+
+
 def back(default: str) -> Response:
     """After a form: to the page it came from (a safe editor address), else `default`."""
-    return redirect(_safe_next(request.form.get("next") or default), 303)
+    return _redirect(_safe_next(request.form.get("next") or default), 303)
 
 
 def wants_json() -> bool:

@@ -190,7 +190,8 @@ def _classifier() -> Classifier:
     extensions = current_app.extensions
     if "classifier" not in extensions:
         extensions["classifier"] = Classifier.from_settings(settings())
-    return extensions["classifier"]
+    classifier: Classifier = extensions["classifier"]
+    return classifier
 
 
 def _recent() -> date:
@@ -302,7 +303,7 @@ def _same(current: Any, value: Any) -> bool:
 
 
 def _page_links(total: int) -> list[tuple[int, str]]:
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     links = []
     for number in range(1, total + 1):
         args["page"] = str(number)

@@ -37,7 +37,10 @@ class Routes:
         return self.route(rule, methods=["POST"], **options)
 
     def before_request(self, hook: View) -> View:
-        self._adds.append(lambda bp: bp.before_request(hook))
+        def add(blueprint: Blueprint) -> None:
+            blueprint.before_request(hook)
+
+        self._adds.append(add)
         return hook
 
     def errorhandler(self, error: type[Exception] | int) -> Callable[[View], View]:

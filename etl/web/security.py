@@ -45,7 +45,8 @@ def nonce() -> str:
         return ""
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    found: str = g.csp_nonce
+    return found
 
 
 def nonce_attr() -> Markup:

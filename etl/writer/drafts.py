@@ -50,7 +50,7 @@ def wanted(items: Iterable[Mapping[str, Any]], langs: Iterable[str]) -> list[tup
 def draft_items(
     engine: Engine,
     writer: Writer,
-    items: list[Mapping[str, Any]],
+    items: Iterable[Mapping[str, Any]],
     data: Mapping[int, Mapping[str, Any]],
     langs: Iterable[str],
     now: datetime,

@@ -152,6 +152,14 @@ def test_a_broken_taxonomy_names_the_file_and_key(tmp_path: Path) -> None:
         load_taxonomy(bad)
 
 
+def test_a_section_without_an_id_is_refused_by_name(tmp_path: Path) -> None:
+    text = (CONFIG / "taxonomy.yaml").read_text()
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text(text.replace("{id: trials, zh:", "{zh:"))
+    with pytest.raises(ConfigError, match=r"taxonomy.yaml: sections: section ids .*None"):
+        load_taxonomy(bad)
+
+
 # -- the slips a clinician noticed ---------------------------------------------------------------
 
 

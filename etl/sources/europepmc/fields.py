@@ -21,7 +21,7 @@ from etl.normalize.identifiers import (
     unique,
 )
 from etl.normalize.text import iso_date, squash
-from etl.records import Identifiers, Preprint
+from etl.records import Correction, Identifiers, Preprint
 from etl.sources.europepmc.links import (
     RETRACTED_LINKS,
     corrections,
@@ -208,7 +208,7 @@ def _affiliations(result: dict[str, Any]) -> list[str]:
     return unique(found)[:MAX_AFFILIATIONS]
 
 
-def _retracted(title: str, types: list[str], fixes: list[dict[str, Any]]) -> bool:
+def _retracted(title: str, types: list[str], fixes: list[Correction]) -> bool:
     """Retracted publication (not a retraction notice): by type, by Elsevier's "RETRACTED:"
     title prefix (upper case only: Hindawi titles its notices "Retracted: ..."), or by a
     "Retraction in" link."""

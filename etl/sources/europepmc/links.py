@@ -12,6 +12,7 @@ from typing import Any
 
 from etl.normalize.identifiers import find_dois, normalize_pmcid, normalize_pmid
 from etl.normalize.text import squash
+from etl.records import Correction
 from etl.sources.europepmc.values import listed, text
 
 PREPRINT_OF = "preprint of"  # on the preprint, pointing at the journal article
@@ -25,7 +26,7 @@ def links_of(result: dict[str, Any]) -> list[Link]:
     return [c for c in listed(result, "commentCorrection") if _kind(c)]
 
 
-def corrections(links: list[Link]) -> list[dict[str, Any]]:
+def corrections(links: list[Link]) -> list[Correction]:
     """{type, pmid, ref} per link that is no preprint link, as in PubMed records."""
     return [_correction(link) for link in links if _kind(link) not in (PREPRINT_OF, PREPRINT_IN)]
 
@@ -66,7 +67,7 @@ def preprints(links: list[Link]) -> list[dict[str, Any]]:
     return found
 
 
-def _correction(link: Link) -> dict[str, Any]:
+def _correction(link: Link) -> Correction:
     source = text(link.get("source")).strip().upper()
     return {
         "type": ref_type(text(link.get("type"))),

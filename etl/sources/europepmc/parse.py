@@ -231,8 +231,8 @@ def _raw_key(result: dict[str, Any]) -> str:
     try:
         source, ident = record_key(result)
     except ParseError:
-        ident = result.get("id")
-        return ident.strip() if isinstance(ident, str) else ""
+        raw = result.get("id")
+        return raw.strip() if isinstance(raw, str) else ""
     return f"{source}:{ident}"
 
 

@@ -72,7 +72,7 @@ def element_dict(elem: etree._Element, skip: tuple[str, ...] = ()) -> dict[str, 
     groups: dict[str, list[Any]] = {}
     for child in elem:
         if not isinstance(child.tag, str):  # comments and processing instructions
-            continue
+            continue  # type: ignore[unreachable]  # lxml-stubs type every tag as str
         name = etree.QName(child).localname
         if name not in skip:
             groups.setdefault(name, []).append(_value(child))

@@ -126,7 +126,7 @@ def _bozo_problem(parsed: feedparser.FeedParserDict, where: str) -> str | None:
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, xml.sax.SAXParseException):
-        line, column = exc.getLineNumber(), exc.getColumnNumber() + 1
+        line, column = exc.getLineNumber(), (exc.getColumnNumber() or 0) + 1
         return f"{type(exc).__name__} at line {line}, column {column}: {exc.getMessage()}"
     return f"{type(exc).__name__}: {exc}"
 

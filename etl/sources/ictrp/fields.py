@@ -116,7 +116,8 @@ def _fields(trial: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for child in trial:
         if not isinstance(child.tag, str):
-            continue  # comments and processing instructions
+            # comments and processing instructions (lxml-stubs type every tag as str)
+            continue  # type: ignore[unreachable]
         text = (child.text or "") if len(child) == 0 else _text_of(child)
         key = child.tag.lower()
         found[key] = f"{found[key]};{text}" if key in found else text

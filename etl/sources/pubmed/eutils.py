@@ -198,7 +198,7 @@ def _json_list(lists: object) -> list[tuple[str, str]]:
     if not isinstance(lists, dict):
         return []
     return [
-        (_JSON_NAMES.get(kind, kind), str(value))
+        (_JSON_NAMES.get(str(kind), str(kind)), str(value))
         for kind, values in lists.items()
         for value in values or []
     ]
