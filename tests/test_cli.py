@@ -283,6 +283,10 @@ def test_export_works_and_split_a_probable_duplicate(workdir: Path, tmp_path: Pa
     )
     retracted = next(w for w in exported if w["retracted"])
     assert any(link["type"] == "retracted_by" and link["resolved"] for link in retracted["links"])
+    # the facts the digest and the brief read, from the same extractor
+    trial_paper = next(w for w in exported if "pubmed:41000052" in w["sources"])
+    assert trial_paper["facts"]["design"] == "rct" and trial_paper["facts"]["patients"] == 312
+    assert trial_paper["facts"]["outcomes"][0]["value"] == "21.4%"
     result = run("works", "split", str(joined["work_id"]), cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert len(run("export", "works", cwd=workdir).stdout.splitlines()) == 48

@@ -20,7 +20,7 @@ from etl.pipeline.export import export_works
 app = typer.Typer(help="Works: one row per paper or trial.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data for other tools.", no_args_is_help=True)
 CSV_COLUMNS = ("work_id", "kind", "title", "published", "retracted", "identifiers", "sources",
-               "links", "events", "probable_duplicate_of")  # fmt: skip
+               "links", "events", "probable_duplicate_of", "facts")  # fmt: skip
 
 
 @app.command()
@@ -53,12 +53,14 @@ def works(
     ),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
 ) -> None:
-    """One object per work: kind, identifiers, title, sources, links, events, duplicates."""
+    """One object per work: kind, identifiers, title, sources, links, events, duplicates, facts."""
     if fmt not in ("jsonl", "csv"):
         raise EtlError(f"--format must be jsonl or csv (got {fmt!r})")
-    built = engine(settings())
+    config = settings()
+    built = engine(config)
     with built.connect() as conn:
-        items = export_works(conn, since.replace(tzinfo=clock.now().tzinfo) if since else None)
+        day = since.replace(tzinfo=clock.now().tzinfo) if since else None
+        items = export_works(conn, day, config.config_dir)
         if fmt == "jsonl":
             for item in items:
                 sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")

@@ -303,7 +303,9 @@ class WriterDraft(Base):
     the reason), so an editor decides before readers see it."""
 
     __tablename__ = "writer_drafts"
-    __table_args__ = (UniqueConstraint("work_id", "lang", "field", name="uq_writer_drafts_work_id"),)
+    __table_args__ = (
+        UniqueConstraint("work_id", "lang", "field", name="uq_writer_drafts_work_id"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
     lang: Mapped[str] = mapped_column(String(8))

@@ -8,8 +8,10 @@ from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
-from etl.digest.leads import facts, key_result, paper_lead
+from etl.digest.leads import item_lead, key_result, paper_lead
 from etl.digest.view import citation, trial_identifier
+from etl.facts.extract import extract
+from etl.facts.model import Facts
 
 WORDS = {
     "zh": {
@@ -19,6 +21,7 @@ WORDS = {
         "institution": "机构",
         "patients": "患者",
         "patients_n": "{n} 例",
+        "lead": "导语",
         "intervention": "干预",
         "stage": "研究阶段",
         "outcomes": "结果",
@@ -36,6 +39,7 @@ WORDS = {
         "institution": "Institution",
         "patients": "Patients",
         "patients_n": "{n}",
+        "lead": "Lead",
         "intervention": "Intervention",
         "stage": "Stage",
         "outcomes": "Outcomes",
@@ -124,22 +128,25 @@ def _group_title(key: str, taxonomy: Taxonomy, lang: str) -> str:
 
 def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[str]:
     words = WORDS[lang]
-    found = facts(data)
+    found = extract(data)
     sep = ":" if lang == "zh" else ": "
-    where = ", ".join(p for p in (found.get("institution"), found.get("country")) if p)
+    where = ", ".join(p for p in (found.institution, found.country) if p)
     stage = taxonomy.labels["stages"].get(labels.get("stage") or "")
     rows = [
         (words["institution"], where),
         (
             words["patients"],
-            words["patients_n"].format(n=found["patients"]) if found.get("patients") else "",
+            words["patients_n"].format(n=found.patients) if found.patients else "",
         ),
-        (words["intervention"], found.get("intervention") or ""),
+        (words["intervention"], _intervention(found)),
         (words["stage"], _name(stage, lang) if stage else ""),
     ]
     lines = [f"**{words['facts']}**", ""]
+    lead = item_lead(data, lang).text
+    if lead and lang == "zh":
+        lines += [f"{words['lead']}{sep}{lead}", ""]
     lines += [f"- {name}{sep}{value}" for name, value in rows if value]
-    outcomes = found.get("outcomes") or []
+    outcomes = list(found.sentences)
     if outcomes:
         lines += [f"- {words['outcomes']}{sep}"] + [f"  - {sentence}" for sentence in outcomes]
     if data.get("kind") != "trial":
@@ -151,6 +158,13 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
             lines += ["", words["highlight"].format(text=result)]
     lines += ["", i18n.plain(citation(data, lang)), ""]
     return lines
+
+
+def _intervention(found: Facts) -> str:
+    """The product as named, with the route and dose when the record states them."""
+    parts = [found.intervention or (found.arms if found.kind == "trial" else None)]
+    parts += [found.route, found.dose]
+    return "; ".join(p for p in parts if p)
 
 
 def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> str:

@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
 from etl.digest import headline, i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
-from etl.digest.leads import key_result, paper_lead
+from etl.digest.leads import item_lead, key_result
 from etl.digest.typography import has_chinese, journal_case, spaced, zh_punctuation
 from etl.digest.zh_names import ZhNames, load_zh_names
 from etl.normalize.identifiers import normalize_registry_id
@@ -178,7 +179,13 @@ def build_view(
     """The view of one edition for one topic set. `keep`: the work ids that fit in the email
     (the rest are counted and left to the web page); None keeps everything."""
     issue = content.issue
-    names = _Names(taxonomy, lang, load_zh_names(settings.config_dir), settings.archive.base_url)
+    names = _Names(
+        taxonomy,
+        lang,
+        load_zh_names(settings.config_dir),
+        settings.archive.base_url,
+        settings.config_dir,
+    )
     wanted = [row for row in _as_read(content) if _wanted(row, content, topics)]
     shown = [row for row in wanted if keep is None or row["work_id"] in keep]
     sections = _sections(shown, content, names, lang)
@@ -271,11 +278,17 @@ class _Names:
     the Chinese names of journals, countries and stop reasons (config/zh_names.toml)."""
 
     def __init__(
-        self, taxonomy: Taxonomy, lang: str, zh: ZhNames | None = None, base_url: str = ""
+        self,
+        taxonomy: Taxonomy,
+        lang: str,
+        zh: ZhNames | None = None,
+        base_url: str = "",
+        config_dir: Path | None = None,
     ) -> None:
         self.taxonomy, self.lang = taxonomy, lang
         self.zh = zh or ZhNames()
         self.base_url = base_url  # the archive's, for links to earlier issues
+        self.config_dir = config_dir  # the term tables the leads are written with
 
     def label(self, family: str, key: str | None) -> str:
         found = self.taxonomy.labels.get(family, {}).get(key or "")
@@ -481,8 +494,9 @@ def _lead(
         return said + ("。" if zh else ".")
     if accepted:
         return accepted
-    if data.get("kind") == "trial":
-        return _trial_lead(data, names, lang)
+    lead = content.once(
+        f"lead-{lang}", row["work_id"], lambda: item_lead(data, lang, names.config_dir).text
+    )
     if kind == "published":
         journal = _published_in(row["work_id"], content, lang, names)
         if journal:
@@ -493,12 +507,8 @@ def _lead(
             )
         else:
             prefix = "预印本已正式发表。" if zh else "The preprint is now published. "
-        return prefix + _paper_lead(row["work_id"], data, content)
-    return _paper_lead(row["work_id"], data, content)
-
-
-def _paper_lead(work_id: int, data: dict[str, Any], content: IssueContent) -> str:
-    return content.once("lead", work_id, lambda: paper_lead(data, max_chars=240))
+        return prefix + lead
+    return lead
 
 
 def _notice_lead(work_id: int, data: dict[str, Any], content: IssueContent, lang: str) -> str:
@@ -553,37 +563,6 @@ def _earlier(row: dict[str, Any], content: IssueContent, base: str, lang: str) -
     if lang == "zh":
         return [Segment("本刊曾在"), Segment(f"第 {number} 期", url), Segment("报道。")]
     return [Segment("We reported it in "), Segment(f"issue {number}", url), Segment(".")]
-
-
-def _country(names: _Names, lang: str, country: str) -> str:
-    if lang != "zh":
-        return country
-    return names.zh.country(country) or f"“{country}”"
-
-
-def _trial_lead(data: dict[str, Any], names: _Names, lang: str) -> str:
-    zh = lang == "zh"
-    parts = [
-        i18n.phase_label(lang, data.get("phases")),
-        i18n.status_label(lang, data.get("status")),
-    ]
-    if data.get("enrollment"):
-        actual = data.get("enrollment_type") == "ACTUAL"
-        if zh:
-            parts.append(f"{'实际' if actual else '计划'}入组 {data['enrollment']} 人")
-        else:
-            parts.append(f"{'enrolled' if actual else 'plans to enrol'} {data['enrollment']}")
-    if data.get("sponsor"):
-        sponsor = data["sponsor"]
-        if zh:
-            parts.append(f"申办方：{sponsor if has_chinese(sponsor) else f'“{sponsor}”'}")
-        else:
-            parts.append(f"sponsor: {sponsor}")
-    countries = list(dict.fromkeys(data.get("countries") or []))[:3]
-    if countries:
-        shown = [_country(names, lang, c) for c in countries]
-        parts.append(("国家：" + "、".join(shown)) if zh else ", ".join(shown))
-    return (" · ".join(p for p in parts if p)) + ("。" if zh else ".")
 
 
 def _events(row: dict[str, Any], content: IssueContent) -> list[dict[str, Any]]:

@@ -72,7 +72,7 @@ _SIGN_WORDS = {
     **dict.fromkeys(("at least", "至少", "不低于"), ">="),
     **dict.fromkeys(("at most", "no more than", "not exceeding", "不超过", "至多"), "<="),
 }
-_RANGE_TAIL = re.compile(r"\s*(?:-|to|至|~)\s*\d+(?:\.\d+)?")
+_RANGE_TAIL = re.compile(r"\s*(?:-|to|至|~|vs\.?|versus|对比)\s*\d+(?:\.\d+)?")
 
 _UNITS: list[tuple[str, str]] = [  # (pattern after a number, unit class); longest forms first
     (r"%|percent\b|per\s?cent\b|个百分点", "%"),
@@ -119,13 +119,12 @@ _WORDS = [
     "nineteen",
     "twenty",
 ]
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _WORD_NUMBER = re.compile(
-    rf"\b({'|'.join(_WORDS)}|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:fold)?\b", re.I
+    rf"\b(?:({'|'.join(_TENS)})[- ]?({'|'.join(_WORDS[:9])})?|({'|'.join(_WORDS)}))(?:fold)?\b",
+    re.I,
 )
-_WORD_VALUE = {w: i for i, w in enumerate(_WORDS, 1)} | {
-    w: 10 * i
-    for i, w in enumerate(("thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), 3)
-}
+_WORD_VALUE = {w: i for i, w in enumerate(_WORDS, 1)} | {w: 10 * i for i, w in enumerate(_TENS, 2)}
 
 
 @dataclass(frozen=True)
@@ -208,13 +207,15 @@ def claims(text: str, words: bool = False) -> list[Claim]:
     found: list[Claim] = []
     for match in _NUMBER.finditer(text):
         start, end = match.span()
-        before = text[:start]
+        before = text[
+            max(0, start - 40) : start
+        ]  # a window: searching the whole prefix is quadratic
         last = before[-1:]
         if last and last.isascii() and (last.isalpha() or last in "^_"):
             continue
         if re.search(r"[A-Za-z]-$", before) or re.search(r"\d[.,]$", before):
             continue
-        after = text[end:]
+        after = text[end : end + 80]
         if re.match(r"-?[A-Za-z]", after) and not _unit(after):
             continue  # "4T1", "5-FU"
         value = _value(match)
@@ -230,7 +231,11 @@ def claims(text: str, words: bool = False) -> list[Claim]:
     if words:
         for match in _WORD_NUMBER.finditer(text):
             unit = "fold" if match.group().lower().endswith("fold") else _unit(text[match.end() :])
-            value = Decimal(_WORD_VALUE[match.group(1).lower()])
+            tens, ones, single = match.group(1), match.group(2), match.group(3)
+            number = _WORD_VALUE[(single or tens).lower()] + (
+                _WORD_VALUE[ones.lower()] if ones else 0
+            )
+            value = Decimal(number)
             found.append(Claim(match.group(), value, unit, None))
     return found
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from etl.classify.taxonomy import load_taxonomy
 from etl.errors import ConfigError
+from etl.facts.terms import TERMS_FILE, load_terms
 from etl.mail.transport import parse_smtp_url
 from etl.settings import FILES, Settings
 
@@ -71,6 +72,11 @@ def check(settings: Settings) -> list[Finding]:
         load_taxonomy(settings.taxonomy_path)
     except ConfigError as exc:
         found.append(Finding("error", str(settings.taxonomy_path), exc.message))
+    try:
+        load_terms(folder)
+    except ConfigError as exc:
+        where, _, said = exc.message.partition(": ")
+        found.append(Finding("error", where or str(folder / TERMS_FILE), said or exc.message))
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
         found.append(
             Finding(

@@ -9,30 +9,41 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from etl.db.models import Event, Identifier, Link, SourceRecord, Work, WorkMerge
 from etl.dedupe.identity import REVERSE
+from etl.digest.store import work_data
+from etl.facts.extract import extract
+from etl.facts.terms import load_terms
 
 works, identifiers, records = Work.__table__, Identifier.__table__, SourceRecord.__table__
 links, events, merges = Link.__table__, Event.__table__, WorkMerge.__table__
 CHUNK = 1000
 
 
-def export_works(conn: Connection, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """One object per live work (not merged away), oldest first."""
+def export_works(
+    conn: Connection, since: datetime | None = None, config_dir: Path | None = None
+) -> Iterator[dict[str, Any]]:
+    """One object per live work (not merged away), oldest first, with the facts of the record
+    that speaks for it (the same extractor as the digest and the brief)."""
     query = select(works).where(works.c.merged_into.is_(None)).order_by(works.c.id)
     if since is not None:
         query = query.where(works.c.updated_at >= since)
     rows = conn.execute(query).all()
     for start in range(0, len(rows), CHUNK):
-        yield from _chunk(conn, rows[start : start + CHUNK])
+        yield from _chunk(conn, rows[start : start + CHUNK], config_dir)
 
 
-def _chunk(conn: Connection, rows: Sequence[Any]) -> Iterator[dict[str, Any]]:
+def _chunk(
+    conn: Connection, rows: Sequence[Any], config_dir: Path | None = None
+) -> Iterator[dict[str, Any]]:
     ids = [row.id for row in rows]
+    terms = load_terms(config_dir)
+    data_of = work_data(conn, ids)
     ids_of = _identifiers(conn, ids)
     sources: dict[int, list[str]] = defaultdict(list)
     for work_id, source, source_id in conn.execute(
@@ -74,6 +85,8 @@ def _chunk(conn: Connection, rows: Sequence[Any]) -> Iterator[dict[str, Any]]:
         }
         if row.id in duplicates:
             item["probable_duplicate_of"] = duplicates[row.id]
+        if row.id in data_of:
+            item["facts"] = extract(data_of[row.id], terms).to_dict()
         yield item
 
 

@@ -4,6 +4,7 @@ and the command line cannot disagree about what an issue holds or whether it may
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, current_app, flash, g, request, url_for
@@ -11,6 +12,7 @@ from flask import Response, abort, current_app, flash, g, request, url_for
 from etl import clock
 from etl.digest import store
 from etl.digest.i18n import LANGS
+from etl.digest.leads import Lead, item_lead
 from etl.digest.service import Digest
 from etl.editors import review
 from etl.errors import DigestError, EtlError
@@ -51,6 +53,7 @@ def issue(number: int) -> Response:
             {
                 **row,
                 "title": titles.get(row["work_id"], ""),
+                "leads": _leads(content.data.get(row["work_id"]), digest.settings.config_dir),
                 "first": i == 0 or _group(items[i - 1]) != _group(row),
                 "last": i == len(items) - 1 or _group(items[i + 1]) != _group(row),
             }
@@ -70,6 +73,7 @@ def issue(number: int) -> Response:
             if r["work_id"] in found_drafts
         ],
         writer_on=digest.settings.writer.enabled,
+        drafted=set(found_drafts),
         draft_url=lambda draft_id: url_for(".draft_decide", number=number, draft_id=draft_id),
     )
 
@@ -102,6 +106,14 @@ def draft_decide(number: int, draft_id: int) -> Response:
             return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
     flash(f"draft {draft_id}: {action}ed" if action != "edit" else f"draft {draft_id}: edited")
     return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
+
+
+def _leads(data: dict | None, config_dir: Path) -> dict[str, Lead]:
+    """Each edition's lead of a work and the fuller drafts the fidelity check turned down, with
+    the figure each stated that the record does not hold: what an editor needs to judge them."""
+    if not data:
+        return {}
+    return {lang: item_lead(data, lang, config_dir) for lang in LANGS}
 
 
 @pages.post("/issues/<int:number>/texts")

@@ -17,7 +17,9 @@ from etl.digest.service import Digest
 
 GOLDEN = Path(__file__).with_name("golden")
 CITATION = re.compile(r"论文：《[^《》]+》（《[^《》]+》，\d{4} 年，(?:DOI：10\.\S+|PMID：\d+)）")
-TRIAL = re.compile(r"临床试验：《[^《》]+》（(?:ClinicalTrials\.gov|ChiCTR|ISRCTN) 注册号：[^）]+）")
+TRIAL = re.compile(
+    r"临床试验：《[^《》]+》（(?:ClinicalTrials\.gov|ChiCTR|ISRCTN) 注册号：[^）]+）"
+)
 
 
 def content(digest: Digest, number: int):  # type: ignore[no-untyped-def]

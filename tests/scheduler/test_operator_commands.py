@@ -117,3 +117,13 @@ def test_run_job_logs_one_json_line_and_status_tells_quiet_from_broken(workdir: 
     assert "crawl:ctgov alert open since" in table and "(not mailed)" in table
     unknown = run("run", "--job", "crawl:medline", cwd=workdir)
     assert unknown.returncode == 1 and "jobs are: crawl:pubmed, crawl:ctgov" in unknown.stderr
+
+
+def test_config_check_reads_the_term_tables(workdir: Path) -> None:
+    terms = workdir / "config" / "terms-zh.toml"
+    text = terms.read_text(encoding="utf-8")
+    terms.write_text(text.replace('en = ["objective response rate"', 'en = ["(objective"', 1))
+    result = run("config", "check", cwd=workdir)
+    assert result.returncode == 1
+    said = result.stdout + result.stderr
+    assert "terms-zh.toml" in said and "outcome row 1 (orr): en: bad pattern" in said

@@ -46,6 +46,7 @@ TRIAL_KEYS = {
     "last_update_posted",
     "has_results",
     "results_first_posted",
+    "primary_results",
     "reference_pmids",
     "mesh_terms",
     "published",
@@ -457,3 +458,16 @@ def test_a_lone_surrogate_does_not_stop_the_page() -> None:
     first, second = parse_studies(body)
     assert isinstance(first, SourceRecord) and isinstance(second, SourceRecord)
     assert json.loads(first.raw) == json.loads(body)["studies"][0]
+
+
+def test_posted_primary_outcomes_keep_their_measured_values() -> None:
+    """What a results lead reports: each primary outcome's arms, participants analysed and
+    values, as the registry posted them."""
+    (result,) = one("aact-NCT02210780.json")["primary_results"]
+    assert result["title"].startswith("Percentage of Participants With a Positive Response")
+    assert result["unit"] == "Percentage of participants"
+    assert result["groups"] == [
+        {"title": "Placebo qw", "n": "92", "value": "83.7"},
+        {"title": "Dupilumab 300 mg qw", "n": "90", "value": "83.3"},
+    ]
+    assert one("aact-NCT06171568.json")["primary_results"] == []

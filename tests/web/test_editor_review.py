@@ -6,6 +6,7 @@ mailed as a test copy and approved, and the article brief of the picked works.""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -523,3 +524,28 @@ def test_the_brief_of_the_picked_works_downloads_as_markdown(desk: Site) -> None
     assert answer.text.count("论文：《") + answer.text.count("临床试验：《") >= 2
     act(desk, [works[0]], "unpick")
     assert f'id="picked-{works[0]}"' not in desk.client.get("/editor/briefs").text
+
+
+def test_the_issue_page_shows_each_lead_and_why_a_fuller_draft_was_not_used(
+    drafts: Site, tmp_path: Path
+) -> None:
+    page = drafts.client.get("/editor/issues/1").text
+    assert "开展的 II 期随机对照试验纳入 90 例结直肠癌患者" in page  # the zh lead of 41000516
+    assert "A phase II randomised controlled trial of 90 patients" in page
+    assert "not used" not in page
+    # An operator's term table writes a figure the records do not hold: the drafts that carry it
+    # are turned down, and the page says which figure and why.
+    config = tmp_path / "config"
+    shutil.copytree(drafts.settings.config_dir, config)
+    terms = config / "terms-zh.toml"
+    text = terms.read_text(encoding="utf-8")
+    terms.write_text(text.replace('zh = "未见严重不良事件"', 'zh = "未见 ≥3 级不良事件"'), "utf-8")
+    digest = drafts.app.extensions["digest"]
+    digest.settings = digest.settings.model_copy(update={"config_dir": config})
+    page = drafts.client.get("/editor/issues/2").text
+    assert "not used (not in the source: ≥3)" in page
+    leads = re.findall(r'<div class="lead" lang="zh">(.*?)</div>', page)
+    assert leads and not any("≥3" in lead for lead in leads)
+    assert any(
+        "未见 ≥3 级不良事件" in draft for draft in re.findall(r"rejected\">(.*?)</div>", page)
+    )

@@ -77,6 +77,7 @@ def study_record(study: dict[str, Any]) -> dict[str, Any]:
         "last_update_posted": updated,
         "has_results": study.get("hasResults") is True,
         "results_first_posted": _date(status, "resultsFirstPostDateStruct"),
+        "primary_results": _primary_results(study),
         "reference_pmids": _reference_pmids(protocol),
         "mesh_terms": _mesh_terms(study),
         "published": start,
@@ -129,6 +130,45 @@ def _arm(group: dict[str, Any]) -> dict[str, Any]:
         "description": _text(group.get("description")),
         "interventions": _texts(group.get("interventionNames")),
     }
+
+
+def _primary_results(study: dict[str, Any]) -> list[dict[str, Any]]:
+    """The measured values of each primary outcome with posted results: per group its title,
+    participants analysed and first value; the first analysis's hazard ratio and P value. The
+    digest reports these figures, not just that results were posted."""
+    module = _obj(_obj(study, "resultsSection"), "outcomeMeasuresModule")
+    found = []
+    for measure in _objs(module.get("outcomeMeasures")):
+        if _text(measure.get("type")) != "PRIMARY":
+            continue
+        titles = {_text(g.get("id")): _text(g.get("title")) for g in _objs(measure.get("groups"))}
+        counts: dict[str | None, str | None] = {}
+        for denom in _objs(measure.get("denoms"))[:1]:
+            counts = {
+                _text(c.get("groupId")): _text(c.get("value")) for c in _objs(denom.get("counts"))
+            }
+        values: dict[str | None, str | None] = {}
+        for klass in _objs(measure.get("classes"))[:1]:
+            for category in _objs(klass.get("categories"))[:1]:
+                for item in _objs(category.get("measurements")):
+                    values.setdefault(_text(item.get("groupId")), _text(item.get("value")))
+        analysis = next(iter(_objs(measure.get("analyses"))), {})
+        kind = _text(analysis.get("paramType")) or ""
+        found.append(
+            {
+                "title": _text(measure.get("title")),
+                "unit": _text(measure.get("unitOfMeasure")),
+                "time_frame": _text(measure.get("timeFrame")),
+                "param_type": _text(measure.get("paramType")),
+                "groups": [
+                    {"title": title, "n": counts.get(gid), "value": values.get(gid)}
+                    for gid, title in titles.items()
+                ],
+                "hr": _text(analysis.get("paramValue")) if "hazard" in kind.lower() else None,
+                "p": _text(analysis.get("pValue")),
+            }
+        )
+    return found
 
 
 def _countries(protocol: dict[str, Any]) -> list[str]:
