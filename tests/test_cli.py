@@ -195,6 +195,8 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     again = run("demo", "--var", str(tmp_path / "var"), cwd=ROOT)
     assert again.returncode == 0, again.stderr
     assert "0 messages" in again.stdout  # a second run sends nothing twice
+    # The writer model (a loopback server with recorded answers) drafted each issue's leads.
+    assert "writer: 4 drafted, 3 failed, 0 kept (issue 1)" in lines
 
 
 def test_help_lists_every_command(workdir: Path) -> None:
