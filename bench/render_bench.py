@@ -78,9 +78,10 @@ PERIOD = Period(date(2026, 11, 23), date(2026, 11, 30))
 RENDER_TARGET_MS = 10.0
 MAIL_TARGET_S = 5.0
 TRIAL_EVENTS = ("new", "status_changed", "results_posted", "new", "enrollment_changed")
+# An editor's highlight in each language (each edition shows only its own).
 HIGHLIGHTS = (
+    "编辑推荐：本期唯一一项报告了长期随访数据的研究。",
     "Editors' pick: the first randomized comparison in this setting, with figures worth quoting.",
-    "编辑推荐:本期唯一一项报告了长期随访数据的研究。",
 )
 
 
@@ -174,7 +175,7 @@ def build_issue(
             record = {**record, "retracted": True}
             earlier[work_id] = 2
         spread = ((n * 7919) % 100) / 100  # a stable spread of scores, so ranks differ
-        highlight = HIGHLIGHTS[n % 2] if n in featured and n % 3 == 0 else ""
+        highlighted = n in featured and n % 3 == 0
         works[work_id] = WorkInfo(
             id=work_id,
             kind="trial" if kind == "trial" else "paper",
@@ -184,7 +185,8 @@ def build_issue(
             cancer_types=list(source.labels["cancer_types"]),
             strategies=list(source.labels["strategies"]),
             featured=n in featured,
-            highlight=highlight,
+            highlight=HIGHLIGHTS[0] if highlighted else "",
+            highlight_en=HIGHLIGHTS[1] if highlighted else "",
             sent_before=kind == "retraction",
         )
         data[work_id] = record

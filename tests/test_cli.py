@@ -207,6 +207,8 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     # a second run sends nothing twice, and says what the outbox holds
     assert f"6 messages in {tmp_path / 'var' / 'outbox'}/, 0 of them new" in again.stdout
+    # The writer model (a loopback server with recorded answers) drafted each issue's leads.
+    assert "writer: 4 drafted, 3 failed, 0 kept (issue 1)" in lines
 
 
 def test_help_lists_every_command(workdir: Path) -> None:

@@ -160,7 +160,7 @@ def _publish(result: DemoResult, settings: Settings) -> None:
             if outcome.issue is None:
                 continue
             if outcome.drafts is not None:
-                result.drafts.append(f"issue {outcome.issue['number']}: {outcome.drafts.line()}")
+                result.drafts.append(f"{outcome.drafts.line()} (issue {outcome.issue['number']})")
             ref = str(outcome.issue["number"])
             digest.approve(ref, "demo", DEMO_NOW)
             outbox = OutboxTransport(result.settings.outbox_dir)

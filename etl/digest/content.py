@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,3 +24,12 @@ class IssueContent:
     drafts: dict[tuple[int, str, str], str] = field(default_factory=dict)
     # Headlines other issues were built with, per language: a generated one must differ.
     generated: dict[str, set[str]] = field(default_factory=dict)
+    # What is derived from a work's record alone (its lead, key result, outcome figure), made
+    # once per work and shared by every edition and topic set rendered from this content.
+    derived: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
+
+    def once(self, name: str, work_id: int, make: Callable[[], Any]) -> Any:
+        key = (name, work_id)
+        if key not in self.derived:
+            self.derived[key] = make()
+        return self.derived[key]

@@ -6,6 +6,7 @@ proper case. Pure functions of strings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # ASCII mark → the full-width mark Chinese text takes (，：；（）？！).
 FULL_WIDTH = {",": "\uff0c", ":": "\uff1a", ";": "\uff1b", "(": "\uff08", ")": "\uff09",
@@ -35,6 +36,7 @@ def stray_marks(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=8192)
 def zh_punctuation(text: str) -> str:
     """ASCII ，：；（）？！ that touch Chinese text made full-width; Latin text, numbers, titles in
     《》, URLs and DOIs keep theirs. Operators type config texts with either; readers get one."""
@@ -76,6 +78,7 @@ def _convert(part: str) -> str:
 _HAN_LATIN = re.compile(r"([\u3400-\u9fff])([A-Za-z0-9])|([A-Za-z0-9%])([\u3400-\u9fff])")
 
 
+@lru_cache(maxsize=4096)
 def spaced(text: str) -> str:
     """One space between Chinese and a Latin word or number ("结直肠癌 II 期"), the rule every
     generated Chinese text follows (the article's own "30 例 AML 患者")."""
@@ -97,6 +100,7 @@ _SMALL = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def journal_case(name: str, iso_abbreviation: str = "") -> str:
     """A journal name as journals write it: PubMed gives "BMC cancer" and "Stem cell research
     & therapy", the ISO abbreviation "BMC Cancer" and "Stem Cell Res Ther". A lower-case word

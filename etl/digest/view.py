@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from etl.classify.taxonomy import Taxonomy
@@ -179,9 +181,12 @@ def build_view(
     (the rest are counted and left to the web page); None keeps everything."""
     issue = content.issue
     names = _Names(
-        taxonomy, lang, load_zh_names(settings.config_dir), settings.archive.base_url,
+        taxonomy,
+        lang,
+        load_zh_names(settings.config_dir),
+        settings.archive.base_url,
         settings.config_dir,
-    )  # fmt: skip
+    )
     wanted = [row for row in _as_read(content) if _wanted(row, content, topics)]
     shown = [row for row in wanted if keep is None or row["work_id"] in keep]
     sections = _sections(shown, content, names, lang)
@@ -189,6 +194,7 @@ def build_view(
         date.fromisoformat(issue["period_end"]) - date.fromisoformat(issue["period_start"])
     ).days
     title = title_of(lang, issue)
+    intro = _intro(issue, wanted, content, names, lang)
     header = settings.digest.header
     ui = i18n.UI[lang]
     number_label = i18n.text(lang, "issue_no", n=issue["number"])
@@ -201,7 +207,7 @@ def build_view(
         subject=f"{header.name(lang)} · {number_label}：{title}"
         if lang == "zh"
         else f"{header.name(lang)} · {number_label}: {title}",
-        preview=_intro(issue, wanted, content, names, lang)[:140],
+        preview=intro[:140],
         number_label=number_label,
         date=i18n.format_date(lang, issue_date(issue["period_end"])),
         period_label=i18n.text(
@@ -210,7 +216,7 @@ def build_view(
             start=i18n.format_date(lang, issue["period_start"]),
             end=i18n.format_date(lang, issue_date(issue["period_end"]) - timedelta(days=1)),
         ),
-        intro=_intro(issue, wanted, content, names, lang),
+        intro=intro,
         sections=sections,
         closing=_own_language(lang, (issue.get("closing") or {}).get(lang, "")),
         disclaimer=_typeset(lang, settings.digest.disclaimer(lang)),
@@ -278,7 +284,7 @@ class _Names:
         lang: str,
         zh: ZhNames | None = None,
         base_url: str = "",
-        config_dir: Any = None,
+        config_dir: Path | None = None,
     ) -> None:
         self.taxonomy, self.lang, self.config_dir = taxonomy, lang, config_dir
         self.zh = zh or ZhNames()
@@ -355,7 +361,9 @@ def _item(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) 
         tags=[t for t in tags if t],
         lead=_lead(row, data, content, names, lang),
         changes=_changes(row, content, names, lang),
-        citation=citation(data, lang, names.zh),
+        citation=content.once(
+            f"citation-{lang}", row["work_id"], lambda: citation(data, lang, names.zh)
+        ),
         related=_related(row["work_id"], content, lang),
         featured=bool(row["featured"]),
         highlight=_highlight(row, data, content, lang),
@@ -377,13 +385,15 @@ def _highlight(row: dict[str, Any], data: dict[str, Any], content: IssueContent,
         return accepted
     if not row["featured"]:
         return ""
-    return generated_highlight(data, lang)
+    return generated_highlight(
+        data, lang, content.once("key_result", row["work_id"], lambda: key_result(data))
+    )
 
 
-def generated_highlight(data: dict[str, Any], lang: str) -> str:
+def generated_highlight(data: dict[str, Any], lang: str, found: str | None = None) -> str:
     """A featured item's key result when no editor wrote one: the abstract's sentence richest
     in figures in English; the Chinese edition takes it only where the record is Chinese."""
-    found = key_result(data)
+    found = key_result(data) if found is None else found
     if lang == "zh" and not has_chinese(found):
         return ""
     return found
@@ -477,7 +487,9 @@ def _lead(
         return said + ("。" if zh else ".")
     if accepted:
         return accepted
-    lead = item_lead(data, lang, names.config_dir).text
+    lead: str = content.once(
+        f"lead-{lang}", row["work_id"], lambda: item_lead(data, lang, names.config_dir).text
+    )
     if kind == "published":
         journal = _published_in(row["work_id"], content, lang, names)
         if journal:
@@ -670,7 +682,8 @@ def _intro(
     trials = sum(content.data.get(r["work_id"], {}).get("kind") == "trial" for r in rows)
     notices = sum(r["kind"] in ALWAYS_SHOWN for r in rows)
     papers = len(rows) - trials - notices
-    findings = [f for f in (_finding(r, content, names, lang) for r in _leading(rows)) if f][:3]
+    found = (_finding(r, content, names, lang) for r in _leading(rows))
+    findings = list(islice(filter(None, found), 3))
     if zh:
         counted = [
             f"{papers} 篇新文献" if papers else "",
@@ -737,7 +750,7 @@ def _finding_words(row: dict[str, Any], content: IssueContent, names: _Names, la
             if zh
             else f"a new {phase} {cancer.lower()} trial".replace("  ", " ")
         )
-    found = outcome_figure(data)
+    found = content.once("outcome", row["work_id"], lambda: outcome_figure(data))
     stage = names.label("stages", labels.get("stage"))
     stage = stage.removesuffix("研究") if zh else stage.removesuffix(" study")
     if zh:

@@ -1,6 +1,7 @@
 """Chinese names for what sources give in English or romanised Chinese: journals PubMed
-romanises, countries, why a trial stopped. The tables live in `config/zh_names.toml` so an
-operator can extend them; a name not in them stays as the source gives it, quoted.
+romanises, why a trial stopped (countries and the leads' terms: etl.facts.terms). The tables
+live in `config/zh_names.toml` so an operator can extend them; a name not in them stays as the
+source gives it, quoted.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from etl.errors import ConfigError
 
 FILE = "zh_names.toml"
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "config" / FILE
-TABLES = ("journals", "countries", "stop_reasons")
+TABLES = ("journals", "stop_reasons")
 
 
 @dataclass(frozen=True)
 class ZhNames:
     journals: dict[str, str] = field(default_factory=dict)  # lower-cased keys
-    countries: dict[str, str] = field(default_factory=dict)
     stop_reasons: dict[str, str] = field(default_factory=dict)
 
     def journal(self, *names: str | None) -> str | None:
@@ -35,9 +35,6 @@ class ZhNames:
                 if found:
                     return found
         return None
-
-    def country(self, name: str) -> str | None:
-        return self.countries.get(_key(name))
 
     def stop_reason(self, text: str) -> str | None:
         """The Chinese for a registry's why-stopped text, by the longest table key it opens

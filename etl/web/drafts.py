@@ -79,6 +79,7 @@ def issue(number: int) -> Response:
             if r["work_id"] in found_drafts
         ],
         writer_on=digest.settings.writer.enabled,
+        drafted=set(found_drafts),
         draft_url=lambda draft_id: url_for(".draft_decide", number=number, draft_id=draft_id),
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import openai
 
+from etl.facts.extract import record_text
 from etl.facts.fidelity import unsupported
 from etl.settings import WriterSettings
 from etl.writer.prompt import messages, record_key, source_sentences
@@ -39,9 +40,9 @@ class Outcome:
 
 
 def source_text(data: Mapping[str, Any]) -> str:
-    """Everything a figure in a draft may come from: title, abstract and registry fields."""
-    parts = [str(data.get(key) or "") for key in ("title", "vernacular_title", "abstract")]
-    return "\n".join([*parts, *source_sentences(data)])
+    """Everything a figure in a draft may come from: the record's own text (the fidelity
+    check's source, as for every derived text)."""
+    return record_text(data)
 
 
 class Writer:

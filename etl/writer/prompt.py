@@ -10,6 +10,7 @@ from typing import Any
 from etl.facts.abstract import sentences
 from etl.facts.extract import extract
 from etl.facts.leads import key_result, paper_lead
+from etl.facts.model import Facts
 
 FIELDS = ("lead", "highlight")
 
@@ -50,17 +51,17 @@ def record_key(data: Mapping[str, Any]) -> str:
 
 
 def source_sentences(data: Mapping[str, Any]) -> list[str]:
-    """The sentences a draft may draw on: the title, the outcome sentences, the key result and
-    the conclusion; for a trial its registry fields. The editor sees these beside the draft."""
+    """The sentences a draft may draw on: the title, the outcome sentences the facts came from,
+    the key result and the conclusion; for a trial its registry fields. The editor sees these
+    beside the draft."""
     found: list[str] = [str(data.get("title") or "").strip()]
     if data.get("kind") == "trial":
         for key in ("phases", "status", "enrollment", "sponsor", "countries", "conditions",
                     "interventions", "why_stopped"):  # fmt: skip
             value = data.get(key)
             if value not in (None, "", []):
-                found.append(
-                    f"{key}: {value if not isinstance(value, list) else ', '.join(map(str, value))}"
-                )
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+                found.append(f"{key}: {shown}")
         return [s for s in found if s]
     found += list(extract(data).sentences)
     for sentence in (key_result(data), paper_lead(data)):
@@ -70,23 +71,31 @@ def source_sentences(data: Mapping[str, Any]) -> list[str]:
     return [s for s in found if s]
 
 
+def fact_lines(facts: Facts) -> list[str]:
+    """The extracted facts, one "name: value" a line, as the model is to use them."""
+    lines = []
+    for name in ("institution", "country", "design", "phase", "patients", "animals",
+                 "cancer_name", "msc_source", "product", "engineered_with", "intervention",
+                 "combined_with", "route", "dose", "comparator", "sponsor", "status"):  # fmt: skip
+        value = getattr(facts, name, None)
+        if value not in (None, "", ()):
+            lines.append(f"{name}: {value}")
+    for figure in facts.outcomes:
+        said = f"outcome: {figure.label} {figure.value}"
+        if figure.comparator:
+            said += f" (comparator {figure.comparator})"
+        if figure.p:
+            said += f", {figure.p}"
+        lines.append(said)
+    return lines
+
+
 def messages(data: Mapping[str, Any], lang: str, field: str) -> list[dict[str, str]]:
     """The chat messages for one draft; the first user line names the record and the field, so
     logs (and the loopback server's recorded answers) can tell requests apart."""
-    record = extract(data)
-    lines = [
-        f"记录：{record_key(data)} {field}"
-        if lang == "zh"
-        else f"record: {record_key(data)} {field}"
-    ]
-    for name, value in (
-        ("institution", record.institution),
-        ("country", record.country),
-        ("patients", record.patients),
-        ("intervention", record.intervention),
-    ):
-        if value:
-            lines.append(f"{name}: {value}")
+    key = f"{record_key(data)} {field}"
+    lines = [f"记录：{key}" if lang == "zh" else f"record: {key}"]
+    lines += fact_lines(extract(data))
     lines.append("sentences:")
     lines += [f"- {sentence}" for sentence in source_sentences(data)]
     lines.append(TASK[(lang, field)])

@@ -10,6 +10,7 @@ import pytest
 
 from etl.digest import store
 from etl.digest.service import Digest
+from etl.digest.typography import stray_marks
 
 WIDEST_RIGHT_EDGE = """() => Math.max(0, ...Array.from(document.querySelectorAll('body *'))
     .filter(e => e.getClientRects().length)
@@ -23,22 +24,40 @@ def overflow(page: Any, width: int) -> dict[str, float]:
     }
 
 
+@pytest.mark.parametrize("number", [1, 3])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("width", [375, 600])
 def test_the_email_fits_phone_and_desktop_widths(
-    built: Digest, browser: Any, artifacts: Path, tmp_path: Path, lang: str, width: int
+    built: Digest,
+    browser: Any,
+    artifacts: Path,
+    tmp_path: Path,
+    number: int,
+    lang: str,
+    width: int,
 ) -> None:
+    """Issue 1 (a Chinese paper's citation, long English titles) and issue 3 (the trial
+    table): the question headline on top, full-width marks in the Chinese text as the browser
+    lays it out, and nothing wider than the screen."""
     with built.engine.connect() as conn:
-        content = store.load_content(conn, store.find_issue(conn, "3"))
+        content = store.load_content(conn, store.find_issue(conn, str(number)))
     rendered = built.renderer.email(content, lang)
-    page_file = tmp_path / f"issue-3.{lang}.html"
+    page_file = tmp_path / f"issue-{number}.{lang}.html"
     page_file.write_text(rendered.html, encoding="utf-8")
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
         page.goto(page_file.as_uri())
-        assert page.locator("h1").inner_text().strip() == built.renderer.view(content, lang).title
-        assert page.locator("table a").count() >= 2  # the trial table, linked
-        page.screenshot(path=str(artifacts / f"email-issue-3-{lang}-{width}.png"), full_page=True)
+        headline = page.locator("h1").inner_text().strip()
+        assert headline == built.renderer.view(content, lang).title
+        assert headline.endswith("？" if lang == "zh" else "?")
+        shown = page.evaluate("document.body.innerText")
+        if lang == "zh":
+            assert stray_marks(shown) == []
+        if number == 3:
+            assert page.locator("table a").count() >= 2  # the trial table, linked
+        page.screenshot(
+            path=str(artifacts / f"email-issue-{number}-{lang}-{width}.png"), full_page=True
+        )
         sticking_out = overflow(page, width)
     finally:
         page.close()

@@ -162,14 +162,16 @@ def mask(text: str) -> str:
     return re.sub(r">\s*<", ">\n<", text)  # one tag a line: diffs a person can read
 
 
+@pytest.mark.parametrize("number", [1, 2, 3])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("part", ["html", "text"])
-def test_golden_files(built: Digest, lang: str, part: str) -> None:
-    """A change to the templates or the view shows here as a diff a reviewer can read; run with
-    UPDATE_GOLDEN=1 to accept it."""
-    rendered = built.renderer.email(content(built, 3), lang)
+def test_golden_files(built: Digest, number: int, lang: str, part: str) -> None:
+    """Each edition of the demo's three issues (a Chinese paper in the first, retraction notices
+    in the second, trials and a follow-up in the third): a change to the templates or the view
+    shows here as a diff a reviewer can read; run with UPDATE_GOLDEN=1 to accept it."""
+    rendered = built.renderer.email(content(built, number), lang)
     got = mask(rendered.html if part == "html" else rendered.text)
-    path = GOLDEN / f"issue-3.{lang}.{'html' if part == 'html' else 'txt'}"
+    path = GOLDEN / f"issue-{number}.{lang}.{'html' if part == 'html' else 'txt'}"
     if os.environ.get("UPDATE_GOLDEN") or not path.exists():
         path.parent.mkdir(exist_ok=True)
         path.write_text(got, encoding="utf-8")

@@ -83,10 +83,11 @@ def test_config_show_prints_the_effective_settings_with_secrets_masked(workdir: 
         "SMTP_URL": "smtp://mailer:s3cret-pass@relay.example.org:587?starttls=true",
         "SECRET_KEY": "k" * 48,
         "NCBI_API_KEY": "abcdef0123456789",
+        "LLM_API_KEY": "sk-writer-0123456789",
     }
     result = run("config", "show", cwd=workdir, env=secrets)
     assert result.returncode == 0, result.stderr
-    for value in ("hunter2", "s3cret-pass", "k" * 48, "abcdef0123456789"):
+    for value in ("hunter2", "s3cret-pass", "k" * 48, "abcdef0123456789", "sk-writer-0123456789"):
         assert value not in result.stdout
     shown = tomllib.loads(result.stdout)  # the output is TOML itself
     assert shown["environment"] == {
@@ -94,6 +95,7 @@ def test_config_show_prints_the_effective_settings_with_secrets_masked(workdir: 
         "SMTP_URL": "smtp://mailer:***@relay.example.org:587?starttls=true",
         "NCBI_API_KEY": "(set, 16 characters)",
         "SECRET_KEY": "(set, 48 characters)",
+        "LLM_API_KEY": "(set, 20 characters)",
     }
     assert shown["schedule"]["timezone"] == "Asia/Shanghai"
     assert shown["delivery"]["failure_streak"] == 20  # defaults are shown too

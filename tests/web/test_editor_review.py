@@ -382,13 +382,53 @@ def test_issue_texts_are_saved_and_rendered(drafts: Site) -> None:
     assert drafts.client.post("/editor/issues/3/texts", data=form).status_code == 303
     zh = drafts.client.get("/editor/issues/3/email/zh")
     assert zh.status_code == 200
-    assert "间充质干细胞能否成为抗癌药物的快递员?" in zh.text
+    assert "间充质干细胞能否成为抗癌药物的快递员？" in zh.text  # the edition's own "？"
     assert zh.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert "sandbox" in zh.headers["Content-Security-Policy"]
     en = drafts.client.get("/editor/issues/3/email/en?text=1")
     assert "Can MSCs deliver cancer drugs?" in en.text and "See you next week." in en.text
     page = drafts.client.get("/editor/issues/3").text
     assert 'value="Can MSCs deliver cancer drugs?"' in page
+
+
+def test_writer_drafts_are_shown_beside_their_sentences_and_decided(drafts: Site) -> None:
+    from etl.demo import WRITER_ANSWERS, with_writer
+    from etl.replay.chat import ChatServer
+    from etl.writer import drafts as writer_drafts
+    from etl.writer.client import Writer
+
+    digest = Digest.open(drafts.settings, drafts.engine)
+    content = digest.content(digest.issue("1"))
+    with ChatServer(WRITER_ANSWERS) as chat:
+        writer = Writer(with_writer(drafts.settings, chat.url).writer, "key")
+        try:
+            report = writer_drafts.draft_items(
+                drafts.engine, writer, content.items, content.data, ["zh"], UPDATES
+            )
+        finally:
+            writer.close()
+    assert (report.drafted, report.failed) == (4, 3)
+    page = drafts.client.get("/editor/issues/1").text
+    assert page.count('class="draft-state">machine draft<') == 4
+    assert "Not used: fidelity check: not in the record: 90%" in page
+    assert "Not used: rate limited (429)" in page and "Not used: no answer within 1 s" in page
+    # The draft sits beside the record's own sentences it was written from.
+    assert "The sensory score decreased by 14.8 ± 9.6 points with UC-MSCs" in page
+    with drafts.engine.connect() as conn:
+        found = writer_drafts.drafts_of(conn, [r["work_id"] for r in content.items])
+    draft = next(d for rows in found.values() for d in rows if "14.8 分" in d["text"])
+    url = f"/editor/issues/1/drafts/{draft['id']}"
+    assert draft["text"] not in drafts.client.get("/editor/issues/1/email/zh?text=1").text
+    form = {"csrf_token": token(drafts, "/editor/issues/1"), "action": "accept"}
+    assert drafts.client.post(url, data=form).status_code == 303
+    assert draft["text"] in drafts.client.get("/editor/issues/1/email/zh?text=1").text
+    assert "accepted</span> by li@example.org" in drafts.client.get("/editor/issues/1").text
+    form = {"csrf_token": token(drafts, "/editor/issues/1"), "action": "edit",
+            "text": "该试验纳入 95 例患者。"}  # fmt: skip
+    assert drafts.client.post(url, data=form).status_code == 303
+    refused = drafts.client.get("/editor/issues/1").text
+    assert "the edited text states what the record does not: 95 例" in refused
+    assert draft["text"] in drafts.client.get("/editor/issues/1/email/zh?text=1").text
 
 
 def test_items_move_within_their_group_and_a_rebuild_keeps_the_order(drafts: Site) -> None:
