@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 # Two tests that read recorded answers and one that reads nothing from the corpus.
 SELECTED = [
     "tests/sources/test_pubmed_eutils.py::test_phrase_not_found_is_refused_not_read_as_results",
-    "tests/db/test_store.py::test_an_older_version_never_replaces_a_newer_one",
+    "tests/works/test_store.py::test_an_older_version_never_replaces_a_newer_one",
 ]
 
 

@@ -21,8 +21,8 @@ from etl.facts.model import Facts
 
 WORDS = {
     "zh": {
-        "headline": "# 〔标题:以问句写出本文回答的问题,如“间充质干细胞能否……?”〕",
-        "intro": "引言:〔编辑撰写:这一领域的困境,以及本文要讲的 {n} 项研究。〕",
+        "headline": "# 〔标题：以问句写出本文回答的问题，如“间充质干细胞能否……？”〕",
+        "intro": "引言：〔编辑撰写：这一领域的困境，以及本文要讲的 {n} 项研究。〕",
         "facts": "要点",
         "institution": "机构",
         "patients": "患者",
@@ -32,11 +32,11 @@ WORDS = {
         "stage": "研究阶段",
         "outcomes": "结果",
         "conclusion": "结论",
-        "highlight": "研究亮点:〔编辑撰写,可参考:{text}〕",
+        "highlight": "研究亮点：〔编辑撰写，可参考：{text}〕",
         "trials": "临床试验一览",
-        "table": "表:{n} 项相关临床试验",
+        "table": "表：{n} 项相关临床试验",
         "platforms": "技术平台与其他",
-        "closing": "结论:〔编辑撰写〕\n\n未来展望:〔编辑撰写〕",
+        "closing": "结论：〔编辑撰写〕\n\n未来展望：〔编辑撰写〕",
     },
     "en": {
         "headline": "# [Headline: the question this article answers, e.g. “Can MSCs …?”]",
@@ -148,7 +148,7 @@ def _group_title(key: str, taxonomy: Taxonomy, lang: str) -> str:
 def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[str]:
     words = WORDS[lang]
     found = extract(data)
-    sep = ":" if lang == "zh" else ": "
+    sep = "：" if lang == "zh" else ": "  # full-width in Chinese, by code point
     where = text(", ".join(p for p in (found.institution, found.country) if p))
     stage = taxonomy.labels["stages"].get(labels.get("stage") or "")
     rows = [
@@ -163,7 +163,7 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
     lines = [f"**{words['facts']}**", ""]
     lead = item_lead(data, lang).text
     if lead and lang == "zh":
-        lines += [f"{words['lead']}{sep}{lead}", ""]
+        lines += [f"{words['lead']}{sep}{text(lead)}", ""]
     lines += [f"- {name}{sep}{value}" for name, value in rows if value]
     outcomes = list(found.sentences)
     if outcomes:

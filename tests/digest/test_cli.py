@@ -84,11 +84,11 @@ def test_article_brief_for_picked_works(loaded: Path) -> None:
     )
     assert brief.returncode == 0, brief.stderr
     text = brief.stdout
-    assert text.startswith("# 〔标题") and "引言:" in text
+    assert text.startswith("# 〔标题") and "引言：" in text
     assert "## 一、实体瘤" in text and "### 1.1、结直肠癌" in text and "## 二、血液肿瘤" in text
     assert "论文：《Umbilical cord mesenchymal stem cell-derived exosomes" in text
     assert "临床试验：《Umbilical Cord MSCs for GVHD Prophylaxis" in text
     assert "| 治疗策略 | 代表研究 | 癌种 | 研发阶段 |" in text and "免责说明" in text
-    assert "- 患者:312 例" in text
+    assert "- 患者：312 例" in text
     english = run("article", "brief", "NCT06218473", "--lang", "en", cwd=loaded).stdout
     assert "| Strategy | Study | Cancer | Stage |" in english and "Disclaimer" in english

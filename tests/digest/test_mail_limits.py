@@ -25,7 +25,7 @@ from tests.digest.conftest import FIRST_LOAD, UPDATES, load_demo
 from tests.support.smtp import SmtpServer
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-INTRO = ("间充质干细胞在肿瘤微环境中的作用仍有争议," * 20)[:330]
+INTRO = ("间充质干细胞在肿瘤微环境中的作用仍有争议，" * 20)[:330]  # as typeset: full-width
 CLOSING = ("下期我们将继续关注临床试验的进展与安全性数据。" * 20)[:330]
 HIGHLIGHT = ("该研究首次在人体中证明了脐带来源间充质干细胞的安全性。" * 20)[:330]
 TITLE = ("Umbilical cord mesenchymal stromal cells for graft-versus-host disease " * 10)[:600]

@@ -40,7 +40,7 @@ def test_character_references_feedparser_chokes_on_do_not_stop_the_crawl(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer
 ) -> None:
     srv.serve("odd.xml", BAD_REFS)
-    srv.serve("ijsem.xml", IJSEM)
+    srv.serve("ijsem.xml", IJSEM.read_bytes())
     feeds = {"odd": srv.url + "odd.xml", "ijsem": srv.url + "ijsem.xml"}
     (result,) = run_crawl(sqlite_engine, settings_for(sqlite_url, feeds), ["feed"], NOW)
     assert result.outcome == "ok", result.error
@@ -62,7 +62,7 @@ def test_a_bug_met_on_one_feed_fails_that_feed_and_the_others_are_stored(
     sqlite_engine: Engine, sqlite_url: str, srv: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     srv.serve("first.xml", BAD_REFS)
-    srv.serve("ijsem.xml", IJSEM)
+    srv.serve("ijsem.xml", IJSEM.read_bytes())
     real = feed_source._poll_feed
 
     def poll(poller, name, state):  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ def test_a_run_that_dies_for_any_reason_is_recorded_as_failed_never_running(
     monkeypatch: pytest.MonkeyPatch,
     error: BaseException,
 ) -> None:
-    srv.serve("ijsem.xml", IJSEM)
+    srv.serve("ijsem.xml", IJSEM.read_bytes())
 
     def fetch(self, ctx):  # type: ignore[no-untyped-def]
         yield from []

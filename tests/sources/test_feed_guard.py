@@ -48,7 +48,7 @@ def test_an_oversized_body_is_refused_naming_the_setting(
     sqlite_engine: Engine, sqlite_url: str
 ) -> None:
     with FeedServer() as srv:
-        srv.serve("ijsem.xml", IJSEM)
+        srv.serve("ijsem.xml", IJSEM.read_bytes())
         settings = settings_for(
             sqlite_url, {"ijsem": srv.url + "ijsem.xml"}, **{"sources.feed.max_bytes": 100_000}
         )

@@ -544,7 +544,7 @@ def test_the_issue_page_shows_each_lead_and_why_a_fuller_draft_was_not_used(
     terms = config / "terms-zh.toml"
     text = terms.read_text(encoding="utf-8")
     terms.write_text(text.replace('zh = "未见严重不良事件"', 'zh = "未见 ≥3 级不良事件"'), "utf-8")
-    digest = drafts.app.extensions["digest"]
+    digest = drafts.app.extensions["mscwatch"].digest
     digest.settings = digest.settings.model_copy(update={"config_dir": config})
     page = drafts.client.get("/editor/issues/2").text
     assert "not used (not in the source: ≥3)" in page

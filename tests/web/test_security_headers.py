@@ -39,7 +39,7 @@ def app(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Flask:
     load_demo(sqlite_engine, make_settings(sqlite_url), tmp_path)
     accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
     built = make_app(sqlite_url, sqlite_engine, tmp_path)
-    digest = built.extensions["digest"]
+    digest = built.extensions["mscwatch"].digest
     digest.build(digest.period(WEEKS[0], FIRST_LOAD), UPDATES)
     publish(digest, 1)
     return built
