@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from etl.normalize.script import shift_markdown, shift_tags, subscript, superscript
 from etl.sources.ctgov.parse import parse_studies
@@ -11,7 +12,6 @@ from etl.sources.europepmc.parse import parse_search
 from etl.sources.feed.parse import parse_feed
 from etl.sources.ictrp.parse import parse_ictrp
 from etl.sources.pubmed.parse import parse_efetch
-from tests.conftest import SAMPLES
 
 
 def test_runs_with_a_character_for_each_become_unicode_else_caret_or_underscore() -> None:
@@ -57,8 +57,8 @@ def test_pubmed_doses_and_markers_keep_their_value() -> None:
     assert "10⁻⁵ M" in abstract and "¹⁸F-FDG" in abstract
 
 
-def test_real_pubmed_samples_with_sup_doses() -> None:
-    folder = SAMPLES / "pubmed-efetch"
+def test_real_pubmed_samples_with_sup_doses(samples: Path) -> None:
+    folder = samples / "pubmed-efetch"
     (doped,) = parse_efetch(folder / "metapub-38914053.xml")
     # "2.5 &#xd7; 10<sup>18</sup>cm<sup>-3</sup>"
     assert "2.5 × 10¹⁸cm⁻³" in doped.data["abstract"]

@@ -45,38 +45,45 @@ SAMPLES_OF = {
     "europepmc": "europepmc/*.json",
     "feed": "feeds/*.xml",
 }
-GOOD_STUDY = json.loads((SAMPLES / "ctgov-v2" / "aact-NCT00763412.json").read_text())
-GOOD_ARTICLE = (
-    (SAMPLES / "pubmed-efetch" / "pubmed-29768149.xml").read_bytes()
-    .split(b"<PubmedArticleSet>")[1].split(b"</PubmedArticleSet>")[0]
-)  # fmt: skip
-# One good record and one broken one, in each source's own format.
-BROKEN: dict[str, tuple[bytes, str]] = {
-    "pubmed": (
-        b"<PubmedArticleSet>" + GOOD_ARTICLE
+
+
+def good_study() -> dict[str, Any]:
+    return json.loads((SAMPLES / "ctgov-v2" / "aact-NCT00763412.json").read_text())  # type: ignore[no-any-return]
+
+
+def good_article() -> bytes:
+    whole = (SAMPLES / "pubmed-efetch" / "pubmed-29768149.xml").read_bytes()
+    return whole.split(b"<PubmedArticleSet>")[1].split(b"</PubmedArticleSet>")[0]
+
+
+# One good record and one broken one, in each source's own format (read when a test asks, so
+# that without the sample corpus the tests are skipped by name rather than failing to load).
+BROKEN: dict[str, Callable[[], tuple[bytes, str]]] = {
+    "pubmed": lambda: (
+        b"<PubmedArticleSet>" + good_article()
         + b'<PubmedArticle><MedlineCitation Status="MEDLINE"><PMID Version="1">x12</PMID>'
         b"<Article><ArticleTitle>T</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
         b"</PubmedArticleSet>",
         "PMID",
     ),
-    "ctgov": (
-        json.dumps({"studies": [GOOD_STUDY, {"protocolSection": {}}]}).encode(),
+    "ctgov": lambda: (
+        json.dumps({"studies": [good_study(), {"protocolSection": {}}]}).encode(),
         "NCT id",
     ),
-    "ictrp": (
+    "ictrp": lambda: (
         b"<Trials_downloaded_from_ICTRP><Trial><TrialID>ChiCTR2000029953</TrialID>"
         b"<Public_title>A trial</Public_title></Trial>"
         b"<Trial><Public_title>No id</Public_title></Trial></Trials_downloaded_from_ICTRP>",
         "TrialID",
     ),
-    "europepmc": (
+    "europepmc": lambda: (
         json.dumps({"hitCount": 2, "resultList": {"result": [
             {"id": "41000001", "source": "MED", "pmid": "41000001", "title": "A paper"},
             {"title": "No id"},
         ]}}).encode(),
         "source and id",
     ),
-    "feed": (
+    "feed": lambda: (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>J</title>'
         b"<item><title>A paper</title><link>https://example.org/a</link></item>"
         b"<item><description>only text</description></item></channel></rss>",
@@ -113,7 +120,7 @@ def test_every_sample_parses_into_records_of_the_sources_type(name: str) -> None
 
 @pytest.mark.parametrize("name", registered())
 def test_a_broken_record_is_set_aside_with_its_reason_and_the_rest_go_on(name: str) -> None:
-    body, reason = BROKEN[name]
+    body, reason = BROKEN[name]()
     items = list(parser_for(name)(body))
     records = [item for item in items if isinstance(item, SourceRecord)]
     (quarantined,) = [item for item in items if isinstance(item, Quarantined)]
@@ -147,12 +154,11 @@ def test_the_adapter_has_no_way_to_the_database(name: str) -> None:
 class _EuropePmcPages(BaseHTTPRequestHandler):
     """A real search page for cursorMark=*, the empty page after it."""
 
+    pages: dict[str, bytes] = {}  # cursorMark "*" and any other, read before serving
+
     def do_GET(self) -> None:
         params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-        name = "pyeuropepmc-search_cancer_core.json" if params.get("cursorMark") == "*" else (
-            "pyeuropepmc-search_no_results.json"
-        )  # fmt: skip
-        body = (SAMPLES / "europepmc" / name).read_bytes()
+        body = self.pages["*" if params.get("cursorMark") == "*" else "next"]
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -182,6 +188,11 @@ def _ctgov() -> Iterator[dict[str, Any]]:
 
 
 def _europepmc() -> Iterator[dict[str, Any]]:
+    folder = SAMPLES / "europepmc"
+    _EuropePmcPages.pages = {
+        "*": (folder / "pyeuropepmc-search_cancer_core.json").read_bytes(),
+        "next": (folder / "pyeuropepmc-search_no_results.json").read_bytes(),
+    }
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _EuropePmcPages)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
