@@ -70,8 +70,9 @@ def classify(
     }  # fmt: skip
     if relevant:
         labels["cancer_types"] = _cancer_types(evidence, taxonomy)
-        labels["strategies"] = _kept(evidence, taxonomy, "strategies", threshold=2)
-        labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", threshold=1)
+        said = _said(data, evidence, taxonomy)
+        labels["strategies"] = _kept(evidence, taxonomy, "strategies", 2, said)
+        labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", 1, said)
         labels["stage"] = _stage(data, taxonomy, evidence)
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
@@ -277,12 +278,42 @@ def _cancer_types(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
     return [label for label in labels if label in kept]
 
 
-def _kept(evidence: _Evidence, taxonomy: Taxonomy, family: str, threshold: int) -> list[str]:
+# Where a study says what it did with the cells (the patterns of strategies and sources).
+SAID_FIELDS = ("title", "abstract", "keywords", "interventions", "official_title", "arms")
+
+
+def _said(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> set[str]:
+    """Strategy and source labels whose patterns match what the study says it did ("MSCs laden
+    with docetaxel nanoparticles", "vesicles isolated from cord MSCs"): one statement is enough,
+    where a word of the label's vocabulary needs repeating. Run only for relevant works, so the
+    regular expressions cost nothing on the many that are not."""
+    families = [taxonomy.labels[family] for family in TEXT_ONLY_FAMILIES]
+    found: set[str] = set()
+    for field, text in _fields(data):
+        if field not in SAID_FIELDS:
+            continue
+        lowered = text.lower()
+        for family, labels in zip(TEXT_ONLY_FAMILIES, families, strict=True):
+            for label in labels.values():
+                for pattern in label.patterns:
+                    match = pattern.search(lowered)
+                    if match:
+                        key = f"{family}.{label.id}"
+                        found.add(key)
+                        evidence.by_key[key].append(Hit(key, match.group(0)[:80], field, -1))
+                        break
+    return found
+
+
+def _kept(
+    evidence: _Evidence, taxonomy: Taxonomy, family: str, threshold: int, said: set[str]
+) -> list[str]:
     mesh = family not in TEXT_ONLY_FAMILIES
     return [
         label
         for label in taxonomy.labels[family]
-        if evidence.strength(f"{family}.{label}", mesh=mesh) >= threshold
+        if f"{family}.{label}" in said
+        or evidence.strength(f"{family}.{label}", mesh=mesh) >= threshold
         or evidence.strong(f"{family}.{label}", mesh=mesh)
     ]
 
@@ -357,6 +388,8 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
         return True
     if taxonomy.safety.publication_types & set(data.get("publication_types") or []):
         return True
+    if data.get("kind") == "trial" and not data.get("has_results"):
+        return False  # a registration without results reports no harm, whatever it will measure
     if evidence.strong("safety"):
         return True
     # An abstract that merely reports "no serious adverse events" is not a safety signal: in the

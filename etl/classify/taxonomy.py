@@ -17,6 +17,9 @@ import yaml
 from etl.classify.matcher import ChineseTerms, PhraseIndex, words
 from etl.errors import ConfigError
 
+# "{drug}" in a pattern stands for the vocabulary of that name (regex quantifiers are digits)
+_VOCABULARY = re.compile(r"\{([a-z_]+)\}")
+
 CANCER_TYPES = (
     "colorectal", "gastric", "breast", "lung", "liver", "pancreatic", "ovarian", "prostate",
     "glioma", "melanoma", "sarcoma", "head_neck", "esophageal", "bladder", "kidney", "cervical",
@@ -220,10 +223,21 @@ class _Builder:
         return {str(k): float(v) for k, v in values.items()}
 
     def _pattern(self, key: str, text: str) -> re.Pattern[str]:
+        text = _VOCABULARY.sub(lambda m: self._vocabulary(key, m.group(1)), text)
         try:
             return re.compile(text)
         except re.error as exc:
             raise self.fail(key, f"{text!r} is not a valid regular expression: {exc}") from None
+
+    def _vocabulary(self, key: str, name: str) -> str:
+        """A named word family ("{drug}" in a pattern): one list, written once, shared by every
+        pattern that needs it, so a new drug or cytokine is added in one place."""
+        families = self.data.get("vocabularies") or {}
+        words = families.get(name) if isinstance(families, dict) else None
+        if not isinstance(words, list) or not words:
+            allowed = ", ".join(sorted(families)) if isinstance(families, dict) else ""
+            raise self.fail(key, f"{{{name}}} is not a list under vocabularies", allowed)
+        return "(?:" + "|".join(str(word) for word in words) + ")"
 
     def _sections(self) -> list[dict[str, str]]:
         sections = self.data.get("sections") or []
