@@ -295,10 +295,12 @@ def _said(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> set[
         lowered = text.lower()
         for family, labels in zip(TEXT_ONLY_FAMILIES, families, strict=True):
             for label in labels.values():
+                key = f"{family}.{label.id}"
+                if label.patterns_need_terms and not evidence.strength(key, mesh=False):
+                    continue
                 for pattern in label.patterns:
                     match = pattern.search(lowered)
                     if match:
-                        key = f"{family}.{label.id}"
                         found.add(key)
                         evidence.by_key[key].append(Hit(key, match.group(0)[:80], field, -1))
                         break

@@ -58,6 +58,8 @@ class Label:
     study_types: frozenset[str] = frozenset()
     patterns: tuple[re.Pattern[str], ...] = ()
     parent: str | None = None  # a subtype names its type too (TNBC is breast cancer)
+    # a pattern match counts only when a term of the label was found too (strategies, sources)
+    patterns_need_terms: bool = False
 
 
 @dataclass
@@ -199,6 +201,7 @@ class _Builder:
             study_types=frozenset(spec.get("study_types") or []),
             patterns=tuple(self._pattern(f"{key}.patterns", p) for p in spec.get("patterns") or []),
             parent=spec.get("parent"),
+            patterns_need_terms=bool(spec.get("patterns_need_terms")),
         )
 
     def _terms(self, taxonomy: Taxonomy, spec: dict[str, Any], key: str) -> None:
