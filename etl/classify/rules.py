@@ -392,7 +392,9 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
         return True
     if data.get("kind") == "trial" and not data.get("has_results"):
         return False  # a registration without results reports no harm, whatever it will measure
-    if evidence.strong("safety"):
+    # "Drug Resistance, Neoplasm" is as often the resistance an MSC product overcomes as the one
+    # MSCs cause: a MeSH heading alone is no safety finding, the text has to say whose it is
+    if evidence.strong("safety", mesh=False):
         return True
     # An abstract that merely reports "no serious adverse events" is not a safety signal: in the
     # abstract, only what its conclusion says counts; harm said not to happen does not count,
