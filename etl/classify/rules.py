@@ -141,8 +141,23 @@ class _Evidence:
         self.by_key: dict[str, list[Hit]] = defaultdict(list)
         for hit in hits:
             self.by_key[hit.key].append(hit)
+        # the rules ask for the same strengths many times over (relevance, features, labels)
+        self._strength: dict[tuple[str, bool, bool], int] = {}
+
+    def add(self, hit: Hit) -> None:
+        self.by_key[hit.key].append(hit)
+        for cached in [k for k in self._strength if k[0] == hit.key]:
+            del self._strength[cached]
 
     def strength(self, key: str, acronyms: bool = True, mesh: bool = True) -> int:
+        cached = self._strength.get((key, acronyms, mesh))
+        if cached is None:
+            cached = self._strength[key, acronyms, mesh] = self._weigh(key, acronyms, mesh)
+        return cached
+
+    def _weigh(self, key: str, acronyms: bool, mesh: bool) -> int:
+        if key not in self.by_key:
+            return 0
         seen: set[tuple[str, int]] = set()
         total = 0
         for hit in self.by_key.get(key, ()):
@@ -190,19 +205,24 @@ def _msc_strength(evidence: _Evidence, taxonomy: Taxonomy) -> int:
     return evidence.strength("relevance.msc")
 
 
-def _cancer_keys(taxonomy: Taxonomy) -> list[str]:
-    return ["relevance.cancer", *(f"cancer_types.{t}" for t in taxonomy.labels["cancer_types"])]
+def _cancer_keys(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
+    """The cancer labels that fired (most records name one or two of the thirty)."""
+    return [key for key in evidence.by_key if key in taxonomy.cancer_keys]
+
+
+def _cancer_type_fired(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
+    return any(key in taxonomy.cancer_keys and key != "relevance.cancer" for key in evidence.by_key)
 
 
 def _cancer_strength(evidence: _Evidence, taxonomy: Taxonomy) -> int:
     """Cancer evidence; treatment injury ("cisplatin nephrotoxicity") counts once a cancer is
     named at all, so protecting cancer patients' organs is cancer care."""
-    named = sum(evidence.strength(key) for key in _cancer_keys(taxonomy))
+    named = sum(evidence.strength(key) for key in _cancer_keys(evidence, taxonomy))
     return named + (evidence.strength("relevance.cancer_care") if named else 0)
 
 
 def _cancer_ok(evidence: _Evidence, taxonomy: Taxonomy, cancer: int) -> bool:
-    if any(evidence.strong(key) for key in _cancer_keys(taxonomy)):
+    if any(evidence.strong(key) for key in _cancer_keys(evidence, taxonomy)):
         return True
     return cancer >= taxonomy.abstract_mentions
 
@@ -212,7 +232,7 @@ def _non_malignant_only(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
     deficiency is not cancer care: GVHD and engraftment count only when a cancer is named."""
     if not evidence.strong("relevance.non_malignant"):
         return False
-    return not any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
+    return not _cancer_type_fired(evidence, taxonomy)
 
 
 FEATURES = ("rules", "msc", "cancer", "msc_strong", "cancer_strong", "msc_title",
@@ -228,7 +248,7 @@ def rule_features(
     evidence: _Evidence, taxonomy: Taxonomy, msc: int, cancer: int, relevant: bool
 ) -> dict[str, float]:
     """The rules' view of a record as numbers: the calibration's and the text model's inputs."""
-    cancer_keys = _cancer_keys(taxonomy)
+    cancer_keys = _cancer_keys(evidence, taxonomy)
     return {
         "rules": float(relevant),
         "msc": round(_scaled(msc), 4),
@@ -239,9 +259,7 @@ def rule_features(
         "cancer_title": float(_in_title(evidence, cancer_keys)),
         "other_meaning": float(evidence.fired("relevance.exclude")),
         "non_malignant": float(evidence.fired("relevance.non_malignant")),
-        "cancer_type": float(
-            any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
-        ),
+        "cancer_type": float(_cancer_type_fired(evidence, taxonomy)),
     }
 
 
@@ -302,7 +320,7 @@ def _said(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> set[
                     match = pattern.search(lowered)
                     if match:
                         found.add(key)
-                        evidence.by_key[key].append(Hit(key, match.group(0)[:80], field, -1))
+                        evidence.add(Hit(key, match.group(0)[:80], field, -1))
                         break
     return found
 

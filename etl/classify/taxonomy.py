@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from etl.classify.gate import GatedPattern
 from etl.classify.matcher import ChineseTerms, PhraseIndex, words
 from etl.errors import ConfigError
 
@@ -56,7 +57,7 @@ class Label:
     publication_types: frozenset[str] = frozenset()
     trial_phases: tuple[frozenset[str], ...] = ()
     study_types: frozenset[str] = frozenset()
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[GatedPattern, ...] = ()
     parent: str | None = None  # a subtype names its type too (TNBC is breast cancer)
     # a pattern match counts only when a term of the label was found too (strategies, sources)
     patterns_need_terms: bool = False
@@ -84,7 +85,9 @@ class Taxonomy:
     not_after: dict[str, frozenset[str]] = field(default_factory=dict)
     calibration: dict[str, float] = field(default_factory=dict)
     # safety patterns that hold whatever the answer ("no excess recurrence" is a safety finding)
-    safety_topics: tuple[re.Pattern[str], ...] = ()
+    safety_topics: tuple[GatedPattern, ...] = ()
+    # relevance.cancer and every cancer type's key: what counts as naming a cancer
+    cancer_keys: frozenset[str] = frozenset()
 
     def group_of(self, cancer_type: str) -> str | None:
         return self.labels["cancer_types"][cancer_type].group
@@ -138,6 +141,9 @@ class _Builder:
             taxonomy.words.add(term, "clinical")
         for family, ids in FAMILIES.items():
             taxonomy.labels[family] = self._family(taxonomy, family, ids)
+        taxonomy.cancer_keys = frozenset(
+            ["relevance.cancer", *(f"cancer_types.{t}" for t in taxonomy.labels["cancer_types"])]
+        )
         safety = self._mapping(self.data, "safety")
         taxonomy.safety = self._label(taxonomy, "safety", safety, "safety")
         taxonomy.safety_topics = tuple(
@@ -225,10 +231,10 @@ class _Builder:
             raise self.fail("relevance.calibration", "expected a mapping of feature: weight")
         return {str(k): float(v) for k, v in values.items()}
 
-    def _pattern(self, key: str, text: str) -> re.Pattern[str]:
+    def _pattern(self, key: str, text: str) -> GatedPattern:
         text = _VOCABULARY.sub(lambda m: self._vocabulary(key, m.group(1)), text)
         try:
-            return re.compile(text)
+            return GatedPattern(re.compile(text))
         except re.error as exc:
             raise self.fail(key, f"{text!r} is not a valid regular expression: {exc}") from None
 
