@@ -140,4 +140,3 @@ def load_studies(conn: Connection, work_ids: Sequence[int] | None = None) -> lis
         return studies
     wanted = set(work_ids)
     return [study for study in studies if wanted.intersection(study.work_ids)]
-
