@@ -185,10 +185,15 @@ class Archive:
             summary=summary,
         )
 
+    def page(self, template: str, lang: str, **values: Any) -> str:
+        """Another page in the archive's frame (the evidence map): its header, language switch,
+        sign-up link and disclaimer, `values` overriding the frame's own."""
+        return self._render(template, lang, **values)
+
     def _render(self, template: str, lang: str, **values: Any) -> str:
         header = self.settings.digest.header
         other = "en" if lang == "zh" else "zh"
-        return self.env.get_template(template).render(
+        frame: dict[str, Any] = dict(
             lang=lang,
             ui=i18n.UI[lang],
             site=header.name(lang),
@@ -200,5 +205,5 @@ class Archive:
             subscribe=self.settings.archive.base_url
             + ("subscribe" if lang == "zh" else "subscribe?lang=en"),
             disclaimer=self.settings.digest.disclaimer(lang),
-            **values,
         )
+        return self.env.get_template(template).render({**frame, **values})
