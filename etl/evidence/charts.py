@@ -10,7 +10,9 @@ deterministic (no dates, no random ids), so the same rows give the same bytes an
 from __future__ import annotations
 
 import io
+import logging
 import re
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +27,15 @@ from etl.evidence.words import CHARTS, UI, pick
 COLOURS = ("#2f5d3a", "#6a994e", "#a7c957", "#f2a541", "#bc4749", "#386fa4", "#59a5d8",
            "#8d6a9f", "#999999")  # fmt: skip
 TOP = 12  # bars of a chart by label; the rest are summed as one
+# The page's own fonts first (the SVG names them, and the browser draws its text with them);
+# DejaVu, which matplotlib ships, only measures the text here.
+FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "DejaVu Sans", "sans-serif"]
+# matplotlib keeps its settings in one global: one drawing at a time in a threaded server.
+_DRAWING = threading.Lock()
+# Measuring CJK text with a Latin font warns once per character; the widths are approximate and
+# the browser lays the text out itself, so these warnings say nothing an operator can act on.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,12 @@ def _single(
     return Chart(name, title, tuple(categories), (unit,), tuple(counts), unit)
 
 
+def figure_size(chart: Chart) -> tuple[float, float]:
+    """Width and height in inches: a bar's room times the bars (the page reserves the same
+    aspect before the image arrives, so nothing jumps)."""
+    return 7.2, 1.2 + 0.42 * max(len(chart.categories), 1)
+
+
 def draw_svg(chart: Chart, lang: str) -> str:
     """The chart as an SVG document: horizontal bars (labels of any length stay readable on a
     phone), stacked by series, each bar's total written at its end."""
@@ -86,13 +103,9 @@ def draw_svg(chart: Chart, lang: str) -> str:
     from matplotlib.ticker import MaxNLocator
 
     style: Any = {"svg.fonttype": "none", "svg.hashsalt": "evidence-map", "font.size": 11,
-             "font.family": ["sans-serif"]}  # fmt: skip
-    with matplotlib.rc_context(style), warnings.catch_warnings():
-        # The renderer measures CJK text with a Latin font (no glyphs: a warning per character);
-        # the browser draws it with the page's fonts, so the widths are only approximate.
-        warnings.simplefilter("ignore")
-        height = 1.2 + 0.42 * max(len(chart.categories), 1)
-        figure = Figure(figsize=(7.2, height), dpi=100)
+                  "font.family": ["sans-serif"], "font.sans-serif": FONTS}  # fmt: skip
+    with _DRAWING, matplotlib.rc_context(style):
+        figure = Figure(figsize=figure_size(chart), dpi=100)
         axes = figure.add_subplot()
         positions = list(range(len(chart.categories)))[::-1]
         left = [0] * len(chart.categories)
@@ -110,11 +123,22 @@ def draw_svg(chart: Chart, lang: str) -> str:
         axes.spines[["top", "right"]].set_visible(False)
         if len(chart.series) > 1:
             axes.legend(loc="lower right", frameon=False, fontsize=9)
-        figure.tight_layout()
+        _margins(figure, chart)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         pyplot.close("all")
     return _accessible(buffer.getvalue(), chart, lang)
+
+
+def _margins(figure: Any, chart: Chart) -> None:
+    """Room for the longest label, measured the way the browser will draw it (a Chinese
+    character is one em wide, a Latin letter about 0.6): matplotlib's own measure uses a Latin
+    font with no Chinese glyphs, so its tight layout would cut Chinese labels short."""
+    width, height = figure_size(chart)
+    ems = max((sum(1.0 if ord(c) >= 0x2E80 else 0.6 for c in label)
+               for label in chart.categories), default=2.0)  # fmt: skip
+    left = min(0.55, (ems * 11 / 72 + 0.25) / width)
+    figure.subplots_adjust(left=left, right=0.97, top=1 - 0.15 / height, bottom=0.6 / height)
 
 
 def _accessible(svg: str, chart: Chart, lang: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, abort, request
 
 from etl.digest.archive import Archive
-from etl.evidence.charts import Chart, chart, draw_svg
+from etl.evidence.charts import Chart, chart, draw_svg, figure_size
 from etl.evidence.query import FILTERS, SORTS, Query, options, parse_query
 from etl.evidence.service import EvidenceMap
 from etl.evidence.table import to_csv
@@ -154,6 +154,7 @@ def _chart_view(drawn: Chart, lang: str, base: str, params: str) -> dict[str, An
         "title": drawn.title,
         "src": f"{base}evidence/charts/{drawn.name}.svg" + (f"?{query}" if query else ""),
         "head": column(lang, head),
+        "height": round(720 * figure_size(drawn)[1] / figure_size(drawn)[0]),
         "series": drawn.series,
         "lines": [
             {"label": label, "counts": drawn.counts[i], "total": drawn.total(i)}
