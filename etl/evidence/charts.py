@@ -32,9 +32,6 @@ TOP = 12  # bars of a chart by label; the rest are summed as one
 FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "DejaVu Sans", "sans-serif"]
 # matplotlib keeps its settings in one global: one drawing at a time in a threaded server.
 _DRAWING = threading.Lock()
-# Measuring CJK text with a Latin font warns once per character; the widths are approximate and
-# the browser lays the text out itself, so these warnings say nothing an operator can act on.
-warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 
@@ -104,15 +101,20 @@ def draw_svg(chart: Chart, lang: str) -> str:
 
     style: Any = {"svg.fonttype": "none", "svg.hashsalt": "evidence-map", "font.size": 11,
                   "font.family": ["sans-serif"], "font.sans-serif": FONTS}  # fmt: skip
-    with _DRAWING, matplotlib.rc_context(style):
+    with _DRAWING, matplotlib.rc_context(style), warnings.catch_warnings():
+        # Measuring CJK text with a Latin font warns once per character; the browser lays the
+        # text out itself, so these say nothing an operator could act on.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         figure = Figure(figsize=figure_size(chart), dpi=100)
         axes = figure.add_subplot()
         positions = list(range(len(chart.categories)))[::-1]
         left = [0] * len(chart.categories)
         for index, series in enumerate(chart.series):
             widths = [counts[index] for counts in chart.counts]
-            axes.barh(positions, widths, left=left, color=COLOURS[index % len(COLOURS)],
-                      label=series, height=0.65, gid=f"series-{index}")  # fmt: skip
+            drawn = axes.barh(positions, widths, left=left, color=COLOURS[index % len(COLOURS)],
+                              label=series, height=0.65)  # fmt: skip
+            for category, patch in enumerate(drawn):
+                patch.set_gid(f"bar-{index}-{category}")  # one id per bar: tests and styles
             left = [a + b for a, b in zip(left, widths, strict=True)]
         for position, total in zip(positions, left, strict=True):
             axes.text(total + 0.05, position, str(total), va="center", fontsize=10)
