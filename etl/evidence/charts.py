@@ -45,6 +45,7 @@ class Chart:
     series: tuple[str, ...]
     counts: tuple[tuple[int, ...], ...]  # counts[category][series]
     unit: str  # what is counted: studies or trials
+    colours: tuple[str, ...] = ()  # one per series; a stage keeps its colour whatever is shown
 
     def total(self, category: int) -> int:
         return sum(self.counts[category])
@@ -61,6 +62,7 @@ def chart(name: str, rows: Sequence[EvidenceRow], names: Names, lang: str) -> Ch
             name, title, tuple(str(y) for y in years),
             tuple(names.label(lang, "phase", s) for s in stages),
             tuple(tuple(counts[(y, s)] for s in stages) for y in years), ui["studies"],
+            tuple(COLOURS[CLINICAL_STAGES.index(s) % len(COLOURS)] for s in stages),
         )  # fmt: skip
     if name == "trials-by-status":
         found = Counter(row.status or "UNKNOWN" for row in rows if row.kind == "trial")
@@ -85,8 +87,14 @@ def _single(
 
 def figure_size(chart: Chart) -> tuple[float, float]:
     """Width and height in inches: a bar's room times the bars (the page reserves the same
-    aspect before the image arrives, so nothing jumps)."""
-    return 7.2, 1.2 + 0.42 * max(len(chart.categories), 1)
+    aspect before the image arrives, so nothing jumps). Narrow, so that on a phone the image
+    shrinks little and its labels stay legible."""
+    return 5.4, 1.2 + 0.42 * max(len(chart.categories), 1) + 0.25 * _legend_rows(chart)
+
+
+def _legend_rows(chart: Chart) -> int:
+    """Lines of the legend under the axes (three entries a line; none for one series)."""
+    return 0 if len(chart.series) < 2 else -(-len(chart.series) // 3)
 
 
 def draw_svg(chart: Chart, lang: str) -> str:
@@ -111,7 +119,8 @@ def draw_svg(chart: Chart, lang: str) -> str:
         left = [0] * len(chart.categories)
         for index, series in enumerate(chart.series):
             widths = [counts[index] for counts in chart.counts]
-            drawn = axes.barh(positions, widths, left=left, color=COLOURS[index % len(COLOURS)],
+            colour = (chart.colours or COLOURS)[index % len(chart.colours or COLOURS)]
+            drawn = axes.barh(positions, widths, left=left, color=colour,
                               label=series, height=0.65)  # fmt: skip
             for category, patch in enumerate(drawn):
                 patch.set_gid(f"bar-{index}-{category}")  # one id per bar: tests and styles
@@ -124,7 +133,9 @@ def draw_svg(chart: Chart, lang: str) -> str:
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.spines[["top", "right"]].set_visible(False)
         if len(chart.series) > 1:
-            axes.legend(loc="lower right", frameon=False, fontsize=9)
+            # under the axis, in the room the margins keep for it: never on a bar
+            figure.legend(loc="lower left", bbox_to_anchor=(0.02, 0.0), ncol=3, frameon=False,
+                          fontsize=9)  # fmt: skip
         _margins(figure, chart)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -140,7 +151,8 @@ def _margins(figure: Any, chart: Chart) -> None:
     ems = max((sum(1.0 if ord(c) >= 0x2E80 else 0.6 for c in label)
                for label in chart.categories), default=2.0)  # fmt: skip
     left = min(0.55, (ems * 11 / 72 + 0.25) / width)
-    figure.subplots_adjust(left=left, right=0.97, top=1 - 0.15 / height, bottom=0.6 / height)
+    bottom = (0.6 + 0.25 * _legend_rows(chart)) / height
+    figure.subplots_adjust(left=left, right=0.97, top=1 - 0.15 / height, bottom=bottom)
 
 
 def _accessible(svg: str, chart: Chart, lang: str) -> str:

@@ -154,7 +154,7 @@ def _chart_view(drawn: Chart, lang: str, base: str, params: str) -> dict[str, An
         "title": drawn.title,
         "src": f"{base}evidence/charts/{drawn.name}.svg" + (f"?{query}" if query else ""),
         "head": column(lang, head),
-        "height": round(720 * figure_size(drawn)[1] / figure_size(drawn)[0]),
+        "height": round(540 * figure_size(drawn)[1] / figure_size(drawn)[0]),
         "series": drawn.series,
         "lines": [
             {"label": label, "counts": drawn.counts[i], "total": drawn.total(i)}
