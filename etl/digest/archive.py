@@ -201,6 +201,7 @@ class Archive:
             home=self.settings.archive.base_url + lang_prefix(lang),
             other_home=self.settings.archive.base_url + lang_prefix(other),
             other_label="English" if lang == "zh" else "中文",
+            evidence=self.settings.archive.base_url + "evidence/" + lang_prefix(lang),
             feed=self.settings.archive.base_url + lang_prefix(lang) + "feed.atom",
             subscribe=self.settings.archive.base_url
             + ("subscribe" if lang == "zh" else "subscribe?lang=en"),

@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+# The article's table heads are the evidence map's first columns: one set of words for both.
+from etl.evidence.words import article_heads
+
 # A trial's status and phase and where an identifier leads are words the evidence map uses too,
 # below the digest: they live with the facts they name, one catalog for both.
 from etl.facts.words import PHASES as PHASES
@@ -32,7 +35,7 @@ UI = {
         "nothing_headline": "间充质干细胞抗癌研究：本期暂无新进展",
         "highlight": "研究亮点",
         "table_caption": "表：本期临床试验一览",
-        "table_head": ("治疗策略", "代表研究", "癌种", "研发阶段"),
+        "table_head": article_heads("zh"),  # 治疗策略 · 代表研究 · 癌种 · 研发阶段
         "closing": "结语",
         "previous": "« 上一篇",
         "next": "下一篇 »",
@@ -42,6 +45,7 @@ UI = {
         "unsubscribe": "退订",
         "preferences": "订阅偏好",
         "archive": "往期回顾",
+        "evidence": "临床证据图",
         "subscribe": "订阅",
         "related": "相关",
         "period": "收录时间：{start} 至 {end}",
@@ -62,7 +66,7 @@ UI = {
         "nothing_headline": "MSCs in cancer: nothing new this time",
         "highlight": "Highlight",
         "table_caption": "Table: trials in this issue",
-        "table_head": ("Strategy", "Study", "Cancer", "Stage"),
+        "table_head": article_heads("en"),
         "closing": "Closing note",
         "previous": "« Previous",
         "next": "Next »",
@@ -72,6 +76,7 @@ UI = {
         "unsubscribe": "Unsubscribe",
         "preferences": "Preferences",
         "archive": "Archive",
+        "evidence": "Evidence map",
         "subscribe": "Subscribe",
         "related": "Related",
         "period": "Covers {start} to {end}",
