@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 
 from etl.digest.archive import Archive
-from etl.evidence.charts import Chart, chart, draw_svg, figure_size
+from etl.evidence.charts import Chart, chart, figure_size
 from etl.evidence.query import FILTERS, SORTS, Query, options, parse_query
 from etl.evidence.service import EvidenceMap
 from etl.evidence.table import to_csv
@@ -28,9 +28,18 @@ PAGE_COLUMNS = ("strategy", "study", "cancer", "phase", "source", "status", "pat
 MAX_AGE = 300  # seconds a cache may serve the map before it asks again
 
 
+MAP_KEY = "mscwatch.evidence"  # the app.extensions key of the app's one map
+FRESH_SECONDS = 60.0  # how long the map reuses the rows it read (see EvidenceMap)
+
+
 def _map() -> EvidenceMap:
-    found = services()
-    return EvidenceMap.open(found.settings, found.engine)
+    """The app's map, opened on first use: its rows and charts are shared by every request."""
+    found: EvidenceMap | None = current_app.extensions.get(MAP_KEY)
+    if found is None:
+        here = services()
+        found = EvidenceMap.open(here.settings, here.engine, FRESH_SECONDS)
+        current_app.extensions[MAP_KEY] = found
+    return found
 
 
 def _cached(body: str | bytes, content_type: str) -> Response:
@@ -70,11 +79,8 @@ def evidence_csv() -> Response:
 def evidence_chart(name: str) -> Response:
     if name not in CHARTS:
         abort(404)
-    lang = _lang()
-    evidence_map = _map()
-    rows = evidence_map.view(parse_query(request.args.getlist), lang)
-    drawn = chart(name, rows, evidence_map.names, lang)
-    return _cached(draw_svg(drawn, lang), "image/svg+xml; charset=utf-8")
+    svg = _map().chart_svg(name, parse_query(request.args.getlist), _lang())
+    return _cached(svg, "image/svg+xml; charset=utf-8")
 
 
 def _page(lang: str) -> Response:

@@ -10,11 +10,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
 
+from etl.db.models import EditorDecision
 from etl.evidence.query import Query, parse_query, values
+from etl.evidence.service import EvidenceMap
 from etl.evidence.table import CSV_COLUMNS, heads, to_csv, to_json
 from tests.evidence.conftest import Ground
 
@@ -159,3 +162,26 @@ def test_the_export_command_writes_what_the_map_shows(ground: Ground, tmp_path: 
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert refused.returncode != 0 and "--format must be csv or json" in refused.stderr
+
+
+def test_the_served_map_reuses_its_rows_while_fresh_and_a_fresh_read_sees_changes(
+    ground: Ground,
+) -> None:
+    served = EvidenceMap.open(ground.settings, ground.engine, max_age=60)
+    rows = served.rows()
+    svg = served.chart_svg("by-cancer", Query(), "zh")
+    assert served.rows() is rows and served.chart_svg("by-cancer", Query(), "zh") is svg
+    trial = work_id(ground, "nct", "NCT06802957")  # a trial no paper reports
+    try:
+        with ground.engine.begin() as conn:
+            conn.execute(
+                EditorDecision.__table__.insert().values(
+                    work_id=trial, decision="exclude", updated_at=datetime.now(UTC)
+                )
+            )
+        assert "NCT06802957" in [row.key for row in served.rows()]  # still fresh
+        now = [row.key for row in EvidenceMap.open(ground.settings, ground.engine).rows()]
+        assert "NCT06802957" not in now and len(now) == 15  # an editor's exclusion wins
+    finally:
+        with ground.engine.begin() as conn:
+            conn.execute(text("DELETE FROM editor_decisions WHERE work_id = :w"), {"w": trial})
