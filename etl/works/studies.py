@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from etl.db.models import Identifier, Link, Work
 
@@ -25,6 +25,7 @@ PREPRINT_LINKS = frozenset({"published_as", "has_preprint"})
 # several trials it joins the one its authors named in their own text (a pooled analysis names
 # many; PubMed's data-bank list may carry a trial the paper only cites).
 EVIDENCE_RANK = ("trial id in the title or abstract", "trial references")
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -120,23 +121,51 @@ class _Threads:
 
 
 def load_studies(conn: Connection, work_ids: Sequence[int] | None = None) -> list[Study]:
-    """The studies of the live works (not merged away, not deleted); with `work_ids`, those of
-    the studies holding any of them (whole studies: a paper brings its trial and the trial's
-    other papers)."""
-    ids, link_table = Identifier.__table__, Link.__table__
-    w, i, lk = Work.__table__.c, ids.c, link_table.c
-    live = select(w.id, w.kind).where(w.merged_into.is_(None), w.deleted_at.is_(None))
-    works = [StudyWork(id, kind) for id, kind in conn.execute(live)]
+    """The studies of the live works (not merged away, not deleted); with `work_ids`, only the
+    studies holding any of them, whole (a paper brings its trial and the trial's other papers).
+    Those are read by following links out from `work_ids` until nothing new turns up, so a map
+    of a few hundred clinical studies reads a few hundred works, not the whole database."""
+    if work_ids is None:
+        w = Work.__table__.c
+        live = select(w.id, w.kind).where(w.merged_into.is_(None), w.deleted_at.is_(None))
+        works = [StudyWork(id, kind) for id, kind in conn.execute(live)]
+        return group_studies(works, _links(conn, None))
+    seen, frontier = set(work_ids), set(work_ids)
+    links: set[StudyLink] = set()
+    while frontier:
+        ids = sorted(frontier)
+        found = {link for start in range(0, len(ids), CHUNK)
+                 for link in _links(conn, ids[start : start + CHUNK])}  # fmt: skip
+        links |= found
+        frontier = {end for link in found for end in (link.source, link.target)} - seen
+        seen |= frontier
+    studies = group_studies(_live(conn, sorted(seen)), links)
+    wanted = set(work_ids)
+    return [study for study in studies if wanted.intersection(study.work_ids)]
+
+
+def _links(conn: Connection, ids: Sequence[int] | None) -> list[StudyLink]:
+    """Study links between known works: all of them, or those from or to `ids`."""
+    identifiers, link_table = Identifier.__table__, Link.__table__
+    i, lk = identifiers.c, link_table.c
     query = (
         select(lk.work_id, lk.type, lk.evidence, i.work_id.label("target"))
         .select_from(link_table)
-        .join(ids, (i.scheme == lk.target_scheme) & (i.value == lk.target_value))
+        .join(identifiers, (i.scheme == lk.target_scheme) & (i.value == lk.target_value))
         .where(lk.type.in_(TRIAL_LINKS | PREPRINT_LINKS))
     )
-    links = [StudyLink(row.work_id, row.target, row.type, row.evidence or "")
-             for row in conn.execute(query)]  # fmt: skip
-    studies = group_studies(works, links)
-    if work_ids is None:
-        return studies
-    wanted = set(work_ids)
-    return [study for study in studies if wanted.intersection(study.work_ids)]
+    if ids is not None:
+        query = query.where(or_(lk.work_id.in_(ids), i.work_id.in_(ids)))
+    return [StudyLink(row.work_id, row.target, row.type, row.evidence or "")
+            for row in conn.execute(query)]  # fmt: skip
+
+
+def _live(conn: Connection, ids: Sequence[int]) -> list[StudyWork]:
+    w = Work.__table__.c
+    found = []
+    for start in range(0, len(ids), CHUNK):
+        query = select(w.id, w.kind).where(
+            w.id.in_(ids[start : start + CHUNK]), w.merged_into.is_(None), w.deleted_at.is_(None)
+        )
+        found += [StudyWork(id, kind) for id, kind in conn.execute(query)]
+    return found

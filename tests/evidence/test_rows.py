@@ -185,3 +185,15 @@ def test_the_served_map_reuses_its_rows_while_fresh_and_a_fresh_read_sees_change
     finally:
         with ground.engine.begin() as conn:
             conn.execute(text("DELETE FROM editor_decisions WHERE work_id = :w"), {"w": trial})
+
+
+def test_studies_read_from_a_few_works_are_those_of_the_whole_database(ground: Ground) -> None:
+    from etl.works.studies import load_studies
+
+    paper = work_id(ground, "pmid", "41000052")  # reports NCT06218473 with another paper
+    with ground.engine.connect() as conn:
+        everything = load_studies(conn)
+        few = load_studies(conn, [paper])
+    assert len(few) == 1 and few[0] in everything
+    assert work_id(ground, "nct", "NCT06218473") in few[0].trials
+    assert work_id(ground, "pmid", "41000113") in few[0].papers
