@@ -87,7 +87,9 @@ class Names:
             "phase": self.label(lang, "phase", row.phase) if row.phase else "",
             "source": source,
             "status": self.status(lang, row.status) if row.status else "",
-            "patients": "" if row.patients is None else str(row.patients),
+            "patients": ""
+            if row.patients is None
+            else (f"{row.patients}{UI[lang]['planned']}" if row.planned else str(row.patients)),
             "country": names("country", row.countries),
             "sponsor": row.sponsor or "",
             "outcome": self.outcome(lang, row.outcome),

@@ -69,6 +69,7 @@ class EvidenceRow:
     phase: str | None = None  # a taxonomy stage id
     status: str | None = None  # a registry status (RECRUITING…), or "published" / "retracted"
     patients: int | None = None
+    planned: bool = False  # `patients` is a registration's target enrolment, not yet reached
     countries: tuple[str, ...] = ()
     sponsor: str | None = None
     outcome: Figure | None = None
@@ -108,6 +109,9 @@ def build_row(members: Sequence[Member]) -> EvidenceRow | None:
         phase=_phase(trials, papers),
         status=_status(trials, papers),
         patients=_first(f.patients for f in facts),
+        planned=bool(trials)
+        and trials[0].facts.patients is not None
+        and trials[0].facts.enrollment_type == "ESTIMATED",
         countries=_countries(trials or papers),
         sponsor=_first(trial.facts.sponsor for trial in trials),
         outcome=_first(

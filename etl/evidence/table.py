@@ -58,6 +58,7 @@ def as_object(row: EvidenceRow, names: Names, lang: str) -> dict[str, Any]:
         "phase": row.phase,
         "status": row.status,
         "patients": row.patients,
+        "patients_planned": row.planned,
         "country": list(row.countries),
         "sponsor": row.sponsor,
         "outcome": asdict(row.outcome) if row.outcome else None,

@@ -197,3 +197,14 @@ def test_studies_read_from_a_few_works_are_those_of_the_whole_database(ground: G
     assert len(few) == 1 and few[0] in everything
     assert work_id(ground, "nct", "NCT06218473") in few[0].trials
     assert work_id(ground, "pmid", "41000113") in few[0].papers
+
+
+def test_a_target_enrolment_is_called_planned(ground: Ground) -> None:
+    rows = {row.key: row for row in ground.evidence.rows()}
+    recruiting, done = rows["NCT06571092"], rows["NCT06218473"]
+    assert (recruiting.patients, recruiting.planned) == (42, True)
+    assert done.planned is False
+    names = ground.evidence.names
+    assert names.cells("zh", recruiting)["patients"] == "42（计划）"
+    assert names.cells("en", recruiting)["patients"] == "42 (planned)"
+    assert names.cells("zh", done)["patients"] == "312"
