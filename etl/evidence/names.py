@@ -39,7 +39,7 @@ class Names:
     def status(self, lang: str, value: str | None) -> str:
         if value in PAPER_STATUS:
             return pick(PAPER_STATUS[value], lang)
-        return status_label(lang, value)
+        return status_label(lang, value.upper() if value else value)
 
     def country(self, lang: str, name: str) -> str:
         return (self.terms.lookup("countries", name) or name) if lang == "zh" else name

@@ -66,7 +66,7 @@ def values(row: EvidenceRow, name: str) -> tuple[str, ...]:
         "strategy": row.strategies,
         "source": row.sources,
         "phase": (row.phase,),
-        "status": (row.status,),
+        "status": (row.status.lower() if row.status else None,),  # recruiting, as search has it
         "country": row.countries,
         "kind": (row.kind,),
         "year": (str(row.year) if row.year else None,),

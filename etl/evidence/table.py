@@ -56,7 +56,7 @@ def as_object(row: EvidenceRow, names: Names, lang: str) -> dict[str, Any]:
         "source": list(row.sources),
         "product": row.product,
         "phase": row.phase,
-        "status": row.status,
+        "status": row.status.lower() if row.status else None,  # the filter's value
         "patients": row.patients,
         "patients_planned": row.planned,
         "country": list(row.countries),

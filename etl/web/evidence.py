@@ -140,7 +140,8 @@ def _page(lang: str) -> Response:
 
 
 def _counted(lang: str, label: str, count: int) -> str:
-    return f"{label}（{count}）" if lang == "zh" else f"{label} ({count})"
+    """"已完成 · 4": a count in brackets would nest in 进行中（不再招募）."""
+    return f"{label} · {count}"
 
 
 def _flip(query: Query, name: str) -> str:
