@@ -89,3 +89,16 @@ def test_a_chart_follows_the_filters(client: Any) -> None:
     only = client.get("/evidence/charts/by-cancer.svg?lang=en&cancer=liver").get_data(as_text=True)
     assert "Acute myeloid leukaemia" in whole and "Acute myeloid leukaemia" not in only
     assert "Liver cancer" in only
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["cancer=%3Cscript%3Ealert(1)%3C/script%3E", "year=" + "9" * 5000, "sort=__class__&order=up",
+     "cancer=aml&cancer=aml&cancer=", "lang=fr", "patients=many"],
+)  # fmt: skip
+def test_odd_addresses_get_a_page_never_an_error(client: Any, query: str) -> None:
+    for path in ("/evidence/", "/evidence/en/", "/evidence/evidence.csv",
+                 "/evidence/charts/by-cancer.svg"):  # fmt: skip
+        answer = client.get(f"{path}?{query}")
+        assert answer.status_code == 200, (path, query)
+        assert b"<script>alert" not in answer.get_data()
