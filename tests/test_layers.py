@@ -16,7 +16,10 @@ PACKAGE = ROOT / "etl"
 # record states: design, patients, outcomes, and the checked texts written from them) is plain
 # functions over a record's text, so the export of works can carry it. `mail` (SMTP
 # transport, messages, signed tokens, delivery rows) sits below `digest` and `subscribers`, which
-# both send through it; it imports neither.
+# both send through it; it imports neither. `evidence` (one row per clinical study, its filters,
+# CSV and charts) reads works, facts and the classification's labels, so it sits just above
+# `classify`; it sits below `digest` because an issue may embed its chart, and below `web`, which
+# serves the map.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},
@@ -28,6 +31,7 @@ LAYERS: list[set[str]] = [
     {"sources"},
     {"works"},
     {"classify"},
+    {"evidence"},
     {"writer"},
     {"mail"},
     {"digest"},
