@@ -223,14 +223,16 @@ def _other_value(claim: Claim, clause: str, named: list[tuple[str, str]]) -> str
     if len(keys) != 1:
         return None
     (key,) = keys
+    if len([c for c in claims(clause) if c.unit == claim.unit]) != 1:
+        return None  # "从65%降至33%": which figure is which arm is not for a checker to guess
     values = []
     for outcome, sentence in named:
         if outcome != key:
             continue
         values += [c for c in claims(sentence) if c.unit == claim.unit and c.sign == claim.sign]
-    if not values or any(c.value == claim.value for c in values):
-        return None
-    return ", ".join(dict.fromkeys(c.text for c in values))
+    if len({c.value for c in values}) != 1 or values[0].value == claim.value:
+        return None  # the record gives none, several (arms, time points) or the same value
+    return values[0].text
 
 
 def _plain(value: Decimal) -> str:

@@ -198,7 +198,7 @@ def same_journal(cited: str, data: Mapping[str, Any]) -> bool:
     Clinical Oncology when PubMed's abbreviation says so."""
     key = _journal_key(cited)
     for name in (data.get("journal"), data.get("journal_abbrev")):
-        other = _journal_key(str(name or ""))
+        other = _journal_key(str(name or "").split(" : ")[0])  # without PubMed's subtitle
         if other and (key == other or fuzz.ratio(key, other) >= JOURNAL_SAME):
             return True
     return False
@@ -237,14 +237,37 @@ def passage_phases(text: str) -> set[str]:
 
 
 def trial_differences(citation: Citation, data: Mapping[str, Any]) -> list[str]:
-    """What the passage says of a trial that its record does not: the phase."""
+    """What the passage says of a trial that its record does not: the phase, and the enrolment
+    (the passage's first patient count)."""
     if data.get("kind") != "trial":
         return []
+    differences = []
     said = passage_phases(citation.passage)
     recorded = {str(p).upper() for p in data.get("phases") or [] if str(p).upper() != "NA"}
     if said and recorded and said != recorded:
-        return [f"phase: the passage says {_phase_text(said)}, the record {_phase_text(recorded)}"]
-    return []
+        differences.append(
+            f"phase: the passage says {_phase_text(said)}, the record {_phase_text(recorded)}"
+        )
+    enrolled = data.get("enrollment")
+    count = passage_patients(citation.passage)
+    if isinstance(enrolled, int) and count is not None and count != enrolled:
+        kind = str(data.get("enrollment_type") or "").lower()
+        differences.append(
+            f"enrolment: the passage says {count} patients, the record {enrolled}"
+            + (f" ({kind})" if kind else "")
+        )
+    return differences
+
+
+_PATIENT_COUNT = re.compile(
+    r"(\d+)\s*(?:例|名)[^，。,;；]{0,20}?(?:患者|病人)|(\d+)\s+patients", re.I
+)
+
+
+def passage_patients(text: str) -> int | None:
+    """The first number of patients a passage names ("对 10 例 … 患者", "10 patients")."""
+    found = _PATIENT_COUNT.search(text)
+    return int(found[1] or found[2]) if found else None
 
 
 def _phase_text(phases: set[str]) -> str:
