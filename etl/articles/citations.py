@@ -15,6 +15,7 @@ one set of offsets serves every format.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -114,6 +115,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*年?")
 _INNER_TITLE = re.compile(r"《([^《》]+)》")
 _SEPARATORS = re.compile(r"\s*[,，;；、]\s*")
 _SENTENCE_END = "。．.!！?？;；:："
+_LIST_ITEM = re.compile(r"^(?:[-*+•·]\s|\d+[.)]\s|\|)")  # list items and table rows
 HEADING_MAX = 40  # characters: a line this short without closing punctuation is a heading
 
 
@@ -132,7 +134,7 @@ def find_citations(doc: Document) -> list[Citation]:
         trial = bool(match["label"] and _TRIAL_LABEL.search(match["label"])) or (
             bool(ids) and not ({"doi", "pmid"} & set(ids))
         )
-        about = {"title": title.strip(), **_journal_and_year(inside)}
+        about = {"title": unescaped(title), **_journal_and_year(inside)}
         kind = CitationKind.TRIAL if trial else CitationKind.PAPER
         found.append((match.start(), end, kind, ids, about))
     taken = [(start, end) for start, end, *_ in found]
@@ -160,6 +162,12 @@ def find_citations(doc: Document) -> list[Citation]:
         )
         previous_end = max(end, passage_end)
     return citations
+
+
+def unescaped(value: str) -> str:
+    """A title or journal as the reader sees it: Markdown's backslash escapes and HTML's
+    entities ("Hematology &amp; Oncology", "IL\\-12") read as the characters they stand for."""
+    return html.unescape(re.sub(r"\\([\\`*_\[\]<>&|()#+.!-])", r"\1", value)).strip()
 
 
 def _group_after(text: str, position: int) -> tuple[int, int] | None:
@@ -216,6 +224,7 @@ def _without_doi(text: str) -> str:
 def _journal_and_year(inside: str) -> dict[str, Any]:
     """Journal (in 《》, else the first part that is neither a year nor an id) and year."""
     about: dict[str, Any] = {}
+    inside = unescaped(inside)  # "&amp;" holds a semicolon, which separates parts
     rest = _DOI_LEAD.split(inside)[0] if _DOI_LEAD.search(inside) else inside
     rest = _PMID.split(rest)[0]
     year = _YEAR.search(rest)
@@ -223,7 +232,7 @@ def _journal_and_year(inside: str) -> dict[str, Any]:
         about["year"] = int(year[1])
     journal = _INNER_TITLE.search(rest)
     if journal:
-        about["journal"] = journal[1].strip()
+        about["journal"] = unescaped(journal[1])
     else:
         for part in _SEPARATORS.split(rest):
             part = part.strip(" *_")
@@ -233,7 +242,7 @@ def _journal_and_year(inside: str) -> dict[str, Any]:
                 and not registry_matches(part)
                 and ("注册" not in part and re.search(r"[A-Za-z\u4e00-\u9fff]", part))
             ):
-                about["journal"] = part
+                about["journal"] = unescaped(part)
                 break
     return about
 
@@ -274,6 +283,7 @@ def _headings(text: str) -> list[tuple[int, int]]:
             or (
                 len(bare) <= HEADING_MAX
                 and bare[-1] not in _SENTENCE_END
+                and not _LIST_ITEM.match(bare)
                 and not _is_citation_line(bare)
             )
         ):

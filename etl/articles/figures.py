@@ -123,7 +123,7 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
             continue
         span, cursor = _locate(passage, claim, cursor, offset)
         verdict, says = FigureVerdict.NOT_IN_SOURCE, None
-        if source and not unsupported(claim.text, source):
+        if source and not unsupported(_signed(claim), source):
             verdict = FigureVerdict.SUPPORTED
         elif kind == "patients" and not sized and size is not None and Decimal(size) != claim.value:
             verdict, says = FigureVerdict.CONTRADICTED, f"{size} patients"
@@ -233,6 +233,12 @@ def _other_value(claim: Claim, clause: str, named: list[tuple[str, str]]) -> str
     if len({c.value for c in values}) != 1 or values[0].value == claim.value:
         return None  # the record gives none, several (arms, time points) or the same value
     return values[0].text
+
+
+def _signed(claim: Claim) -> str:
+    """The claim as a text that reads back as the same claim: "−1.2%" keeps its minus, which
+    the written form leaves out when it stands before the number ("(−1.2% vs −4.7%)")."""
+    return f"-{claim.text}" if claim.value < 0 and not claim.text.startswith("-") else claim.text
 
 
 def _plain(value: Decimal) -> str:

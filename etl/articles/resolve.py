@@ -193,12 +193,18 @@ def _journal_key(name: str) -> str:
     return " ".join(word for word in words if word not in ("the", "and", "of", "journal"))
 
 
+def _bare_journal(name: str) -> str:
+    """PubMed's journal title without its subtitle or place ("Journal of clinical oncology :
+    official journal of …", "Advanced science (Weinheim, Baden-Wurttemberg, Germany)")."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", name.split(" : ")[0])
+
+
 def same_journal(cited: str, data: Mapping[str, Any]) -> bool:
     """ "Lancet Haematology" is "The Lancet. Haematology", and "J Clin Oncol" is the Journal of
     Clinical Oncology when PubMed's abbreviation says so."""
     key = _journal_key(cited)
     for name in (data.get("journal"), data.get("journal_abbrev")):
-        other = _journal_key(str(name or "").split(" : ")[0])  # without PubMed's subtitle
+        other = _journal_key(_bare_journal(str(name or "")))
         if other and (key == other or fuzz.ratio(key, other) >= JOURNAL_SAME):
             return True
     return False
