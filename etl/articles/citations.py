@@ -174,7 +174,7 @@ def _group_after(text: str, position: int) -> tuple[int, int] | None:
     """The parenthesised group right after a title (full- or half-width), nesting counted so
     that a DOI's own "(24)" stays inside: (open index, index after the close)."""
     at = position
-    while at < len(text) and text[at] in " \t*_":
+    while at < len(text) and text[at] in " \t*_]":  # a Markdown link's text ends in "]"
         at += 1
     if at >= len(text) or text[at] not in _OPEN:
         return None
