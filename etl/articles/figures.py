@@ -114,6 +114,7 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
     source = record_text(data) if data else ""
     size = _study_size(data) if data else None
     source_sentences = _outcome_sentences(source)
+    held = claims(normalize(source)) if source else []
     found: list[CheckedFigure] = []
     cursor = 0
     sized = False  # only the passage's first patient count is the study's size
@@ -123,7 +124,7 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
             continue
         span, cursor = _locate(passage, claim, cursor, offset)
         verdict, says = FigureVerdict.NOT_IN_SOURCE, None
-        if source and not unsupported(_signed(claim), source):
+        if source and _supported(claim, kind, source, held):
             verdict = FigureVerdict.SUPPORTED
         elif kind == "patients" and not sized and size is not None and Decimal(size) != claim.value:
             verdict, says = FigureVerdict.CONTRADICTED, f"{size} patients"
@@ -132,8 +133,9 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
             if other:
                 verdict, says = FigureVerdict.CONTRADICTED, other
         sized = sized or kind == "patients"
+        written = passage[span[0] - offset : span[1] - offset] if span else claim.text
         found.append(
-            CheckedFigure(claim.text, kind, _plain(claim.value), claim.unit, span, verdict, says)
+            CheckedFigure(written, kind, _plain(claim.value), claim.unit, span, verdict, says)
         )
     return found
 
@@ -162,9 +164,9 @@ def _locate(
     passage: str, claim: Claim, cursor: int, offset: int
 ) -> tuple[tuple[int, int] | None, int]:
     """The figure's span in the document: its number as written, searched from the last one."""
-    whole = passage.find(claim.text, cursor)
-    if whole >= 0:
-        return (offset + whole, offset + whole + len(claim.text)), whole + len(claim.text)
+    written = _as_written(claim.text).search(passage, cursor)
+    if written:
+        return (offset + written.start(), offset + written.end()), written.end()
     number = _SCALE.search(claim.text)
     if number is None:
         return None, cursor
@@ -186,6 +188,57 @@ def _locate(
             break
     end = unit_end if unit_end > end and passage[unit_end - 1] != " " else end
     return (offset + at, offset + end), end
+
+
+def _supported(claim: Claim, kind: str, source: str, held: list[Claim]) -> bool:
+    """The fidelity check's verdict, and a dose whose unit the record writes out in full."""
+    return not unsupported(_signed(claim), source) or (kind == "dose" and _dose_held(claim, held))
+
+
+def _dose_held(claim: Claim, held: list[Claim]) -> bool:
+    """A dose the record states with its unit written out: "1×10⁶/kg" is "1 × 10⁶ cells/kg"."""
+    unit = claim.unit or ""
+    return any(
+        other.value == claim.value
+        and other.sign == claim.sign
+        and bool(other.unit)
+        and (str(other.unit).endswith(unit) or unit.endswith(str(other.unit)))
+        for other in held
+    )
+
+
+_SUPERSCRIPTS = dict(zip("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", strict=True))
+
+
+def _as_written(normalised: str) -> re.Pattern[str]:
+    """A pattern that finds a figure's normalised text as a writer typed it: "1x10^6/kg" as
+    "1×10⁶/kg", "45%" as "45％", a space where there was none."""
+    parts = []
+    at = 0
+    while at < len(normalised):
+        char = normalised[at]
+        if char == "^":
+            exponent = re.match(r"\^([-+]?\d+)", normalised[at:])
+            if exponent:
+                digits = exponent[1]
+                shifted = "".join(_SUPERSCRIPTS[d] for d in digits)
+                parts.append(f"(?:\\^{re.escape(digits)}|{shifted}|\\({re.escape(digits)}\\))")
+                at += len(exponent[0])
+                continue
+        if char == "x":
+            parts.append(r"\s*[x×X*✕]\s*")
+        elif char == " ":
+            parts.append(r"\s*")
+        elif char == "%":
+            parts.append("[%％]")
+        elif char == "-":
+            parts.append("[-−–]")
+        elif char.isdigit():
+            parts.append(f"[{char}{chr(ord(char) + 0xFEE0)}]")
+        else:
+            parts.append(re.escape(char))
+        at += 1
+    return re.compile("".join(parts))
 
 
 def _study_size(data: Mapping[str, Any]) -> int | None:

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from etl.articles.citations import Citation, CitationKind
 from etl.db.models import Link
 from etl.errors import SourceError
+from etl.facts.terms import Terms, load_terms
 from etl.facts.zh import cjk_share
 from etl.pipeline.lookup import Reference, lookup
 from etl.settings import Settings
@@ -242,27 +243,88 @@ def passage_phases(text: str) -> set[str]:
     return found
 
 
-def trial_differences(citation: Citation, data: Mapping[str, Any]) -> list[str]:
-    """What the passage says of a trial that its record does not: the phase, and the enrolment
-    (the passage's first patient count)."""
+def trial_differences(
+    citation: Citation, data: Mapping[str, Any], terms: Terms | None = None
+) -> list[str]:
+    """What the passage says of a trial that its record does not: the phase, the enrolment
+    (the passage's first patient count), the cancer (one the passage names where the record's
+    conditions and titles name others) and the cells given (umbilical cord where the record's
+    interventions say adipose tissue)."""
     if data.get("kind") != "trial":
         return []
+    terms = terms or load_terms()
+    passage = citation.passage
     differences = []
-    said = passage_phases(citation.passage)
+    said = passage_phases(passage)
     recorded = {str(p).upper() for p in data.get("phases") or [] if str(p).upper() != "NA"}
     if said and recorded and said != recorded:
         differences.append(
             f"phase: the passage says {_phase_text(said)}, the record {_phase_text(recorded)}"
         )
     enrolled = data.get("enrollment")
-    count = passage_patients(citation.passage)
+    count = passage_patients(passage)
     if isinstance(enrolled, int) and count is not None and count != enrolled:
         kind = str(data.get("enrollment_type") or "").lower()
         differences.append(
             f"enrolment: the passage says {count} patients, the record {enrolled}"
             + (f" ({kind})" if kind else "")
         )
+    conditions = [str(c) for c in data.get("conditions") or []]
+    titles = [str(data.get(k) or "") for k in ("title", "official_title")]
+    named = _cancers(passage, terms, chinese=True)
+    held = _cancers("\n".join(conditions + titles), terms, chinese=False)
+    if named and held and not set(named) & set(held):
+        differences.append(
+            f"condition: the passage says {'、'.join(named.values())}, the record "
+            + ("; ".join(conditions) or titles[0])
+        )
+    interventions = [str(i) for i in data.get("interventions") or []]
+    given = _sources(passage, terms, chinese=True)
+    listed = _sources("\n".join(interventions + titles), terms, chinese=False)
+    if given and listed and not set(given) & set(listed):
+        differences.append(
+            f"intervention: the passage says {'、'.join(given.values())}, the record "
+            + ("; ".join(interventions) or titles[0])
+        )
     return differences
+
+
+# Where the cells come from, as Chinese passages say it ("脐带MSCs", "脂肪来源"); 骨髓 alone is
+# the marrow the cells act in ("骨髓微环境"), not where they come from.
+SOURCES_ZH = {
+    "umbilical_cord": re.compile(r"脐带|华通氏胶"),
+    "adipose": re.compile(r"脂肪(?:来源|间充质|干细胞|基质|\s*MSC)"),
+    "placenta": re.compile(r"胎盘|羊膜"),
+    "bone_marrow": re.compile(r"骨髓(?:来源|间充质|基质细胞|\s*MSC)"),
+    "dental_pulp": re.compile(r"牙髓"),
+}
+
+
+def _cancers(text: str, terms: Terms, chinese: bool) -> dict[str, str]:
+    """Cancer-type keys a text names, with the name as it reads there (the terms table's
+    Chinese names in a passage, its English patterns in both)."""
+    found: dict[str, str] = {}
+    for term in terms.cancer:
+        if term.key in found:
+            continue
+        if chinese and term.zh.replace(" ", "") in text.replace(" ", ""):
+            found[term.key] = term.zh
+        elif match := term.pattern.search(text):
+            found[term.key] = match[0]
+    return found
+
+
+def _sources(text: str, terms: Terms, chinese: bool) -> dict[str, str]:
+    """MSC sources (the terms table's, less "other") a text says the cells come from."""
+    found: dict[str, str] = {}
+    for term in terms.source:
+        if term.key not in SOURCES_ZH or term.key in found:
+            continue
+        if chinese and (match := SOURCES_ZH[term.key].search(text)):
+            found[term.key] = term.zh
+        elif match := term.pattern.search(text):
+            found[term.key] = match[0]
+    return found
 
 
 _PATIENT_COUNT = re.compile(
