@@ -307,8 +307,10 @@ def _cancers(text: str, terms: Terms, chinese: bool) -> dict[str, str]:
     for term in terms.cancer:
         if term.key in found:
             continue
-        if chinese and term.zh.replace(" ", "") in text.replace(" ", ""):
-            found[term.key] = term.zh
+        name = term.zh.replace(" ", "")
+        if chinese and name in text.replace(" ", ""):
+            if not any(name in other.replace(" ", "") for other in found.values()):
+                found[term.key] = term.zh  # "白血病" inside "急性髓系白血病" is the same cancer
         elif match := term.pattern.search(text):
             found[term.key] = match[0]
     return found
