@@ -13,11 +13,12 @@ The signature other code relies on (keep it stable):
         -> Looked
 
 `reference` is text as a person pastes it ("PMID: 123", "pmid:123", "123", a DOI or its
-https://doi.org/ link, "NCT01234567", "ChiCTR2000012345", any registry id the project knows, or a
-title), or a `Reference` already parsed. `Looked.work_id` is None when neither the database nor any
-source holds it, with `Looked.note` saying where it was looked for. A reference that is no id and
-too short to be a title raises `EtlError`; a source that cannot be reached raises `SourceError`
-(nothing is stored then). `online=False` looks in the database only.
+https://doi.org/ link, "PMC1234567", a preprint's "PPR123456", "NCT01234567",
+"ChiCTR2000012345", any registry id the project knows, or a title), or a `Reference` already
+parsed. `Looked.work_id` is None when neither the database nor any source holds it, with
+`Looked.note` saying where it was looked for. A reference that is no id and too short to be a
+title raises `EtlError`; a source that cannot be reached raises `SourceError` (nothing is stored
+then). `online=False` looks in the database only.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def parse_reference(text: str) -> Reference:
         pmcid = normalize_pmcid(raw)
         if pmcid:
             return Reference("pmcid", pmcid)
+    if re.fullmatch(r"PPR\d{4,10}", raw, re.I):  # a preprint in Europe PMC
+        return Reference("ppr", raw.upper())
     registry = normalize_registry_id(raw)
     if registry:
         return Reference(*registry)
