@@ -30,6 +30,7 @@ class CitationKind(StrEnum):
     TRIAL = "trial"  # a citation line naming a registered trial
     DOI = "doi"  # a bare DOI (or doi.org link) in the text
     PMID = "pmid"  # a bare PMID or PubMed link
+    PMCID = "pmcid"  # a bare PMCID
     REGISTRY = "registry"  # a bare trial registry id
 
 
@@ -111,6 +112,7 @@ _PMID = re.compile(
     r"PMID\s*[:：]?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})",
     re.I,
 )
+_PMCID = re.compile(r"(?<![A-Za-z0-9])PMC\s?(\d{5,9})\b")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*年?")
 _INNER_TITLE = re.compile(r"《([^《》]+)》")
 _SEPARATORS = re.compile(r"\s*[,，;；、]\s*")
@@ -132,7 +134,7 @@ def find_citations(doc: Document) -> list[Citation]:
             continue  # a book or journal named in a sentence, not a citation
         end = group[1] if group else match.end()
         trial = bool(match["label"] and _TRIAL_LABEL.search(match["label"])) or (
-            bool(ids) and not ({"doi", "pmid"} & set(ids))
+            bool(ids) and not ({"doi", "pmid", "pmcid"} & set(ids))
         )
         about = {"title": unescaped(title), **_journal_and_year(inside)}
         kind = CitationKind.TRIAL if trial else CitationKind.PAPER
@@ -203,6 +205,9 @@ def _ids_in(text: str) -> dict[str, str]:
         value = normalize_pmid(next(group for group in pmid.groups() if group))
         if value:
             ids["pmid"] = value
+    pmcid = _PMCID.search(text)
+    if pmcid:
+        ids["pmcid"] = f"PMC{pmcid[1]}"
     for _, _, scheme, value in registry_matches(_without_doi(text)):
         ids.setdefault(scheme, value)
     return ids
@@ -264,6 +269,10 @@ def _bare(
         pmid = normalize_pmid(next(group for group in match.groups() if group))
         if pmid and free(match.start(), match.end()):
             found.append((match.start(), match.end(), CitationKind.PMID, {"pmid": pmid}, {}))
+    for match in _PMCID.finditer(text):
+        if free(match.start(), match.end()):
+            ids = {"pmcid": f"PMC{match[1]}"}
+            found.append((match.start(), match.end(), CitationKind.PMCID, ids, {}))
     blanked = _without_doi(text)
     for start, end, scheme, value in registry_matches(blanked):
         if free(start, end):

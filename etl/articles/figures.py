@@ -66,6 +66,7 @@ _PATIENT_WORDS = re.compile(r"(?:patients?|participants?|subjects?|cases?)\b", r
 _PATIENT_AFTER = re.compile(
     r"^[^，。,;；:：\n]{0,24}?(?:患者|病人|病例|受试者|patients?|participants?)", re.I
 )
+_AGED = re.compile(r"(?:\baged?\b|年龄|年纪)[^\d]{0,10}$", re.I)
 _AGE = re.compile(r"(?:岁|周岁|-?years?[- ]old)", re.I)
 _SCALE = re.compile(r"[\d.,]+")
 # Outcomes named alike in Chinese and English: a figure's clause and a record sentence naming the
@@ -85,14 +86,14 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def figure_kind(claim: Claim, after: str) -> str | None:
+def figure_kind(claim: Claim, after: str, before: str = "") -> str | None:
     """The kind of quantity a claim is, or None when it is no figure (a year, a bare number)."""
     if claim.unit == "%":
         return "percent"
     if claim.unit in _DURATIONS:
         return "duration"
     if claim.unit == "year":
-        if _AGE.search(claim.text) or _AGE.match(after):
+        if _AGE.search(claim.text) or _AGE.match(after) or _AGED.search(before[-16:]):
             return "age"
         if claim.value >= 1900:
             return None  # "2025年": a date
@@ -119,7 +120,7 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
     cursor = 0
     sized = False  # only the passage's first patient count is the study's size
     for claim, after, clause in _figures(text):
-        kind = figure_kind(claim, after)
+        kind = figure_kind(claim, after, clause[0])
         if kind is None:
             continue
         span, cursor = _locate(passage, claim, cursor, offset)
@@ -129,7 +130,7 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
         elif kind == "patients" and not sized and size is not None and Decimal(size) != claim.value:
             verdict, says = FigureVerdict.CONTRADICTED, f"{size} patients"
         elif source:
-            other = _other_value(claim, clause, source_sentences)
+            other = _other_value(claim, *clause, source_sentences)
             if other:
                 verdict, says = FigureVerdict.CONTRADICTED, other
         sized = sized or kind == "patients"
@@ -140,8 +141,9 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
     return found
 
 
-def _figures(text: str) -> list[tuple[Claim, str, str]]:
-    """Each claim of normalised text with the text right after it and the clause it sits in."""
+def _figures(text: str) -> list[tuple[Claim, str, tuple[str, str]]]:
+    """Each claim of normalised text with the text right after it, and its clause: the part
+    before the figure and the part after it."""
     result = []
     position = 0
     for claim in claims(text):
@@ -156,7 +158,7 @@ def _figures(text: str) -> list[tuple[Claim, str, str]]:
         stop = min(
             (i for i in (text.find(m, end) for m in "。；;，,\n") if i >= 0), default=len(text)
         )
-        result.append((claim, text[end : end + 30], text[start + 1 : stop]))
+        result.append((claim, text[end : end + 30], (text[start + 1 : at], text[end:stop])))
     return result
 
 
@@ -269,23 +271,36 @@ def _outcomes_named(text: str) -> set[str]:
     return named
 
 
-def _other_value(claim: Claim, clause: str, named: list[tuple[str, str]]) -> str | None:
-    """What the record gives for the outcome the figure's clause names, when it is another value
-    of the same unit (and the clause names exactly one outcome, so the subject is plain)."""
-    keys = _outcomes_named(clause)
-    if len(keys) != 1:
+def _other_value(claim: Claim, before: str, after: str, named: list[tuple[str, str]]) -> str | None:
+    """What the record gives for the outcome named last before the figure in its clause, when it
+    is one other value of the same unit. A figure with another of its unit between it and that
+    name, or after it in the clause ("从65%降至33%"), is left alone: which arm or time point
+    each stands for is not for a checker to guess."""
+    mentions = _outcome_mentions(before)
+    if not mentions:
         return None
-    (key,) = keys
-    if len([c for c in claims(clause) if c.unit == claim.unit]) != 1:
-        return None  # "从65%降至33%": which figure is which arm is not for a checker to guess
+    at, key = max(mentions)
+    between = [c for c in claims(before[at:]) if c.unit == claim.unit]
+    if between or [c for c in claims(after) if c.unit == claim.unit]:
+        return None
     values = []
     for outcome, sentence in named:
-        if outcome != key:
-            continue
-        values += [c for c in claims(sentence) if c.unit == claim.unit and c.sign == claim.sign]
+        if outcome == key:
+            values += [c for c in claims(sentence) if c.unit == claim.unit and c.sign == claim.sign]
     if len({c.value for c in values}) != 1 or values[0].value == claim.value:
         return None  # the record gives none, several (arms, time points) or the same value
     return values[0].text
+
+
+def _outcome_mentions(text: str) -> list[tuple[int, str]]:
+    """(end of the mention, outcome key) for every outcome named in a text."""
+    found = []
+    for key, words in OUTCOMES.items():
+        for word in words:
+            pattern = rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])"
+            flags = 0 if word.isupper() else re.I
+            found += [(match.end(), key) for match in re.finditer(pattern, text, flags)]
+    return found
 
 
 def _signed(claim: Claim) -> str:

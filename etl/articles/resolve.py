@@ -138,8 +138,8 @@ def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Reso
 
 
 def _ordered(ids: Mapping[str, str]) -> list[tuple[str, str]]:
-    order = {"pmid": 0, "doi": 1}
-    return sorted(ids.items(), key=lambda item: order.get(item[0], 2))
+    order = {"pmid": 0, "doi": 1, "pmcid": 2}
+    return sorted(ids.items(), key=lambda item: order.get(item[0], 3))
 
 
 def _by_title(citation: Citation, resolver: Resolver) -> Resolved | None:

@@ -87,13 +87,14 @@ def test_a_pmid_in_the_line_and_a_journal_without_marks() -> None:
         ("PMID 12345678 reports it.", {"pmid": "12345678"}),
         ("see https://pubmed.ncbi.nlm.nih.gov/12345678/ for it", {"pmid": "12345678"}),
         ("试验（NCT01234567）正在招募。", {"nct": "NCT01234567"}),
+        ("全文见 PMCID: PMC1234567。", {"pmcid": "PMC1234567"}),
         ("registered as ChiCTR-2000031234.", {"chictr": "ChiCTR2000031234"}),
     ],
 )
 def test_bare_ids(text: str, ids: dict[str, str]) -> None:
     found = only(text)
     assert found.ids == ids
-    assert found.kind in ("doi", "pmid", "registry")
+    assert found.kind in ("doi", "pmid", "pmcid", "registry")
     assert found.title is None
 
 

@@ -104,3 +104,17 @@ def test_spans_point_at_the_figure(offset: int) -> None:
     for figure in check_figures(passage, offset, PAPER):
         assert figure.span is not None
         assert text[figure.span[0] : figure.span[1]] == figure.text
+
+
+def test_an_english_passage() -> None:
+    passage = (
+        "In 15 patients with advanced NK/T-cell lymphoma, the objective response rate was 63.3% "
+        "and median progression-free survival 14 months; median age 46 years."
+    )
+    found = check_figures(passage, 0, PAPER)
+    assert [(f.text, f.kind, str(f.verdict), f.source_says) for f in found] == [
+        ("15 patients", "patients", "supported", None),
+        ("63.3%", "percent", "contradicted", "53.3%"),
+        ("14 months", "duration", "supported", None),
+        ("46 years", "age", "supported", None),
+    ]
