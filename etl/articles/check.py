@@ -91,12 +91,15 @@ class ArticleReport:
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready data (`json.dumps` takes it as it is)."""
-        return {
+        data: dict[str, Any] = {
             "format": self.format,
             "citations": [item.to_json() for item in self.citations],
             "summary": self.summary(),
             "errors": list(self.errors),
         }
+        if self.format == "html":  # the spans point into the article's text, not its markup
+            data["text"] = self.text
+        return data
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)

@@ -161,3 +161,18 @@ def test_the_seed_article(seed_text: str) -> None:
     assert found[0].passage.startswith("2025年,中国医学科学院血液病医院(天津)曾对 30 例 AML 患者")
     assert "65%降至33%" in found[0].passage
     assert found[4].passage.startswith("武汉同济医院在一项Ⅰ/Ⅱ 期临床试验中")
+
+
+def test_an_html_report_carries_the_text_its_spans_point_into() -> None:
+    from etl.articles.check import check_article
+
+    class Nothing:
+        def find(self, reference: object) -> None:
+            return None
+
+    html = "<h2>AML</h2><p>对 30 例患者进行移植（PMID: 12345678）。</p>"
+    data = check_article(html, resolver=Nothing()).to_json()
+    (item,) = data["citations"]
+    start, end = item["span"]
+    assert data["text"][start:end] == "PMID: 12345678"
+    assert "text" not in check_article("PMID: 12345678", resolver=Nothing()).to_json()
