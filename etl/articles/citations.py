@@ -104,12 +104,15 @@ _CITE_LINE = re.compile(
 )
 _OPEN, _CLOSE = "(（[", ")）]"
 _DOI_LEAD = re.compile(r"(?:DOI\s*[:：]?\s*|https?://(?:dx\.)?doi\.org/)", re.I)
+# A DOI may be broken by spaces and hold a parenthesised part ("10.1016/S2352-3026 (24)
+# 00089-1"); it ends at a space not followed by such a part, or at a mark that closes a citation.
+_DOI_CHARS = r"[^\s，。；、,;）)\]《》\"“”<>]+"
 _DOI_BODY = re.compile(
-    r"10\.\d{4,9}\s*/\s*[^\s，。；、,;）)\]《》\"“”<>]+(?:\s*\([^()\s]{1,12}\)\s*[^\s，。；、,;）)\]《》\"“”<>]+)*",
-    re.I,
-)  # noqa: E501
+    rf"10\.\d{{4,9}}\s*/\s*{_DOI_CHARS}(?:\s*\([^()\s]{{1,12}}\)\s*{_DOI_CHARS})*"
+)
 _PMID = re.compile(
-    r"PMID\s*[:：]?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})",
+    r"PMID\s*[:：]?\s*(\d{1,9})\b"
+    r"|pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})",
     re.I,
 )
 _PMCID = re.compile(r"(?<![A-Za-z0-9])PMC\s?(\d{5,9})\b")
