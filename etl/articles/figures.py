@@ -165,30 +165,16 @@ def _figures(text: str) -> list[tuple[Claim, str, tuple[str, str]]]:
 def _locate(
     passage: str, claim: Claim, cursor: int, offset: int
 ) -> tuple[tuple[int, int] | None, int]:
-    """The figure's span in the document: its number as written, searched from the last one."""
+    """The figure's span in the document, searched from the last one: as written (through the
+    spellings normalisation forgives), else its number alone."""
     written = _as_written(claim.text).search(passage, cursor)
     if written:
         return (offset + written.start(), offset + written.end()), written.end()
     number = _SCALE.search(claim.text)
-    if number is None:
-        return None, cursor
-    at = passage.find(number.group(), cursor)
-    if at < 0:
+    at = passage.find(number.group(), cursor) if number else -1
+    if number is None or at < 0:
         return None, cursor
     end = at + len(number.group())
-    unit_end = end
-    while (
-        unit_end < len(passage) and unit_end - end < 4 and passage[unit_end] not in "，。,;；:：\n"
-    ):
-        if passage[unit_end] in "%％例个月周天岁年倍":
-            unit_end += 1
-            if passage[unit_end - 1] != "个":
-                break
-        elif passage[unit_end] == " ":
-            unit_end += 1
-        else:
-            break
-    end = unit_end if unit_end > end and passage[unit_end - 1] != " " else end
     return (offset + at, offset + end), end
 
 
