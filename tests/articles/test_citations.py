@@ -176,3 +176,13 @@ def test_an_html_report_carries_the_text_its_spans_point_into() -> None:
     start, end = item["span"]
     assert data["text"][start:end] == "PMID: 12345678"
     assert "text" not in check_article("PMID: 12345678", resolver=Nothing()).to_json()
+
+
+def test_the_seed_article_as_html_has_the_same_citations(seed_text: str) -> None:
+    from html import escape
+
+    page = "".join(f"<p>{escape(part)}</p>" for part in seed_text.split("\n\n"))
+    as_html = cite(page)
+    assert read_document(page).format == "html"
+    assert [c.ids for c in as_html] == [c.ids for c in cite(seed_text)]
+    assert [c.passage for c in as_html][1] == cite(seed_text)[1].passage
