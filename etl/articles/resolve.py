@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from etl.articles.citations import Citation, CitationKind
 from etl.db.models import Link
+from etl.digest.zh_names import load_zh_names
 from etl.errors import SourceError
 from etl.facts.terms import Terms, load_terms
 from etl.facts.zh import cjk_share
@@ -202,9 +203,15 @@ def _bare_journal(name: str) -> str:
 
 def same_journal(cited: str, data: Mapping[str, Any]) -> bool:
     """ "Lancet Haematology" is "The Lancet. Haematology", and "J Clin Oncol" is the Journal of
-    Clinical Oncology when PubMed's abbreviation says so."""
+    Clinical Oncology when PubMed's abbreviation says so. A Chinese name is compared with the
+    journal's Chinese name (config/zh_names.toml), and taken as the same when the table has
+    none: a checker cannot translate it."""
+    names = (data.get("journal"), data.get("journal_abbrev"))
+    if is_cjk_text(cited):
+        chinese = load_zh_names(None).journal(*(str(n) for n in names if n))
+        return chinese is None or chinese.replace(" ", "") == cited.replace(" ", "")
     key = _journal_key(cited)
-    for name in (data.get("journal"), data.get("journal_abbrev")):
+    for name in names:
         other = _journal_key(_bare_journal(str(name or "")))
         if other and (key == other or fuzz.ratio(key, other) >= JOURNAL_SAME):
             return True

@@ -189,3 +189,12 @@ def test_phases_as_writers_spell_them() -> None:
 def test_a_chinese_title_is_not_held_against_an_english_record() -> None:
     cited = line(title="脐带间充质干细胞预防单倍体移植后急性移植物抗宿主病")
     assert check(cited, records(PAPER)).verdict == "found"
+
+
+def test_a_chinese_journal_name_against_the_table() -> None:
+    chinese = dict(PAPER, journal="Zhonghua xue ye xue za zhi = Zhonghua xueyexue zazhi",
+                   journal_abbrev="Zhonghua Xue Ye Xue Za Zhi")  # fmt: skip
+    assert check(line(journal="中华血液学杂志"), records(chinese)).verdict == "found"
+    assert check(line(journal="中华肿瘤杂志"), records(chinese)).verdict == "mismatch"
+    # a name the table does not know cannot be compared: taken as the same
+    assert check(line(journal="临床肿瘤学杂志"), records(PAPER)).verdict == "found"
