@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -80,7 +81,7 @@ TITLE_SAME = 85.0  # similarity of title keys at or above which a cited title is
 JOURNAL_SAME = 85.0
 
 
-def resolve(citation: Citation, resolver: Resolver) -> Resolution:
+def resolve(citation: Citation, resolver: Resolver, config_dir: Path | None = None) -> Resolution:
     """The verdict on one citation (see `Verdict`); the first id that resolves decides which
     work is meant, in the order PMID, DOI, registry ids, then the cited title."""
     refs = [Reference(scheme, value) for scheme, value in _ordered(citation.ids)]
@@ -93,17 +94,19 @@ def resolve(citation: Citation, resolver: Resolver) -> Resolution:
                 Verdict.NOT_FOUND, note=f"{what}: not in the database nor the sources"
             )
         if not refs:
-            return _compare(citation, by_title, resolver)
+            return _compare(citation, by_title, resolver, config_dir)
         return Resolution(
             Verdict.MISMATCH,
             by_title,
             [f"id: {', '.join(map(str, refs))} not found; the title is {_ids_text(by_title)}"],
             record_summary(by_title.data),
         )
-    return _compare(citation, resolved, resolver)
+    return _compare(citation, resolved, resolver, config_dir)
 
 
-def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Resolution:
+def _compare(
+    citation: Citation, resolved: Resolved, resolver: Resolver, config_dir: Path | None
+) -> Resolution:
     data = resolved.data
     summary = record_summary(data)
     differences: list[str] = []
@@ -118,7 +121,11 @@ def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Reso
                 {"work_id": other.work_id, **record_summary(other.data)},
             )
         differences.append(f"title: the record says “{summary['title']}”")
-    if citation.journal and summary["journal"] and not same_journal(citation.journal, data):
+    if (
+        citation.journal
+        and summary["journal"]
+        and not same_journal(citation.journal, data, config_dir)
+    ):
         differences.append(f"journal: the record says {summary['journal']}")
     years = record_years(data)
     if citation.year and years and citation.year not in years:
@@ -129,7 +136,7 @@ def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Reso
                           summary)  # fmt: skip
     if differences:
         return Resolution(Verdict.MISMATCH, resolved, differences, summary)
-    trial = trial_differences(citation, data)
+    trial = trial_differences(citation, data, load_terms(config_dir))
     if trial:
         return Resolution(Verdict.TRIAL_DISAGREES, resolved, trial, summary)
     if resolved.corrected_by:
@@ -201,14 +208,14 @@ def _bare_journal(name: str) -> str:
     return re.sub(r"\s*\([^()]*\)\s*$", "", name.split(" : ")[0])
 
 
-def same_journal(cited: str, data: Mapping[str, Any]) -> bool:
+def same_journal(cited: str, data: Mapping[str, Any], config_dir: Path | None = None) -> bool:
     """ "Lancet Haematology" is "The Lancet. Haematology", and "J Clin Oncol" is the Journal of
     Clinical Oncology when PubMed's abbreviation says so. A Chinese name is compared with the
     journal's Chinese name (config/zh_names.toml), and taken as the same when the table has
     none: a checker cannot translate it."""
     names = (data.get("journal"), data.get("journal_abbrev"))
     if is_cjk_text(cited):
-        chinese = load_zh_names(None).journal(*(str(n) for n in names if n))
+        chinese = load_zh_names(config_dir).journal(*(str(n) for n in names if n))
         return chinese is None or chinese.replace(" ", "") == cited.replace(" ", "")
     key = _journal_key(cited)
     for name in names:
