@@ -19,7 +19,7 @@ import httpx
 from rapidfuzz import fuzz
 from sqlalchemy import Engine, select
 
-from etl.articles.citations import Citation, CitationKind
+from etl.articles.citations import Citation
 from etl.db.models import Link
 from etl.digest.zh_names import load_zh_names
 from etl.errors import SourceError
@@ -86,6 +86,10 @@ def resolve(citation: Citation, resolver: Resolver, config_dir: Path | None = No
     work is meant, in the order PMID, DOI, registry ids, then the cited title."""
     refs = [Reference(scheme, value) for scheme, value in _ordered(citation.ids)]
     resolved = next((found for ref in refs if (found := resolver.find(ref))), None)
+    if resolved is not None:
+        split = _ids_apart(refs, resolved, resolver)
+        if split:
+            return Resolution(Verdict.MISMATCH, resolved, split, record_summary(resolved.data))
     if resolved is None:
         by_title = _by_title(citation, resolver)
         if by_title is None:
@@ -143,6 +147,18 @@ def _compare(
         notice = ", ".join(resolved.corrected_by)
         return Resolution(Verdict.CORRECTED, resolved, [f"corrected ({notice})"], summary)
     return Resolution(Verdict.FOUND, resolved, [], summary)
+
+
+def _ids_apart(refs: list[Reference], resolved: Resolved, resolver: Resolver) -> list[str]:
+    """A citation's ids that name another work than the first one does ("PMID 1; DOI of
+    another paper"): each is a difference, with the work it names."""
+    apart = []
+    for ref in refs[1:]:
+        other = resolver.find(ref)
+        if other is not None and other.work_id != resolved.work_id:
+            title = other.data.get("title") or ""
+            apart.append(f"{ref} is another work: {_ids_text(other)}, “{title}”")
+    return apart
 
 
 def _ordered(ids: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -399,7 +415,3 @@ class DatabaseResolver:
         retracted = tuple(f"{s}:{v}" for t, s, v in rows if t == "retracted_by")
         corrected = tuple(f"{s}:{v}" for t, s, v in rows if t == "corrected_by")
         return tuple(dict.fromkeys(retracted)), tuple(dict.fromkeys(corrected))
-
-
-BLOCKING_CITATIONS = frozenset({Verdict.NOT_FOUND})
-LINE_KINDS = frozenset({CitationKind.PAPER, CitationKind.TRIAL})

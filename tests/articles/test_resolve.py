@@ -198,3 +198,16 @@ def test_a_chinese_journal_name_against_the_table() -> None:
     assert check(line(journal="中华肿瘤杂志"), records(chinese)).verdict == "mismatch"
     # a name the table does not know cannot be compared: taken as the same
     assert check(line(journal="临床肿瘤学杂志"), records(PAPER)).verdict == "found"
+
+
+def test_two_ids_of_one_citation_that_name_two_works() -> None:
+    cited = citation(
+        f"对 28 例患者进行移植。\n\n论文：《{TITLE}》（《Journal of Clinical Oncology》，2025 年，"
+        "PMID：39100001，DOI：10.1158/1078-0432.CCR-23-3456）\n"
+    )
+    result = check(cited, records(PAPER, OTHER))
+    assert result.verdict == "mismatch"
+    assert result.differences == [
+        "doi:10.1158/1078-0432.ccr-23-3456 is another work: work 2 (PMID 39100004, DOI "
+        f"10.1158/1078-0432.ccr-23-3456), “{OTHER['title']}”"
+    ]
