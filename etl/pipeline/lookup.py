@@ -169,9 +169,9 @@ def sources_for(settings: Settings, scheme: str) -> list[str]:
 def fetch_records(
     settings: Settings, client: httpx.Client, name: str, ref: Reference
 ) -> list[SourceRecord]:
-    """The parsed records source `name` holds for `ref` (for a title, those whose title matches
-    it, best first); a record that would not parse is logged and left out, as a crawl
-    quarantines it."""
+    """The parsed records source `name` holds for `ref`: those carrying the id, or for a title
+    those whose title is the same, best first. A record that would not parse is logged and left
+    out, as a crawl quarantines it."""
     records = []
     for item in get_source(name, settings).lookup(client, ref.scheme, ref.value):
         if isinstance(item, SourceRecord):
@@ -181,7 +181,9 @@ def fetch_records(
             log.warning("%s: lookup of %s: %s", name, ref, item.describe())
     if ref.scheme == "title":
         return titled(records, ref.value)
-    return [record for record in records if _names(record, ref)] or records[:1]
+    # Only a record that carries the id: a search that answers with another work (PubMed
+    # reads a DOI it does not know as words) must not be stored as the one asked for.
+    return [record for record in records if _names(record, ref)]
 
 
 def titled(records: Sequence[SourceRecord], title: str) -> list[SourceRecord]:

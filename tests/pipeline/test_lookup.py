@@ -189,3 +189,14 @@ def test_a_pmcid_and_a_preprint_id_come_from_europe_pmc(
     assert looked.data["identifiers"]["pmid"] == "41000052"
     assert not missing.found and missing.note == "not in the database, nor at europepmc"
     assert _EuropePmc.queries == ["PMCID:PMC13021488", "EXT_ID:PPR123456 AND SRC:PPR"]
+
+
+def test_a_search_that_answers_with_another_work_stores_nothing(
+    sqlite_engine: Engine, sqlite_url: str, server: SearchReplay
+) -> None:
+    term = '"10.5555/unknown-doi"[doi]'
+    server.searches[term] = esearch_answer(term, [PMID])  # PubMed read the DOI as words
+    looked = lookup(sqlite_engine, settings_for(server, sqlite_url), "10.5555/unknown-doi", NOW)
+    assert not looked.found and looked.note == "not in the database, nor at pubmed"
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(store.source_records)).scalar() == 0
