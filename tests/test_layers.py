@@ -20,6 +20,9 @@ PACKAGE = ROOT / "etl"
 # CSV and charts) reads works, facts and the classification's labels, so it sits just above
 # `classify`; it sits below `digest` because an issue may embed its chart, and below `web`, which
 # serves the map.
+# `articles` (full articles, and the check of their
+# citations and figures) sits right above `pipeline`: a citation the database lacks is fetched
+# through the crawl code (`pipeline/lookup.py`); the web's editor pages and the CLI use it.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},
@@ -38,6 +41,7 @@ LAYERS: list[set[str]] = [
     {"subscribers"},
     {"editors"},
     {"pipeline"},
+    {"articles"},
     {"ops"},
     {"scheduler"},
     {"web"},
