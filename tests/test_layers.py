@@ -16,7 +16,11 @@ PACKAGE = ROOT / "etl"
 # record states: design, patients, outcomes, and the checked texts written from them) is plain
 # functions over a record's text, so the export of works can carry it. `mail` (SMTP
 # transport, messages, signed tokens, delivery rows) sits below `digest` and `subscribers`, which
-# both send through it; it imports neither.
+# both send through it; it imports neither. `studies` (a public page per study: its timeline
+# across sources, related works, the issues that carried it, citation files) sits just above
+# `digest`: it renders in the archive's frame with the digest's words and citation lines, and
+# the digest links its items to study pages by slug alone (`works/addresses.py`), so it never
+# needs the pages.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},
@@ -31,6 +35,7 @@ LAYERS: list[set[str]] = [
     {"writer"},
     {"mail"},
     {"digest"},
+    {"studies"},
     {"subscribers"},
     {"editors"},
     {"pipeline"},

@@ -185,6 +185,11 @@ class Archive:
             summary=summary,
         )
 
+    def render_page(self, template: str, lang: str, **values: Any) -> str:
+        """Any page in the archive's frame (header, sign-up link, language switch, disclaimer):
+        the study pages use it too."""
+        return self._render(template, lang, **values)
+
     def _render(self, template: str, lang: str, **values: Any) -> str:
         header = self.settings.digest.header
         other = "en" if lang == "zh" else "zh"
