@@ -49,6 +49,8 @@ class ItemView:
     date: str
     # "本刊曾在第 1 期报道": a follow-up's link to the issue that carried the work.
     earlier: list[Segment] = field(default_factory=list)
+    # The study page: the whole story of the study (timeline, related works, citations).
+    study_url: str = ""
 
 
 @dataclass
@@ -109,6 +111,7 @@ class IssueView:
     nothing_new: bool
     unsubscribe_url: str = UNSUBSCRIBE
     preferences_url: str = PREFERENCES
+    cite_url: str = ""  # the issue's citation files, without their suffix (.ris, .bib, .json)
 
     @property
     def items(self) -> list[ItemView]:
@@ -233,6 +236,7 @@ def build_view(
         archive_url=settings.archive.base_url + ("" if lang == "zh" else "en/"),
         more_count=len(wanted) - len(shown),
         nothing_new=bool(issue["nothing_new"]),
+        cite_url=issue_url(settings, issue["slug"], "zh") + "cite",
     )
 
 
@@ -370,7 +374,15 @@ def _item(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) 
         rank=row["rank"],
         date=i18n.format_date(lang, row["occurred_on"]),
         earlier=_earlier(row, content, names.base_url, lang),
+        study_url=study_url(names.base_url, content.study_slugs.get(row["work_id"]), lang),
     )
+
+
+def study_url(base: str, slug: str | None, lang: str) -> str:
+    """A study page's address under the archive's (empty when the work has no slug yet)."""
+    if not slug or not base:
+        return ""
+    return f"{base}studies/{slug}/{'' if lang == 'zh' else 'en/'}"
 
 
 def _highlight(row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str) -> str:
@@ -420,9 +432,9 @@ def citation(data: dict[str, Any], lang: str, zh: ZhNames | None = None) -> list
     """The item's citation line: the paper or trial as `digest-style.md` spells it; a Chinese
     paper in the zh edition with its Chinese title and journal name."""
     ids = data.get("identifiers") or {}
-    title = _clean_title(data.get("title") or "")
+    title = clean_title(data.get("title") or "")
     if lang == "zh" and data.get("vernacular_title"):
-        title = _clean_title(data["vernacular_title"])
+        title = clean_title(data["vernacular_title"])
     if data.get("kind") == "trial":
         scheme, trial_id = trial_identifier(data)
         return i18n.trial_citation(lang, title, scheme, trial_id)
@@ -450,7 +462,7 @@ def trial_identifier(data: dict[str, Any]) -> tuple[str, str]:
     return "registry", str(data.get("source_id", ""))
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title: str) -> str:
     """PubMed brackets translated titles and ends titles with a full stop; 《》 needs neither."""
     title = title.strip()
     if title.startswith("[") and title.endswith("]."):
@@ -519,9 +531,9 @@ def _notice_lead(work_id: int, data: dict[str, Any], content: IssueContent, lang
         c.get("pmid") for c in data.get("corrections") or [] if c.get("type") == "RetractionOf"
     ]
     if target is not None:
-        title = _clean_title(target.get("title", ""))
+        title = clean_title(target.get("title", ""))
         return f"论文《{title}》已被撤稿。" if zh else f"The paper “{title}” has been retracted."
-    title = _clean_title(
+    title = clean_title(
         re.sub(
             r"^(?:Retraction(?: notice)?(?: to| of)?:?\s*)", "", data.get("title") or "", flags=re.I
         )
@@ -627,7 +639,7 @@ def _related(work_id: int, content: IssueContent, lang: str) -> list[list[Segmen
         sep = "：" if zh else ": "
         line = [Segment(f"{i18n.UI[lang]['related']}{sep}{name} "), Segment(value, url)]
         title = link.get("vernacular_title") if zh and link.get("vernacular_title") else None
-        title = _clean_title(title or link.get("title") or "")
+        title = clean_title(title or link.get("title") or "")
         if title:
             line.append(Segment(f"《{title}》" if zh else f" “{title}”"))
         out.append(line)

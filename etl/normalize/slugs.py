@@ -143,7 +143,8 @@ def parse_slug(slug: str) -> tuple[str, str] | None:
     text = slug.strip().lower()
     head, _, rest = text.partition("-")
     if head == WORK_PREFIX:
-        number = rest.isdigit() and rest.isascii() and rest[:1] != "0"
+        # a row number the database can hold (a 64-bit integer), never a leading zero
+        number = rest.isdigit() and rest.isascii() and rest[:1] != "0" and int(rest) < 2**63
         return (WORK_PREFIX, rest) if number else None
     for scheme in sorted(SCHEMES, key=len, reverse=True):
         candidates = []

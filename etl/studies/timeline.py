@@ -74,20 +74,26 @@ def history_url(source: str, data: dict[str, Any]) -> str | None:
     return url
 
 
+def results_url(source: str, data: dict[str, Any]) -> str | None:
+    """Where a registry shows a trial's posted results."""
+    url = source_url(source, data)
+    return url + "?tab=results" if source == "ctgov" and url else url
+
+
 def record_steps(source: str, data: dict[str, Any], about: Related | None = None) -> list[Step]:
     """The dated milestones one record states about itself."""
     url = source_url(source, data)
     steps: list[Step] = []
 
-    def add(kind: str, day: Any, **detail: Any) -> None:
+    def add(kind: str, day: Any, link: str | None = url, **detail: Any) -> None:
         if isinstance(day, str) and day[:4].isdigit():
-            steps.append(Step(day, kind, source, url, detail, about))
+            steps.append(Step(day, kind, source, link, detail, about))
 
     if data.get("kind") == "trial":
         add("registered", data.get("registered"))
         add("first_posted", data.get("first_posted"), registry=_registry(source))
         add("started", data.get("start_date"))
-        add("results", data.get("results_first_posted"))
+        add("results", data.get("results_first_posted"), results_url(source, data))
     elif data.get("preprint"):
         add("preprint", data.get("published") or data.get("created"),
             server=data.get("preprint_server") or data.get("journal") or "")  # fmt: skip
@@ -123,9 +129,7 @@ def event_steps(
         if kind == EventKind.STATUS_CHANGED:
             steps.append(Step(day, "status", source, history_url(source, record), data, about))
         elif kind == EventKind.RESULTS_POSTED:
-            url = source_url(source, record)
-            results = url + "?tab=results" if url and source == "ctgov" else url
-            steps.append(Step(day, "results", source, results, data, about))
+            steps.append(Step(day, "results", source, results_url(source, record), data, about))
         elif kind in (
             EventKind.PHASE_CHANGED,
             EventKind.ENROLLMENT_CHANGED,

@@ -12,11 +12,12 @@ from typing import Any
 from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
 from etl.digest.i18n import Segment
-from etl.digest.typography import zh_punctuation
-from etl.digest.view import _clean_title, citation, journal_name, title_of, trial_identifier
+from etl.digest.typography import has_chinese, zh_punctuation
+from etl.digest.view import citation, clean_title, journal_name, title_of, trial_identifier
 from etl.digest.zh_names import ZhNames
 from etl.facts.extract import extract
 from etl.facts.leads import item_lead
+from etl.facts.terms import Terms, load_terms
 from etl.studies.cite import open_access_url
 from etl.studies.store import Related, StudyContent
 from etl.studies.timeline import Step, source_url, timeline
@@ -156,10 +157,10 @@ def build_view(
     kind = (
         "trial" if data.get("kind") == "trial" else "preprint" if data.get("preprint") else "paper"
     )
-    title = _clean_title(data.get("title") or content.work.get("title") or "")
+    title = clean_title(data.get("title") or content.work.get("title") or "")
     original = ""
     if zh_edition and data.get("vernacular_title"):
-        original, title = title, _clean_title(data["vernacular_title"])
+        original, title = title, clean_title(data["vernacular_title"])
     lead = item_lead(data, lang, config_dir).text if data else ""
     here = study_url(base, content.slug, lang)
     return StudyView(
@@ -199,7 +200,8 @@ def _facts(data: dict[str, Any], lang: str, config_dir: Path | None) -> list[tup
     if not data:
         return []
     words, zh = WORDS[lang], lang == "zh"
-    f = extract(data, config_dir=config_dir)
+    terms = load_terms(config_dir)
+    f = extract(data, terms)
     sep = "、" if zh else ", "
     design = DESIGNS.get(f.design or "")
     given = (f.intervention or (f.arms if f.kind == "trial" else None), f.route, f.dose)
@@ -213,14 +215,28 @@ def _facts(data: dict[str, Any], lang: str, config_dir: Path | None) -> list[tup
         (words["cancer"], (f.cancer_zh or f.cancer_name or "") if zh else (f.cancer_name or "")),
         (words["intervention"], ("；" if zh else "; ").join(p for p in given if p)),
         (words["comparator"], f.comparator or ""),
-        (words["institution"], ", ".join(p for p in (f.institution, f.country) if p)),
-        (words["sponsor"], f.sponsor or ""),
-        (words["countries"], sep.join(f.countries)),
+        (words["institution"], _where(f.institution, f.country, terms) if zh
+         else ", ".join(p for p in (f.institution, f.country) if p)),
+        (words["sponsor"], (terms.institution_zh(f.sponsor) if zh else None) or f.sponsor or ""),
+        (words["countries"], sep.join((terms.countries.get(c) if zh else None) or c
+                                      for c in f.countries)),
     ]  # fmt: skip
     outcomes = " ".join(f.sentences)
-    if outcomes:
+    # The record's own outcome sentences are English: the Chinese page says them in the lead,
+    # from the same facts, and leaves the sentences to the English page and the source.
+    if outcomes and (not zh or has_chinese(outcomes)):
         rows.append((words["outcomes"], outcomes))
     return [(name, value) for name, value in rows if value]
+
+
+def _where(institution: str | None, country: str | None, terms: Terms) -> str:
+    """The institution as the Chinese lead names it (its Chinese name where the table has
+    one), with the country in Chinese."""
+    chinese = terms.institution_zh(institution)
+    place = terms.countries.get(country or "") or country or ""
+    if chinese:
+        return chinese
+    return "，".join(p for p in (institution, place) if p)
 
 
 def _labels(labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[tuple[str, str]]:
@@ -340,7 +356,7 @@ def _related(r: Related, lang: str, base: str) -> RelatedView:
     data = r.data
     title = ""
     if data:
-        title = _clean_title(
+        title = clean_title(
             (data.get("vernacular_title") if lang == "zh" else None) or data.get("title") or ""
         )
     if data.get("kind") == "trial":
