@@ -2,11 +2,11 @@
 CSL-JSON (Zotero, Pandoc, citeproc), from one record each. Plain functions over record data.
 
 Every format is written by a library that knows its rules (rispy for RIS, bibtexparser with
-pylatexenc's encoder for BibTeX, the standard json module for CSL-JSON, whose schema is plain
-JSON), so a title with `&`, `%`, braces or Chinese characters arrives in the reference manager
-as the characters it holds. Each citation carries authors, title, journal, year, DOI, PMID
-and PMCID where the record has them, the study page's address, and an open-access link (the
-PMC full text, or the preprint server's record) where there is one.
+pylatexenc's encoder for BibTeX's special characters, the json module for CSL-JSON, whose
+schema is plain JSON), so a title with `&`, `%`, braces or Chinese characters arrives in the
+reference manager as the characters it holds. Each citation carries authors, title, journal,
+year, DOI, PMID and PMCID where the record has them, the study page's address, and an
+open-access link (the PMC full text, or the preprint server's record) where there is one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import rispy
 from bibtexparser.entrypoint import write_string
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
-from pylatexenc.latexencode import UnicodeToLatexEncoder
+from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
 
 from etl.digest.view import journal_name, trial_identifier
 from etl.studies.timeline import source_url
@@ -38,8 +38,18 @@ _GROUP = re.compile(
     re.I,
 )
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
+# BibTeX files are UTF-8 (biber, Zotero, JabRef, EndNote read them so): only the characters
+# LaTeX gives a meaning are escaped, so a Chinese title or a superscript "10⁶" stays as written.
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
+    "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+}  # fmt: skip
 _LATEX = UnicodeToLatexEncoder(
-    conversion_rules=["defaults"], unknown_char_policy="keep", unknown_char_warning=False
+    conversion_rules=[
+        UnicodeToLatexConversionRule(RULE_DICT, {ord(k): v for k, v in _SPECIAL.items()})
+    ],
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
 )
 
 

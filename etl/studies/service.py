@@ -164,3 +164,9 @@ class Studies:
                     write_atomically(folder / issue_cite_path(issue, fmt), body)
                     count += 1
         return count
+
+
+def build_archive(digest: Digest, folder: Path) -> int:
+    """The whole static site: the archive's pages and the study pages and citation files it
+    links to (`mscwatch archive build`, the `archive:build` job and the demo call this)."""
+    return digest.build_archive(folder) + Studies(digest).build(folder)

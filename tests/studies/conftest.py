@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +187,7 @@ def publish_issue(engine: Engine, number: int, slug: str, work_ids: list[int]) -
                 number=number,
                 slug=slug,
                 period_start=slug,
-                period_end="2025-09-29",
+                period_end=(date.fromisoformat(slug) + timedelta(days=7)).isoformat(),
                 state="sent",
                 headline={},
                 intro={},

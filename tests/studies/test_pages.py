@@ -167,3 +167,29 @@ def test_what_is_not_a_relevant_study_has_no_page(client: FlaskClient) -> None:
         "/issues/2099-01-05/cite.ris",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_follow_up_in_a_later_issue_links_to_the_same_study_page(
+    client: FlaskClient, thread: Thread
+) -> None:
+    """The paper came out in issue 1; issue 2 reports its retraction: both items lead to the
+    one page that tells the story, and the page lists both issues."""
+    from tests.studies.conftest import publish_issue
+
+    article = thread.work_of("pmid", "39000001")
+    publish_issue(thread.engine, 2, "2025-09-29", [article])
+    for issue in ("2025-09-22", "2025-09-29"):
+        html = client.get(f"/issues/{issue}/").get_data(as_text=True)
+        assert '<a href="/studies/pmid-39000001/">研究档案</a>' in html, issue
+        english = client.get(f"/issues/{issue}/en/").get_data(as_text=True)
+        assert '<a href="/studies/pmid-39000001/en/">Study page</a>' in english, issue
+    page = client.get("/studies/pmid-39000001/").get_data(as_text=True)
+    assert 'href="/issues/2025-09-22/">第 1 期</a>' in page
+    assert 'href="/issues/2025-09-29/">第 2 期</a>' in page
+    # the issue's own citation files carry its studies
+    import rispy
+
+    cited = client.get("/issues/2025-09-22/cite.ris")
+    assert cited.content_type.startswith("application/x-research-info-systems")
+    titles = [r["title"] for r in rispy.loads(cited.get_data(as_text=True))]
+    assert len(titles) == 2 and titles[1].startswith("Umbilical Cord MSCs for Steroid-refractory")
