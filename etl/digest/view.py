@@ -432,9 +432,9 @@ def citation(data: dict[str, Any], lang: str, zh: ZhNames | None = None) -> list
     """The item's citation line: the paper or trial as `digest-style.md` spells it; a Chinese
     paper in the zh edition with its Chinese title and journal name."""
     ids = data.get("identifiers") or {}
-    title = clean_title(data.get("title") or "")
+    title = _clean_title(data.get("title") or "")
     if lang == "zh" and data.get("vernacular_title"):
-        title = clean_title(data["vernacular_title"])
+        title = _clean_title(data["vernacular_title"])
     if data.get("kind") == "trial":
         scheme, trial_id = trial_identifier(data)
         return i18n.trial_citation(lang, title, scheme, trial_id)
@@ -462,7 +462,7 @@ def trial_identifier(data: dict[str, Any]) -> tuple[str, str]:
     return "registry", str(data.get("source_id", ""))
 
 
-def clean_title(title: str) -> str:
+def _clean_title(title: str) -> str:
     """PubMed brackets translated titles and ends titles with a full stop; 《》 needs neither."""
     title = title.strip()
     if title.startswith("[") and title.endswith("]."):
@@ -470,6 +470,9 @@ def clean_title(title: str) -> str:
     elif title.startswith("[") and title.endswith("]"):
         title = title[1:-1]
     return title[:-1] if title.endswith((".", "。")) else title
+
+
+clean_title = _clean_title  # the study pages title their works the same way
 
 
 def _lead(
@@ -531,9 +534,9 @@ def _notice_lead(work_id: int, data: dict[str, Any], content: IssueContent, lang
         c.get("pmid") for c in data.get("corrections") or [] if c.get("type") == "RetractionOf"
     ]
     if target is not None:
-        title = clean_title(target.get("title", ""))
+        title = _clean_title(target.get("title", ""))
         return f"论文《{title}》已被撤稿。" if zh else f"The paper “{title}” has been retracted."
-    title = clean_title(
+    title = _clean_title(
         re.sub(
             r"^(?:Retraction(?: notice)?(?: to| of)?:?\s*)", "", data.get("title") or "", flags=re.I
         )
@@ -639,7 +642,7 @@ def _related(work_id: int, content: IssueContent, lang: str) -> list[list[Segmen
         sep = "：" if zh else ": "
         line = [Segment(f"{i18n.UI[lang]['related']}{sep}{name} "), Segment(value, url)]
         title = link.get("vernacular_title") if zh and link.get("vernacular_title") else None
-        title = clean_title(title or link.get("title") or "")
+        title = _clean_title(title or link.get("title") or "")
         if title:
             line.append(Segment(f"《{title}》" if zh else f" “{title}”"))
         out.append(line)

@@ -144,7 +144,8 @@ def parse_slug(slug: str) -> tuple[str, str] | None:
     head, _, rest = text.partition("-")
     if head == WORK_PREFIX:
         # a row number the database can hold (a 64-bit integer), never a leading zero
-        number = rest.isdigit() and rest.isascii() and rest[:1] != "0" and int(rest) < 2**63
+        number = rest.isdigit() and rest.isascii() and rest[:1] != "0" and len(rest) <= 19
+        number = number and int(rest) < 2**63
         return (WORK_PREFIX, rest) if number else None
     for scheme in sorted(SCHEMES, key=len, reverse=True):
         candidates = []

@@ -12,12 +12,13 @@ from sqlalchemy import Connection
 from etl.digest.archive import Archive
 from etl.digest.render import Renderer
 from etl.digest.service import Digest
+from etl.digest.view import study_url
 from etl.digest.zh_names import load_zh_names
 from etl.files import write_atomically
 from etl.studies import store
 from etl.studies.cite import FORMATS, Cited, export
 from etl.studies.store import StudyContent
-from etl.studies.view import build_view, study_url
+from etl.studies.view import build_view
 
 PAGE_TYPE = "text/html; charset=utf-8"
 

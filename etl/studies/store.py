@@ -227,18 +227,19 @@ def related_works(conn: Connection, work_id: int) -> list[Related]:
     )
     back = conn.execute(backward).all()
     # The trials this paper reports: every other paper that reports one of them too.
-    trials = [r.value for r in found if r.type == "reports_trial"]
+    # Each by (scheme, value), the order of the links' target index.
     siblings: list[Any] = []
-    if trials:
-        siblings = list(
-            conn.execute(
-                select(links.c.work_id).where(
-                    links.c.type == "reports_trial",
-                    links.c.target_value.in_(trials),
-                    links.c.work_id != work_id,
-                )
+    for r in [r for r in found if r.type == "reports_trial"]:
+        siblings += conn.execute(
+            select(links.c.work_id)
+            .where(
+                links.c.target_scheme == r.scheme,
+                links.c.target_value == r.value,
+                links.c.type == "reports_trial",
+                links.c.work_id != work_id,
             )
-        )
+            .order_by(links.c.work_id)
+        ).all()
     owners = {row.work_id for row in back} | {row.work_id for row in siblings}
     slugs = slugs_of(conn, owners)
     for row in back:
@@ -260,16 +261,17 @@ def _named_as(slug: str) -> tuple[str, str]:
 def _resolve(conn: Connection, found: list[Related], this: int) -> None:
     """Each related identifier to the work holding it (through merges), with its record,
     slug and whether it has a page."""
-    keys = {(r.scheme, r.value) for r in found if r.work_id is None}
+    keys = sorted({(r.scheme, r.value) for r in found if r.work_id is None})
     owners: dict[tuple[str, str], int] = {}
-    values = sorted({value for _, value in keys})
-    for start in range(0, len(values), CHUNK):
-        query = select(identifiers.c.scheme, identifiers.c.value, identifiers.c.work_id).where(
-            identifiers.c.value.in_(values[start : start + CHUNK])
-        )
-        for scheme, value, owner in conn.execute(query):
-            if (scheme, value) in keys:
-                owners[(scheme, value)] = owner
+    # A work names a handful of others: one lookup each, by the (scheme, value) unique index.
+    for scheme, value in keys:
+        owner = conn.execute(
+            select(identifiers.c.work_id).where(
+                identifiers.c.scheme == scheme, identifiers.c.value == value
+            )
+        ).scalar()
+        if owner is not None:
+            owners[(scheme, value)] = owner
     for r in found:
         if r.work_id is None:
             r.work_id = owners.get((r.scheme, r.value))

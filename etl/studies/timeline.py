@@ -90,8 +90,12 @@ def record_steps(source: str, data: dict[str, Any], about: Related | None = None
             steps.append(Step(day, kind, source, link, detail, about))
 
     if data.get("kind") == "trial":
-        add("registered", data.get("registered"))
-        add("first_posted", data.get("first_posted"), registry=_registry(source))
+        # ICTRP's date is the registration in the study's own registry (ChiCTR, …);
+        # ClinicalTrials.gov's is the day the record was first posted.
+        if source == "ictrp":
+            add("registered", data.get("first_posted"))
+        else:
+            add("first_posted", data.get("first_posted"), registry=_registry(source))
         add("started", data.get("start_date"))
         add("results", data.get("results_first_posted"), results_url(source, data))
     elif data.get("preprint"):

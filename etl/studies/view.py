@@ -13,7 +13,14 @@ from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
 from etl.digest.i18n import Segment
 from etl.digest.typography import has_chinese, zh_punctuation
-from etl.digest.view import citation, clean_title, journal_name, title_of, trial_identifier
+from etl.digest.view import (
+    citation,
+    clean_title,
+    journal_name,
+    study_url,
+    title_of,
+    trial_identifier,
+)
 from etl.digest.zh_names import ZhNames
 from etl.facts.extract import extract
 from etl.facts.leads import item_lead
@@ -136,11 +143,6 @@ class StudyView:
     cite: dict[str, str] = field(default_factory=dict)  # format → address
     url: str = ""
     other_url: str = ""
-
-
-def study_url(base: str, slug: str, lang: str) -> str:
-    """The study page's address under the archive's base URL (`…/en/` for English)."""
-    return f"{base}studies/{slug}/{'' if lang == 'zh' else 'en/'}"
 
 
 def build_view(
@@ -302,6 +304,8 @@ def _step(step: Step, lang: str, base: str, zh: ZhNames | None) -> StepView:
         named = {"journal": d.get("journal"), "journal_abbrev": d.get("abbrev")}
         journal = journal_name(named, lang, zh)
         text = words["published_in"].format(journal=journal) if journal else words["published"]
+        if step.about is not None:  # "论文 PMID …：发表于《…》", not "论文…：论文发表于"
+            text = text.removeprefix("论文")
     elif step.kind == "status":
         text = words["status_step"].format(
             old=i18n.status_label(lang, d.get("old")) or "—",

@@ -82,7 +82,7 @@ def test_best_identifier_is_the_registration_for_a_trial_and_the_pmid_for_a_pape
     "slug",
     [
         *("", "-", "pmid-", "pmid-0123", "pmid-12a", "nct123", "doi-not-a-doi", "work-"),
-        *("work-01", "work-99999999999999999999", "unknown-1", "../etc"),
+        *("work-01", "work-99999999999999999999", "work-" + "9" * 5000, "unknown-1", "../etc"),
         *("doi-10.1000_x~zz", "doi-10.1000_x~2"),
         # "~41" is "a" spelled as escape never writes it: one study, one address
         "doi-10.1000_x~41",

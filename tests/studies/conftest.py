@@ -250,3 +250,12 @@ def thread(engine: Engine, tmp_path: Path) -> Iterator[Thread]:
         **{"paths.var": str(tmp_path / "var"), "SECRET_KEY": "k" * 40},
     )
     yield build_thread(engine, settings)
+
+
+@pytest.fixture
+def sqlite_thread(sqlite_engine: Engine, tmp_path: Path) -> Thread:
+    """The same study on SQLite only: for browser tests, whose subject is the page."""
+    settings = make_settings(
+        str(sqlite_engine.url), **{"paths.var": str(tmp_path / "var"), "SECRET_KEY": "k" * 40}
+    )
+    return build_thread(sqlite_engine, settings)

@@ -163,6 +163,8 @@ def test_what_is_not_a_relevant_study_has_no_page(client: FlaskClient) -> None:
         "/studies/pmid-39999999/",  # nothing
         "/studies/not-a-slug/",
         "/studies/work-99999999999999999999/",
+        "/studies/work-" + "9" * 5000 + "/",  # past what Python reads as an int from text
+        "/studies/doi-10.1000_" + "x" * 3000 + "/",  # past the identifiers column
         "/studies/pmid-39000006/cite.ris",
         "/issues/2099-01-05/cite.ris",
     ):
