@@ -260,9 +260,15 @@ def _labels(labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[tuple
     return [(name, value) for name, value in rows if value]
 
 
+ID_ORDER = ("nct", "chictr", "pmid", "doi", "pmcid", "ppr")
+
+
 def _identifiers(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
+    """Each identifier with its page, the ones readers look up first (registration, PMID)
+    first."""
     out = []
-    for scheme, value in pairs:
+    order = {scheme: n for n, scheme in enumerate(ID_ORDER)}
+    for scheme, value in sorted(pairs, key=lambda p: (order.get(p[0], len(order)), p)):
         if scheme == "pmid":
             url: str | None = i18n.pubmed_url(value)
         elif scheme == "doi":
@@ -298,7 +304,9 @@ def _step(step: Step, lang: str, base: str, zh: ZhNames | None) -> StepView:
     elif step.kind == "preprint":
         server = d.get("server") or ""
         text = words["preprint_step"]
-        if server:
+        if server and step.about is not None:  # "预印本：发布于 medRxiv", said once
+            text = f"发布于 {server}" if lang == "zh" else f"Posted on {server}"
+        elif server:
             text += f"（{server}）" if lang == "zh" else f" ({server})"
     elif step.kind == "published":
         named = {"journal": d.get("journal"), "journal_abbrev": d.get("abbrev")}

@@ -121,7 +121,7 @@ def test_a_trial_page_in_english_lists_its_papers_and_its_own_changes(
     assert "Status: recruiting → completed" in html
     assert "Paper PMID 39000001" in str(steps[2]["text"])
     assert html.count("Paper reporting this trial") == 2
-    assert 'lang="en"' in html and 'href="/studies/nct09000001/">中文</a>' not in html
+    assert 'lang="en"' in html and 'href="/studies/nct09000001/">中文</a>' in html
 
 
 def test_a_chinese_paper_is_titled_in_chinese_and_cited_with_its_chinese_journal(
