@@ -100,9 +100,10 @@ def find_work(conn: Connection, slug: str) -> int | None:
 
 
 def public_ids(conn: Connection, work_ids: Iterable[int]) -> set[int]:
-    """The works that have a public page: not deleted, and relevant (the classifier's verdict,
-    unless an editor excluded it) or carried by a published issue (what readers were sent
-    stays readable)."""
+    """The works that have a public page: relevant (the classifier's verdict, unless an editor
+    excluded it; or an editor's include) and not deleted upstream, or carried by a published
+    issue whatever happened since (what readers were sent stays readable, and its story goes
+    on: a deletion is a step of its timeline)."""
     ids = sorted(set(work_ids))
     shown: set[int] = set()
     for start in range(0, len(ids), CHUNK):
@@ -116,14 +117,21 @@ def public_ids(conn: Connection, work_ids: Iterable[int]) -> set[int]:
             )
             .where(
                 works.c.id.in_(chunk),
-                works.c.deleted_at.is_(None),
                 works.c.merged_into.is_(None),
                 or_(
                     and_(
-                        classifications.c.relevant.is_(True),
-                        or_(decisions.c.decision.is_(None), decisions.c.decision != "exclude"),
+                        works.c.deleted_at.is_(None),
+                        or_(
+                            and_(
+                                classifications.c.relevant.is_(True),
+                                or_(
+                                    decisions.c.decision.is_(None),
+                                    decisions.c.decision != "exclude",
+                                ),
+                            ),
+                            decisions.c.decision == "include",
+                        ),
                     ),
-                    decisions.c.decision == "include",
                     works.c.id.in_(_carried(chunk)),
                 ),
             )

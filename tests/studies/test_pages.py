@@ -195,3 +195,23 @@ def test_a_follow_up_in_a_later_issue_links_to_the_same_study_page(
     assert cited.content_type.startswith("application/x-research-info-systems")
     titles = [r["title"] for r in rispy.loads(cited.get_data(as_text=True))]
     assert len(titles) == 2 and titles[1].startswith("Umbilical Cord MSCs for Steroid-refractory")
+
+
+def test_a_deleted_record_keeps_its_page_only_if_readers_were_sent_it(
+    client: FlaskClient, thread: Thread
+) -> None:
+    """PubMed deletes two citations: the one an issue carried keeps its page, with the
+    deletion as a step of its story; the other no longer has one."""
+    from etl.classify.service import Classifier
+    from tests.studies.conftest import LATER, put
+
+    deletions = [
+        {"source": "pubmed", "source_id": pmid, "kind": "paper", "deleted": True,
+         "identifiers": {"pmid": pmid}, "revised": "2025-09-15"}
+        for pmid in ("39000001", "39000004")
+    ]  # fmt: skip
+    put(thread.engine, Classifier.from_settings(thread.settings), deletions, LATER)
+    assert client.get("/studies/pmid-39000004/").status_code == 404
+    answer = client.get("/studies/pmid-39000001/")
+    assert answer.status_code == 200
+    assert "deleted" in [s["kind"] for s in steps_of(answer.get_data(as_text=True))]
