@@ -185,9 +185,9 @@ class Archive:
             summary=summary,
         )
 
-    def page(self, template: str, lang: str, **values: Any) -> str:
-        """Another page in the archive's frame (the evidence map): its header, language switch,
-        sign-up link and disclaimer, `values` overriding the frame's own."""
+    def render_page(self, template: str, lang: str, **values: Any) -> str:
+        """Any page in the archive's frame (header, sign-up link, language switch, disclaimer):
+        the evidence map and the study pages use it."""
         return self._render(template, lang, **values)
 
     def _render(self, template: str, lang: str, **values: Any) -> str:

@@ -117,7 +117,7 @@ def _page(lang: str) -> Response:
     ]  # fmt: skip
     charts = [_chart_view(chart(name, rows, names, lang), lang, base, params)
               for name in CHARTS]  # fmt: skip
-    body = Archive(services().digest.renderer.with_base_url(base)).page(
+    body = Archive(services().digest.renderer.with_base_url(base)).render_page(
         "archive/evidence.html.j2",
         lang,
         title=words["title"],
