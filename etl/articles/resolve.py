@@ -393,8 +393,16 @@ class DatabaseResolver:
         self.online = online
         self.transport = transport
         self.errors: list[str] = []
+        self._answers: dict[Reference, Resolved | None] = {}
 
     def find(self, reference: Reference) -> Resolved | None:
+        """The work, once per reference and check: an article that cites a work twice, or a
+        title searched again, asks the database and the sources once."""
+        if reference not in self._answers:
+            self._answers[reference] = self._find(reference)
+        return self._answers[reference]
+
+    def _find(self, reference: Reference) -> Resolved | None:
         try:
             looked = lookup(self.engine, self.settings, reference, self.now,
                             transport=self.transport, online=self.online)  # fmt: skip
