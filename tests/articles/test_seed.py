@@ -183,3 +183,5 @@ def test_a_source_that_is_down_is_named_and_the_check_goes_on(
     assert report.errors and all("answered HTTP 503" in error for error in report.errors)
     assert report.errors[0].startswith("doi:10.1200/jco.24.02356: pubmed")
     assert report.to_json()["errors"] == list(report.errors)
+    note = report.citations[0].resolution.note
+    assert note.startswith("doi:10.1200/jco.24.02356: not in the database; a source could not")
