@@ -94,9 +94,12 @@ def resolve(citation: Citation, resolver: Resolver, config_dir: Path | None = No
         by_title = _by_title(citation, resolver)
         if by_title is None:
             what = ", ".join(str(ref) for ref in refs) or "the title"
-            return Resolution(
-                Verdict.NOT_FOUND, note=f"{what}: not in the database nor the sources"
-            )
+            failures: dict[Reference, str] = getattr(resolver, "failures", {})
+            unasked = [failures[ref] for ref in refs if ref in failures]
+            note = f"{what}: not in the database nor the sources"
+            if unasked:
+                note = f"{what}: not in the database; a source could not be asked ({unasked[0]})"
+            return Resolution(Verdict.NOT_FOUND, note=note)
         if not refs:
             return _compare(citation, by_title, resolver, config_dir)
         return Resolution(
@@ -393,13 +396,23 @@ class DatabaseResolver:
         self.online = online
         self.transport = transport
         self.errors: list[str] = []
+        self.failures: dict[Reference, str] = {}  # what a source answered when it failed
+        self._answers: dict[Reference, Resolved | None] = {}
 
     def find(self, reference: Reference) -> Resolved | None:
+        """The work, once per reference and check: an article that cites a work twice, or a
+        title searched again, asks the database and the sources once."""
+        if reference not in self._answers:
+            self._answers[reference] = self._find(reference)
+        return self._answers[reference]
+
+    def _find(self, reference: Reference) -> Resolved | None:
         try:
             looked = lookup(self.engine, self.settings, reference, self.now,
                             transport=self.transport, online=self.online)  # fmt: skip
         except SourceError as exc:  # the source is down: said in the report, the check goes on
             self.errors.append(f"{reference}: {exc.message}")
+            self.failures[reference] = exc.message
             looked = lookup(self.engine, self.settings, reference, self.now, online=False)
         if looked.work_id is None or looked.data is None:
             return None
