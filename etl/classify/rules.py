@@ -70,7 +70,13 @@ def classify(
     }  # fmt: skip
     if relevant:
         labels["cancer_types"] = _cancer_types(evidence, taxonomy)
-        said = _said(data, evidence, taxonomy)
+        by_terms = {
+            family: _kept(evidence, taxonomy, family, threshold, set())
+            for family, threshold in (("strategies", 2), ("msc_sources", 1))
+        }
+        said = _said(
+            data, evidence, taxonomy, {f"{f}.{i}" for f, ids in by_terms.items() for i in ids}
+        )
         labels["strategies"] = _kept(evidence, taxonomy, "strategies", 2, said)
         labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", 1, said)
         labels["stage"] = _stage(data, taxonomy, evidence)
@@ -110,16 +116,9 @@ def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
         cased = acronym_words(text)
         hits.extend(_guarded(taxonomy.acronyms.find(cased, field), cased, guards))
         hits.extend(taxonomy.chinese.find(text, field))
-    mesh = set(data.get("mesh_terms") or [])
-    if mesh:
-        for part, names in taxonomy.relevance_mesh.items():
-            hits.extend(Hit(f"relevance.{part}", name, "mesh", -1) for name in names & mesh)
-        for family, labels in taxonomy.labels.items():
-            for label in labels.values():
-                hits.extend(
-                    Hit(f"{family}.{label.id}", name, "mesh", -1) for name in label.mesh & mesh
-                )
-        hits.extend(Hit("safety", name, "mesh", -1) for name in taxonomy.safety.mesh & mesh)
+    index = taxonomy.mesh_keys
+    for name in dict.fromkeys(data.get("mesh_terms") or []):
+        hits.extend(Hit(key, name, "mesh", -1) for key in index.get(name, ()))
     return hits
 
 
@@ -300,11 +299,14 @@ def _cancer_types(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
 SAID_FIELDS = ("title", "abstract", "keywords", "interventions", "official_title", "arms")
 
 
-def _said(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> set[str]:
+def _said(
+    data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy, known: set[str]
+) -> set[str]:
     """Strategy and source labels whose patterns match what the study says it did ("MSCs laden
     with docetaxel nanoparticles", "vesicles isolated from cord MSCs"): one statement is enough,
     where a word of the label's vocabulary needs repeating. Run only for relevant works, so the
-    regular expressions cost nothing on the many that are not."""
+    regular expressions cost nothing on the many that are not, and only for labels the
+    vocabulary has not already given (`known`)."""
     families = [taxonomy.labels[family] for family in TEXT_ONLY_FAMILIES]
     found: set[str] = set()
     for field, text in _fields(data):
@@ -314,6 +316,8 @@ def _said(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> set[
         for family, labels in zip(TEXT_ONLY_FAMILIES, families, strict=True):
             for label in labels.values():
                 key = f"{family}.{label.id}"
+                if key in known or key in found:
+                    continue
                 if label.patterns_need_terms and not evidence.strength(key, mesh=False):
                     continue
                 for pattern in label.patterns:

@@ -88,6 +88,8 @@ class Taxonomy:
     safety_topics: tuple[GatedPattern, ...] = ()
     # relevance.cancer and every cancer type's key: what counts as naming a cancer
     cancer_keys: frozenset[str] = frozenset()
+    # MeSH heading -> the label keys it is evidence for (one look-up per heading of a record)
+    mesh_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def group_of(self, cancer_type: str) -> str | None:
         return self.labels["cancer_types"][cancer_type].group
@@ -107,6 +109,18 @@ def load_taxonomy(path: Path) -> Taxonomy:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top", "see the comments in the file")
     return _Builder(path, data, hashlib.sha256(text.encode()).hexdigest()[:16]).build()
+
+
+def _mesh_keys(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, list[str]] = {}
+    named = [(f"relevance.{part}", names) for part, names in taxonomy.relevance_mesh.items()]
+    for family, labels in taxonomy.labels.items():
+        named += [(f"{family}.{label.id}", label.mesh) for label in labels.values()]
+    named.append(("safety", taxonomy.safety.mesh))
+    for key, names in named:
+        for name in names:
+            keys.setdefault(name, []).append(key)
+    return {name: tuple(values) for name, values in keys.items()}
 
 
 class _Builder:
@@ -149,6 +163,7 @@ class _Builder:
         taxonomy.safety_topics = tuple(
             self._pattern("safety.topics", p) for p in safety.get("topics") or []
         )
+        taxonomy.mesh_keys = _mesh_keys(taxonomy)
         for section in taxonomy.section_precedence:
             if section not in SECTIONS:
                 raise self.fail(
