@@ -8,6 +8,7 @@ not for every laboratory paper of the database.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from etl.works.store import work_data
 from etl.works.studies import load_studies
 
 CHUNK = 1000
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def evidence_rows(conn: Connection, config_dir: Path | None = None) -> list[EvidenceRow]:
@@ -81,5 +83,13 @@ def _members(conn: Connection, ids: Sequence[int], config_dir: Path | None) -> d
                 facts=extract(data[row.id], terms),
                 updated=latest.get(row.id),
                 decision=decisions.get(row.id),
+                title_zh=_chinese(data[row.id].get("vernacular_title")),
             )
     return found
+
+
+def _chinese(title: object) -> str | None:
+    """A vernacular title written in Chinese, else None (a Japanese or German one is not)."""
+    if isinstance(title, str) and _HAN.search(title) and not re.search(r"[\u3040-\u30ff]", title):
+        return title
+    return None

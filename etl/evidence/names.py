@@ -79,7 +79,7 @@ class Names:
             source = f"{source} · {product}" if source else product
         return {
             "study": row.key,
-            "title": row.title,
+            "title": row.title_zh if lang == "zh" and row.title_zh else row.title,
             "url": row.url or "",
             "kind": self.label(lang, "kind", row.kind),
             "strategy": names("strategy", row.strategies),

@@ -40,6 +40,7 @@ class Member:
     facts: Facts
     updated: str | None = None  # the newest upstream date known for it (ISO)
     decision: str | None = None  # an editor's include / exclude
+    title_zh: str | None = None  # a Chinese paper's own title (PubMed's vernacular title)
 
     @property
     def clinical(self) -> bool:
@@ -77,6 +78,7 @@ class EvidenceRow:
     year: int | None = None
     updated: str | None = None
     papers: int = 0  # clinical papers beside the speaker
+    title_zh: str | None = None  # the Chinese edition's title, for a Chinese paper
     work_ids: tuple[int, ...] = field(default=())
 
 
@@ -123,6 +125,7 @@ def build_row(members: Sequence[Member]) -> EvidenceRow | None:
         updated=max((m.updated or m.published or "" for m in members), default="") or None,
         papers=len(papers) - (0 if trials else 1),
         work_ids=tuple(sorted(member.work_id for member in members)),
+        title_zh=speaker.title_zh,
     )
 
 

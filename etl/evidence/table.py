@@ -50,6 +50,7 @@ def as_object(row: EvidenceRow, names: Names, lang: str) -> dict[str, Any]:
         "identifiers": list(row.identifiers),
         "kind": row.kind,
         "title": row.title,
+        "title_zh": row.title_zh,
         "url": row.url,
         "cancer": list(row.cancers),
         "strategy": list(row.strategies),

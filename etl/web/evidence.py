@@ -93,8 +93,7 @@ def _page(lang: str) -> Response:
     here = base + ("evidence/" if lang == "zh" else "evidence/en/")
     other = base + ("evidence/en/" if lang == "zh" else "evidence/")
     params = query.params()
-    suffix = "&" if params else ""
-    lang_param = "lang=en" if lang == "en" else ""
+    csv_query = "&".join(p for p in (params, "lang=en" if lang == "en" else "") if p)
     filters = [
         {
             "name": name,
@@ -129,10 +128,9 @@ def _page(lang: str) -> Response:
         rows=[names.cells(lang, row) for row in rows],
         count=words["count"].format(n=len(rows)),
         page_url=here,
-        csv_url=f"{base}evidence/evidence.csv?" + "&".join(p for p in (params, lang_param) if p),
+        csv_url=f"{base}evidence/evidence.csv" + (f"?{csv_query}" if csv_query else ""),
         charts=charts,
         other_home=other + (f"?{params}" if params else ""),
-        suffix=suffix,
     )
     # No ETag here: the page's stylesheet carries a fresh CSP nonce on every answer, and a 304
     # would leave the browser a cached page whose nonce the new policy no longer allows.

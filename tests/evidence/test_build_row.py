@@ -69,3 +69,21 @@ def test_the_registration_speaks_for_the_study_and_a_standing_paper_for_its_resu
 def test_a_study_of_retracted_papers_only_says_so() -> None:
     row = build_row([member(5, retracted=True)])
     assert row is not None and row.status == "retracted" and row.key == "PMID 40000005"
+
+
+def test_a_chinese_paper_keeps_its_chinese_title_for_the_chinese_edition() -> None:
+    from etl.evidence.load import _chinese
+
+    assert _chinese("脐带间充质干细胞治疗急性髓系白血病") is not None
+    assert _chinese("間葉系幹細胞のがん治療") is None  # Japanese
+    assert _chinese("Mesenchymale Stammzellen") is None and _chinese(None) is None
+    row = build_row([member(1, title_zh="脐带间充质干细胞治疗急性髓系白血病")])
+    assert row is not None and row.title_zh == "脐带间充质干细胞治疗急性髓系白血病"
+    from etl.classify.taxonomy import load_taxonomy
+    from etl.evidence.names import Names
+    from etl.facts.terms import load_terms
+    from tests.conftest import make_settings
+
+    names = Names(load_taxonomy(make_settings().taxonomy_path), load_terms())
+    assert names.cells("zh", row)["title"] == "脐带间充质干细胞治疗急性髓系白血病"
+    assert names.cells("en", row)["title"] == "work 1"
