@@ -271,14 +271,14 @@ def _resolve(conn: Connection, found: list[Related], this: int) -> None:
     slug and whether it has a page."""
     keys = sorted({(r.scheme, r.value) for r in found if r.work_id is None})
     owners: dict[tuple[str, str], int] = {}
-    # A work names a handful of others: one lookup each, by the (scheme, value) unique index.
-    for scheme, value in keys:
-        owner = conn.execute(
-            select(identifiers.c.work_id).where(
-                identifiers.c.scheme == scheme, identifiers.c.value == value
-            )
-        ).scalar()
-        if owner is not None:
+    # A work names a handful of others: one query, each pair by the (scheme, value) index.
+    for start in range(0, len(keys), CHUNK):
+        pairs = [
+            and_(identifiers.c.scheme == scheme, identifiers.c.value == value)
+            for scheme, value in keys[start : start + CHUNK]
+        ]
+        query = select(identifiers.c.scheme, identifiers.c.value, identifiers.c.work_id)
+        for scheme, value, owner in conn.execute(query.where(or_(*pairs))):
             owners[(scheme, value)] = owner
     for r in found:
         if r.work_id is None:

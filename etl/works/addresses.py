@@ -22,14 +22,13 @@ def study_slugs(conn: Connection, work_ids: Iterable[int]) -> dict[int, str]:
     found: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
     kinds: dict[int, str] = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        query = select(identifiers.c.work_id, identifiers.c.scheme, identifiers.c.value).where(
-            identifiers.c.work_id.in_(chunk)
+        query = (
+            select(works.c.id, works.c.kind, identifiers.c.scheme, identifiers.c.value)
+            .select_from(works.outerjoin(identifiers, identifiers.c.work_id == works.c.id))
+            .where(works.c.id.in_(ids[start : start + CHUNK]))
         )
-        for work_id, scheme, value in conn.execute(query):
-            found[work_id].append((scheme, value))
-        kinds.update(
-            (row.id, row.kind)
-            for row in conn.execute(select(works.c.id, works.c.kind).where(works.c.id.in_(chunk)))
-        )
+        for work_id, kind, scheme, value in conn.execute(query):
+            kinds[work_id] = kind
+            if scheme is not None:
+                found[work_id].append((scheme, value))
     return {i: study_slug(found[i], kinds[i], i) for i in ids if i in kinds}
