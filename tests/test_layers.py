@@ -16,7 +16,9 @@ PACKAGE = ROOT / "etl"
 # record states: design, patients, outcomes, and the checked texts written from them) is plain
 # functions over a record's text, so the export of works can carry it. `mail` (SMTP
 # transport, messages, signed tokens, delivery rows) sits below `digest` and `subscribers`, which
-# both send through it; it imports neither.
+# both send through it; it imports neither. `search` (the full-text index of relevant works) sits
+# just below `classify`, which rewrites a work's search document with its labels; it knows only
+# the tables, and the taxonomy's label names come to it as data.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},
@@ -27,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"db"},
     {"sources"},
     {"works"},
+    {"search"},
     {"classify"},
     {"writer"},
     {"mail"},

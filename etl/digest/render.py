@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from mjml import mjml2html
 
 from etl.classify.taxonomy import Taxonomy
 from etl.digest.content import IssueContent
+from etl.digest.typography import zh_punctuation
 from etl.digest.view import PREFERENCES, UNSUBSCRIBE, IssueView, build_view
 from etl.mail.tokens import sample_links
 from etl.settings import Settings
@@ -62,11 +64,37 @@ def environment(settings: Settings | None = None) -> Environment:
         autoescape=lambda name: not (name or "").endswith(".txt.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_typeset,
     )
     # The web app puts its Content-Security-Policy nonce here (etl/web/security.py); a page
     # written to a folder has none.
     env.globals["nonce_attr"] = lambda: Markup("")
     return env
+
+
+# Templates whose Chinese pages take the edition's punctuation on every value they print: the
+# reader pages and the confirmation mail. Their words are typed (by us or an operator) with
+# either kind of mark; the digest's own templates get theirs already set by view.py, and the
+# editor pages show records as they came.
+TYPESET = ("web/", "mail/", "archive/search", "archive/topics")
+NOT_TYPESET = ("web/editor/",)
+
+
+@pass_context
+def _typeset(context: Context, value: object) -> object:
+    """Jinja's `finalize`: a printed string of a Chinese reader page made full-width where it
+    touches Chinese (zh_punctuation leaves Latin text, URLs and DOIs alone)."""
+    name = context.name or ""
+    if (
+        not isinstance(value, str)
+        or context.get("lang") != "zh"
+        or not name.startswith(TYPESET)
+        or name.startswith(NOT_TYPESET)
+    ):
+        return value
+    if isinstance(value, Markup):
+        return Markup(zh_punctuation(str(value)))
+    return zh_punctuation(value)
 
 
 class Renderer:
