@@ -185,6 +185,11 @@ class Archive:
             summary=summary,
         )
 
+    def page(self, template: str, lang: str, **values: Any) -> str:
+        """Another page in the archive's frame (header, links, disclaimer): the search page and
+        the feed list are served beside the issues and look like them."""
+        return self._render(template, lang, **values)
+
     def _render(self, template: str, lang: str, **values: Any) -> str:
         header = self.settings.digest.header
         other = "en" if lang == "zh" else "zh"

@@ -25,12 +25,16 @@ tags = SearchTag.__table__
 identifiers = Identifier.__table__
 works = Work.__table__
 
-# Filter name → label family: the same names the evidence map filters by.
+# Filter name → label family: the names (and the taxonomy's ids as values) the evidence map
+# filters by, so a filtered search and a filtered map share their links' parameters. `phase` is
+# the taxonomy's stage (phase1, animal, review…), `status` a registry status in lower case
+# (recruiting, completed…) or `retracted`.
 FILTERS = {
     "cancer": "cancer_types",
     "strategy": "strategies",
     "source": "msc_sources",
-    "stage": "stage",
+    "phase": "stage",
+    "status": "status",
     "kind": "kind",
     "year": "year",
 }
@@ -57,7 +61,9 @@ def kind_of(work_kind: str, data: Mapping[str, Any]) -> str:
 
 
 def day_of(work: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    """The date a reader places the work at: publication, else first posting or start."""
+    """The date a reader places the work at: publication, else first posting or start; a
+    partial date ("2026") made whole by a later candidate of the same year or month."""
+    found = ""
     for value in (
         work.get("published"),
         data.get("published"),
@@ -66,9 +72,10 @@ def day_of(work: Mapping[str, Any], data: Mapping[str, Any]) -> str:
         data.get("start_date"),
         data.get("created"),
     ):
-        if value:
-            return str(value)[:10]
-    return ""
+        text = str(value or "")[:10]
+        if text and (not found or (text.startswith(found) and len(text) > len(found))):
+            found = text
+    return found
 
 
 def update(
@@ -91,7 +98,7 @@ def update(
         return 0
     wanted = [w for w, _, _ in relevant]
     rows = conn.execute(
-        select(works.c.id, works.c.kind, works.c.title, works.c.published).where(
+        select(works.c.id, works.c.kind, works.c.title, works.c.published, works.c.retracted).where(
             works.c.id.in_(wanted), works.c.merged_into.is_(None), works.c.deleted_at.is_(None)
         )
     ).mappings()
@@ -151,6 +158,10 @@ def _document(
     work_tags = [f"kind:{kind}"]
     if day[:4].isdigit():
         work_tags.append(f"year:{day[:4]}")
+    if data.get("retracted") or work.get("retracted"):
+        work_tags.append("status:retracted")
+    elif kind == "trial" and data.get("status"):
+        work_tags.append(f"status:{str(data['status']).lower()}")
     for name, family in FILTERS.items():
         if family in label_ids:
             work_tags += [f"{name}:{label}" for label in label_ids[family]]

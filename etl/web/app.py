@@ -20,6 +20,7 @@ from etl.settings import Settings
 from etl.subscribers.service import Subscribers
 from etl.web import drafts, review
 from etl.web import editor as editor_pages
+from etl.web import search as search_pages
 from etl.web import subscribers as subscriber_pages
 from etl.web.security import install as install_security
 from etl.web.services import KEY, Services, services
@@ -112,6 +113,7 @@ def create_app(
         )
 
     app.register_blueprint(subscriber_pages.pages)
+    app.register_blueprint(search_pages.pages)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
     # /editor/: behind a login. One blueprint, its routes written in three modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
