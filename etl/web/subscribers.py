@@ -18,7 +18,13 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from etl import clock
 from etl.mail.tokens import make_token
-from etl.subscribers.addresses import LANGUAGES, normalize_address, parse_language, parse_topics
+from etl.subscribers.addresses import (
+    LANGUAGES,
+    TOPIC_HEADINGS,
+    normalize_address,
+    parse_language,
+    parse_topics,
+)
 from etl.subscribers.service import Outcome, Subscribers
 from etl.web.services import services
 
@@ -612,7 +618,10 @@ def _page(
         tagline=header.tagline(lang),
         archive=f"{root}/" if lang == "zh" else f"{root}/en/",
         languages=LANGUAGE_NAMES,
-        topics=[(key, label(lang)) for key, label in service.topics.items()],
+        topics=[
+            (TOPIC_HEADINGS[heading](lang), [(key, label(lang)) for key, label in labels.items()])
+            for heading, labels in service.topic_groups
+        ],
         noindex=noindex,
         **values,
     )
