@@ -34,6 +34,15 @@ UI = {
         "subscribe": "订阅",
         "search": "检索",
         "feeds": "订阅源",
+        "feeds_intro": (
+            "用 RSS 阅读器订阅：全部期刊，或只看某一栏目、癌种或治疗策略的新内容。"
+            "每条都附有标题和摘要。"
+        ),
+        "feeds_issues": "全部期刊",
+        "feeds_hint": "按栏目、癌种或治疗策略，用 RSS 阅读器追踪新内容",
+        "feeds_sections": "栏目",
+        "feeds_cancer_types": "癌种",
+        "feeds_strategies": "治疗策略",
         "related": "相关",
         "period": "收录时间：{start} 至 {end}",
         "pending_title": "第 {n} 期尚未发布",
@@ -66,6 +75,15 @@ UI = {
         "subscribe": "Subscribe",
         "search": "Search",
         "feeds": "Feeds",
+        "feeds_intro": (
+            "Follow us in a feed reader: every issue, or only the news of one section, cancer "
+            "type or strategy. Each entry has its title and lead."
+        ),
+        "feeds_issues": "Every issue",
+        "feeds_hint": "follow a section, a cancer type or a strategy in a feed reader",
+        "feeds_sections": "Sections",
+        "feeds_cancer_types": "Cancer types",
+        "feeds_strategies": "Strategies",
         "related": "Related",
         "period": "Covers {start} to {end}",
         "pending_title": "Issue {n} is not out yet",

@@ -31,6 +31,10 @@ ROUTES = {
     "/en/": "en/index.html",
     "/feed.atom": "feed.atom",
     "/en/feed.atom": "en/feed.atom",
+    "/feeds/": "feeds/index.html",
+    "/en/feeds/": "en/feeds/index.html",
+    "/feeds/<topic>.atom": "feeds/{topic}.atom",
+    "/en/feeds/<topic>.atom": "en/feeds/{topic}.atom",
     "/issues/<slug>/": "issues/{slug}/index.html",
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
 }

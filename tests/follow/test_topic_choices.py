@@ -47,6 +47,7 @@ def test_preferences_offer_and_save_cancer_types_and_strategies(
     for words in ("<legend>栏目</legend>", "<legend>癌种</legend>", "<legend>治疗策略</legend>",
                   'value="lung"> 肺癌', 'value="exosome"> ', 'value="trials"> '):  # fmt: skip
         assert words in page, words
+    assert 'href="/feeds/"' in page  # the topic feeds, for feed readers
     saved = post_form(site.client, link, {"language": "zh", "topics": ["lung", "exosome"]})
     assert saved.status_code == 200 and "设置已保存。" in saved.text
     assert site.reader("reader@example.org")["topics"] == ["lung", "exosome"]
