@@ -34,9 +34,11 @@ Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INT
 
 
 # What each database indexes search text with (migration 0019), which these models cannot
-# declare: SQLite's FTS5 table (and the tables FTS5 keeps for it) and PostgreSQL's expression
-# index. Comparing the models with a database leaves them out (`declared_here`).
+# declare: SQLite's FTS5 table (and the tables FTS5 keeps for it), PostgreSQL's generated
+# tsvector column and its GIN index. Comparing the models with a database leaves them out
+# (`declared_here`).
 SEARCH_INDEX_TABLE = "search_fts"
+SEARCH_INDEX_COLUMN = "tsv"
 SEARCH_INDEX_GIN = "ix_search_documents_tsv"
 
 
@@ -44,6 +46,8 @@ def declared_here(name: str | None, type_: str, parent_names: Any = None) -> boo
     """Alembic's `include_name`: False for the search index's own database objects."""
     if type_ == "table" and name and name.startswith(SEARCH_INDEX_TABLE):
         return False
+    if type_ == "column" and name == SEARCH_INDEX_COLUMN:
+        return (parent_names or {}).get("table_name") != "search_documents"
     return not (type_ == "index" and name == SEARCH_INDEX_GIN)
 
 
@@ -509,8 +513,8 @@ class EditorSession(Base):
 class SearchDocument(Base):
     """A relevant work as the search finds and lists it, rewritten with its labels
     (search/index.py). `body` is the indexed text (search/tokens.py): SQLite's FTS5 table
-    `search_fts` and PostgreSQL's GIN index on `to_tsvector('simple', body)` index it
-    (migration 0019; neither can be said in these models)."""
+    `search_fts` and PostgreSQL's generated column `tsv` (GIN-indexed) index it (migration
+    0019; neither can be said in these models)."""
 
     __tablename__ = "search_documents"
     __table_args__ = (Index("ix_search_documents_day", "day"),)

@@ -4,8 +4,8 @@ merging, splitting and reclassifying all leave it current. A work that is no lon
 was merged into another or lost its records leaves the index.
 
 The documents table is plain; each database indexes its `body` its own way (migration 0019):
-SQLite keeps an FTS5 table in step by triggers, PostgreSQL a GIN index over
-`to_tsvector('simple', body)`. So this module writes the same rows on both.
+SQLite keeps an FTS5 table in step by triggers, PostgreSQL a generated tsvector column with a
+GIN index. So this module writes the same rows on both.
 """
 
 from __future__ import annotations

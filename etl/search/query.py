@@ -1,7 +1,7 @@
 """Reading the search index: words and filters in, one page of results out, newest first.
 
 The one place the two databases differ is how the words are matched: FTS5's MATCH on SQLite,
-`@@` against the GIN-indexed `to_tsvector('simple', body)` on PostgreSQL. Filters are lookups
+`@@` against the GIN-indexed generated column `tsv` on PostgreSQL. Filters are lookups
 in `search_tags`, the same on both.
 """
 
@@ -104,6 +104,7 @@ def _matches(conn: Connection, terms: Sequence[Any]) -> ColumnElement[bool]:
             .select_from(text("search_fts"))
             .where(text("search_fts MATCH :fts").bindparams(fts=fts5_query(list(terms))))
         )
-    return func.to_tsvector(literal_column("'simple'::regconfig"), documents.c.body).op("@@")(
+    # The stored `tsv` column (migration 0019), which the models do not declare.
+    return literal_column("search_documents.tsv").op("@@")(
         func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(list(terms)))
     )

@@ -6,10 +6,12 @@ Create Date: 2026-12-07
 
 `search_documents` holds one row per relevant work with its indexed text, `search_tags` its
 filter values. Each database indexes the text its own way: SQLite an FTS5 table kept in step
-by triggers (external content, so the text is stored once), PostgreSQL a GIN index over
-`to_tsvector('simple', body)` (the text is already cut into tokens, Chinese as bigrams, so the
-`simple` configuration is all it needs). `deliveries.work_ids` keeps which works a reader's
-edition held, so a later retraction reaches the readers who were sent the work.
+by triggers (external content, so the text is stored once), PostgreSQL a stored generated
+column `tsv = to_tsvector('simple', body)` with a GIN index (the text is already cut into
+tokens, Chinese as bigrams, so the `simple` configuration is all it needs; stored, so a phrase
+match checks positions without parsing the text again). `deliveries.work_ids` keeps which
+works a reader's edition held, so a later retraction reaches the readers who were sent the
+work.
 
 The index starts empty: `mscwatch db upgrade` fills it afterwards from the stored labels
 (`mscwatch search reindex` does the same by hand).
@@ -40,10 +42,11 @@ SQLITE_FTS = [
     "INSERT INTO search_fts(search_fts, rowid, body) VALUES ('delete', old.work_id, old.body); "
     "INSERT INTO search_fts(rowid, body) VALUES (new.work_id, new.body); END",
 ]
-POSTGRES_GIN = (
-    "CREATE INDEX ix_search_documents_tsv ON search_documents "
-    "USING gin (to_tsvector('simple'::regconfig, body))"
-)
+POSTGRES_TSV = [
+    "ALTER TABLE search_documents ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('simple'::regconfig, body)) STORED",
+    "CREATE INDEX ix_search_documents_tsv ON search_documents USING gin (tsv)",
+]
 
 
 def upgrade() -> None:
@@ -86,7 +89,8 @@ def upgrade() -> None:
         for statement in SQLITE_FTS:
             op.execute(statement)
     else:
-        op.execute(POSTGRES_GIN)
+        for statement in POSTGRES_TSV:
+            op.execute(statement)
 
 
 def downgrade() -> None:
