@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, update
 
 from etl.classify.service import Classifier, classify_works, reindex_search
 from etl.db.models import Classification, SearchDocument
+from etl.records import SourceRecord
 from etl.replay import synthetic_article
 from etl.search.query import search
 from etl.search.tokens import document_tokens, query_terms
@@ -132,7 +133,7 @@ def test_pages(indexed: Engine) -> None:
     assert not {h.work_id for h in first.hits} & {h.work_id for h in second.hits}
 
 
-def test_the_index_follows_reclassifying_and_merging(
+def test_the_index_follows_reclassifying_and_new_versions(
     indexed: Engine, classifier: Classifier
 ) -> None:
     with indexed.begin() as conn:
@@ -174,3 +175,33 @@ def test_the_index_follows_reclassifying_and_merging(
             select(func.count()).select_from(SearchDocument.__table__)
         ).scalar_one()
     assert count == 3
+
+
+def trial_record(source: str, source_id: str, registry_ids: list[str]) -> SourceRecord:
+    data = {"source": source, "source_id": source_id, "kind": "trial", "deleted": False,
+            "identifiers": {"registry_ids": registry_ids},
+            "title": "Umbilical cord mesenchymal stem cells for multiple myeloma",
+            "abstract": "Mesenchymal stem cells infused in patients with multiple myeloma. "
+                        "Mesenchymal stem cells safety in myeloma.",
+            "conditions": ["Multiple Myeloma"], "first_posted": "2025-01-01"}  # fmt: skip
+    return SourceRecord(data)
+
+
+def test_a_merge_leaves_one_document(engine: Engine, classifier: Classifier) -> None:
+    def put(*records: SourceRecord) -> None:
+        touched: set[int] = set()
+        with engine.begin() as conn:
+            store.store_records(conn, list(records), NOW, touched)
+            classify_works(conn, touched, classifier, NOW)
+
+    put(trial_record("ctgov", "NCT05000001", ["NCT05000001"]))
+    put(trial_record("ictrp", "ChiCTR2400012345", ["ChiCTR2400012345"]))
+    with engine.connect() as conn:
+        assert search(conn, "myeloma", {"kind": "trial"}).total == 2
+    # The ChiCTR record names the NCT id: one study, one work, one document.
+    put(trial_record("ictrp", "ChiCTR2400012345", ["ChiCTR2400012345", "NCT05000001"]))
+    with engine.connect() as conn:
+        found = search(conn, "myeloma", {"kind": "trial"})
+        assert found.total == 1
+        assert search(conn, "ChiCTR2400012345").hits[0].work_id == found.hits[0].work_id
+        assert search(conn, "NCT05000001").hits[0].work_id == found.hits[0].work_id
