@@ -119,9 +119,15 @@ class Archive:
             content = load(issue)
             view = self.renderer.view(content, lang)
             entry = self.entry(issue, lang)
+            # A feed reader lists titles only: each names its issue, so two issues that kept
+            # the generic headline are not one title twice.
+            title = f"{view.number_label}{i18n.UI[lang]['colon']}{entry.title}"
             entries.append(
-                Entry(**{**entry.__dict__, "content": feeds.issue_content(view, content)})
-            )
+                Entry(
+                    **{**entry.__dict__, "title": title,
+                       "content": feeds.issue_content(view, content)}
+                )
+            )  # fmt: skip
         return self.feed(entries, lang)
 
     def _topic_feed(
