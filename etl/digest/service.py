@@ -317,8 +317,7 @@ class Digest:
                     f"fix it in the draft: mscwatch digest unapprove {issue['number']}",
                 ) from None
         issue = self.start_sending(ref, clock())
-        with self.engine.connect() as conn:
-            followed = deliveries.sent_before(conn, issue["id"], notice_work_ids(content))
+        followed = self._followed(issue, content)
         sender = IssueSender(
             self.engine,
             transport,
@@ -340,6 +339,20 @@ class Digest:
                 store.set_state(conn, issue["id"], IssueState.SENT, clock())
             standing = deliveries.summary(conn, issue["id"])
             return store.find_issue(conn, str(issue["number"])), report, standing
+
+    def _followed(self, issue: dict[str, Any], content: IssueContent) -> dict[int, frozenset[int]]:
+        """subscriber id → the works of this issue's retractions and corrections that an
+        earlier message to them held: the work itself, or for a notice that came as a work of
+        its own, the work it retracts or corrects."""
+        notices = notice_work_ids(content)
+        with self.engine.connect() as conn:
+            targets = store.notice_targets(conn, notices)
+            asked = set(notices).union(*targets.values())
+            sent = deliveries.sent_before(conn, issue["id"], asked)
+        return {
+            reader: frozenset(n for n in notices if n in held or targets.get(n, set()) & held)
+            for reader, held in sent.items()
+        }
 
     def prepared(self, content: IssueContent, now: datetime) -> Editions:
         """Each language and topic set rendered and composed once, on first use."""

@@ -10,6 +10,7 @@ import email.policy
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select, update
 
 from etl.classify.service import Classifier, classify_works
@@ -79,9 +80,24 @@ def send(digest: Digest, start: str, now: datetime) -> dict[str, str]:
         return received(server)
 
 
+def notice() -> bytes:
+    """The retraction notice as a record of its own, naming the paper it retracts."""
+    return synthetic_article(
+        "42000009",
+        date(2026, 11, 25),
+        title=f"Retraction Note: {LUNG}.",
+        abstract=f"This article has been retracted. {LUNG_ABSTRACT}",
+        publication_types=("Retraction of Publication",),
+        comments=(("RetractionOf", "42000001"),),
+    )
+
+
+@pytest.mark.parametrize("how", ["flagged", "notice"])
 def test_topics_make_editions_and_retractions_follow_what_was_sent(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, how: str
 ) -> None:
+    """`flagged`: PubMed marks the paper retracted; `notice`: the notice comes as a record of
+    its own that names the paper."""
     settings = settings_for(db_url, tmp_path / "var")
     digest = Digest.open(settings, engine)
     classifier = Classifier.from_settings(settings)
@@ -103,7 +119,8 @@ def test_topics_make_editions_and_retractions_follow_what_was_sent(
 
     # The lung paper is retracted; its reader has moved on to myeloma meanwhile.
     set_topics(engine, "lung@example.org", ["myeloma"])
-    touched = store_articles(engine, lung(mdat=date(2026, 11, 25), retracted=True))
+    later = lung(mdat=date(2026, 11, 25), retracted=True) if how == "flagged" else notice()
+    touched = store_articles(engine, later)
     with engine.begin() as conn:
         classify_works(conn, touched, classifier, SECOND)
     second = send(digest, "2026-11-23", SECOND)
