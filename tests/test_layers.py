@@ -18,7 +18,12 @@ PACKAGE = ROOT / "etl"
 # transport, messages, signed tokens, delivery rows) sits below `digest` and `subscribers`, which
 # both send through it; it imports neither. `search` (the full-text index of relevant works) sits
 # just below `classify`, which rewrites a work's search document with its labels; it knows only
-# the tables, and the taxonomy's label names come to it as data.
+# the tables, and the taxonomy's label names come to it as data. `studies` (a public page per
+# study: its timeline across sources, related works, the issues that carried it, citation
+# files) sits just above
+# `digest`: it renders in the archive's frame with the digest's words and citation lines, and
+# the digest links its items to study pages by slug alone (`works/addresses.py`), so it never
+# needs the pages.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},
@@ -34,6 +39,7 @@ LAYERS: list[set[str]] = [
     {"writer"},
     {"mail"},
     {"digest"},
+    {"studies"},
     {"subscribers"},
     {"editors"},
     {"pipeline"},

@@ -289,9 +289,9 @@ class Archive:
             summary=summary,
         )
 
-    def page(self, template: str, lang: str, **values: Any) -> str:
-        """Another page in the archive's frame (header, links, disclaimer): the search page and
-        the feed list are served beside the issues and look like them."""
+    def render_page(self, template: str, lang: str, **values: Any) -> str:
+        """Any page in the archive's frame (header, sign-up link, language switch, disclaimer):
+        the study pages, the search page and the feed list use it too."""
         return self._render(template, lang, **values)
 
     def _render(self, template: str, lang: str, **values: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, redirect, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -17,6 +17,7 @@ from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.ops.configuration import MIN_SECRET_KEY, short_secret_key
 from etl.settings import Settings
+from etl.studies.service import Answer, Studies
 from etl.subscribers.service import Subscribers
 from etl.web import drafts, review
 from etl.web import editor as editor_pages
@@ -115,6 +116,35 @@ def create_app(
             endpoint=path,
             view_func=lambda path=path, **values: archive_page(path.format(**values)),
         )
+
+    # Study pages and citation files: rendered by the same code `archive build` writes them
+    # with; an old address of a study (a merged work, an identifier that is no longer its
+    # best) answers 301 with the current one.
+    studies = Studies(digest)
+
+    def answer(found: Answer) -> Response:
+        if found.status == 404:
+            abort(404)
+        if found.status == 301:
+            moved = redirect(request.script_root + "/" + found.location, code=301)
+            return Response(status=301, headers={"Location": moved.headers["Location"]})
+        return Response(found.body, content_type=found.content_type)
+
+    @app.get("/studies/<slug>/")
+    def study_zh(slug: str) -> Response:
+        return answer(studies.page(slug, "zh", _served_base(request.path)))
+
+    @app.get("/studies/<slug>/en/")
+    def study_en(slug: str) -> Response:
+        return answer(studies.page(slug, "en", _served_base(request.path)))
+
+    @app.get("/studies/<slug>/cite.<any(ris, bib, json):fmt>")
+    def study_cite(slug: str, fmt: str) -> Response:
+        return answer(studies.cite(slug, fmt, request.url_root))
+
+    @app.get("/issues/<slug>/cite.<any(ris, bib, json):fmt>")
+    def issue_cite(slug: str, fmt: str) -> Response:
+        return answer(studies.issue_cite(slug, fmt, request.url_root))
 
     app.register_blueprint(subscriber_pages.pages)
     app.register_blueprint(search_pages.pages)

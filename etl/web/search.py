@@ -2,7 +2,7 @@
 map's filters (`?q=骨髓瘤&cancer=myeloma&phase=phase1`) in a GET form, results as links to the
 studies with their labels and date, pages of 20; no JavaScript anywhere.
 
-A result links to its study: `study_link` is the one place that decides where.
+A result links to its study page (`study_link`), the page the issues and emails link to.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from flask import Blueprint, Response, request
 from etl.classify.taxonomy import Taxonomy
 from etl.digest import i18n
 from etl.digest.archive import Archive
+from etl.digest.view import study_url
+from etl.normalize.slugs import study_slug
 from etl.search.index import FILTERS
 from etl.search.query import PER_PAGE, Hit, Results, search
 from etl.search.tags import years
@@ -91,23 +93,16 @@ def search_en() -> Response:
     return _page("en")
 
 
-def study_link(hit: Hit) -> str:
-    """Where a result leads: the record at its source (PubMed, the registry, the DOI)."""
-    schemes = dict(ident.split(" ", 1) for ident in hit.identifiers if " " in ident)
-    if hit.kind == "trial":
-        for scheme, value in schemes.items():
-            url = i18n.registry_url(scheme, value)
-            if url:
-                return url
-    if "pmid" in schemes:
-        return i18n.pubmed_url(schemes["pmid"])
-    if "doi" in schemes:
-        return i18n.doi_url(schemes["doi"])
-    for scheme, value in schemes.items():
-        url = i18n.registry_url(scheme, value)
-        if url:
-            return url
-    return ""
+def study_link(hit: Hit, lang: str) -> str:
+    """Where a result leads: the work's study page on this site, whose address comes from its
+    best identifier as everywhere else (the issue pages and emails link to the same page)."""
+    pairs = [
+        (scheme, value)
+        for scheme, _, value in (ident.partition(" ") for ident in hit.identifiers)
+        if value
+    ]
+    slug = study_slug(pairs, "trial" if hit.kind == "trial" else "paper", hit.work_id)
+    return study_url(request.script_root + "/", slug, lang)
 
 
 def _page(lang: str) -> Response:
@@ -124,7 +119,7 @@ def _page(lang: str) -> Response:
     taxonomy = found.digest.taxonomy
     renderer = found.digest.renderer.with_base_url(request.script_root + "/")
     words = WORDS[lang]
-    body = Archive(renderer).page(
+    body = Archive(renderer).render_page(
         "archive/search.html.j2",
         lang,
         title=words["title"],
@@ -190,7 +185,7 @@ def _hit(lang: str, taxonomy: Taxonomy, hit: Hit) -> dict[str, Any]:
             ids.append(value if scheme in ("nct", "chictr") else f"{scheme.upper()} {value}")
     return {
         "title": title or "—",
-        "href": study_link(hit),
+        "href": study_link(hit, lang),
         "kind": KINDS[lang].get(hit.kind, hit.kind),
         "date": i18n.format_date(lang, hit.day) if hit.day else "",
         "labels": labels,
