@@ -18,6 +18,9 @@ PACKAGE = ROOT / "etl"
 # - `evidence` (one row per clinical study, its filters, CSV and charts) reads works, facts and the
 #   classification's labels, so it sits just above `classify`; it sits below `digest` because an
 #   issue may embed its chart, and below `web`, which serves the map.
+# - `search` (the full-text index of relevant works) sits just below `classify`, which rewrites a
+#   work's search document with its labels; it knows only the tables, and the taxonomy's label
+#   names come to it as data.
 # - `mail` (SMTP transport, messages, signed tokens, delivery rows) sits below `digest` and
 #   `subscribers`, which both send through it; it imports neither.
 # - `studies` (a public page per study: its timeline across sources, related works, the issues
@@ -37,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"db"},
     {"sources"},
     {"works"},
+    {"search"},
     {"classify"},
     {"evidence"},
     {"writer"},

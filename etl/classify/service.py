@@ -12,6 +12,7 @@ from etl.classify import corrections
 from etl.classify.rules import classify
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.models import Classification, SourceRecord, Work
+from etl.search import index as search_index
 from etl.settings import Settings
 
 classifications = Classification.__table__
@@ -84,8 +85,70 @@ def classify_works(
         conn.execute(delete(classifications).where(classifications.c.work_id.in_(chunk)))
         if rows:
             conn.execute(insert(classifications), rows)
+        # The search index follows the labels in the same transaction: a work stored, merged
+        # (the merged-away one has no record left), split or reclassified is found as it is now.
+        documents = [(row["work_id"], data, row["labels"]) for row, (_, data) in zip(
+            rows, newest, strict=True
+        )]  # fmt: skip
+        have = {work_id for work_id, _ in newest}
+        search_index.update(
+            conn,
+            documents,
+            [work_id for work_id in chunk if work_id not in have],
+            label_names(classifier.taxonomy),
+            now,
+        )
         done += len(rows)
     return done
+
+
+def label_names(taxonomy: Taxonomy) -> search_index.LabelNames:
+    """Each label's Chinese and English names, which the search index holds beside the text."""
+    families = {"cancer_types": "cancer_types", "strategies": "strategies",
+                "msc_sources": "msc_sources", "stage": "stages"}  # fmt: skip
+    return search_index.LabelNames(
+        {
+            family: {
+                label_id: (label.zh, label.en)
+                for label_id, label in taxonomy.labels.get(source, {}).items()
+            }
+            for family, source in families.items()
+        }
+    )
+
+
+def reindex_search(conn: Connection, taxonomy: Taxonomy, now: datetime) -> int:
+    """Every relevant work's search document written again from its stored labels (after the
+    index's migration, or when the index's rules change); returns how many are indexed."""
+    relevant = list(
+        conn.execute(
+            select(classifications.c.work_id, classifications.c.labels)
+            .where(classifications.c.relevant.is_(True))
+            .order_by(classifications.c.work_id)
+        )
+    )
+    still = select(classifications.c.work_id).where(classifications.c.relevant.is_(True))
+    for table in (search_index.tags, search_index.documents):
+        conn.execute(delete(table).where(table.c.work_id.not_in(still)))
+    names = label_names(taxonomy)
+    done = 0
+    for start in range(0, len(relevant), CHUNK):
+        chunk = relevant[start : start + CHUNK]
+        data = dict(_newest_data(conn, [work_id for work_id, _ in chunk]))
+        labelled = [(w, data[w], labels) for w, labels in chunk if w in data]
+        done += search_index.update(
+            conn, labelled, [w for w, _ in chunk if w not in data], names, now
+        )
+    return done
+
+
+def search_index_empty(conn: Connection) -> bool:
+    """True when relevant works exist but none is indexed: the index has yet to be filled."""
+    indexed = conn.execute(select(func.count()).select_from(search_index.documents)).scalar()
+    relevant = conn.execute(
+        select(func.count()).where(classifications.c.relevant.is_(True))
+    ).scalar()
+    return not indexed and bool(relevant)
 
 
 def stale_work_ids(conn: Connection, classifier: Classifier) -> list[int]:

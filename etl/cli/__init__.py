@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config", "app"),
     "classify": ("classify", "app"),
     "works": ("works", "app"),
+    "search": ("search", "app"),
     "export": ("works", "export_app"),
     "digest": ("digest", "app"),
     "archive": ("digest", "archive_app"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from etl import clock
+from etl.classify.service import reindex_search, search_index_empty
+from etl.classify.taxonomy import load_taxonomy
 from etl.cli.common import engine, out, settings
 from etl.db.engine import upgrade as run_upgrade
 
@@ -21,3 +24,7 @@ def upgrade() -> None:
         out.print(f"database {where} is up to date (revision {after})")
     else:
         out.print(f"database {where} migrated from {before or 'empty'} to {after}")
+    with built.begin() as conn:  # the search index came later than the labels it is made of
+        if search_index_empty(conn):
+            count = reindex_search(conn, load_taxonomy(config.taxonomy_path), clock.now())
+            out.print(f"search index filled: {count} relevant works")

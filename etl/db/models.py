@@ -33,6 +33,24 @@ NAMING = {
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
 
 
+# What each database indexes search text with (migration 0019), which these models cannot
+# declare: SQLite's FTS5 table (and the tables FTS5 keeps for it), PostgreSQL's generated
+# tsvector column and its GIN index. Comparing the models with a database leaves them out
+# (`declared_here`).
+SEARCH_INDEX_TABLE = "search_fts"
+SEARCH_INDEX_COLUMN = "tsv"
+SEARCH_INDEX_GIN = "ix_search_documents_tsv"
+
+
+def declared_here(name: str | None, type_: str, parent_names: Any = None) -> bool:
+    """Alembic's `include_name`: False for the search index's own database objects."""
+    if type_ == "table" and name and name.startswith(SEARCH_INDEX_TABLE):
+        return False
+    if type_ == "column" and name == SEARCH_INDEX_COLUMN:
+        return (parent_names or {}).get("table_name") != "search_documents"
+    return not (type_ == "index" and name == SEARCH_INDEX_GIN)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     # Every model here maps one plain table, and the loading code works on it with Core
@@ -388,6 +406,10 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The works the reader's edition held, set when it is sent: a later retraction or
+    # correction of one of them reaches this reader whatever topics they chose. None for
+    # messages sent before it was kept (the whole issue counts then).
+    work_ids: Mapped[list[int] | None] = mapped_column(JSONType)
 
 
 class MailEvent(Base):
@@ -486,3 +508,38 @@ class EditorSession(Base):
         Id, ForeignKey("editors.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SearchDocument(Base):
+    """A relevant work as the search finds and lists it, rewritten with its labels
+    (search/index.py). `body` is the indexed text (search/tokens.py): SQLite's FTS5 table
+    `search_fts` and PostgreSQL's generated column `tsv` (GIN-indexed) index it (migration
+    0019; neither can be said in these models)."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (Index("ix_search_documents_day", "day"),)
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(10), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    vernacular_title: Mapped[str] = mapped_column(Text, default="")
+    labels: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    identifiers: Mapped[list[str]] = mapped_column(JSONType)
+    body: Mapped[str] = mapped_column(Text, default="")
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SearchTag(Base):
+    """A filter value of a searchable work (`cancer:lung`, `kind:trial`, `year:2025`): the
+    search's filters are one indexed lookup each, whatever the text index."""
+
+    __tablename__ = "search_tags"
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("search_documents.work_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        index=True,
+    )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.db.states import PUBLISHED_STATES
-from etl.digest import i18n
+from etl.digest import feeds, i18n
 from etl.digest.content import IssueContent
 from etl.digest.i18n import LANGS
 from etl.digest.render import Renderer
@@ -37,6 +37,8 @@ class Entry:
     iso_date: str
     url: str
     summary: str
+    content: str = ""  # HTML: in a feed, the issue's items with their titles and leads
+    id: str = ""  # the feed entry's id when it is not the address (an item of an issue)
 
 
 def lang_prefix(lang: str) -> str:
@@ -58,6 +60,14 @@ class Archive:
         published = sorted(
             (i for i in issues if i["state"] in PUBLISHED), key=lambda i: i["number"]
         )
+        loaded: dict[int, IssueContent] = {}
+
+        def load_once(issue: dict[str, Any]) -> IssueContent:
+            """Feeds read the same issues again: each is read from the database once."""
+            if issue["number"] not in loaded:
+                loaded[issue["number"]] = load(issue)
+            return loaded[issue["number"]]
+
         plan: dict[str, Callable[[], str]] = {}
         for position, issue in enumerate(published):
             before = published[position - 1] if position else None
@@ -73,10 +83,21 @@ class Archive:
                     plan[self.issue_path(following, lang)] = partial(
                         self.skipped_page, issue, after, following, lang
                     )
+        recent = published[-feeds.FEED_ISSUES :]
         for lang in LANGS:
-            plan[f"{lang_prefix(lang)}index.html"] = partial(self._index, published, lang)
-            plan[f"{lang_prefix(lang)}feed.atom"] = partial(self._feed, published, lang)
+            prefix = lang_prefix(lang)
+            plan[f"{prefix}index.html"] = partial(self._index, published, lang)
+            plan[f"{prefix}feed.atom"] = partial(self._feed, recent, load_once, lang)
+            plan[f"{prefix}feeds/index.html"] = partial(self.feeds_page, lang)
+            for topic in self.topics:
+                plan[f"{prefix}feeds/{topic}.atom"] = partial(
+                    self._topic_feed, recent, load_once, lang, topic
+                )
         return plan
+
+    @property
+    def topics(self) -> dict[str, Any]:
+        return feeds.topics(self.renderer.taxonomy)
 
     def pages(
         self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
@@ -87,8 +108,85 @@ class Archive:
     def _index(self, published: list[dict[str, Any]], lang: str) -> str:
         return self.index_page([self.entry(i, lang) for i in reversed(published)], lang)
 
-    def _feed(self, published: list[dict[str, Any]], lang: str) -> str:
-        return self.feed([self.entry(i, lang) for i in reversed(published)], lang)
+    def _feed(
+        self,
+        published: list[dict[str, Any]],
+        load: Callable[[dict[str, Any]], IssueContent],
+        lang: str,
+    ) -> str:
+        entries = []
+        for issue in reversed(published):
+            content = load(issue)
+            view = self.renderer.view(content, lang)
+            entry = self.entry(issue, lang)
+            # A feed reader lists titles only: each names its issue, so two issues that kept
+            # the generic headline are not one title twice.
+            title = f"{view.number_label}{i18n.UI[lang]['colon']}{entry.title}"
+            entries.append(
+                Entry(
+                    **{**entry.__dict__, "title": title,
+                       "content": feeds.issue_content(view, content)}
+                )
+            )  # fmt: skip
+        return self.feed(entries, lang)
+
+    def _topic_feed(
+        self,
+        published: list[dict[str, Any]],
+        load: Callable[[dict[str, Any]], IssueContent],
+        lang: str,
+        topic: str,
+    ) -> str:
+        """One topic's items of the newest issues, newest first: what a reader who chose only
+        this topic is mailed."""
+        chosen = frozenset({topic})
+        views = []
+        for issue in reversed(published):
+            content = load(issue)
+            views.append((self.renderer.view(content, lang, chosen), content))
+        items = feeds.topic_items(views, lambda v: v.web_url)
+        entries = [
+            Entry(
+                number=0,
+                slug="",
+                title=item.title,
+                date=item.iso_date,
+                iso_date=item.iso_date,
+                url=item.url,
+                summary="",
+                content=item.content,
+                id=item.id,
+            )
+            for item in items
+        ]
+        name = self.topics[topic](lang)
+        return self.feed(entries, lang, f"feeds/{topic}.atom", name)
+
+    def feeds_page(self, lang: str) -> str:
+        """Every feed, for people and their feed readers: the issues, trial news, each
+        section, cancer type and strategy."""
+        base = self.settings.archive.base_url + lang_prefix(lang)
+        families = [
+            ("sections", [s["id"] for s in self.renderer.taxonomy.sections]),
+            ("cancer_types", list(self.renderer.taxonomy.labels.get("cancer_types", {}))),
+            ("strategies", list(self.renderer.taxonomy.labels.get("strategies", {}))),
+        ]
+        groups = [
+            (
+                i18n.text(lang, f"feeds_{family}"),
+                [(self.topics[t](lang), f"{base}feeds/{t}.atom") for t in ids],
+            )
+            for family, ids in families
+        ]
+        return self._render(
+            "archive/feeds.html.j2",
+            lang,
+            title=i18n.text(lang, "feeds"),
+            intro=i18n.text(lang, "feeds_intro"),
+            all_issues=(i18n.text(lang, "feeds_issues"), f"{base}feed.atom"),
+            trials=(self.topics[feeds.TRIAL_NEWS](lang), f"{base}feeds/{feeds.TRIAL_NEWS}.atom"),
+            groups=groups,
+        )
 
     def _issue_page(
         self,
@@ -156,15 +254,21 @@ class Archive:
             "archive/index.html.j2", lang, entries=entries, title=i18n.text(lang, "index_title")
         )
 
-    def feed(self, entries: list[Entry], lang: str) -> str:
+    def feed(
+        self, entries: list[Entry], lang: str, path: str = "feed.atom", topic: str = ""
+    ) -> str:
         base = self.settings.archive.base_url + lang_prefix(lang)
-        updated = entries[0].iso_date if entries else "1970-01-01"
+        updated = max((e.iso_date for e in entries), default="1970-01-01")
+        name = self.settings.digest.header.name(lang)
         return self.env.get_template("archive/feed.atom.j2").render(
             entries=entries,
             lang=lang,
             base=base,
+            self_url=base + path,
+            feed_id=base + path if topic else base,
             updated=updated,
-            name=self.settings.digest.header.name(lang),
+            name=name,
+            title=f"{name} · {topic}" if topic else name,
             tagline=self.settings.digest.header.tagline(lang),
         )
 
@@ -187,7 +291,7 @@ class Archive:
 
     def render_page(self, template: str, lang: str, **values: Any) -> str:
         """Any page in the archive's frame (header, sign-up link, language switch, disclaimer):
-        the evidence map and the study pages use it."""
+        the evidence map, the study pages, the search page and the feed list use it."""
         return self._render(template, lang, **values)
 
     def _render(self, template: str, lang: str, **values: Any) -> str:

@@ -47,6 +47,17 @@ UI = {
         "archive": "往期回顾",
         "evidence": "临床证据图",
         "subscribe": "订阅",
+        "search": "检索",
+        "feeds": "订阅源",
+        "feeds_intro": (
+            "用 RSS 阅读器订阅：全部期刊，或只看某一栏目、癌种或治疗策略的新内容。"
+            "每条都附有标题和摘要。"
+        ),
+        "feeds_issues": "全部期刊",
+        "feeds_hint": "按栏目、癌种或治疗策略，用 RSS 阅读器追踪新内容",
+        "feeds_sections": "栏目",
+        "feeds_cancer_types": "癌种",
+        "feeds_strategies": "治疗策略",
         "related": "相关",
         "study": "研究档案",
         "cite_issue": "引用本期",
@@ -80,6 +91,17 @@ UI = {
         "archive": "Archive",
         "evidence": "Evidence map",
         "subscribe": "Subscribe",
+        "search": "Search",
+        "feeds": "Feeds",
+        "feeds_intro": (
+            "Follow us in a feed reader: every issue, or only the news of one section, cancer "
+            "type or strategy. Each entry has its title and lead."
+        ),
+        "feeds_issues": "Every issue",
+        "feeds_hint": "follow a section, a cancer type or a strategy in a feed reader",
+        "feeds_sections": "Sections",
+        "feeds_cancer_types": "Cancer types",
+        "feeds_strategies": "Strategies",
         "related": "Related",
         "study": "Study page",
         "cite_issue": "Cite this issue",

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from mjml import mjml2html
 
 from etl.classify.taxonomy import Taxonomy
 from etl.digest.content import IssueContent
+from etl.digest.typography import zh_punctuation
 from etl.digest.view import PREFERENCES, UNSUBSCRIBE, IssueView, build_view
 from etl.mail.tokens import sample_links
 from etl.settings import Settings
@@ -45,6 +47,7 @@ class Rendered:
     items: int  # items in the email
     more: int  # items left to the web page for size
     sent_html_bytes: int = 0  # the HTML as a reader gets it: links filled in (the longest)
+    work_ids: tuple[int, ...] = ()  # the works in the email, which its deliveries record
 
     @property
     def html_bytes(self) -> int:
@@ -62,11 +65,37 @@ def environment(settings: Settings | None = None) -> Environment:
         autoescape=lambda name: not (name or "").endswith(".txt.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_typeset,
     )
     # The web app puts its Content-Security-Policy nonce here (etl/web/security.py); a page
     # written to a folder has none.
     env.globals["nonce_attr"] = lambda: Markup("")
     return env
+
+
+# Templates whose Chinese pages take the edition's punctuation on every value they print: the
+# reader pages and the confirmation mail. Their words are typed (by us or an operator) with
+# either kind of mark; the digest's own templates get theirs already set by view.py, and the
+# editor pages show records as they came.
+TYPESET = ("web/", "mail/", "archive/search", "archive/topics")
+NOT_TYPESET = ("web/editor/",)
+
+
+@pass_context
+def _typeset(context: Context, value: object) -> object:
+    """Jinja's `finalize`: a printed string of a Chinese reader page made full-width where it
+    touches Chinese (zh_punctuation leaves Latin text, URLs and DOIs alone)."""
+    name = context.name or ""
+    if (
+        not isinstance(value, str)
+        or context.get("lang") != "zh"
+        or not name.startswith(TYPESET)
+        or name.startswith(NOT_TYPESET)
+    ):
+        return value
+    if isinstance(value, Markup):
+        return Markup(zh_punctuation(str(value)))
+    return zh_punctuation(value)
 
 
 class Renderer:
@@ -100,8 +129,9 @@ class Renderer:
         lang: str,
         topics: frozenset[str] = frozenset(),
         keep: set[int] | None = None,
+        followed: frozenset[int] = frozenset(),
     ) -> IssueView:
-        return build_view(content, self.taxonomy, self.settings, lang, topics, keep)
+        return build_view(content, self.taxonomy, self.settings, lang, topics, keep, followed)
 
     def render_view(self, view: IssueView, topics: frozenset[str] = frozenset()) -> Rendered:
         html = wrap_lines(mjml2html(self.mjml.render(v=view), disable_comments=True))
@@ -113,31 +143,38 @@ class Renderer:
             html=html,
             text=_tidy(self.text.render(v=view)),
             items=len(view.items),
+            work_ids=tuple(item.work_id for item in view.items),
             more=view.more_count,
             sent_html_bytes=len(html.encode("utf-8")) + grows,
         )
 
     def email(
-        self, content: IssueContent, lang: str, topics: frozenset[str] = frozenset()
+        self,
+        content: IssueContent,
+        lang: str,
+        topics: frozenset[str] = frozenset(),
+        followed: frozenset[int] = frozenset(),
     ) -> Rendered:
         """The edition for one language and topic set, under the size limit: past it, the
         lowest-ranked items move to the web page (fewest moved that make it fit). The size is
         the HTML as a reader gets it, with the longest reader's links filled in."""
-        full = self.render_view(self.view(content, lang, topics), topics)
+        full = self.render_view(self.view(content, lang, topics, None, followed), topics)
         if full.sent_html_bytes <= self.limit:
             return full
-        ranked = sorted(self.view(content, lang, topics).items, key=lambda i: -i.rank)
+        ranked = sorted(
+            self.view(content, lang, topics, None, followed).items, key=lambda i: -i.rank
+        )
         low, high, best = 0, len(ranked), None
         while low < high:  # the most items that still fit
             middle = (low + high + 1) // 2
             keep = {item.work_id for item in ranked[:middle]}
-            attempt = self.render_view(self.view(content, lang, topics, keep), topics)
+            attempt = self.render_view(self.view(content, lang, topics, keep, followed), topics)
             if attempt.sent_html_bytes <= self.limit:
                 low, best = middle, attempt
             else:
                 high = middle - 1
         if best is None:
-            best = self.render_view(self.view(content, lang, topics, set()), topics)
+            best = self.render_view(self.view(content, lang, topics, set(), followed), topics)
         return best
 
 

@@ -27,7 +27,13 @@ from etl.digest.i18n import LANGS
 from etl.digest.periods import Period, last_complete_period, parse_period
 from etl.digest.render import Rendered, Renderer
 from etl.digest.store import BuildOutcome
-from etl.digest.view import MAIL_TOKEN, PREFERENCES, UNSUBSCRIBE, headline_for
+from etl.digest.view import (
+    MAIL_TOKEN,
+    PREFERENCES,
+    UNSUBSCRIBE,
+    headline_for,
+    notice_work_ids,
+)
 from etl.errors import DigestError
 from etl.facts.fidelity import unsupported
 from etl.mail import deliveries, verp
@@ -135,7 +141,7 @@ class Digest:
         """The edition's message as sent to the longest address there can be."""
         unsubscribe, preferences, token = sample_links(self.settings)
         domain = self.settings.mail.domain
-        prepared = self._prepare(rendered, datetime.now(UTC))
+        prepared = self.prepare_rendered(rendered, datetime.now(UTC))
         return prepared.personal(
             LONGEST_ADDRESS, f"<sample@{domain}>", (unsubscribe, preferences, token)
         )
@@ -311,6 +317,7 @@ class Digest:
                     f"fix it in the draft: mscwatch digest unapprove {issue['number']}",
                 ) from None
         issue = self.start_sending(ref, clock())
+        followed = self._followed(issue, content)
         sender = IssueSender(
             self.engine,
             transport,
@@ -321,6 +328,8 @@ class Digest:
             self.settings.delivery,
             clock,
             progress,
+            followed=lambda subscriber_id: followed.get(subscriber_id, frozenset()),
+            held=edition.held,
         )
         if started:
             started(sender)
@@ -331,21 +340,25 @@ class Digest:
             standing = deliveries.summary(conn, issue["id"])
             return store.find_issue(conn, str(issue["number"])), report, standing
 
-    def prepared(
-        self, content: IssueContent, now: datetime
-    ) -> Callable[[str, frozenset[str]], Prepared]:
+    def _followed(self, issue: dict[str, Any], content: IssueContent) -> dict[int, frozenset[int]]:
+        """subscriber id → the works of this issue's retractions and corrections that an
+        earlier message to them held: the work itself, or for a notice that came as a work of
+        its own, the work it retracts or corrects."""
+        notices = notice_work_ids(content)
+        with self.engine.connect() as conn:
+            targets = store.notice_targets(conn, notices)
+            asked = set(notices).union(*targets.values())
+            sent = deliveries.sent_before(conn, issue["id"], asked)
+        return {
+            reader: frozenset(n for n in notices if n in held or targets.get(n, set()) & held)
+            for reader, held in sent.items()
+        }
+
+    def prepared(self, content: IssueContent, now: datetime) -> Editions:
         """Each language and topic set rendered and composed once, on first use."""
-        editions: dict[tuple[str, frozenset[str]], Prepared] = {}
+        return Editions(self, content, now)
 
-        def edition(lang: str, topics: frozenset[str]) -> Prepared:
-            key = (lang, topics)
-            if key not in editions:
-                editions[key] = self._prepare(self.renderer.email(content, lang, topics), now)
-            return editions[key]
-
-        return edition
-
-    def _prepare(self, rendered: Rendered, now: datetime) -> Prepared:
+    def prepare_rendered(self, rendered: Rendered, now: datetime) -> Prepared:
         mail = self.settings.mail
         return prepare(
             Sender.from_settings(mail, rendered.lang),
@@ -409,3 +422,31 @@ class Digest:
             if len(group["examples"]) < 3:
                 group["examples"].append(email)
         return issue, sorted(groups.values(), key=lambda g: (-g["readers"], g["language"]))
+
+
+class Editions:
+    """An issue's editions, each (language, topics, works followed) rendered and composed once,
+    on first use. Most readers share a few; a reader who was sent a work this issue retracts
+    gets the edition of their topics with that notice added."""
+
+    def __init__(self, digest: Digest, content: IssueContent, now: datetime) -> None:
+        self.digest, self.content, self.now = digest, content, now
+        self._editions: dict[tuple[str, frozenset[str], frozenset[int]], Prepared] = {}
+        self._held: dict[tuple[str, frozenset[str], frozenset[int]], list[int]] = {}
+
+    def __call__(
+        self, lang: str, topics: frozenset[str], followed: frozenset[int] = frozenset()
+    ) -> Prepared:
+        key = (lang, topics, followed)
+        if key not in self._editions:
+            rendered = self.digest.renderer.email(self.content, lang, topics, followed)
+            self._editions[key] = self.digest.prepare_rendered(rendered, self.now)
+            self._held[key] = list(rendered.work_ids)
+        return self._editions[key]
+
+    def held(
+        self, lang: str, topics: frozenset[str], followed: frozenset[int] = frozenset()
+    ) -> list[int]:
+        """The works the edition's email holds."""
+        self(lang, topics, followed)
+        return self._held[(lang, topics, followed)]

@@ -421,6 +421,30 @@ def related(conn: Connection, work_ids: Iterable[int]) -> dict[int, list[dict[st
     return out
 
 
+def notice_targets(conn: Connection, notice_ids: Iterable[int]) -> dict[int, set[int]]:
+    """notice work id → the works it retracts or corrects (its `retraction_of` and
+    `erratum_for` links, resolved), for notices that came as works of their own."""
+    ids = sorted(set(notice_ids))
+    found: dict[int, set[int]] = {}
+    if not ids:
+        return found
+    query = (
+        select(links.c.work_id, identifiers.c.work_id.label("target"))
+        .join(
+            identifiers,
+            and_(
+                identifiers.c.scheme == links.c.target_scheme,
+                identifiers.c.value == links.c.target_value,
+            ),
+        )
+        .where(links.c.work_id.in_(ids), links.c.type.in_(("retraction_of", "erratum_for")))
+    )
+    for notice, target in conn.execute(query):
+        if target != notice:
+            found.setdefault(notice, set()).add(target)
+    return found
+
+
 def _add_link(into: list[dict[str, str]], kind: str, scheme: str, value: str) -> None:
     link = {"type": kind, "scheme": scheme, "value": value}
     if link not in into:

@@ -29,8 +29,9 @@ UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
 PREFERENCES = "%%PREFERENCES_URL%%"
 MAIL_TOKEN = "%%UNSUBSCRIBE_TOKEN%%"  # in the List-Unsubscribe mailto: subject
 TRIAL_SCHEMES = ("nct", "chictr", "isrctn", "euct", "eudract", "actrn", "drks")
-# Retractions and corrections reach every reader, whatever topics they chose.
-ALWAYS_SHOWN = frozenset({"retraction", "correction"})
+# Retractions and corrections reach a reader whose topics hold the work, and every reader who
+# was sent the work before, whatever topics they hold now (deliveries keep what was sent).
+NOTICES = frozenset({"retraction", "correction"})
 
 
 @dataclass
@@ -153,7 +154,7 @@ def headline_for(
     first, then rank), unlike any headline another issue carries."""
     issue = content.issue
     names = _Names(taxonomy, lang)
-    rows = [r for r in content.items if r["kind"] not in ALWAYS_SHOWN] or content.items
+    rows = [r for r in content.items if r["kind"] not in NOTICES] or content.items
     taken = content.generated.get(lang, set())
     if issue.get("nothing_new") or not rows:
         return headline.generate(
@@ -179,9 +180,11 @@ def build_view(
     lang: str,
     topics: frozenset[str] = frozenset(),
     keep: set[int] | None = None,
+    followed: frozenset[int] = frozenset(),
 ) -> IssueView:
     """The view of one edition for one topic set. `keep`: the work ids that fit in the email
-    (the rest are counted and left to the web page); None keeps everything."""
+    (the rest are counted and left to the web page); None keeps everything. `followed`: works
+    of this issue's retractions and corrections that the reader was sent before."""
     issue = content.issue
     names = _Names(
         taxonomy,
@@ -190,7 +193,7 @@ def build_view(
         settings.archive.base_url,
         settings.config_dir,
     )
-    wanted = [row for row in _as_read(content) if _wanted(row, content, topics)]
+    wanted = [row for row in _as_read(content) if _wanted(row, content, topics, followed)]
     shown = [row for row in wanted if keep is None or row["work_id"] in keep]
     sections = _sections(shown, content, names, lang)
     period_days = (
@@ -256,13 +259,26 @@ def _as_read(content: IssueContent) -> list[dict[str, Any]]:
     )
 
 
-def _wanted(row: dict[str, Any], content: IssueContent, topics: frozenset[str]) -> bool:
-    """A subscriber's topics are section ids, cancer-type ids or cancer-type groups."""
-    if not topics or row["kind"] in ALWAYS_SHOWN or row["section"] in topics:
+def notice_work_ids(content: IssueContent) -> set[int]:
+    """The works this issue retracts or corrects: the ones to look up in readers' deliveries."""
+    return {row["work_id"] for row in _as_read(content) if row["kind"] in NOTICES}
+
+
+def _wanted(
+    row: dict[str, Any],
+    content: IssueContent,
+    topics: frozenset[str],
+    followed: frozenset[int] = frozenset(),
+) -> bool:
+    """A subscriber's topics are section ids, cancer-type groups, cancer types or strategies;
+    none means everything. A retraction or correction also reaches whoever was sent the work."""
+    if not topics or row["section"] in topics:
+        return True
+    if row["kind"] in NOTICES and row["work_id"] in followed:
         return True
     labels = content.labels.get(row["work_id"], {})
-    types = set(labels.get("cancer_types") or [])
-    return bool(types & topics) or bool(topics & set(labels.get("groups") or []))
+    held = set(labels.get("cancer_types") or []) | set(labels.get("strategies") or [])
+    return bool(held & topics) or bool(topics & set(labels.get("groups") or []))
 
 
 def _typeset(lang: str, text: str) -> str:
@@ -695,7 +711,7 @@ def _intro(
             else "We found no new papers or trial updates this time. We keep watching."
         )
     trials = sum(content.data.get(r["work_id"], {}).get("kind") == "trial" for r in rows)
-    notices = sum(r["kind"] in ALWAYS_SHOWN for r in rows)
+    notices = sum(r["kind"] in NOTICES for r in rows)
     papers = len(rows) - trials - notices
     found = (_finding(r, content, names, lang) for r in _leading(rows))
     findings = list(islice(filter(None, found), 3))

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from etl.db.models import Delivery, Subscriber
+from etl.db.models import Delivery, DigestItem, Subscriber
 from etl.db.states import PUBLISHED_STATES, DeliveryState
 from etl.mail.verp import message_tag
 
 D = Delivery.__table__
 S = Subscriber.__table__
+I = DigestItem.__table__  # noqa: E741
 CLAIMABLE = (DeliveryState.QUEUED, DeliveryState.RETRY)
 DONE = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
 
@@ -131,8 +132,10 @@ def finish(
     error: str = "",
     next_attempt_at: datetime | None = None,
     attempted: bool = True,
+    work_ids: list[int] | None = None,
 ) -> None:
-    """Record the outcome of one try (`attempted=False`: the relay was never reached)."""
+    """Record the outcome of one try (`attempted=False`: the relay was never reached);
+    `work_ids`: the works the message held, kept with a sent one."""
     values: dict[str, Any] = {
         "state": state,
         "updated_at": now,
@@ -144,6 +147,8 @@ def finish(
         values["attempts"] = D.c.attempts + 1
     if state == DeliveryState.SENT:
         values["sent_at"] = now
+        if work_ids is not None:
+            values["work_ids"] = sorted(work_ids)
     if state == DeliveryState.QUEUED:
         values["claimed_by"] = None  # else kept: which sender last handled the row
     conn.execute(update(D).where(D.c.id == delivery_id).values(values))
@@ -261,3 +266,26 @@ def planned(conn: Connection, issue_id: int, state: str) -> list[tuple[str, str,
     else:
         query = select(*columns).where(S.c.state == "active")
     return [(e, lang, list(t or [])) for e, lang, t in conn.execute(query.order_by(S.c.id))]
+
+
+def sent_before(
+    conn: Connection, issue_id: int, work_ids: set[int] | frozenset[int]
+) -> dict[int, frozenset[int]]:
+    """subscriber id → which of `work_ids` an earlier issue's message to them held (what
+    `finish` recorded; a message sent before that was kept counts as holding its whole issue)."""
+    if not work_ids:
+        return {}
+    rows = conn.execute(
+        select(D.c.subscriber_id, I.c.work_id, D.c.work_ids)
+        .join(I, I.c.issue_id == D.c.issue_id)
+        .where(
+            D.c.state == DeliveryState.SENT,
+            D.c.issue_id != issue_id,
+            I.c.work_id.in_(sorted(work_ids)),
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for subscriber_id, work_id, held in rows:
+        if held is None or work_id in held:
+            found.setdefault(subscriber_id, set()).add(work_id)
+    return {subscriber_id: frozenset(ids) for subscriber_id, ids in found.items()}

@@ -106,14 +106,22 @@ class IssueSender:
         engine: Engine,
         transport: Transport,
         issue: dict[str, Any],
-        edition: Callable[[str, frozenset[str]], Prepared],
+        edition: Callable[..., Prepared],
         links: Callable[[str], tuple[str, ...]],
         mail_from: Callable[[int], str],  # the envelope sender of a delivery (its id)
         config: DeliverySettings,
         clock: Callable[[], datetime],
         progress: Callable[[int], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        followed: Callable[[int], frozenset[int]] | None = None,
+        held: Callable[[str, frozenset[str], frozenset[int]], list[int]] | None = None,
     ) -> None:
+        """`followed(subscriber id)`: the works of this issue's retractions and corrections the
+        reader was sent before, which their edition holds whatever their topics (`edition`
+        then takes them as a third argument); `held(lang, topics, followed)`: the works an
+        edition holds, recorded with each delivery sent."""
+        self.followed = followed
+        self.held = held
         self.engine = engine
         self.transport = transport
         self.issue = issue
@@ -178,10 +186,15 @@ class IssueSender:
                 self._send(row, limit)
 
     def _send(self, row: dict[str, Any], limit: RateLimit) -> None:
+        topics = frozenset(row["topics"] or [])
+        followed = self.followed(row["subscriber_id"]) if self.followed else frozenset()
         try:
-            raw = self.edition(row["language"], frozenset(row["topics"])).personal(
-                row["email"], row["message_id"], self.links(row["email"])
+            edition = (
+                self.edition(row["language"], topics, followed)
+                if followed
+                else self.edition(row["language"], topics)
             )
+            raw = edition.personal(row["email"], row["message_id"], self.links(row["email"]))
         except ValueError as exc:  # this reader's message cannot be made: the others can
             self._failed(row, SendError(None, f"not sent: {exc}", unsendable=True))
             return
@@ -198,8 +211,9 @@ class IssueSender:
                 return
             break
         accepted = time.perf_counter()
+        held = self.held(row["language"], topics, followed) if self.held else None
         with self._transaction() as conn:
-            deliveries.finish(conn, row["id"], DeliveryState.SENT, self.clock())
+            deliveries.finish(conn, row["id"], DeliveryState.SENT, self.clock(), work_ids=held)
         self.report.windows.append(time.perf_counter() - accepted)
         self.report.sent += 1
         self.streak = 0

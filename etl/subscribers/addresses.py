@@ -9,7 +9,7 @@ from etl.mail.addresses import normalize_address
 from etl.settings import Localized
 
 __all__ = ["LANGUAGES", "known_topics", "normalize_address", "parse_language", "parse_topics",
-           "topic_choices"]  # fmt: skip
+           "topic_choices", "topic_groups"]  # fmt: skip
 LANGUAGES = ("zh", "en")
 
 
@@ -24,9 +24,42 @@ def topic_choices(taxonomy: Taxonomy) -> dict[str, Localized]:
     return choices
 
 
+# The headings of the forms' topic lists, and which taxonomy family each lists.
+TOPIC_FAMILIES = (("cancer_types", "cancer_types"), ("strategies", "strategies"))
+TOPIC_HEADINGS = {
+    "sections": Localized(zh="栏目", en="Sections"),
+    "cancer_types": Localized(zh="癌种", en="Cancer types"),
+    "strategies": Localized(zh="治疗策略", en="Strategies"),
+}
+
+
+def topic_groups(taxonomy: Taxonomy) -> list[tuple[str, dict[str, Localized]]]:
+    """What the forms offer, under three headings: the sections (and cancer-type groups), each
+    cancer type and each strategy, named as the digest names them. A reader who ticks lung
+    cancer gets lung cancer, whatever section an item of it falls in."""
+    groups: list[tuple[str, dict[str, Localized]]] = [("sections", topic_choices(taxonomy))]
+    for heading, family in TOPIC_FAMILIES:
+        groups.append(
+            (
+                heading,
+                {
+                    label_id: Localized(zh=label.zh, en=label.en)
+                    for label_id, label in taxonomy.labels.get(family, {}).items()
+                },
+            )
+        )
+    return groups
+
+
 def known_topics(taxonomy: Taxonomy) -> frozenset[str]:
-    """Every topic a reader may hold: section ids and group ids (the digest filters on both)."""
-    return frozenset(s["id"] for s in taxonomy.sections) | frozenset(taxonomy.groups)
+    """Every topic a reader may hold: section ids, cancer-type groups, cancer types and
+    strategies (the taxonomy's ids; the digest filters on all of them)."""
+    return (
+        frozenset(s["id"] for s in taxonomy.sections)
+        | frozenset(taxonomy.groups)
+        | frozenset(taxonomy.labels.get("cancer_types", {}))
+        | frozenset(taxonomy.labels.get("strategies", {}))
+    )
 
 
 def parse_topics(value: str | list[str] | None, allowed: Collection[str]) -> list[str]:

@@ -42,6 +42,7 @@ from etl.subscribers.addresses import (
     parse_language,
     parse_topics,
     topic_choices,
+    topic_groups,
 )
 
 CONSENT_TEXT = "subscribe-form-v1"  # the version of the form's wording a reader agreed to
@@ -90,7 +91,8 @@ class Subscribers:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.topics = topic_choices(taxonomy)  # what the forms offer
+        self.topics = topic_choices(taxonomy)  # the sections and groups the forms offer
+        self.topic_groups = topic_groups(taxonomy)  # everything they offer, under headings
         self.known_topics = known_topics(taxonomy)  # what a reader may hold
         self.transport = transport
         self.templates = environment(settings)

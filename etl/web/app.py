@@ -22,6 +22,7 @@ from etl.subscribers.service import Subscribers
 from etl.web import drafts, review
 from etl.web import editor as editor_pages
 from etl.web import evidence as evidence_pages
+from etl.web import search as search_pages
 from etl.web import subscribers as subscriber_pages
 from etl.web.security import install as install_security
 from etl.web.services import KEY, Services, services
@@ -32,6 +33,10 @@ ROUTES = {
     "/en/": "en/index.html",
     "/feed.atom": "feed.atom",
     "/en/feed.atom": "en/feed.atom",
+    "/feeds/": "feeds/index.html",
+    "/en/feeds/": "en/feeds/index.html",
+    "/feeds/<topic>.atom": "feeds/{topic}.atom",
+    "/en/feeds/<topic>.atom": "en/feeds/{topic}.atom",
     "/issues/<slug>/": "issues/{slug}/index.html",
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
 }
@@ -146,6 +151,7 @@ def create_app(
     evidence = Blueprint("evidence", evidence_pages.__name__)  # the public evidence map
     evidence_pages.pages.add_to(evidence)
     app.register_blueprint(evidence)
+    app.register_blueprint(search_pages.pages)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
     # /editor/: behind a login. One blueprint, its routes written in three modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")

@@ -18,7 +18,13 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from etl import clock
 from etl.mail.tokens import make_token
-from etl.subscribers.addresses import LANGUAGES, normalize_address, parse_language, parse_topics
+from etl.subscribers.addresses import (
+    LANGUAGES,
+    TOPIC_HEADINGS,
+    normalize_address,
+    parse_language,
+    parse_topics,
+)
 from etl.subscribers.service import Outcome, Subscribers
 from etl.web.services import services
 
@@ -100,6 +106,8 @@ WORDS = {
         "saved": "设置已保存。",
         "pending_note": "您还没有确认订阅,请先点击确认邮件中的链接。",
         "left_note": "您目前没有订阅,不会收到我们的邮件。",
+        "feeds_body": "也可以用 RSS 阅读器按栏目、癌种或治疗策略追踪：",
+        "feeds": "订阅源",
         "leave_body": "不想再收到邮件?",
         "leave": "退订",
         "unsubscribe_title": "退订",
@@ -200,6 +208,8 @@ WORDS = {
             "email first."
         ),
         "left_note": "You are not subscribed at the moment and will not receive our emails.",
+        "feeds_body": "Or follow a section, cancer type or strategy in a feed reader:",
+        "feeds": "Feeds",
         "leave_body": "No longer want these emails?",
         "leave": "Unsubscribe",
         "unsubscribe_title": "Unsubscribe",
@@ -435,7 +445,11 @@ def _preferences(
     words = WORDS[lang]
     email = found["email"]
     notes = []
-    links = [(words["leave_body"], words["leave"], _link("unsubscribe", email))]
+    feeds = request.script_root + ("/feeds/" if lang == "zh" else "/en/feeds/")
+    links = [
+        (words["feeds_body"], words["feeds"], feeds),
+        (words["leave_body"], words["leave"], _link("unsubscribe", email)),
+    ]
     if found["state"] == "pending":
         notes.append(words["pending_note"])
     elif found["state"] in LEFT:
@@ -612,7 +626,10 @@ def _page(
         tagline=header.tagline(lang),
         archive=f"{root}/" if lang == "zh" else f"{root}/en/",
         languages=LANGUAGE_NAMES,
-        topics=[(key, label(lang)) for key, label in service.topics.items()],
+        topics=[
+            (TOPIC_HEADINGS[heading](lang), [(key, label(lang)) for key, label in labels.items()])
+            for heading, labels in service.topic_groups
+        ],
         noindex=noindex,
         **values,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import feedparser
 from lxml import html as lxml_html
 
+from etl.digest import feeds
 from etl.digest.service import Digest
 from tests.digest.conftest import publish
 
@@ -25,7 +26,11 @@ def test_published_issues_only_newest_first_with_links_both_ways(
     index = read(tmp_path, "index.html")
     links = [a.get("href") for a in index.xpath("//ol[@class='index']//a")]
     assert links == [f"{BASE}issues/2026-11-16/", f"{BASE}issues/2026-11-09/"]  # 3 is a draft
-    assert count == 2 * 3 + 2 * 2  # issue pages, the pending next page, index and feed
+    # issue pages, the pending next page, index and feed; per language the feed list and a
+    # feed per section, cancer type and strategy
+    topics = len(feeds.topics(built.taxonomy))
+    assert topics == 5 + 29 + 8
+    assert count == 2 * 3 + 2 * 2 + 2 * (1 + topics)
     first = read(tmp_path, "issues/2026-11-09/index.html")
     assert first.xpath("//a[@rel='next']")[0].get("href") == f"{BASE}issues/2026-11-16/"
     assert not first.xpath("//a[@rel='prev']")

@@ -1,0 +1,110 @@
+"""Reading the search index: words and filters in, one page of results out, newest first.
+
+The one place the two databases differ is how the words are matched: FTS5's MATCH on SQLite,
+`@@` against the GIN-indexed generated column `tsv` on PostgreSQL. Filters are lookups
+in `search_tags`, the same on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, func, literal_column, select, text
+
+from etl.search.index import FILTERS, documents, tags
+from etl.search.tokens import fts5_query, query_terms, tsquery
+
+PER_PAGE = 20
+MAX_PAGE = 500  # deeper than anyone reads; bounds OFFSET
+
+
+@dataclass(frozen=True)
+class Hit:
+    work_id: int
+    kind: str
+    day: str
+    title: str
+    vernacular_title: str
+    labels: dict[str, Any]
+    identifiers: list[str]
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    filters: dict[str, str]
+    page: int
+    per_page: int
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    asked: bool = False  # False: neither words nor filters, so nothing was searched
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def clean_filters(asked: Mapping[str, str]) -> dict[str, str]:
+    """The known filters with a value, lower-cased; unknown names and empty values dropped."""
+    return {
+        name: str(asked[name]).strip().lower()
+        for name in FILTERS
+        if str(asked.get(name) or "").strip()
+    }
+
+
+def search(
+    conn: Connection,
+    query: str,
+    filters: Mapping[str, str] | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Results:
+    """The works matching every word of `query` and every filter, newest first."""
+    chosen = clean_filters(filters or {})
+    page = min(max(1, page), MAX_PAGE)
+    terms = query_terms(query)
+    if not terms and not chosen:
+        return Results(query, chosen, page, per_page, 0)
+    conditions: list[ColumnElement[bool]] = []
+    if terms:
+        conditions.append(_matches(conn, terms))
+    for name, value in chosen.items():
+        conditions.append(
+            documents.c.work_id.in_(select(tags.c.work_id).where(tags.c.tag == f"{name}:{value}"))
+        )
+    total = conn.execute(
+        select(func.count()).select_from(documents).where(*conditions)
+    ).scalar_one()
+    rows = conn.execute(
+        select(
+            documents.c.work_id,
+            documents.c.kind,
+            documents.c.day,
+            documents.c.title,
+            documents.c.vernacular_title,
+            documents.c.labels,
+            documents.c.identifiers,
+        )
+        .where(*conditions)
+        .order_by(documents.c.day.desc(), documents.c.work_id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).mappings()
+    hits = [Hit(**dict(row)) for row in rows]
+    return Results(query, chosen, page, per_page, total, hits, asked=True)
+
+
+def _matches(conn: Connection, terms: Sequence[Any]) -> ColumnElement[bool]:
+    if conn.dialect.name == "sqlite":
+        return documents.c.work_id.in_(
+            select(literal_column("rowid"))
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :fts").bindparams(fts=fts5_query(list(terms))))
+        )
+    # The stored `tsv` column (migration 0019), which the models do not declare.
+    return literal_column("search_documents.tsv").op("@@")(
+        func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(list(terms)))
+    )
