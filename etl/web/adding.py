@@ -13,7 +13,7 @@ from datetime import date
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 
 from etl import clock
 from etl.errors import EtlError
@@ -49,11 +49,8 @@ def add_work_post() -> Response:
         ref = None
     if ref is None or ref.scheme == "title":  # this form takes ids; titles are for the check
         return _form(400, pasted=pasted, problem=t("add_unknown", value=pasted))
-    transport = current_app.config.get("MSCWATCH_LOOKUP_TRANSPORT")  # tests: a replay server
     try:
-        found = lookup(
-            engine(), settings(), ref, clock.now(), transport=transport, classifier=classifier()
-        )
+        found = lookup(engine(), settings(), ref, clock.now(), classifier=classifier())
     except EtlError as exc:
         return _form(502, pasted=pasted, problem=t("add_failed", **_named(ref), reason=str(exc)))
     if found.work_id is None:
