@@ -339,7 +339,8 @@ def violations(said: list[str]) -> list[str]:
 
 @pytest.fixture
 def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Site]:
-    accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    added = accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    accounts.set_language(sqlite_engine, added.id, "en")  # the login page stays Chinese
     with loopback() as server:
         site = open_site(
             sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": server.url + "/"}
@@ -362,10 +363,10 @@ def test_an_editor_logs_in_reads_the_operators_page_and_logs_out_in_a_browser(
         assert page.locator("h1").inner_text() == "编辑登录"
         page.fill("#name", "li@example.org")
         page.fill("#password", "wrong password!")
-        page.click("button[type=submit]")
+        page.click("form[action$='/editor/login'] button")
         assert page.locator("[role=alert]").inner_text() == "用户名或密码不正确。"
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("form[action$='/editor/login'] button")
         assert page.url == base + "editor/operators"
         assert page.locator("h1").inner_text() == "Operators"
         row = page.locator("tr[id='job-crawl:pubmed']")
