@@ -381,6 +381,7 @@ EDITOR: dict[str, tuple[str, str]] = {
     "select_work": ("选中第 {id} 项", "select work {id}"),
     "col_work": ("研究", "work"),
     "col_labels": ("标签及依据", "labels and why"),
+    "col_about": ("摘要、要点与导语", "abstract, facts and lead"),
     "col_decision": ("决定", "decision"),
     "work_no": ("编号 {id}", "work {id}"),
     "kind_paper": ("论文", "paper"),
@@ -712,6 +713,11 @@ class Words:
         return label(self.lang, key, **values)
 
     def __getitem__(self, key: str) -> str:
+        return label(self.lang, key)
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("_"):  # copy, pickle and the like ask for these
+            raise AttributeError(key)
         return label(self.lang, key)
 
     def get(self, key: str, default: str) -> str:
