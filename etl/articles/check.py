@@ -2,10 +2,11 @@
 passages they support held against the cited record, and a report the CLI, the editor's panel
 and the approval guard read alike.
 
-`check_article(text, resolver=…, format=None) -> ArticleReport` is the stable entry point: plain
-code over the text and whatever the resolver returns (`etl.articles.resolve.DatabaseResolver` for
-the database and the sources). An article is *blocking* (not to be approved without an editor's
-override) when a citation is `not_found` or a figure `contradicted`.
+`check_article(text, resolver=…, format=None, config_dir=None) -> ArticleReport` is the stable
+entry point: plain code over the text and whatever the resolver returns
+(`etl.articles.resolve.DatabaseResolver` for the database and the sources). An article is
+*blocking* (not to be approved without an editor's override) when a citation is `not_found` or
+a figure `contradicted`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from etl.articles.citations import Citation, find_citations, read_document
@@ -91,24 +93,34 @@ class ArticleReport:
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready data (`json.dumps` takes it as it is)."""
-        return {
+        data: dict[str, Any] = {
             "format": self.format,
             "citations": [item.to_json() for item in self.citations],
             "summary": self.summary(),
             "errors": list(self.errors),
         }
+        if self.format == "html":  # the spans point into the article's text, not its markup
+            data["text"] = self.text
+        return data
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
 
 
-def check_article(text: str, *, resolver: Resolver, format: str | None = None) -> ArticleReport:
+def check_article(
+    text: str,
+    *,
+    resolver: Resolver,
+    format: str | None = None,
+    config_dir: Path | None = None,
+) -> ArticleReport:
     """Find, resolve and check every citation of an article (Markdown, HTML or plain text;
-    `format` None guesses it)."""
+    `format` None guesses it). `config_dir`: the configuration whose term and journal-name
+    tables the comparisons read (None: the shipped ones)."""
     doc = read_document(text, format)
     items = []
     for citation in find_citations(doc):
-        resolution = resolve(citation, resolver)
+        resolution = resolve(citation, resolver, config_dir)
         data = resolution.resolved.data if resolution.resolved else None
         if resolution.verdict == Verdict.WRONG_STUDY:
             data = None  # the id's record is another study: its figures prove nothing

@@ -15,6 +15,7 @@ one set of offsets serves every format.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +30,7 @@ class CitationKind(StrEnum):
     TRIAL = "trial"  # a citation line naming a registered trial
     DOI = "doi"  # a bare DOI (or doi.org link) in the text
     PMID = "pmid"  # a bare PMID or PubMed link
+    PMCID = "pmcid"  # a bare PMCID
     REGISTRY = "registry"  # a bare trial registry id
 
 
@@ -102,18 +104,23 @@ _CITE_LINE = re.compile(
 )
 _OPEN, _CLOSE = "(（[", ")）]"
 _DOI_LEAD = re.compile(r"(?:DOI\s*[:：]?\s*|https?://(?:dx\.)?doi\.org/)", re.I)
+# A DOI may be broken by spaces and hold a parenthesised part ("10.1016/S2352-3026 (24)
+# 00089-1"); it ends at a space not followed by such a part, or at a mark that closes a citation.
+_DOI_CHARS = r"[^\s，。；、,;）)\]《》\"“”<>]+"
 _DOI_BODY = re.compile(
-    r"10\.\d{4,9}\s*/\s*[^\s，。；、,;）)\]《》\"“”<>]+(?:\s*\([^()\s]{1,12}\)\s*[^\s，。；、,;）)\]《》\"“”<>]+)*",
-    re.I,
-)  # noqa: E501
+    rf"10\.\d{{4,9}}\s*/\s*{_DOI_CHARS}(?:\s*\([^()\s]{{1,12}}\)\s*{_DOI_CHARS})*"
+)
 _PMID = re.compile(
-    r"PMID\s*[:：]?\s*(\d{1,9})\b|pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})",
+    r"PMID\s*[:：]?\s*(\d{1,9})\b"
+    r"|pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})",
     re.I,
 )
+_PMCID = re.compile(r"(?<![A-Za-z0-9])PMC\s?(\d{5,9})\b")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*年?")
 _INNER_TITLE = re.compile(r"《([^《》]+)》")
 _SEPARATORS = re.compile(r"\s*[,，;；、]\s*")
 _SENTENCE_END = "。．.!！?？;；:："
+_LIST_ITEM = re.compile(r"^(?:[-*+•·]\s|\d+[.)]\s|\|)")  # list items and table rows
 HEADING_MAX = 40  # characters: a line this short without closing punctuation is a heading
 
 
@@ -130,9 +137,9 @@ def find_citations(doc: Document) -> list[Citation]:
             continue  # a book or journal named in a sentence, not a citation
         end = group[1] if group else match.end()
         trial = bool(match["label"] and _TRIAL_LABEL.search(match["label"])) or (
-            bool(ids) and not ({"doi", "pmid"} & set(ids))
+            bool(ids) and not ({"doi", "pmid", "pmcid"} & set(ids))
         )
-        about = {"title": title.strip(), **_journal_and_year(inside)}
+        about = {"title": unescaped(title), **_journal_and_year(inside)}
         kind = CitationKind.TRIAL if trial else CitationKind.PAPER
         found.append((match.start(), end, kind, ids, about))
     taken = [(start, end) for start, end, *_ in found]
@@ -162,11 +169,17 @@ def find_citations(doc: Document) -> list[Citation]:
     return citations
 
 
+def unescaped(value: str) -> str:
+    """A title or journal as the reader sees it: Markdown's backslash escapes and HTML's
+    entities ("Hematology &amp; Oncology", "IL\\-12") read as the characters they stand for."""
+    return html.unescape(re.sub(r"\\([\\`*_\[\]<>&|()#+.!-])", r"\1", value)).strip()
+
+
 def _group_after(text: str, position: int) -> tuple[int, int] | None:
     """The parenthesised group right after a title (full- or half-width), nesting counted so
     that a DOI's own "(24)" stays inside: (open index, index after the close)."""
     at = position
-    while at < len(text) and text[at] in " \t*_":
+    while at < len(text) and text[at] in " \t*_]":  # a Markdown link's text ends in "]"
         at += 1
     if at >= len(text) or text[at] not in _OPEN:
         return None
@@ -195,6 +208,9 @@ def _ids_in(text: str) -> dict[str, str]:
         value = normalize_pmid(next(group for group in pmid.groups() if group))
         if value:
             ids["pmid"] = value
+    pmcid = _PMCID.search(text)
+    if pmcid:
+        ids["pmcid"] = f"PMC{pmcid[1]}"
     for _, _, scheme, value in registry_matches(_without_doi(text)):
         ids.setdefault(scheme, value)
     return ids
@@ -216,6 +232,7 @@ def _without_doi(text: str) -> str:
 def _journal_and_year(inside: str) -> dict[str, Any]:
     """Journal (in 《》, else the first part that is neither a year nor an id) and year."""
     about: dict[str, Any] = {}
+    inside = unescaped(inside)  # "&amp;" holds a semicolon, which separates parts
     rest = _DOI_LEAD.split(inside)[0] if _DOI_LEAD.search(inside) else inside
     rest = _PMID.split(rest)[0]
     year = _YEAR.search(rest)
@@ -223,7 +240,7 @@ def _journal_and_year(inside: str) -> dict[str, Any]:
         about["year"] = int(year[1])
     journal = _INNER_TITLE.search(rest)
     if journal:
-        about["journal"] = journal[1].strip()
+        about["journal"] = unescaped(journal[1])
     else:
         for part in _SEPARATORS.split(rest):
             part = part.strip(" *_")
@@ -233,7 +250,7 @@ def _journal_and_year(inside: str) -> dict[str, Any]:
                 and not registry_matches(part)
                 and ("注册" not in part and re.search(r"[A-Za-z\u4e00-\u9fff]", part))
             ):
-                about["journal"] = part
+                about["journal"] = unescaped(part)
                 break
     return about
 
@@ -255,6 +272,10 @@ def _bare(
         pmid = normalize_pmid(next(group for group in match.groups() if group))
         if pmid and free(match.start(), match.end()):
             found.append((match.start(), match.end(), CitationKind.PMID, {"pmid": pmid}, {}))
+    for match in _PMCID.finditer(text):
+        if free(match.start(), match.end()):
+            ids = {"pmcid": f"PMC{match[1]}"}
+            found.append((match.start(), match.end(), CitationKind.PMCID, ids, {}))
     blanked = _without_doi(text)
     for start, end, scheme, value in registry_matches(blanked):
         if free(start, end):
@@ -274,6 +295,7 @@ def _headings(text: str) -> list[tuple[int, int]]:
             or (
                 len(bare) <= HEADING_MAX
                 and bare[-1] not in _SENTENCE_END
+                and not _LIST_ITEM.match(bare)
                 and not _is_citation_line(bare)
             )
         ):

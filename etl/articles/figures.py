@@ -66,6 +66,7 @@ _PATIENT_WORDS = re.compile(r"(?:patients?|participants?|subjects?|cases?)\b", r
 _PATIENT_AFTER = re.compile(
     r"^[^，。,;；:：\n]{0,24}?(?:患者|病人|病例|受试者|patients?|participants?)", re.I
 )
+_AGED = re.compile(r"(?:\baged?\b|年龄|年纪)[^\d]{0,10}$", re.I)
 _AGE = re.compile(r"(?:岁|周岁|-?years?[- ]old)", re.I)
 _SCALE = re.compile(r"[\d.,]+")
 # Outcomes named alike in Chinese and English: a figure's clause and a record sentence naming the
@@ -85,14 +86,14 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def figure_kind(claim: Claim, after: str) -> str | None:
+def figure_kind(claim: Claim, after: str, before: str = "") -> str | None:
     """The kind of quantity a claim is, or None when it is no figure (a year, a bare number)."""
     if claim.unit == "%":
         return "percent"
     if claim.unit in _DURATIONS:
         return "duration"
     if claim.unit == "year":
-        if _AGE.search(claim.text) or _AGE.match(after):
+        if _AGE.search(claim.text) or _AGE.match(after) or _AGED.search(before[-16:]):
             return "age"
         if claim.value >= 1900:
             return None  # "2025年": a date
@@ -114,32 +115,35 @@ def check_figures(passage: str, offset: int, data: Mapping[str, Any] | None) -> 
     source = record_text(data) if data else ""
     size = _study_size(data) if data else None
     source_sentences = _outcome_sentences(source)
+    held = claims(normalize(source)) if source else []
     found: list[CheckedFigure] = []
     cursor = 0
     sized = False  # only the passage's first patient count is the study's size
     for claim, after, clause in _figures(text):
-        kind = figure_kind(claim, after)
+        kind = figure_kind(claim, after, clause[0])
         if kind is None:
             continue
         span, cursor = _locate(passage, claim, cursor, offset)
         verdict, says = FigureVerdict.NOT_IN_SOURCE, None
-        if source and not unsupported(claim.text, source):
+        if source and _supported(claim, kind, source, held):
             verdict = FigureVerdict.SUPPORTED
         elif kind == "patients" and not sized and size is not None and Decimal(size) != claim.value:
             verdict, says = FigureVerdict.CONTRADICTED, f"{size} patients"
         elif source:
-            other = _other_value(claim, clause, source_sentences)
+            other = _other_value(claim, *clause, source_sentences)
             if other:
                 verdict, says = FigureVerdict.CONTRADICTED, other
         sized = sized or kind == "patients"
+        written = passage[span[0] - offset : span[1] - offset] if span else claim.text
         found.append(
-            CheckedFigure(claim.text, kind, _plain(claim.value), claim.unit, span, verdict, says)
+            CheckedFigure(written, kind, _plain(claim.value), claim.unit, span, verdict, says)
         )
     return found
 
 
-def _figures(text: str) -> list[tuple[Claim, str, str]]:
-    """Each claim of normalised text with the text right after it and the clause it sits in."""
+def _figures(text: str) -> list[tuple[Claim, str, tuple[str, str]]]:
+    """Each claim of normalised text with the text right after it, and its clause: the part
+    before the figure and the part after it."""
     result = []
     position = 0
     for claim in claims(text):
@@ -154,38 +158,75 @@ def _figures(text: str) -> list[tuple[Claim, str, str]]:
         stop = min(
             (i for i in (text.find(m, end) for m in "。；;，,\n") if i >= 0), default=len(text)
         )
-        result.append((claim, text[end : end + 30], text[start + 1 : stop]))
+        result.append((claim, text[end : end + 30], (text[start + 1 : at], text[end:stop])))
     return result
 
 
 def _locate(
     passage: str, claim: Claim, cursor: int, offset: int
 ) -> tuple[tuple[int, int] | None, int]:
-    """The figure's span in the document: its number as written, searched from the last one."""
-    whole = passage.find(claim.text, cursor)
-    if whole >= 0:
-        return (offset + whole, offset + whole + len(claim.text)), whole + len(claim.text)
+    """The figure's span in the document, searched from the last one: as written (through the
+    spellings normalisation forgives), else its number alone."""
+    written = _as_written(claim.text).search(passage, cursor)
+    if written:
+        return (offset + written.start(), offset + written.end()), written.end()
     number = _SCALE.search(claim.text)
-    if number is None:
-        return None, cursor
-    at = passage.find(number.group(), cursor)
-    if at < 0:
+    at = passage.find(number.group(), cursor) if number else -1
+    if number is None or at < 0:
         return None, cursor
     end = at + len(number.group())
-    unit_end = end
-    while (
-        unit_end < len(passage) and unit_end - end < 4 and passage[unit_end] not in "，。,;；:：\n"
-    ):
-        if passage[unit_end] in "%％例个月周天岁年倍":
-            unit_end += 1
-            if passage[unit_end - 1] != "个":
-                break
-        elif passage[unit_end] == " ":
-            unit_end += 1
-        else:
-            break
-    end = unit_end if unit_end > end and passage[unit_end - 1] != " " else end
     return (offset + at, offset + end), end
+
+
+def _supported(claim: Claim, kind: str, source: str, held: list[Claim]) -> bool:
+    """The fidelity check's verdict, and a dose whose unit the record writes out in full."""
+    return not unsupported(_signed(claim), source) or (kind == "dose" and _dose_held(claim, held))
+
+
+def _dose_held(claim: Claim, held: list[Claim]) -> bool:
+    """A dose the record states with its unit written out: "1×10⁶/kg" is "1 × 10⁶ cells/kg"."""
+    unit = claim.unit or ""
+    return any(
+        other.value == claim.value
+        and other.sign == claim.sign
+        and bool(other.unit)
+        and (str(other.unit).endswith(unit) or unit.endswith(str(other.unit)))
+        for other in held
+    )
+
+
+_SUPERSCRIPTS = dict(zip("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", strict=True))
+
+
+def _as_written(normalised: str) -> re.Pattern[str]:
+    """A pattern that finds a figure's normalised text as a writer typed it: "1x10^6/kg" as
+    "1×10⁶/kg", "45%" as "45％", a space where there was none."""
+    parts = []
+    at = 0
+    while at < len(normalised):
+        char = normalised[at]
+        if char == "^":
+            exponent = re.match(r"\^([-+]?\d+)", normalised[at:])
+            if exponent:
+                digits = exponent[1]
+                shifted = "".join(_SUPERSCRIPTS[d] for d in digits)
+                parts.append(f"(?:\\^{re.escape(digits)}|{shifted}|\\({re.escape(digits)}\\))")
+                at += len(exponent[0])
+                continue
+        if char == "x":
+            parts.append(r"\s*[x×X*✕]\s*")
+        elif char == " ":
+            parts.append(r"\s*")
+        elif char == "%":
+            parts.append("[%％]")
+        elif char == "-":
+            parts.append("[-−–]")
+        elif char.isdigit():
+            parts.append(f"[{char}{chr(ord(char) + 0xFEE0)}]")
+        else:
+            parts.append(re.escape(char))
+        at += 1
+    return re.compile("".join(parts))
 
 
 def _study_size(data: Mapping[str, Any]) -> int | None:
@@ -216,23 +257,42 @@ def _outcomes_named(text: str) -> set[str]:
     return named
 
 
-def _other_value(claim: Claim, clause: str, named: list[tuple[str, str]]) -> str | None:
-    """What the record gives for the outcome the figure's clause names, when it is another value
-    of the same unit (and the clause names exactly one outcome, so the subject is plain)."""
-    keys = _outcomes_named(clause)
-    if len(keys) != 1:
+def _other_value(claim: Claim, before: str, after: str, named: list[tuple[str, str]]) -> str | None:
+    """What the record gives for the outcome named last before the figure in its clause, when it
+    is one other value of the same unit. A figure with another of its unit between it and that
+    name, or after it in the clause ("从65%降至33%"), is left alone: which arm or time point
+    each stands for is not for a checker to guess."""
+    mentions = _outcome_mentions(before)
+    if not mentions:
         return None
-    (key,) = keys
-    if len([c for c in claims(clause) if c.unit == claim.unit]) != 1:
-        return None  # "从65%降至33%": which figure is which arm is not for a checker to guess
+    at, key = max(mentions)
+    between = [c for c in claims(before[at:]) if c.unit == claim.unit]
+    if between or [c for c in claims(after) if c.unit == claim.unit]:
+        return None
     values = []
     for outcome, sentence in named:
-        if outcome != key:
-            continue
-        values += [c for c in claims(sentence) if c.unit == claim.unit and c.sign == claim.sign]
+        if outcome == key:
+            values += [c for c in claims(sentence) if c.unit == claim.unit and c.sign == claim.sign]
     if len({c.value for c in values}) != 1 or values[0].value == claim.value:
         return None  # the record gives none, several (arms, time points) or the same value
     return values[0].text
+
+
+def _outcome_mentions(text: str) -> list[tuple[int, str]]:
+    """(end of the mention, outcome key) for every outcome named in a text."""
+    found = []
+    for key, words in OUTCOMES.items():
+        for word in words:
+            pattern = rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])"
+            flags = 0 if word.isupper() else re.I
+            found += [(match.end(), key) for match in re.finditer(pattern, text, flags)]
+    return found
+
+
+def _signed(claim: Claim) -> str:
+    """The claim as a text that reads back as the same claim: "−1.2%" keeps its minus, which
+    the written form leaves out when it stands before the number ("(−1.2% vs −4.7%)")."""
+    return f"-{claim.text}" if claim.value < 0 and not claim.text.startswith("-") else claim.text
 
 
 def _plain(value: Decimal) -> str:

@@ -12,15 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 from rapidfuzz import fuzz
 from sqlalchemy import Engine, select
 
-from etl.articles.citations import Citation, CitationKind
+from etl.articles.citations import Citation
 from etl.db.models import Link
+from etl.digest.zh_names import load_zh_names
 from etl.errors import SourceError
+from etl.facts.terms import Terms, load_terms
 from etl.facts.zh import cjk_share
 from etl.pipeline.lookup import Reference, lookup
 from etl.settings import Settings
@@ -78,11 +81,15 @@ TITLE_SAME = 85.0  # similarity of title keys at or above which a cited title is
 JOURNAL_SAME = 85.0
 
 
-def resolve(citation: Citation, resolver: Resolver) -> Resolution:
+def resolve(citation: Citation, resolver: Resolver, config_dir: Path | None = None) -> Resolution:
     """The verdict on one citation (see `Verdict`); the first id that resolves decides which
     work is meant, in the order PMID, DOI, registry ids, then the cited title."""
     refs = [Reference(scheme, value) for scheme, value in _ordered(citation.ids)]
     resolved = next((found for ref in refs if (found := resolver.find(ref))), None)
+    if resolved is not None:
+        split = _ids_apart(refs, resolved, resolver)
+        if split:
+            return Resolution(Verdict.MISMATCH, resolved, split, record_summary(resolved.data))
     if resolved is None:
         by_title = _by_title(citation, resolver)
         if by_title is None:
@@ -91,17 +98,19 @@ def resolve(citation: Citation, resolver: Resolver) -> Resolution:
                 Verdict.NOT_FOUND, note=f"{what}: not in the database nor the sources"
             )
         if not refs:
-            return _compare(citation, by_title, resolver)
+            return _compare(citation, by_title, resolver, config_dir)
         return Resolution(
             Verdict.MISMATCH,
             by_title,
             [f"id: {', '.join(map(str, refs))} not found; the title is {_ids_text(by_title)}"],
             record_summary(by_title.data),
         )
-    return _compare(citation, resolved, resolver)
+    return _compare(citation, resolved, resolver, config_dir)
 
 
-def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Resolution:
+def _compare(
+    citation: Citation, resolved: Resolved, resolver: Resolver, config_dir: Path | None
+) -> Resolution:
     data = resolved.data
     summary = record_summary(data)
     differences: list[str] = []
@@ -116,7 +125,11 @@ def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Reso
                 {"work_id": other.work_id, **record_summary(other.data)},
             )
         differences.append(f"title: the record says “{summary['title']}”")
-    if citation.journal and summary["journal"] and not same_journal(citation.journal, data):
+    if (
+        citation.journal
+        and summary["journal"]
+        and not same_journal(citation.journal, data, config_dir)
+    ):
         differences.append(f"journal: the record says {summary['journal']}")
     years = record_years(data)
     if citation.year and years and citation.year not in years:
@@ -127,7 +140,7 @@ def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Reso
                           summary)  # fmt: skip
     if differences:
         return Resolution(Verdict.MISMATCH, resolved, differences, summary)
-    trial = trial_differences(citation, data)
+    trial = trial_differences(citation, data, load_terms(config_dir))
     if trial:
         return Resolution(Verdict.TRIAL_DISAGREES, resolved, trial, summary)
     if resolved.corrected_by:
@@ -136,9 +149,21 @@ def _compare(citation: Citation, resolved: Resolved, resolver: Resolver) -> Reso
     return Resolution(Verdict.FOUND, resolved, [], summary)
 
 
+def _ids_apart(refs: list[Reference], resolved: Resolved, resolver: Resolver) -> list[str]:
+    """A citation's ids that name another work than the first one does ("PMID 1; DOI of
+    another paper"): each is a difference, with the work it names."""
+    apart = []
+    for ref in refs[1:]:
+        other = resolver.find(ref)
+        if other is not None and other.work_id != resolved.work_id:
+            title = other.data.get("title") or ""
+            apart.append(f"{ref} is another work: {_ids_text(other)}, “{title}”")
+    return apart
+
+
 def _ordered(ids: Mapping[str, str]) -> list[tuple[str, str]]:
-    order = {"pmid": 0, "doi": 1}
-    return sorted(ids.items(), key=lambda item: order.get(item[0], 2))
+    order = {"pmid": 0, "doi": 1, "pmcid": 2}
+    return sorted(ids.items(), key=lambda item: order.get(item[0], 3))
 
 
 def _by_title(citation: Citation, resolver: Resolver) -> Resolved | None:
@@ -193,12 +218,24 @@ def _journal_key(name: str) -> str:
     return " ".join(word for word in words if word not in ("the", "and", "of", "journal"))
 
 
-def same_journal(cited: str, data: Mapping[str, Any]) -> bool:
+def _bare_journal(name: str) -> str:
+    """PubMed's journal title without its subtitle or place ("Journal of clinical oncology :
+    official journal of …", "Advanced science (Weinheim, Baden-Wurttemberg, Germany)")."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", name.split(" : ")[0])
+
+
+def same_journal(cited: str, data: Mapping[str, Any], config_dir: Path | None = None) -> bool:
     """ "Lancet Haematology" is "The Lancet. Haematology", and "J Clin Oncol" is the Journal of
-    Clinical Oncology when PubMed's abbreviation says so."""
+    Clinical Oncology when PubMed's abbreviation says so. A Chinese name is compared with the
+    journal's Chinese name (config/zh_names.toml), and taken as the same when the table has
+    none: a checker cannot translate it."""
+    names = (data.get("journal"), data.get("journal_abbrev"))
+    if is_cjk_text(cited):
+        chinese = load_zh_names(config_dir).journal(*(str(n) for n in names if n))
+        return chinese is None or chinese.replace(" ", "") == cited.replace(" ", "")
     key = _journal_key(cited)
-    for name in (data.get("journal"), data.get("journal_abbrev")):
-        other = _journal_key(str(name or "").split(" : ")[0])  # without PubMed's subtitle
+    for name in names:
+        other = _journal_key(_bare_journal(str(name or "")))
         if other and (key == other or fuzz.ratio(key, other) >= JOURNAL_SAME):
             return True
     return False
@@ -236,27 +273,90 @@ def passage_phases(text: str) -> set[str]:
     return found
 
 
-def trial_differences(citation: Citation, data: Mapping[str, Any]) -> list[str]:
-    """What the passage says of a trial that its record does not: the phase, and the enrolment
-    (the passage's first patient count)."""
+def trial_differences(
+    citation: Citation, data: Mapping[str, Any], terms: Terms | None = None
+) -> list[str]:
+    """What the passage says of a trial that its record does not: the phase, the enrolment
+    (the passage's first patient count), the cancer (one the passage names where the record's
+    conditions and titles name others) and the cells given (umbilical cord where the record's
+    interventions say adipose tissue)."""
     if data.get("kind") != "trial":
         return []
+    terms = terms or load_terms()
+    passage = citation.passage
     differences = []
-    said = passage_phases(citation.passage)
+    said = passage_phases(passage)
     recorded = {str(p).upper() for p in data.get("phases") or [] if str(p).upper() != "NA"}
     if said and recorded and said != recorded:
         differences.append(
             f"phase: the passage says {_phase_text(said)}, the record {_phase_text(recorded)}"
         )
     enrolled = data.get("enrollment")
-    count = passage_patients(citation.passage)
+    count = passage_patients(passage)
     if isinstance(enrolled, int) and count is not None and count != enrolled:
         kind = str(data.get("enrollment_type") or "").lower()
         differences.append(
             f"enrolment: the passage says {count} patients, the record {enrolled}"
             + (f" ({kind})" if kind else "")
         )
+    conditions = [str(c) for c in data.get("conditions") or []]
+    titles = [str(data.get(k) or "") for k in ("title", "official_title")]
+    named = _cancers(passage, terms, chinese=True)
+    held = _cancers("\n".join(conditions + titles), terms, chinese=False)
+    if named and held and not set(named) & set(held):
+        differences.append(
+            f"condition: the passage says {'、'.join(named.values())}, the record "
+            + ("; ".join(conditions) or titles[0])
+        )
+    interventions = [str(i) for i in data.get("interventions") or []]
+    given = _sources(passage, terms, chinese=True)
+    listed = _sources("\n".join(interventions + titles), terms, chinese=False)
+    if given and listed and not set(given) & set(listed):
+        differences.append(
+            f"intervention: the passage says {'、'.join(given.values())}, the record "
+            + ("; ".join(interventions) or titles[0])
+        )
     return differences
+
+
+# Where the cells come from, as Chinese passages say it ("脐带MSCs", "脂肪来源"); 骨髓 alone is
+# the marrow the cells act in ("骨髓微环境"), not where they come from.
+SOURCES_ZH = {
+    "umbilical_cord": re.compile(r"脐带|华通氏胶"),
+    "adipose": re.compile(r"脂肪(?:来源|间充质|干细胞|基质|\s*MSC)"),
+    "placenta": re.compile(r"胎盘|羊膜"),
+    "bone_marrow": re.compile(r"骨髓(?:来源|间充质|基质细胞|\s*MSC)"),
+    "dental_pulp": re.compile(r"牙髓"),
+}
+
+
+def _cancers(text: str, terms: Terms, chinese: bool) -> dict[str, str]:
+    """Cancer-type keys a text names, with the name as it reads there (the terms table's
+    Chinese names in a passage, its English patterns in both)."""
+    found: dict[str, str] = {}
+    for term in terms.cancer:
+        if term.key in found:
+            continue
+        name = term.zh.replace(" ", "")
+        if chinese and name in text.replace(" ", ""):
+            if not any(name in other.replace(" ", "") for other in found.values()):
+                found[term.key] = term.zh  # "白血病" inside "急性髓系白血病" is the same cancer
+        elif match := term.pattern.search(text):
+            found[term.key] = match[0]
+    return found
+
+
+def _sources(text: str, terms: Terms, chinese: bool) -> dict[str, str]:
+    """MSC sources (the terms table's, less "other") a text says the cells come from."""
+    found: dict[str, str] = {}
+    for term in terms.source:
+        if term.key not in SOURCES_ZH or term.key in found:
+            continue
+        if chinese and (match := SOURCES_ZH[term.key].search(text)):
+            found[term.key] = term.zh
+        elif match := term.pattern.search(text):
+            found[term.key] = match[0]
+    return found
 
 
 _PATIENT_COUNT = re.compile(
@@ -293,8 +393,16 @@ class DatabaseResolver:
         self.online = online
         self.transport = transport
         self.errors: list[str] = []
+        self._answers: dict[Reference, Resolved | None] = {}
 
     def find(self, reference: Reference) -> Resolved | None:
+        """The work, once per reference and check: an article that cites a work twice, or a
+        title searched again, asks the database and the sources once."""
+        if reference not in self._answers:
+            self._answers[reference] = self._find(reference)
+        return self._answers[reference]
+
+    def _find(self, reference: Reference) -> Resolved | None:
         try:
             looked = lookup(self.engine, self.settings, reference, self.now,
                             transport=self.transport, online=self.online)  # fmt: skip
@@ -315,7 +423,3 @@ class DatabaseResolver:
         retracted = tuple(f"{s}:{v}" for t, s, v in rows if t == "retracted_by")
         corrected = tuple(f"{s}:{v}" for t, s, v in rows if t == "corrected_by")
         return tuple(dict.fromkeys(retracted)), tuple(dict.fromkeys(corrected))
-
-
-BLOCKING_CITATIONS = frozenset({Verdict.NOT_FOUND})
-LINE_KINDS = frozenset({CitationKind.PAPER, CitationKind.TRIAL})

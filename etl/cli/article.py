@@ -66,7 +66,9 @@ def check(
         raise EtlError(f"--format {fmt!r}: one of markdown, html, text")
     config = settings()
     resolver = DatabaseResolver(engine(config), config, clock.now(), online=not offline)
-    report = check_article(text, resolver=resolver, format=fmt or None)
+    report = check_article(
+        text, resolver=resolver, format=fmt or None, config_dir=config.config_dir
+    )
     if as_json:
         typer.echo(report.dumps())
     else:

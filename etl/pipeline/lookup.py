@@ -13,11 +13,12 @@ The signature other code relies on (keep it stable):
         -> Looked
 
 `reference` is text as a person pastes it ("PMID: 123", "pmid:123", "123", a DOI or its
-https://doi.org/ link, "NCT01234567", "ChiCTR2000012345", any registry id the project knows, or a
-title), or a `Reference` already parsed. `Looked.work_id` is None when neither the database nor any
-source holds it, with `Looked.note` saying where it was looked for. A reference that is no id and
-too short to be a title raises `EtlError`; a source that cannot be reached raises `SourceError`
-(nothing is stored then). `online=False` looks in the database only.
+https://doi.org/ link, "PMC1234567", a preprint's "PPR123456", "NCT01234567",
+"ChiCTR2000012345", any registry id the project knows, or a title), or a `Reference` already
+parsed. `Looked.work_id` is None when neither the database nor any source holds it, with
+`Looked.note` saying where it was looked for. A reference that is no id and too short to be a
+title raises `EtlError`; a source that cannot be reached raises `SourceError` (nothing is stored
+then). `online=False` looks in the database only.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def parse_reference(text: str) -> Reference:
         pmcid = normalize_pmcid(raw)
         if pmcid:
             return Reference("pmcid", pmcid)
+    if re.fullmatch(r"PPR\d{4,10}", raw, re.I):  # a preprint in Europe PMC
+        return Reference("ppr", raw.upper())
     registry = normalize_registry_id(raw)
     if registry:
         return Reference(*registry)
@@ -166,9 +169,9 @@ def sources_for(settings: Settings, scheme: str) -> list[str]:
 def fetch_records(
     settings: Settings, client: httpx.Client, name: str, ref: Reference
 ) -> list[SourceRecord]:
-    """The parsed records source `name` holds for `ref` (for a title, those whose title matches
-    it, best first); a record that would not parse is logged and left out, as a crawl
-    quarantines it."""
+    """The parsed records source `name` holds for `ref`: those carrying the id, or for a title
+    those whose title is the same, best first. A record that would not parse is logged and left
+    out, as a crawl quarantines it."""
     records = []
     for item in get_source(name, settings).lookup(client, ref.scheme, ref.value):
         if isinstance(item, SourceRecord):
@@ -178,7 +181,9 @@ def fetch_records(
             log.warning("%s: lookup of %s: %s", name, ref, item.describe())
     if ref.scheme == "title":
         return titled(records, ref.value)
-    return [record for record in records if _names(record, ref)] or records[:1]
+    # Only a record that carries the id: a search that answers with another work (PubMed
+    # reads a DOI it does not know as words) must not be stored as the one asked for.
+    return [record for record in records if _names(record, ref)]
 
 
 def titled(records: Sequence[SourceRecord], title: str) -> list[SourceRecord]:

@@ -168,3 +168,18 @@ def test_the_report_is_json(sqlite_engine: Engine, sqlite_url: str, server: Sear
         "source_says": "28 patients",
     }  # fmt: skip
     assert data["summary"]["blocking"] is True
+
+
+def test_a_source_that_is_down_is_named_and_the_check_goes_on(
+    sqlite_engine: Engine, sqlite_url: str, server: SearchReplay, seed_text: str
+) -> None:
+    settings = settings_for(server, sqlite_url)
+    settings = settings.model_copy(
+        update={"http": settings.http.model_copy(update={"attempts": 1})}
+    )
+    server.faults.queue("503", times=1000)
+    report = run(sqlite_engine, settings, seed_text)
+    assert {str(item.verdict) for item in report.citations} == {"not_found"}
+    assert report.errors and all("answered HTTP 503" in error for error in report.errors)
+    assert report.errors[0].startswith("doi:10.1200/jco.24.02356: pubmed")
+    assert report.to_json()["errors"] == list(report.errors)

@@ -3,9 +3,13 @@ fetched through the source's adapter from the replay server, stored, classified 
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -55,6 +59,7 @@ def settings_for(server: SearchReplay, url: str) -> Settings:
         ("nct 06218473", ("nct", "NCT06218473")),
         ("ChiCTR2000031234", ("chictr", "ChiCTR2000031234")),
         ("PMC1234567", ("pmcid", "PMC1234567")),
+        ("ppr123456", ("ppr", "PPR123456")),
         ("Umbilical cord MSCs for GVHD", ("title", "Umbilical cord MSCs for GVHD")),
     ],
 )
@@ -135,3 +140,63 @@ def test_what_no_source_holds_is_not_found_and_says_where_it_looked(
         "not in the database (sources not asked)",
         [],
     )
+
+
+class _EuropePmc(BaseHTTPRequestHandler):
+    """Europe PMC's search: one invented article for its PMCID, nothing for anything else."""
+
+    queries: list[str] = []
+    RESULT: dict[str, Any] = {
+        "id": "41000052", "source": "MED", "pmid": "41000052", "pmcid": "PMC13021488",
+        "doi": DOI, "title": TITLE + ".", "pubYear": "2026", "firstPublicationDate": "2026-09-07",
+        "journalInfo": {"yearOfPublication": 2026, "dateOfPublication": "2026 Sep",
+                        "journal": {"title": "Journal of hematology & oncology",
+                                    "isoabbreviation": "J Hematol Oncol"}},
+        "pubTypeList": {"pubType": ["Journal Article"]},
+        "abstractText": "312 patients were randomised.",
+    }  # fmt: skip
+
+    def do_GET(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)["query"][0]
+        type(self).queries.append(query)
+        found = [self.RESULT] if query == "PMCID:PMC13021488" else []
+        body = json.dumps({"hitCount": len(found), "resultList": {"result": found}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_pmcid_and_a_preprint_id_come_from_europe_pmc(
+    sqlite_engine: Engine, sqlite_url: str
+) -> None:
+    _EuropePmc.queries = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _EuropePmc)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    try:
+        settings = make_settings(sqlite_url, **{"sources.europepmc.base_url": url})
+        looked = lookup(sqlite_engine, settings, "PMC13021488", NOW)
+        missing = lookup(sqlite_engine, settings, "PPR123456", NOW)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert looked.source == "europepmc" and looked.data is not None
+    assert looked.data["identifiers"]["pmid"] == "41000052"
+    assert not missing.found and missing.note == "not in the database, nor at europepmc"
+    assert _EuropePmc.queries == ["PMCID:PMC13021488", "EXT_ID:PPR123456 AND SRC:PPR"]
+
+
+def test_a_search_that_answers_with_another_work_stores_nothing(
+    sqlite_engine: Engine, sqlite_url: str, server: SearchReplay
+) -> None:
+    term = '"10.5555/unknown-doi"[doi]'
+    server.searches[term] = esearch_answer(term, [PMID])  # PubMed read the DOI as words
+    looked = lookup(sqlite_engine, settings_for(server, sqlite_url), "10.5555/unknown-doi", NOW)
+    assert not looked.found and looked.note == "not in the database, nor at pubmed"
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(store.source_records)).scalar() == 0
