@@ -716,7 +716,8 @@ class Words:
         return label(self.lang, key)
 
     def __getattr__(self, key: str) -> str:
-        if key.startswith("_"):  # copy, pickle and the like ask for these
+        """`t.archive`; a name the catalogs lack is no attribute (Jinja and copy probe some)."""
+        if key not in EDITOR and key not in UI.get(self.lang, {}):
             raise AttributeError(key)
         return label(self.lang, key)
 
