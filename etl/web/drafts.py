@@ -79,6 +79,7 @@ def issue(number: int) -> Response:
         ],
         group_names=groups,
         section_names={s["id"]: s.get(t.lang, s["id"]) for s in taxonomy.sections},
+        kind_names=i18n.KINDS[t.lang],
         problems=problems,
         draft=found["state"] == IssueState.DRAFT,
         address=editor_address,
