@@ -494,6 +494,8 @@ class Editor(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the language of the editor pages for this person (zh | en): Chinese unless they chose
+    language: Mapped[str] = mapped_column(String(2), default="zh", server_default="zh")
 
 
 class EditorSession(Base):

@@ -246,3 +246,487 @@ def _joined(segments: list[Segment]) -> list[Segment]:
         else:
             out.append(segment)
     return out
+
+
+# The editor pages' words, each key in both languages (Chinese first). The pages reach them
+# through `label`, which falls back to the digest's own words above (UI), so a page and an issue
+# call a thing by the same name ("往期回顾", "研究亮点", statuses, phases and fields).
+EDITOR: dict[str, tuple[str, str]] = {
+    "editor_pages": ("编辑工作台", "Editor pages"),
+    "nav_queue": ("审阅队列", "Queue"),
+    "nav_add": ("手动添加", "Add by hand"),
+    "nav_duplicates": ("疑似重复", "Duplicates"),
+    "nav_issues": ("各期简报", "Issues"),
+    "nav_briefs": ("文章提纲", "Briefs"),
+    "nav_operators": ("运行状态", "Operators"),
+    "log_out": ("退出登录", "Log out"),
+    "language": ("界面语言", "Language"),
+    "switch_language": ("English", "中文"),
+    "switch_language_title": ("Switch the editor pages to English", "切换为中文界面"),
+    "logged_in_as": ("当前登录：", "Logged in as "),
+    "home_queue": (
+        "自上一期以来的新内容：纳入、排除、设为重点、更正标签、选入专题文章",
+        "what came in since the last issue: include, exclude, feature, correct "
+        "labels, pick for an article",
+    ),
+    "home_add": (
+        "粘贴 PMID、DOI 或试验注册号，抓取并分类后加入队列",
+        "paste a PMID, DOI or trial id: fetched, classified and queued",
+    ),
+    "home_duplicates": (
+        "按标题合并的记录：确认或拆分；手动合并两条记录",
+        "works joined by title: confirm or split; merge two works by hand",
+    ),
+    "home_issues": (
+        "各期草稿：标题与引言、排序、预览、测试邮件、批准",
+        "the drafts: headline and intro, order, preview, test copy, approve",
+    ),
+    "home_briefs": (
+        "已选入专题文章的研究及其 Markdown 提纲",
+        "the picked works and their Markdown brief",
+    ),
+    "home_operators": (
+        "各任务与数据源的运行情况：最近运行、失败、错误、下次运行",
+        "the health of every job and source: last runs, failures, errors, what is next",
+    ),
+    "login_title": ("编辑登录", "Editor login"),
+    "login_name": ("用户名或邮箱", "User name or email"),
+    "password": ("密码", "Password"),
+    "log_in": ("登录", "Log in"),
+    "login_wrong": ("用户名或密码不正确。", "The user name or password is not right."),
+    "login_too_many": (
+        "您所在网络的登录失败次数过多。请等待 {minutes} 分钟，或请运维人员检查您的账号。",
+        "Too many failed logins from your network. Please wait {minutes} minutes, or "
+        "ask an operator to check your account.",
+    ),
+    "logged_out": ("您已退出登录。", "You are logged out."),
+    "login_accounts": (
+        "账号由运维人员创建（mscwatch editors add）；忘记密码请联系他们重置。",
+        "Accounts are created by the operators (mscwatch editors add); ask them to "
+        "reset a forgotten password.",
+    ),
+    "form_expired": ("表单已过期", "This form has expired"),
+    "form_expired_body": (
+        "未作任何更改。请重新打开页面后再提交。",
+        "Nothing was changed. Please open the page again and resubmit.",
+    ),
+    "open_login": ("打开登录页", "Open the login page"),
+    "did_not_work": ("操作未完成", "That did not work"),
+    "back_to_queue": ("返回审阅队列", "Back to the queue"),
+    "queue_title": ("审阅队列", "Review queue"),
+    "queue_count": ("共 {n} 项", "{n} works"),
+    "queue_news": (
+        "自 {since} 起、下一期将报道的新内容（{why}）",
+        "with news for the next issue since {since} ({why})",
+    ),
+    "queue_news_why_issue": ("上一期收录时间截止于此", "where the last issue that went out ended"),
+    "queue_news_why_first": (
+        "尚无已发出的简报：最近两期的时间",
+        "no issue has gone out yet: the last two periods",
+    ),
+    "queue_since": ("自 {since} 以来有动态的全部研究", "with news since {since}"),
+    "queue_all": ("全部动态", "all news"),
+    "queue_keys": (
+        "快捷键：j/k 上下移动，x 选中，i 纳入，e 排除，f 设为重点，p 选"
+        "入文章，u 撤销决定；选中多行时对所有选中行生效。",
+        "Keys: j/k move, x select, i include, e exclude, f feature, p pick, u "
+        "undecide; with rows selected, the key acts on all of them.",
+    ),
+    "queue_news_link": ("只看下一期的新内容", "only the next issue's news"),
+    "since": ("起始日期", "since"),
+    "section": ("栏目", "section"),
+    "cancer_type": ("癌种", "cancer type"),
+    "strategy": ("治疗策略", "strategy"),
+    "stage": ("研究阶段", "stage"),
+    "source": ("来源", "source"),
+    "relevance": ("相关性", "relevance"),
+    "state": ("状态", "state"),
+    "order": ("排序", "order"),
+    "any": ("不限", "any"),
+    "filter": ("筛选", "Filter"),
+    "rel_relevant": ("相关", "relevant"),
+    "rel_not_relevant": ("不相关", "not relevant"),
+    "rel_all": ("全部", "all"),
+    "st_all": ("全部", "all"),
+    "st_undecided": ("未决定", "undecided"),
+    "st_included": ("已纳入", "included"),
+    "st_excluded": ("已排除", "excluded"),
+    "st_featured": ("重点推荐", "featured"),
+    "st_picked": ("已选入文章", "picked"),
+    "st_include": ("已纳入", "included"),
+    "st_exclude": ("已排除", "excluded"),
+    "order_newest": ("最新在前", "newest first"),
+    "order_relevance": ("最相关在前", "most relevant first"),
+    "order_uncertain": ("最不确定在前", "least sure first"),
+    "selected": ("选中的行：", "Selected:"),
+    "include": ("纳入", "Include"),
+    "exclude": ("排除", "Exclude"),
+    "pick": ("选入文章", "Pick for article"),
+    "unpick": ("取消选入", "Unpick"),
+    "undecide": ("撤销决定", "Undecide"),
+    "feature": ("设为重点", "Feature"),
+    "note": ("备注", "Note"),
+    "select_work": ("选中第 {id} 项", "select work {id}"),
+    "col_work": ("研究", "work"),
+    "col_labels": ("标签及依据", "labels and why"),
+    "col_about": ("摘要、要点与导语", "abstract, facts and lead"),
+    "col_decision": ("决定", "decision"),
+    "work_no": ("编号 {id}", "work {id}"),
+    "kind_paper": ("论文", "paper"),
+    "kind_trial": ("临床试验", "trial"),
+    "probable_duplicate": ("疑似重复", "probable duplicate"),
+    "relevance_score": ("相关性 {score}", "relevance {score}"),
+    "is_relevant": ("相关", "relevant"),
+    "is_not_relevant": ("不相关", "not relevant"),
+    "safety_signal": ("安全性信号", "safety signal"),
+    "corrected_by_editor": ("编辑已更正：{families}", "corrected by an editor: {families}"),
+    "events": ("动态", "What happened"),
+    "news_mark": ("本期新内容", "news"),
+    "links": ("关联", "Linked"),
+    "link_reports_trial": ("报道试验", "reports trial"),
+    "link_reported_by": ("报道该试验的论文", "reported by"),
+    "link_retracted_by": ("撤稿声明", "retracted by"),
+    "link_retraction_of": ("所撤论文", "retraction of"),
+    "link_corrected_by": ("勘误", "corrected by"),
+    "link_erratum_for": ("所更正论文", "erratum for"),
+    "link_concern_in": ("关注声明", "expression of concern"),
+    "link_concern_for": ("关注声明所涉论文", "concern for"),
+    "link_updated_by": ("更新版本", "updated by"),
+    "link_update_of": ("所更新论文", "update of"),
+    "link_published_as": ("正式发表版本", "published as"),
+    "link_has_preprint": ("预印本", "preprint"),
+    "abstract": ("摘要", "Abstract"),
+    "no_abstract": ("记录没有摘要。", "The record has no abstract."),
+    "facts": ("提取的要点", "Extracted facts"),
+    "lead": ("拟用导语", "Proposed lead"),
+    "lead_rejected": ("未采用（{reason}）：{text}", "not used ({reason}): {text}"),
+    "fact_design": ("研究设计", "design"),
+    "fact_patients": ("患者", "patients"),
+    "fact_patients_n": ("{n} 例", "{n}"),
+    "fact_cancer": ("癌种", "cancer"),
+    "fact_source": ("MSC 来源", "MSC source"),
+    "fact_intervention": ("干预", "intervention"),
+    "fact_outcomes": ("结果", "outcomes"),
+    "fact_institution": ("机构", "institution"),
+    "fact_status": ("状态", "status"),
+    "fact_enrollment": ("入组人数", "enrolment"),
+    "fact_sponsor": ("申办方", "sponsor"),
+    "fact_arms": ("研究组", "arms"),
+    "no_facts": ("规则未能从记录中提取要点。", "The rules found no facts in the record."),
+    "correct_labels": ("更正标签", "Correct labels"),
+    "cancer_types": ("癌种", "cancer types"),
+    "strategies": ("治疗策略", "strategies"),
+    "no_stage": ("无", "none"),
+    "save_labels": ("保存标签", "Save labels"),
+    "highlight_placeholder": ("研究亮点", "highlight"),
+    "highlight_for": ("第 {id} 项的研究亮点", "highlight for work {id}"),
+    "note_for": ("第 {id} 项的备注", "note for work {id}"),
+    "note_shown": ("备注：{text}", "note: {text}"),
+    "nothing_matches": ("没有符合筛选条件的研究。", "Nothing matches these filters."),
+    "pages": ("页码：", "Pages:"),
+    "done_action": ("{action}：{n} 项", "{action}: {n} work(s)"),
+    "corrected": ("第 {id} 项：已更正 {families}", "work {id}: corrected {families}"),
+    "nothing_changed": ("没有改动", "nothing changed"),
+    "choose_work_action": (
+        "请至少选择一项研究和一个操作。",
+        "Choose at least one work and an action.",
+    ),
+    "not_work_id": (
+        "work={value} 不是研究编号（应为整数）。",
+        "work={value} is not a work id (a whole number).",
+    ),
+    "add_title": ("手动添加研究", "Add a work by hand"),
+    "add_about": (
+        "粘贴一个 PMID、DOI 或临床试验注册号（NCT、ChiCTR 等）：系"
+        "统通过常规数据源抓取、存储并分类，然后放入审阅队列。",
+        "Paste a PMID, DOI or trial registry id (NCT, ChiCTR…): it is fetched "
+        "through the normal sources, stored, classified and queued.",
+    ),
+    "add_field": ("PMID、DOI 或试验注册号", "PMID, DOI or trial id"),
+    "add_button": ("抓取并加入队列", "Fetch and queue"),
+    "add_empty": ("请粘贴一个 PMID、DOI 或试验注册号。", "Paste a PMID, DOI or trial id."),
+    "add_unknown": (
+        "无法识别「{value}」：应为 PMID（纯数字，如 41000480）、"
+        "DOI（如 10.1000/xyz）或试验注册号（如 NCT06571092"
+        "、ChiCTR2400081234）。",
+        "“{value}” is not one we can read: give a PMID (digits, e.g. 41000480), a "
+        "DOI (e.g. 10.1000/xyz) or a trial registry id (e.g. NCT06571092, "
+        "ChiCTR2400081234).",
+    ),
+    "add_not_found": (
+        "{scheme} {value} 在数据源中未找到：{reason}",
+        "{scheme} {value} was not found at the source: {reason}",
+    ),
+    "add_failed": (
+        "{scheme} {value} 抓取失败：{reason}",
+        "{scheme} {value} could not be fetched: {reason}",
+    ),
+    "add_done": ("已添加并加入队列：{title}（编号 {id}）", "added and queued: {title} (work {id})"),
+    "add_known": (
+        "已在库中，已加入队列：{title}（编号 {id}）",
+        "already stored, now queued: {title} (work {id})",
+    ),
+    "add_open": ("在队列中查看", "See it in the queue"),
+    "add_unavailable": (
+        "手动添加需要单条抓取功能，当前版本尚未提供。",
+        "Adding by hand needs the one-record lookup, which this version lacks.",
+    ),
+    "dup_title": ("疑似重复", "Probable duplicates"),
+    "dup_about": (
+        "这些记录因标题相同（同一年份、同一第一作者）而合并，但没有共同的标识符。在编"
+        "辑拆分之前它们视为同一项研究：确认属于同一研究的，拆分不是的。",
+        "Works joined because their titles matched (same year and first author), "
+        "with no identifier in common. They are one work until an editor splits "
+        "them: confirm the ones that are one study, split the ones that are not.",
+    ),
+    "dup_match": ("标题匹配", "Title match"),
+    "dup_kept": ("保留", "Kept"),
+    "dup_joined": ("并入", "Joined"),
+    "dup_no_record": ("没有有效记录", "no live record"),
+    "dup_confirm": ("同一研究：保持合并", "One study: keep merged"),
+    "dup_split": ("两项研究：拆分", "Two studies: split"),
+    "dup_none": ("目前没有待编辑处理的疑似重复。", "No probable duplicates wait for an editor."),
+    "dup_merge_title": ("合并两项研究", "Merge two works"),
+    "dup_merge_about": (
+        "两项研究实为同一研究、但系统未能合并时使用（没有共同标识符，标题差别太大）。"
+        "用编号、pmid:N、DOI 或试验注册号指明；PMID 或试验注册号不同的"
+        "研究不能合并。",
+        "When two works are one study that nothing joined (no shared identifier, "
+        "titles too different). Name them by id, pmid:N, DOI or trial id; works with "
+        "different PMIDs or trial ids cannot be merged.",
+    ),
+    "dup_keep": ("保留", "keep"),
+    "dup_into": ("并入其中", "merge into it"),
+    "dup_merge": ("合并", "Merge"),
+    "issues_title": ("各期简报", "Issues"),
+    "issues_about": (
+        "草稿由 mscwatch digest build（或定时任务）生成；打开一"
+        "期即可修改文字、调整顺序、预览、给自己发送测试邮件并批准。",
+        "Drafts are built by mscwatch digest build (or the scheduler); open one to "
+        "edit its texts, reorder it, preview it, mail yourself a test copy and "
+        "approve it.",
+    ),
+    "col_number": ("期号", "number"),
+    "col_period": ("收录时间", "period"),
+    "col_state": ("状态", "state"),
+    "col_items": ("条目", "items"),
+    "col_approved": ("批准人", "approved"),
+    "no_issue": ("还没有任何一期。", "No issue yet."),
+    "issue_state_draft": ("草稿", "draft"),
+    "issue_state_approved": ("已批准", "approved"),
+    "issue_state_sending": ("发送中", "sending"),
+    "issue_state_sent": ("已发送", "sent"),
+    "briefs_title": ("文章提纲", "Article briefs"),
+    "briefs_about": (
+        "在审阅队列中选入专题文章的研究。提纲是按范文结构写好的 Markdown 草"
+        "稿：按癌种和策略分节，每项研究的要点、准确的引文行、试验一览表和免责声明（与"
+        " mscwatch article brief 相同）。",
+        "Works picked in the review queue for a full article like the seed article. "
+        "The brief is a Markdown draft in its structure: sections by cancer type and "
+        "strategy, each work's facts, the exact citation lines, a trial table, the "
+        "disclaimer (the same as mscwatch article brief).",
+    ),
+    "briefs_download": ("下载提纲（{language}）", "Download the brief ({language})"),
+    "col_title": ("标题", "title"),
+    "col_picked": ("选入时间", "picked"),
+    "nothing_picked": (
+        "尚未选入任何研究：请在审阅队列中选入。",
+        "Nothing picked yet: pick works in the review queue.",
+    ),
+    "operators_title": ("运行状态", "Operators"),
+    "ops_about": (
+        "与 mscwatch status 所示相同，截至 {now}（时区 {zone}）。本页只读：调度与数据源在配置文"
+        "件中设置。",
+        "What mscwatch status shows, as of {now} (times in {zone}). Read-only: the schedule "
+        "and the sources are configured in files.",
+    ),
+    "ops_jobs": ("定时任务", "Jobs"),
+    "ops_sources": ("数据源", "Sources"),
+    "ops_issues": ("各期及其投递", "Issues and their deliveries"),
+    "ops_job": ("任务", "job"),
+    "ops_health": ("健康状况", "health"),
+    "ops_why": ("原因", "why"),
+    "ops_last_run": ("最近运行", "last run"),
+    "ops_outcome": ("结果", "outcome"),
+    "ops_last_success": ("最近成功", "last success"),
+    "ops_last_failure": ("最近失败", "last failure"),
+    "ops_last_error": ("最近错误", "last error"),
+    "ops_next_run": ("下次运行", "next run"),
+    "ops_alert": ("告警", "alert"),
+    "ops_source": ("数据源", "source"),
+    "ops_watermark": ("水位线", "watermark"),
+    "ops_next_due": ("下次应运行", "next due"),
+    "ops_issue": ("期号", "issue"),
+    "ops_approved_by": ("批准人", "approved by"),
+    "ops_in_doubt": ("待确认", "in doubt"),
+    "ops_next_retry": ("下次重试", "next retry"),
+    "ops_sent_at": ("发送时间", "sent at"),
+    "count_new": ("新增", "new"),
+    "count_updated": ("更新", "updated"),
+    "count_unchanged": ("未变", "unchanged"),
+    "count_quarantined": ("隔离", "quarantined"),
+    "count_failed": ("失败", "failed"),
+    "delivery_sent": ("已发送", "sent"),
+    "delivery_queued": ("排队中", "queued"),
+    "delivery_claimed": ("发送中", "claimed"),
+    "delivery_retry": ("待重试", "retry"),
+    "delivery_failed": ("失败", "failed"),
+    "delivery_skipped": ("已跳过", "skipped"),
+    "outcome_ok": ("成功", "ok"),
+    "outcome_quiet": ("无新内容", "quiet"),
+    "outcome_partial": ("部分成功", "partial"),
+    "outcome_failed": ("失败", "failed"),
+    "outcome_skipped": ("已跳过", "skipped"),
+    "outcome_stopped": ("已停止", "stopped"),
+    "outcome_running": ("运行中", "running"),
+    "verdict_ok": ("正常", "ok"),
+    "verdict_quiet": ("正常（无新内容）", "quiet"),
+    "verdict_partial": ("部分记录未入库", "partial"),
+    "verdict_failing": ("失败", "failing"),
+    "verdict_broken": ("连续失败", "broken"),
+    "verdict_late": ("逾期未运行", "late"),
+    "verdict_stale": ("长期无新内容", "stale"),
+    "verdict_disabled": ("已停用", "disabled"),
+    "verdict_never run": ("从未运行", "never run"),
+    "issue_title": ("第 {n} 期（{slug}）", "Issue {n} ({slug})"),
+    "issue_meta_period": ("收录时间 {start} – {end}", "Period {start} – {end}"),
+    "issue_meta_state": ("状态", "state"),
+    "issue_meta_approved": ("批准人：{name}", "approved by {name}"),
+    "issue_meta_items": ("{n} 条", "{n} items"),
+    "preview": ("预览", "Preview"),
+    "problems_stop": ("{n} 个问题阻止批准：", "{n} problem(s) stop approval:"),
+    "approve": ("批准", "Approve"),
+    "rebuild": ("按最新决定重新生成", "Rebuild from the latest decisions"),
+    "unapprove": ("撤回批准（退回草稿）", "Unapprove (back to draft)"),
+    "test_copy_to": ("发送测试邮件至", "Send a test copy to"),
+    "test_copy_address": ("测试邮件地址", "test copy address"),
+    "send_test_copy": ("发送测试邮件", "Send test copy"),
+    "texts_title": ("标题、引言与结语", "Headline, introduction and closing"),
+    "text_headline": ("标题", "headline"),
+    "text_intro": ("引言", "introduction"),
+    "text_closing": ("结语", "closing"),
+    "empty_generated": ("留空：{what}", "empty: {what}"),
+    "generated_headline": ("自动生成的问句标题", "the generated question headline"),
+    "generated_intro": ("自动生成的引言", "the generated 引言"),
+    "none": ("无", "none"),
+    "save_texts": ("保存文字", "Save texts"),
+    "items_title": ("条目（按阅读顺序）", "Items, in reading order"),
+    "items_about": (
+        "上移、下移只在同一小节内调整；重新生成草稿时保留该顺序。",
+        "Up and down move an item within its group; the order is kept when the draft is rebuilt.",
+    ),
+    "col_section_group": ("栏目 · 小节", "section · group"),
+    "col_item": ("条目", "item"),
+    "col_kind": ("类型", "kind"),
+    "col_order": ("顺序", "order"),
+    "move_up": ("上移", "move up"),
+    "move_down": ("下移", "move down"),
+    "no_items": ("本期没有条目", "This issue has no items"),
+    "nothing_new_notice": ("（本期无新进展的通知）", " (a nothing-new notice)"),
+    "writer_drafts": ("写作模型草稿", "Writer drafts"),
+    "no_writer_drafts": (
+        "这些条目没有机器草稿{why}。读者看到的是模板生成的文字。",
+        "No machine drafts for these items{why}. Readers get the template's texts.",
+    ),
+    "writer_off": (
+        "（写作模型未开启：config/digest.toml 的 [writer]）",
+        " (the writer is off: [writer] in config/digest.toml)",
+    ),
+    "writer_about": (
+        "机器草稿须经编辑采用或修改后才会发给读者，在此之前沿用模板文字。每份草稿旁列出其依据的"
+        "原文句子。",
+        "A machine draft reaches readers only once accepted or edited; until then the "
+        "template's text stands. Each draft is shown beside the sentences it was written from.",
+    ),
+    "draft_state_draft": ("机器草稿", "machine draft"),
+    "draft_state_accepted": ("已采用", "accepted"),
+    "draft_state_edited": ("编辑已修改", "edited by an editor"),
+    "draft_state_rejected": ("已拒绝", "rejected"),
+    "draft_state_failed": ("生成失败", "failed"),
+    "by": ("，操作人 {name}", " by {name}"),
+    "not_used": ("未采用：{reason}", "Not used: {reason}"),
+    "draft": ("草稿", "draft"),
+    "from_sentences": ("依据的句子", "from these sentences"),
+    "accept": ("采用", "Accept"),
+    "reject": ("拒绝", "Reject"),
+    "save_edited": ("保存为修改稿", "Save as edited"),
+    "edited_text_of": ("草稿 {id} 的修改文字", "edited text of draft {id}"),
+    "preview_title": ("第 {n} 期预览（{language}）", "Preview of issue {n} ({language})"),
+    "back_to_issue": ("返回本期", "Back to the issue"),
+    "back_to_issues": ("返回各期列表", "Back to the issues"),
+    "text_part": ("纯文本部分", "plain-text part"),
+    "preview_about": (
+        "读者收到的邮件原样：分别以手机宽度和桌面宽度显示，其中的个人链接以本页链接代替。",
+        "Exactly what readers get: the rendered email, at a phone's width and at the desktop "
+        "width, with the reader's own links in place of these.",
+    ),
+    "no_edition": ("没有这个版本", "No such edition"),
+    "cannot_be_done": ("无法执行", "That cannot be done"),
+    "nothing_sent": ("没有发送或更改任何内容。", "Nothing was sent or changed."),
+    "flash_texts_saved": ("文字已保存", "texts saved"),
+    "flash_first_last": (
+        "该条目已在本小节的最前或最后",
+        "that item is already first or last in its group",
+    ),
+    "flash_removed": (
+        "本期没有新内容：草稿已删除（digest.empty = skip）",
+        "nothing new in this period: the draft was removed (digest.empty = skip)",
+    ),
+    "flash_rebuilt": (
+        "已重新生成：{n} 条，采用最新的决定与动态",
+        "rebuilt: {n} items, with the latest decisions and events",
+    ),
+    "flash_test_copy": (
+        "测试邮件（{edition}）已通过 {how} 发送至 {address}",
+        "test copy ({edition}) sent to {address} through {how}",
+    ),
+    "flash_approved": ("第 {n} 期已由 {name} 批准", "issue {n} approved by {name}"),
+    "flash_unapproved": ("第 {n} 期已退回草稿", "issue {n} is a draft again"),
+    "flash_draft_done": ("草稿 {id}：{what}", "draft {id}: {what}"),
+    "flash_pick_first": (
+        "请先在审阅队列中选入研究：提纲由选入的研究生成",
+        "pick works in the queue first: the brief is made from the picked works",
+    ),
+    "bad_address": (
+        "测试邮件地址不可用：{problem}",
+        "The address for the test copy is not usable: {problem}",
+    ),
+    "bad_edition": (
+        "lang={value}：请选择版本 zh 或 en。",
+        "lang={value}: choose an edition, zh or en.",
+    ),
+    "edition_zh": ("中文", "中文"),
+    "edition_en": ("English", "English"),
+}
+
+
+def label(lang: str, key: str, **values: object) -> str:
+    """An editor page's word in `lang`: the editor catalog first, then the digest's own words,
+    so both speak of a thing alike. An unknown key is an error, not a blank on a page."""
+    if key in EDITOR:
+        template = EDITOR[key][0 if lang == "zh" else 1]
+        return template.format(**values) if values else template
+    return text(lang, key, **values)
+
+
+class Words:
+    """`t` in every editor template: `t("key", n=3)` or `t.key`, in the page's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else LANGS[0]
+
+    def __call__(self, key: str, **values: object) -> str:
+        return label(self.lang, key, **values)
+
+    def __getitem__(self, key: str) -> str:
+        return label(self.lang, key)
+
+    def __getattr__(self, key: str) -> str:
+        """`t.archive`; a name the catalogs lack is no attribute (Jinja and copy probe some)."""
+        if key not in EDITOR and key not in UI.get(self.lang, {}):
+            raise AttributeError(key)
+        return label(self.lang, key)
+
+    def get(self, key: str, default: str) -> str:
+        """The word for a key built from data (a verdict, a state), else `default` as it is."""
+        return label(self.lang, key) if key in EDITOR or key in UI[self.lang] else default

@@ -74,6 +74,15 @@ class Chosen:
     highlight_en: str = ""
 
 
+def news_window(last_issue_end: date | None, today: date, period_days: int) -> Period:
+    """The days whose news the next issue will report, as the review queue shows them: from the
+    end of the last issue that left the draft stage (before any issue, the last two periods)
+    up to and including today. An event in it is news when `eligible` says so, exactly as for
+    an issue's own period, and no issue that went out has reported it."""
+    start = last_issue_end or today - timedelta(days=2 * period_days)
+    return Period(start, max(today + timedelta(days=1), start + timedelta(days=1)))
+
+
 def eligible(event: EventInfo, period: Period, late_days: int, sent_before: bool) -> bool:
     """Inside the period, or late by at most `late_days`; a retraction or correction of a work
     readers already got is news however old it is."""

@@ -32,7 +32,15 @@ from etl.db.models import (
 from etl.db.states import PUBLISHED_STATES, IssueState
 from etl.digest.content import IssueContent
 from etl.digest.periods import Period
-from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, WorkInfo, choose
+from etl.digest.select import (
+    ALWAYS_NEWS,
+    KIND_OF_EVENT,
+    Chosen,
+    EventInfo,
+    WorkInfo,
+    choose,
+    eligible,
+)
 from etl.digest.typography import has_chinese
 from etl.errors import DigestError
 from etl.mail.message import header_problem
@@ -92,7 +100,7 @@ def build_issue(
                 "issues go forward in time: build a period after the newest issue",
             )
     this = existing["id"] if existing else None
-    found, infos = _candidates(conn, period, late_days, this)
+    found, infos = news(conn, period, late_days, [this] if this is not None else [])
     groups_of = {t: label.group or "" for t, label in taxonomy.labels["cancer_types"].items()}
     placed = existing["item_order"] if existing else None
     chosen = choose(found, infos, period, late_days, groups_of, placed)
@@ -122,13 +130,39 @@ def build_issue(
     return BuildOutcome(period, dict(issue), existing is None, len(chosen))
 
 
+def news(
+    conn: Connection, period: Period, late_days: int, open_issues: Iterable[int] = ()
+) -> tuple[list[EventInfo], dict[int, WorkInfo]]:
+    """The news of `period`: the one definition the digest's build and the editors' queue share.
+    An event is news when no issue but the `open_issues` has reported it (a build: the draft
+    being rebuilt; the queue: every draft, since none has gone out), and `select.eligible`
+    takes it (inside the period or late by at most `late_days`; a retraction or correction of
+    a work readers got, however late). Returns the events, each on the work it now lives in,
+    and what is known of those works."""
+    found, infos = _candidates(conn, period, late_days, set(open_issues))
+    kept = [
+        event
+        for event in found
+        if event.work_id in infos
+        and eligible(event, period, late_days, infos[event.work_id].sent_before)
+    ]
+    return kept, infos
+
+
+def drafts_of(conn: Connection) -> list[int]:
+    """The issues still in draft: what they claimed is not yet reported to anyone."""
+    return list(
+        conn.execute(select(issues.c.id).where(issues.c.state == IssueState.DRAFT)).scalars()
+    )
+
+
 def _candidates(
-    conn: Connection, period: Period, late_days: int, this: int | None
+    conn: Connection, period: Period, late_days: int, open_issues: set[int]
 ) -> tuple[list[EventInfo], dict[int, WorkInfo]]:
     earliest = (period.start - timedelta(days=late_days)).isoformat()
     claimed_elsewhere = select(claims.c.event_id)
-    if this is not None:
-        claimed_elsewhere = claimed_elsewhere.where(claims.c.issue_id != this)
+    if open_issues:
+        claimed_elsewhere = claimed_elsewhere.where(claims.c.issue_id.not_in(sorted(open_issues)))
     query = select(
         events.c.id, events.c.work_id, events.c.type, events.c.occurred_on, events.c.detected_at
     ).where(
@@ -147,7 +181,7 @@ def _candidates(
         EventInfo(row.id, home[row.work_id], row.type, event_day(row.occurred_on, row.detected_at))
         for row in rows
     ]
-    return found, _work_infos(conn, {event.work_id for event in found}, this)
+    return found, _work_infos(conn, {event.work_id for event in found}, None)
 
 
 def event_day(occurred_on: str | None, detected_at: datetime) -> date:

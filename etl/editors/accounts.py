@@ -34,6 +34,7 @@ NAME = re.compile(r"^[^\s/]{1,254}$")
 # Failed logins from one network address before the form refuses it for the rest of the window.
 LOGIN_LIMIT = 5
 LOGIN_WINDOW = timedelta(minutes=15)
+LANGUAGES = ("zh", "en")  # the editor pages' languages, Chinese first: the default
 SESSION_LIFE = timedelta(hours=12)  # a login lasts a working day; then the password is asked
 
 
@@ -59,6 +60,7 @@ class Account:
     created_at: datetime
     last_login_at: datetime | None
     stamp: str  # changes with the password (a short digest of its hash, never the hash)
+    language: str = "zh"  # the editor pages' language for this person
 
     @property
     def shown(self) -> str:
@@ -211,6 +213,18 @@ def sessions_of(engine: Engine, name: str) -> int:
         return len(conn.execute(query).all())
 
 
+def set_language(engine: Engine, editor_id: int, language: str) -> None:
+    """The editor's choice of language for the editor pages, kept with the person (not the
+    browser), so it follows them to every device they log in from."""
+    if language not in LANGUAGES:
+        raise EditorError(
+            f"{language!r} is not a language of the editor pages",
+            f"choose one of {', '.join(LANGUAGES)}",
+        )
+    with engine.begin() as conn:
+        conn.execute(update(T).where(T.c.id == editor_id).values(language=language))
+
+
 def _session_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -245,4 +259,5 @@ def _account(row: Any) -> Account:
         created_at=row["created_at"],
         last_login_at=row["last_login_at"],
         stamp=hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16],
+        language=row["language"] or "zh",
     )

@@ -30,6 +30,8 @@ from etl.db.models import (
 )
 from etl.db.states import IssueState
 from etl.digest import store
+from etl.digest.periods import Period
+from etl.digest.select import news_window
 
 works, events, records = Work.__table__, Event.__table__, SourceRecord.__table__
 classes, decisions = Classification.__table__, EditorDecision.__table__
@@ -99,7 +101,33 @@ def last_issue_end(conn: Connection) -> date | None:
     return date.fromisoformat(newest) if newest else None
 
 
-def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
+@dataclass
+class News:
+    """What the next issue will report, by the digest's own rule (`store.news`): the window
+    it covers and, per work, the events in it that are news."""
+
+    window: Period
+    events: dict[int, list[int]]
+    since_issue: bool  # the window starts where the last issue that went out ended
+
+
+def news_since_last_issue(conn: Connection, today: date, period_days: int, late_days: int) -> News:
+    """The works with news since the last issue, decided exactly as `digest build` decides
+    (events no issue that went out has reported, inside the window or late by at most
+    `late_days`), so the queue never lists what the digest will not report, nor hides what
+    it will."""
+    end = last_issue_end(conn)
+    window = news_window(end, today, period_days)
+    found, _ = store.news(conn, window, late_days, store.drafts_of(conn))
+    by_work: dict[int, list[int]] = {}
+    for event in found:
+        by_work.setdefault(event.work_id, []).append(event.id)
+    return News(window, by_work, end is not None)
+
+
+def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = None) -> Queue:
+    """The works an editor asked to see: with `news`, those with news for the next issue;
+    else those with an event seen since `wanted.since` (any history, when asked for)."""
     since = wanted.since
     last_event = (
         select(events.c.work_id, func.max(events.c.detected_at).label("seen"))
@@ -128,7 +156,10 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
         .outerjoin(decisions, decisions.c.work_id == works.c.id)
         .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None))
     )
-    if since is not None:
+    if news is not None:
+        query = query.where(works.c.id.in_(sorted(news.events)))
+        since = news.window.start
+    elif since is not None:
         start = datetime.combine(since, time(), ZoneInfo(zone))
         query = query.where(last_event.c.seen >= start)
     if wanted.relevance == "relevant":
@@ -162,7 +193,7 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
         kept.sort(key=lambda r: (-r.seen.timestamp(), -(r.relevance or 0.0), -r.id))
     start_at = (max(wanted.page, 1) - 1) * PAGE
     page = kept[start_at : start_at + PAGE]
-    return Queue(_details(conn, page), len(kept), since)
+    return Queue(_details(conn, page, news), len(kept), since)
 
 
 def _state_filter(query: Any, state: str) -> Any:
@@ -181,19 +212,24 @@ def _in_family(labels: dict[str, Any] | None, family: str, wanted: str) -> bool:
     return not wanted or wanted in ((labels or {}).get(family) or [])
 
 
-def _details(conn: Connection, rows: list[Any]) -> list[QueueRow]:
+def _details(conn: Connection, rows: list[Any], news: News | None = None) -> list[QueueRow]:
     ids = [row.id for row in rows]
     data = store.work_data(conn, ids)
     linked = store.related(conn, ids) if ids else {}
     happened: dict[int, list[dict[str, Any]]] = {}
     if ids:
         query = (
-            select(events.c.work_id, events.c.type, events.c.occurred_on, events.c.data)
+            select(
+                events.c.id, events.c.work_id, events.c.type, events.c.occurred_on, events.c.data
+            )
             .where(events.c.work_id.in_(ids))
             .order_by(events.c.detected_at.desc(), events.c.id.desc())
         )
+        fresh = {e for found in (news.events.values() if news else []) for e in found}
         for row in conn.execute(query):
-            happened.setdefault(row.work_id, []).append(dict(row._mapping))
+            event = dict(row._mapping)
+            event["news"] = row.id in fresh
+            happened.setdefault(row.work_id, []).append(event)
     flagged = set()
     if ids:
         flagged = set(

@@ -19,7 +19,7 @@ from etl.ops.configuration import MIN_SECRET_KEY, short_secret_key
 from etl.settings import Settings
 from etl.studies.service import Answer, Studies
 from etl.subscribers.service import Subscribers
-from etl.web import drafts, review
+from etl.web import adding, drafts, review
 from etl.web import editor as editor_pages
 from etl.web import evidence as evidence_pages
 from etl.web import search as search_pages
@@ -153,9 +153,9 @@ def create_app(
     app.register_blueprint(evidence)
     app.register_blueprint(search_pages.pages)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
-    # /editor/: behind a login. One blueprint, its routes written in three modules.
+    # /editor/: behind a login. One blueprint, its routes written in four modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
-    for routes in (editor_pages.pages, review.pages, drafts.pages):
+    for routes in (editor_pages.pages, review.pages, adding.pages, drafts.pages):
         routes.add_to(editor)
     app.register_blueprint(editor)
 

@@ -11,14 +11,16 @@ from flask import Response, abort, flash, g, request, url_for
 
 from etl import clock
 from etl.db.states import IssueState
+from etl.digest import i18n
 from etl.digest.i18n import LANGS
 from etl.digest.service import Digest
+from etl.digest.typography import zh_punctuation
 from etl.editors import review
 from etl.errors import DigestError, EtlError
 from etl.facts.leads import Lead, item_lead
 from etl.mail.transport import open_transport
 from etl.subscribers.addresses import normalize_address
-from etl.web.editor import back, engine, page, whole_number
+from etl.web.editor import back, engine, page, whole_number, words
 from etl.web.routes import Routes
 from etl.web.services import services
 from etl.writer import drafts as writer_drafts
@@ -33,7 +35,7 @@ pages = Routes()  # the issue drafts and briefs, under the editor blueprint
 @pages.get("/issues")
 def issues() -> Response:
     rows = _digest().list()
-    return page("issues", 200, title="Issues", rows=rows, issue_url=_issue_url)
+    return page("issues", 200, title=words()("issues_title"), rows=rows, issue_url=_issue_url)
 
 
 @pages.get("/issues/<int:number>")
@@ -47,10 +49,20 @@ def issue(number: int) -> Response:
     editor_address = g.editor.name if "@" in g.editor.name else ""
     with engine().connect() as conn:
         found_drafts = writer_drafts.drafts_of(conn, [row["work_id"] for row in items])
+    t = words()
+    taxonomy = digest.taxonomy
+
+    def named(family: str) -> dict[str, str]:
+        return {
+            key: zh_punctuation(label.zh) if t.lang == "zh" else label.en
+            for key, label in taxonomy.labels[family].items()
+        }
+
+    groups = {**i18n.GROUPS[t.lang], **named("strategies"), **named("cancer_types")}
     return page(
         "issue",
         200,
-        title=f"Issue {found['number']} ({found['slug']})",
+        title=t("issue_title", n=found["number"], slug=found["slug"]),
         width=1000,
         issue=found,
         texts={field: found[field] or {} for field in TEXTS},
@@ -65,7 +77,9 @@ def issue(number: int) -> Response:
             }
             for i, row in enumerate(items)
         ],
-        group_names={k: label.en for k, label in digest.taxonomy.labels["cancer_types"].items()},
+        group_names=groups,
+        section_names={s["id"]: s.get(t.lang, s["id"]) for s in taxonomy.sections},
+        kind_names=i18n.KINDS[t.lang],
         problems=problems,
         draft=found["state"] == IssueState.DRAFT,
         address=editor_address,
@@ -110,7 +124,9 @@ def draft_decide(number: int, draft_id: int) -> Response:
         except DigestError as exc:
             flash(f"{exc.message} {exc.hint}".strip(), "error")
             return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
-    flash(f"draft {draft_id}: {action}ed" if action != "edit" else f"draft {draft_id}: edited")
+    t = words()
+    done = {"accept": "draft_state_accepted", "reject": "draft_state_rejected"}
+    flash(t("flash_draft_done", id=draft_id, what=t(done.get(action, "draft_state_edited"))))
     return back(url_for(".issue", number=found["number"]) + f"#draft-{draft_id}")
 
 
@@ -133,7 +149,7 @@ def issue_texts(number: int) -> Response:
         if f"{field}_{lang}" in request.form
     }
     digest.set_texts(found, texts)
-    flash("texts saved")
+    flash(words()("flash_texts_saved"))
     return back(url_for(".issue", number=number))
 
 
@@ -148,7 +164,7 @@ def issue_move(number: int) -> Response:
         raise EtlError(f"which item? (work={work[:40]!r} is not a work id)")
     moved = digest.move_item(found, work_id, step)
     if not moved:
-        flash("that item is already first or last in its group", "error")
+        flash(words()("flash_first_last"), "error")
     return back(url_for(".issue", number=number) + f"#item-{work}")
 
 
@@ -158,21 +174,22 @@ def issue_build(number: int) -> Response:
     found = _draft(digest, number)
     outcome = digest.build(digest.period(found["slug"], clock.now()), clock.now())
     if outcome.issue is None:
-        flash("nothing new in this period: the draft was removed (digest.empty = skip)")
+        flash(words()("flash_removed"))
         return back(url_for(".issues"))
-    flash(f"rebuilt: {outcome.items} items, with the latest decisions and events")
+    flash(words()("flash_rebuilt", n=outcome.items))
     return back(url_for(".issue", number=number))
 
 
 @pages.get("/issues/<int:number>/preview/<lang>")
 def preview(number: int, lang: str) -> Response:
     if lang not in LANGS:
-        return page("home", 404, title="No such edition", sections=[])
+        return page("home", 404, title=words()("no_edition"), sections=[])
     found = _find(_digest(), number)
+    t = words()
     return page(
         "preview",
         200,
-        title=f"Preview of issue {found['number']} ({lang})",
+        title=t("preview_title", n=found["number"], language=t(f"edition_{lang}")),
         width=1100,
         issue=found,
         edition=lang,
@@ -210,27 +227,27 @@ def issue_test(number: int) -> Response:
     try:
         address = normalize_address(request.form.get("address", ""))
     except ValueError as exc:
-        return _bad_request(f"The address for the test copy is not usable: {exc}", number)
+        return _bad_request(words()("bad_address", problem=exc), number)
     if lang not in LANGS:
-        return _bad_request(f"lang={lang[:20]!r}: choose an edition, zh or en.", number)
+        return _bad_request(words()("bad_edition", value=repr(lang[:20])), number)
     transport = open_transport(digest.settings)
     description = transport.description
     digest.test_copy(str(found["number"]), address, lang, transport, clock.now())
-    flash(f"test copy ({lang}) sent to {address} through {description}")
+    flash(words()("flash_test_copy", edition=lang, address=address, how=description))
     return back(url_for(".issue", number=number))
 
 
 @pages.post("/issues/<int:number>/approve")
 def issue_approve(number: int) -> Response:
     approved = _digest().approve(str(number), g.editor.name, clock.now())
-    flash(f"issue {approved['number']} approved by {approved['approved_by']}")
+    flash(words()("flash_approved", n=approved["number"], name=approved["approved_by"]))
     return back(url_for(".issue", number=number))
 
 
 @pages.post("/issues/<int:number>/unapprove")
 def issue_unapprove(number: int) -> Response:
     _digest().unapprove(str(number))
-    flash(f"issue {number} is a draft again")
+    flash(words()("flash_unapproved", n=number))
     return back(url_for(".issue", number=number))
 
 
@@ -241,7 +258,7 @@ def briefs() -> Response:
     return page(
         "briefs",
         200,
-        title="Article briefs",
+        title=words()("briefs_title"),
         works=works,
         langs=LANGS,
         download=lambda lang: url_for(".brief_download", lang=lang),
@@ -257,7 +274,7 @@ def brief_download(lang: str) -> Response:
     with engine().connect() as conn:
         works = [str(row["work_id"]) for row in review.picked(conn)]
     if not works:
-        flash("pick works in the queue first: the brief is made from the picked works", "error")
+        flash(words()("flash_pick_first"), "error")
         return back(url_for(".briefs"))
     text = _digest().brief(works, lang)
     stamp = clock.now().strftime("%Y-%m-%d")
@@ -271,25 +288,27 @@ def refused(error: EtlError) -> Response:
     """A digest operation that cannot be done as asked (approve with a guard failing, edit an
     issue that is not a draft…): the editor sees why and what to do, nothing changed."""
     paragraphs = [error.message, *(line for line in error.hint.splitlines() if line)]
+    t = words()
     return page(
         "home",
         409,
-        title="That cannot be done",
+        title=t("cannot_be_done"),
         sections=[],
         paragraphs=paragraphs,
-        links=[("", "Back to the issues", url_for(".issues"))],
+        links=[("", t("back_to_issues"), url_for(".issues"))],
     )
 
 
 def _bad_request(problem: str, number: int) -> Response:
     """A form sent with a value that cannot be used: nothing was done, the editor sees why."""
+    t = words()
     return page(
         "home",
         400,
-        title="That cannot be done",
+        title=t("cannot_be_done"),
         sections=[],
-        paragraphs=[problem, "Nothing was sent or changed."],
-        links=[("", "Back to the issue", url_for(".issue", number=number))],
+        paragraphs=[problem, t("nothing_sent")],
+        links=[("", t("back_to_issue"), url_for(".issue", number=number))],
     )
 
 

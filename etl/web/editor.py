@@ -28,6 +28,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import Engine
 
 from etl import clock
+from etl.digest import i18n
 from etl.editors import accounts
 from etl.ops.status import (
     COUNTS_SHOWN,
@@ -44,16 +45,18 @@ from etl.web.services import services
 
 pages = Routes()  # added to the "editor" blueprint, with review.py's and drafts.py's, by create_app
 
-OPEN = ("editor.login_page", "editor.login")  # the only pages an anonymous visitor may see
+# the only pages an anonymous visitor may see (the login form can be read in either language)
+OPEN = ("editor.login_page", "editor.login", "editor.language_choice")
 HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex",
 }
-NAV = (("Queue", "queue"), ("Duplicates", "duplicates"), ("Issues", "issues"),
-       ("Briefs", "briefs"), ("Operators", "operators"))  # fmt: skip
-WRONG = "The user name or password is not right."  # one message, whatever was wrong
+NAV = (("nav_queue", "queue"), ("nav_add", "add_work"), ("nav_duplicates", "duplicates"),
+       ("nav_issues", "issues"), ("nav_briefs", "briefs"),
+       ("nav_operators", "operators"))  # fmt: skip
+WRONG = "login_wrong"  # one message, whatever was wrong
 MAX_ID = 2**63 - 1  # the largest id either database stores (a BIGINT; SQLite's INTEGER)
 
 
@@ -73,7 +76,7 @@ def require_editor() -> Response | None:
 
 @pages.get("/login")
 def login_page() -> Response:
-    notice = "You are logged out." if request.args.get("out") else ""
+    notice = words()("logged_out") if request.args.get("out") else ""
     if _logged_in() is not None and not notice:
         return _redirect(_safe_next(request.args.get("next")))
     return _login_form(200, next_=_safe_next(request.args.get("next")), notice=notice)
@@ -88,24 +91,39 @@ def login() -> Response:
     attempt = accounts.login_attempt(database, remote, now)
     if attempt is None:
         minutes = int(accounts.LOGIN_WINDOW.total_seconds() // 60)
-        problem = (
-            f"Too many failed logins from your network. Please wait {minutes} minutes, "
-            "or ask an operator to check your account."
-        )
+        problem = words()("login_too_many", minutes=minutes)
         return _login_form(429, next_=next_, name=name, problem=problem)
     account = accounts.authenticate(database, name, request.form.get("password", ""), now)
     if account is None:
-        return _login_form(401, next_=next_, name=name, problem=WRONG)
+        return _login_form(401, next_=next_, name=name, problem=words()(WRONG))
     accounts.login_succeeded(database, attempt)
     _end_session()  # whatever the browser held before logging in is not carried over
     session["editor_session"] = accounts.open_session(database, account, now)
+    session["lang"] = account.language
     return _redirect(next_, 303)
 
 
 @pages.post("/logout")
 def logout() -> Response:
+    lang = language()
     _end_session()
+    session["lang"] = lang  # the login page goes on in the language the editor chose
     return _redirect(url_for(".login_page", out=1), 303)
+
+
+@pages.post("/language")
+def language_choice() -> Response:
+    """Switch the editor pages' language, from any page: kept on the editor's account (so it
+    follows them to another browser), and in the cookie for the login page."""
+    lang = request.form.get("lang", "")
+    if lang not in accounts.LANGUAGES:
+        lang = accounts.LANGUAGES[0]
+    account = g.get("editor") or _logged_in()
+    if account is not None:
+        accounts.set_language(engine(), account.id, lang)
+    session["lang"] = lang
+    # `return_to`, not `next`: the login form's own `next` must stay the only one on its page
+    return _redirect(_safe_next(request.form.get("return_to") or url_for(".home")), 303)
 
 
 # -- pages ---------------------------------------------------------------------------------------
@@ -113,18 +131,16 @@ def logout() -> Response:
 
 @pages.get("/")
 def home() -> Response:
+    t = words()
     sections = [
-        ("Review queue", url_for(".queue"), "what came in since the last issue: include, "
-         "exclude, feature, correct labels, pick for an article"),
-        ("Duplicates", url_for(".duplicates"), "works joined by title: confirm or split; "
-         "merge two works by hand"),
-        ("Issues", url_for(".issues"), "the drafts: headline and intro, order, preview, "
-         "test copy, approve"),
-        ("Article briefs", url_for(".briefs"), "the picked works and their Markdown brief"),
-        ("Operators", url_for(".operators"),
-         "the health of every job and source: last runs, failures, errors, what is next"),
-    ]  # fmt: skip
-    return page("home", 200, title="Editor pages", sections=sections)
+        (t("queue_title"), url_for(".queue"), t("home_queue")),
+        (t("add_title"), url_for(".add_work"), t("home_add")),
+        (t("dup_title"), url_for(".duplicates"), t("home_duplicates")),
+        (t("issues_title"), url_for(".issues"), t("home_issues")),
+        (t("briefs_title"), url_for(".briefs"), t("home_briefs")),
+        (t("operators_title"), url_for(".operators"), t("home_operators")),
+    ]
+    return page("home", 200, title=t("editor_pages"), sections=sections)
 
 
 @pages.get("/operators")
@@ -165,7 +181,7 @@ def operators() -> Response:
     return page(
         "operators",
         200,
-        title="Operators",
+        title=words()("operators_title"),
         width=1180,
         jobs=jobs,
         sources=sources,
@@ -181,14 +197,15 @@ def operators() -> Response:
 @pages.errorhandler(CSRFError)
 def form_expired(error: CSRFError) -> Response:
     """A form sent without its token, or one left open past the token's life: nothing was
-    done. English, unlike the readers' page for the same error."""
+    done. In the editor's language, like every editor page."""
+    t = words()
     return page(
         "home",
         400,
-        title="This form has expired",
+        title=t("form_expired"),
         sections=[],
-        paragraphs=["Nothing was changed. Please open the page again and resubmit."],
-        links=[("", "Open the login page", url_for(".login_page"))],
+        paragraphs=[t("form_expired_body")],
+        links=[("", t("open_login"), url_for(".login_page"))],
     )
 
 
@@ -268,7 +285,7 @@ def _login_form(status: int, *, next_: str, name: str = "", **values: Any) -> Re
     return page(
         "login",
         status,
-        title="Editor login",
+        title=words()("login_title"),
         action=url_for(".login"),
         next=next_,
         name=name,
@@ -277,25 +294,43 @@ def _login_form(status: int, *, next_: str, name: str = "", **values: Any) -> Re
     )
 
 
+def language() -> str:
+    """The editor pages' language for this request: the logged-in editor's choice, else the
+    one this browser chose on the login page, else Chinese."""
+    account = g.get("editor")
+    if account is not None:
+        return str(account.language)
+    chosen = session.get("lang")
+    return chosen if chosen in accounts.LANGUAGES else accounts.LANGUAGES[0]
+
+
+def words() -> i18n.Words:
+    """The catalog in the request's language: `t("key")` in views as in templates."""
+    return i18n.Words(language())
+
+
 def page(template: str, status: int, **values: Any) -> Response:
     found = services()
     header = found.settings.digest.header
+    lang = language()
     values.setdefault("editor", g.get("editor"))
     values.setdefault("links", [])
     values.setdefault("paragraphs", [])
     values.setdefault("flashes", get_flashed_messages(with_categories=True))
+    other = "en" if lang == "zh" else "zh"
     body = found.templates.get_template(f"web/editor/{template}.html.j2").render(
-        lang="en",
-        t={"archive": "Archive"},
-        site=header.name("en"),
-        tagline=header.tagline("en"),
-        archive=f"{request.script_root}/en/",
+        lang=lang,
+        t=i18n.Words(lang),
+        site=header.name(lang),
+        tagline=header.tagline(lang),
+        archive=f"{request.script_root}/" + ("en/" if lang == "en" else ""),
         other=None,
         noindex=True,
         csrf=generate_csrf(),
         home=url_for(".home"),
-        nav=[(label, url_for(f".{endpoint}")) for label, endpoint in NAV],
+        nav=[(key, url_for(f".{endpoint}")) for key, endpoint in NAV],
         logout=url_for(".logout"),
+        switch=(url_for(".language_choice"), other, _here()),
         **values,
     )
     response = Response(body, status=status, content_type="text/html; charset=utf-8")

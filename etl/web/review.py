@@ -7,7 +7,7 @@ place, which is what makes many decisions in a row quick and keyboard friendly.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Response, current_app, flash, g, jsonify, request, url_for
@@ -15,53 +15,62 @@ from flask import Response, current_app, flash, g, jsonify, request, url_for
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
-from etl.classify.taxonomy import SECTIONS
+from etl.classify.taxonomy import SECTIONS, Taxonomy
 from etl.db.models import SourceRecord
-from etl.db.states import EventKind
+from etl.digest import i18n
+from etl.digest.typography import zh_punctuation
 from etl.digest.view import citation
+from etl.digest.zh_names import ZhNames, load_zh_names
 from etl.editors import duplicates as dupes
 from etl.editors import review
-from etl.web.editor import back, engine, page, settings, wants_json, whole_number
+from etl.editors.sentences import event_sentence
+from etl.editors.summary import summarize
+from etl.facts.abstract import sections as abstract_sections
+from etl.web.editor import back, engine, page, settings, wants_json, whole_number, words
 from etl.web.routes import Routes
 from etl.web.services import services
 
 pages = Routes()  # the queue and duplicates, under the editor blueprint
 
-EVENT_WORDS = {
-    EventKind.NEW: "new", EventKind.STATUS_CHANGED: "status", EventKind.PHASE_CHANGED: "phase",
-    EventKind.ENROLLMENT_CHANGED: "enrolment", EventKind.RESULTS_POSTED: "results posted",
-    EventKind.RETRACTED: "retracted", EventKind.CORRECTED: "corrected",
-    EventKind.STOPPED: "stopped", EventKind.COMPLETION_DATE_CHANGED: "completion date",
-    EventKind.ARMS_CHANGED: "arms", EventKind.PREPRINT_PUBLISHED: "preprint published",
-}  # fmt: skip
+EVENTS_SHOWN = 6  # a trial's history can be long; the newest few tell what happened
 
 
 @pages.get("/queue")
 def queue() -> Response:
     wanted, problems = _filter()
+    t = words()
+    config = settings()
     with engine().connect() as conn:
-        since_why = "the end of the last issue's period"
-        if "since" not in request.args:
-            wanted.since = review.last_issue_end(conn)
-            if wanted.since is None:
-                wanted.since = _recent()
-                since_why = "no issue has gone out yet: the last two periods"
-        found = review.queue(conn, wanted, settings().schedule.timezone)
+        news = None
+        since_why = ""
+        if "since" not in request.args:  # the next issue's news, as the digest decides it
+            today = services().digest.local_day(clock.now())
+            news = review.news_since_last_issue(
+                conn, today, config.digest.period_days, config.digest.late_days
+            )
+            since_why = t("queue_news_why_issue" if news.since_issue else "queue_news_why_first")
+        found = review.queue(conn, wanted, config.schedule.timezone, news)
         sources = sorted(
             conn.execute(SourceRecord.__table__.select().with_only_columns(
                 SourceRecord.__table__.c.source).distinct()).scalars()
         )  # fmt: skip
-    taxonomy = _classifier().taxonomy
+    taxonomy = classifier().taxonomy
+    lang = t.lang
     names = {
-        family: {key: label.en for key, label in taxonomy.labels[family].items()}
+        family: {
+            key: zh_punctuation(label.zh) if lang == "zh" else label.en
+            for key, label in taxonomy.labels[family].items()
+        }
         for family in taxonomy.labels
     }
-    rows = [_row(row, names) for row in found.rows]
+    section_names = {s["id"]: s.get(lang, s["id"]) for s in taxonomy.sections}
+    zh = load_zh_names(config.config_dir) if lang == "zh" else None
+    rows = [_row(row, names, lang, taxonomy, zh) for row in found.rows]
     pages_total = max(1, -(-found.total // review.PAGE))
     return page(
         "queue",
         400 if problems else 200,  # the default queue is shown, with what was wrong
-        title="Review queue",
+        title=t("queue_title"),
         width=1180,
         rows=rows,
         total=found.total,
@@ -69,8 +78,14 @@ def queue() -> Response:
         since=found.since.isoformat() if found.since else "",
         since_default="since" not in request.args,
         since_why=since_why,
+        news_url=url_for(".queue"),
+        link_words=[key for key in i18n.EDITOR if key.startswith("link_")],
+        state_words={
+            key: t(f"st_{key}") for key in ("include", "exclude", "undecided", "featured", "picked")
+        },
         problems=problems,
         names=names,
+        section_names=section_names,
         sections=SECTIONS,
         sources=sources,
         states=review.STATES,
@@ -90,23 +105,24 @@ def queue_act() -> Response:
     works = [number for number in map(whole_number, given) if number is not None]
     action = request.form.get("action", "")
     text = request.form.get("text", "")
+    t = words()
     if len(works) < len(given):
         wrong = next(v for v in given if whole_number(v) is None)
-        return _refuse(f"work={wrong[:40]!r} is not a work id (a whole number).", 400)
+        return _refuse(t("not_work_id", value=repr(wrong[:40])), 400)
     if not works or action not in review.ACTIONS:
-        return _refuse("Choose at least one work and an action.", 400)
+        return _refuse(t("choose_work_action"), 400)
     with engine().begin() as conn:
         done = review.act(conn, works, action, g.editor.name, clock.now(), text)
         states = review.decisions_of(conn, works)
     if wants_json():
         return jsonify({"done": done, "action": action, "states": states})
-    flash(f"{action}: {done} work(s)")
+    flash(t("done_action", action=t(action) if action != "note" else t("note"), n=done))
     return back(url_for(".queue"))
 
 
 @pages.post("/works/<int:work_id>/labels")
 def correct_labels(work_id: int) -> Response:
-    classifier = _classifier()
+    labeller = classifier()
     changed = []
     try:
         with engine().begin() as conn:
@@ -123,11 +139,14 @@ def correct_labels(work_id: int) -> Response:
                 )
                 if _same(current.get(family), value):
                     continue
-                review.correct(conn, work_id, family, value, g.editor.name, clock.now(), classifier)
+                review.correct(conn, work_id, family, value, g.editor.name, clock.now(), labeller)
                 changed.append(family)
     except ValueError as exc:
         return _refuse(str(exc), 400)
-    message = f"work {work_id}: corrected {', '.join(changed)}" if changed else "nothing changed"
+    t = words()
+    message = (
+        t("corrected", id=work_id, families=", ".join(changed)) if changed else t("nothing_changed")
+    )
     if wants_json():
         return jsonify({"work": work_id, "corrected": changed})
     flash(message)
@@ -141,7 +160,7 @@ def duplicates() -> Response:
     return page(
         "duplicates",
         200,
-        title="Probable duplicates",
+        title=words()("dup_title"),
         width=1180,
         pairs=pairs,
         confirm_url=lambda merge: url_for(".duplicate_act", merge_id=merge, verb="confirm"),
@@ -159,7 +178,7 @@ def duplicate_act(merge_id: int, verb: str) -> Response:
                 dupes.confirm(conn, merge_id, g.editor.name, now)
                 flash(f"kept as one work (merge {merge_id} confirmed)")
             elif verb == "split":
-                restored = dupes.split_pair(conn, merge_id, now, _classifier())
+                restored = dupes.split_pair(conn, merge_id, now, classifier())
                 flash(f"split: work {restored} is its own work again")
             else:
                 return _refuse(f"unknown action {verb!r}: confirm or split", 404)
@@ -175,7 +194,7 @@ def duplicate_merge() -> Response:
         return _refuse("Name both works (id, pmid:N, DOI or trial id).", 400)
     try:
         with engine().begin() as conn:
-            dupes.merge_pair(conn, keep, other, g.editor.name, clock.now(), _classifier())
+            dupes.merge_pair(conn, keep, other, g.editor.name, clock.now(), classifier())
     except dupes.DuplicateError as exc:
         return _refuse(str(exc), 409)
     flash(f"merged {other} into {keep}")
@@ -185,21 +204,13 @@ def duplicate_merge() -> Response:
 # -- shared --------------------------------------------------------------------------------------
 
 
-def _classifier() -> Classifier:
+def classifier() -> Classifier:
     """Loaded once per app: the taxonomy (and the editors' model, if trained)."""
     extensions = current_app.extensions
     if "classifier" not in extensions:
         extensions["classifier"] = Classifier.from_settings(settings())
     classifier: Classifier = extensions["classifier"]
     return classifier
-
-
-def _recent() -> date:
-    """Before any issue has gone out: the last two periods, not the whole history (a backfill
-    can hold years of works; `since` shows them when asked)."""
-    digest = services().digest
-    today = digest.local_day(clock.now())
-    return today - timedelta(days=2 * digest.settings.digest.period_days)
 
 
 def _filter() -> tuple[review.QueueFilter, list[str]]:
@@ -236,7 +247,13 @@ def _filter() -> tuple[review.QueueFilter, list[str]]:
     return wanted, problems
 
 
-def _row(row: review.QueueRow, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _row(
+    row: review.QueueRow,
+    names: dict[str, dict[str, str]],
+    lang: str,
+    taxonomy: Taxonomy,
+    zh: ZhNames | None,
+) -> dict[str, Any]:
     labels = row.labels
     evidence = labels.get("evidence") or {}
 
@@ -251,7 +268,7 @@ def _row(row: review.QueueRow, names: dict[str, dict[str, str]]) -> dict[str, An
         stage = labels["stage"]
         shown.append(("stage", names.get("stages", {}).get(stage, stage), why(f"stages.{stage}")))
     if labels.get("safety"):
-        shown.append(("safety", "safety signal", ""))
+        shown.append(("safety", i18n.label(lang, "safety_signal"), ""))
     relevance_terms = [
         f"{hit['term']} ({hit['field']})"
         for key, hits in evidence.items()
@@ -259,10 +276,15 @@ def _row(row: review.QueueRow, names: dict[str, dict[str, str]]) -> dict[str, An
         for hit in hits
     ]
     data = row.data
+    summary = summarize(data, lang, taxonomy)
     return {
         "id": row.work_id,
         "kind": row.kind,
-        "citation": citation(data, "en"),
+        "citation": citation(data, lang, zh),
+        "abstract": abstract_sections(str(data.get("abstract") or "")),
+        "facts": summary.facts,
+        "lead": summary.lead,
+        "rejected": summary.rejected,
         "authors": ", ".join((data.get("authors") or [])[:3])
         + (" et al." if len(data.get("authors") or []) > 3 else ""),
         "published": data.get("published") or "",
@@ -283,17 +305,11 @@ def _row(row: review.QueueRow, names: dict[str, dict[str, str]]) -> dict[str, An
         "state": row.decision["decision"] or "undecided",
         "links": row.links,
         "events": [
-            (EVENT_WORDS.get(e["type"], e["type"]), e["occurred_on"] or "", _change(e["data"]))
-            for e in row.events[:6]
+            (event_sentence(lang, e["type"], e["occurred_on"], e["data"], row.kind, zh), e["news"])
+            for e in row.events[:EVENTS_SHOWN]
         ],
         "duplicate": row.probable_duplicate,
     }
-
-
-def _change(data: dict[str, Any] | None) -> str:
-    if not data or "old" not in data:
-        return ""
-    return f"{data.get('old')} → {data.get('new')}"
 
 
 def _same(current: Any, value: Any) -> bool:
@@ -316,11 +332,12 @@ def _refuse(message: str, status: int) -> Response:
         response = jsonify({"error": message})
         response.status_code = status
         return response
+    t = words()
     return page(
         "home",
         status,
-        title="That did not work",
+        title=t("did_not_work"),
         sections=[],
         paragraphs=[message],
-        links=[("", "Back to the queue", url_for(".queue"))],
+        links=[("", t("back_to_queue"), url_for(".queue"))],
     )

@@ -30,7 +30,8 @@ from tests.web.test_editor_pages import PASSWORD, Site, csp_reports, open_site, 
 def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Site]:
     """The demo's works and three weekly issues (the first sent), served on loopback."""
     load_demo(sqlite_engine, make_settings(sqlite_url), tmp_path)
-    accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    added = accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    accounts.set_language(sqlite_engine, added.id, "en")  # Chinese: test_workbench_browser.py
     with loopback() as server:
         site = open_site(
             sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": server.url + "/"}
@@ -72,7 +73,7 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
         assert page.url.startswith(base + "editor/login?next=")
         page.fill("#name", "li@example.org")
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("form[action$='/editor/login'] button")
         assert page.url == base + "editor/queue?since=2000-01-01"
 
         # Filter by a cancer type the demo has.

@@ -52,7 +52,9 @@ def open_site(url: str, engine: Engine, tmp_path: Path, **overrides: Any) -> Sit
 
 @pytest.fixture
 def site(db_url: str, engine: Engine, tmp_path: Path) -> Site:
-    accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    """An editor who chose English (the Chinese pages have tests of their own)."""
+    added = accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    accounts.set_language(engine, added.id, "en")
     return open_site(db_url, engine, tmp_path)
 
 
@@ -132,7 +134,7 @@ def test_a_wrong_name_or_password_gets_one_answer(site: Site) -> None:
     disabled = log_in(site.client)
     for answer in (wrong_password, wrong_name, disabled):
         assert answer.status_code == 401
-        assert "The user name or password is not right." in answer.text
+        assert "用户名或密码不正确。" in answer.text  # before login: Chinese, the default
     assert 'value="someone@example.org"' in wrong_name.text  # typed name kept, never the password
     assert "not the password" not in wrong_password.text
     assert site.client.get("/editor/").status_code == 302
@@ -142,7 +144,7 @@ def test_posts_without_a_csrf_token_are_refused(site: Site) -> None:
     client = site.client
     bare = client.post("/editor/login", data={"name": "li@example.org", "password": PASSWORD})
     assert bare.status_code == 400
-    assert "This form has expired" in bare.text
+    assert "表单已过期" in bare.text
     assert client.get("/editor/").status_code == 302  # not logged in
 
     assert log_in(client).status_code == 303
@@ -159,7 +161,7 @@ def test_repeated_failures_from_one_address_are_rate_limited(site: Site) -> None
         assert log_in(site.client, password="guess guess guess").status_code == 401
     limited = log_in(site.client)  # even the right password now waits
     assert limited.status_code == 429
-    assert "Too many failed logins" in limited.text
+    assert "登录失败次数过多" in limited.text
     assert site.client.get("/editor/").status_code == 302
     other = site.app.test_client()
     token = csrf_of(other)
@@ -182,7 +184,7 @@ def test_anonymous_visitors_are_sent_to_the_login(site: Site, path: str) -> None
     assert login.startswith("/editor/login?next=")
     page = site.client.get(login)
     assert page.status_code == 200
-    assert "Editor login" in page.text
+    assert "编辑登录" in page.text
     back = log_in(site.client, next_=re.search(r'name="next" value="([^"]*)"', page.text).group(1))
     assert back.headers["Location"] == path
 
@@ -299,9 +301,11 @@ def test_operators_page_shows_jobs_and_sources_from_their_runs(site: Site) -> No
     assert "never run" in text
     source = re.search(r'<tr id="source-pubmed">(.*?)</tr>', text, re.S).group(1)
     assert "failed" in source and CRAWL_ERROR in source
-    assert "<form" not in text.split("</header>", 1)[1].replace(
-        '<form method="post" action="/editor/logout">', ""
-    )  # read-only: the only form is the logout button
+    assert "<form" not in re.sub(
+        r'<form method="post" action="/editor/(logout|language)"[^>]*>',
+        "",
+        text.split("</header>", 1)[1],
+    )  # read-only: the only forms are the logout and language buttons
 
 
 def test_error_text_is_escaped_on_the_operators_page(site: Site) -> None:
@@ -335,7 +339,8 @@ def violations(said: list[str]) -> list[str]:
 
 @pytest.fixture
 def served(sqlite_url: str, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Site]:
-    accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    added = accounts.add(sqlite_engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    accounts.set_language(sqlite_engine, added.id, "en")  # the login page stays Chinese
     with loopback() as server:
         site = open_site(
             sqlite_url, sqlite_engine, tmp_path, **{"archive.base_url": server.url + "/"}
@@ -355,15 +360,13 @@ def test_an_editor_logs_in_reads_the_operators_page_and_logs_out_in_a_browser(
         first = page.goto(base + "editor/operators")
         assert "script-src 'nonce-" in first.headers["content-security-policy"]
         assert page.url.startswith(base + "editor/login?next=")
-        assert page.locator("h1").inner_text() == "Editor login"
+        assert page.locator("h1").inner_text() == "编辑登录"
         page.fill("#name", "li@example.org")
         page.fill("#password", "wrong password!")
-        page.click("button[type=submit]")
-        assert (
-            page.locator("[role=alert]").inner_text() == "The user name or password is not right."
-        )
+        page.click("form[action$='/editor/login'] button")
+        assert page.locator("[role=alert]").inner_text() == "用户名或密码不正确。"
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("form[action$='/editor/login'] button")
         assert page.url == base + "editor/operators"
         assert page.locator("h1").inner_text() == "Operators"
         row = page.locator("tr[id='job-crawl:pubmed']")
@@ -373,7 +376,7 @@ def test_an_editor_logs_in_reads_the_operators_page_and_logs_out_in_a_browser(
         assert "Li Wei" in page.locator(".editor-bar").inner_text()
         page.screenshot(path=str(artifacts / "web-editor-operators.png"), full_page=True)
 
-        page.click(".editor-bar button[type=submit]")
+        page.click(".editor-bar form[action$='logout'] button")
         assert page.url.startswith(base + "editor/login")
         assert "You are logged out." in page.locator(".notice").inner_text()
         page.goto(base + "editor/operators")
