@@ -39,6 +39,16 @@ class Entry:
     summary: str
 
 
+@dataclass(frozen=True)
+class Extra:
+    """Pages the archive carries beside its issues (full articles, built above the digest):
+    each page by path, rendered when called, and the entries the index and the feed list for
+    them per language."""
+
+    pages: dict[str, Callable[[], str]]
+    entries: dict[str, list[Entry]]
+
+
 def lang_prefix(lang: str) -> str:
     return "" if lang == "zh" else "en/"
 
@@ -50,11 +60,14 @@ class Archive:
         self.env = renderer.env
 
     def plan(
-        self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
+        self,
+        issues: list[dict[str, Any]],
+        load: Callable[[dict[str, Any]], IssueContent],
+        extra: Extra | None = None,
     ) -> dict[str, Callable[[], str]]:
         """Every page of the archive by path, each rendered only when called: the folder build
         renders them all, the web app only the one asked for. `issues`: all issues, any order;
-        `load` reads one issue's content."""
+        `load` reads one issue's content; `extra`: other pages, listed with the issues."""
         published = sorted(
             (i for i in issues if i["state"] in PUBLISHED), key=lambda i: i["number"]
         )
@@ -73,22 +86,37 @@ class Archive:
                     plan[self.issue_path(following, lang)] = partial(
                         self.skipped_page, issue, after, following, lang
                     )
+        others = extra.entries if extra else {}
         for lang in LANGS:
-            plan[f"{lang_prefix(lang)}index.html"] = partial(self._index, published, lang)
-            plan[f"{lang_prefix(lang)}feed.atom"] = partial(self._feed, published, lang)
+            more = others.get(lang, [])
+            plan[f"{lang_prefix(lang)}index.html"] = partial(self._index, published, more, lang)
+            plan[f"{lang_prefix(lang)}feed.atom"] = partial(self._feed, published, more, lang)
+        if extra:
+            plan.update(extra.pages)
         return plan
 
     def pages(
-        self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
+        self,
+        issues: list[dict[str, Any]],
+        load: Callable[[dict[str, Any]], IssueContent],
+        extra: Extra | None = None,
     ) -> Iterator[tuple[str, str]]:
-        for path, render in self.plan(issues, load).items():
+        for path, render in self.plan(issues, load, extra).items():
             yield path, render()
 
-    def _index(self, published: list[dict[str, Any]], lang: str) -> str:
-        return self.index_page([self.entry(i, lang) for i in reversed(published)], lang)
+    def _entries(
+        self, published: list[dict[str, Any]], more: list[Entry], lang: str
+    ) -> list[Entry]:
+        """Issues and the extra entries together, newest first (an issue before an article of
+        the same day, as it came first)."""
+        entries = [self.entry(i, lang) for i in reversed(published)]
+        return sorted(entries + more, key=lambda e: e.iso_date, reverse=True)
 
-    def _feed(self, published: list[dict[str, Any]], lang: str) -> str:
-        return self.feed([self.entry(i, lang) for i in reversed(published)], lang)
+    def _index(self, published: list[dict[str, Any]], more: list[Entry], lang: str) -> str:
+        return self.index_page(self._entries(published, more, lang), lang)
+
+    def _feed(self, published: list[dict[str, Any]], more: list[Entry], lang: str) -> str:
+        return self.feed(self._entries(published, more, lang), lang)
 
     def _issue_page(
         self,
@@ -185,6 +213,10 @@ class Archive:
             summary=summary,
         )
 
+    def render_page(self, template: str, lang: str, **values: Any) -> str:
+        """Any page in the archive's frame (header, sign-up link, feed, disclaimer)."""
+        return self._render(template, lang, **values)
+
     def _render(self, template: str, lang: str, **values: Any) -> str:
         header = self.settings.digest.header
         other = "en" if lang == "zh" else "zh"
@@ -199,6 +231,5 @@ class Archive:
             feed=self.settings.archive.base_url + lang_prefix(lang) + "feed.atom",
             subscribe=self.settings.archive.base_url
             + ("subscribe" if lang == "zh" else "subscribe?lang=en"),
-            disclaimer=self.settings.digest.disclaimer(lang),
-            **values,
+            **({"disclaimer": self.settings.digest.disclaimer(lang)} | values),
         )

@@ -13,11 +13,13 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from etl.articles.service import Articles
 from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.ops.configuration import MIN_SECRET_KEY, short_secret_key
 from etl.settings import Settings
 from etl.subscribers.service import Subscribers
+from etl.web import articles as article_pages
 from etl.web import drafts, review
 from etl.web import editor as editor_pages
 from etl.web import subscribers as subscriber_pages
@@ -32,6 +34,7 @@ ROUTES = {
     "/en/feed.atom": "en/feed.atom",
     "/issues/<slug>/": "issues/{slug}/index.html",
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
+    "/articles/<slug>/": "articles/{slug}/index.html",
 }
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
@@ -98,7 +101,7 @@ def create_app(
     install_security(app, digest.renderer.env, subscribers.templates)
 
     def archive_page(path: str) -> Response:
-        body = services().digest.archive_page(path, _served_base(path))
+        body = Articles(services().digest).archive_page(path, _served_base(path))
         if body is None:
             abort(404)
         suffix = path[path.rfind(".") :]
@@ -115,7 +118,7 @@ def create_app(
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
     # /editor/: behind a login. One blueprint, its routes written in three modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
-    for routes in (editor_pages.pages, review.pages, drafts.pages):
+    for routes in (editor_pages.pages, review.pages, drafts.pages, article_pages.pages):
         routes.add_to(editor)
     app.register_blueprint(editor)
 

@@ -52,7 +52,7 @@ HEADERS = {
     "X-Robots-Tag": "noindex",
 }
 NAV = (("Queue", "queue"), ("Duplicates", "duplicates"), ("Issues", "issues"),
-       ("Briefs", "briefs"), ("Operators", "operators"))  # fmt: skip
+       ("Briefs", "briefs"), ("Articles", "articles"), ("Operators", "operators"))  # fmt: skip
 WRONG = "The user name or password is not right."  # one message, whatever was wrong
 MAX_ID = 2**63 - 1  # the largest id either database stores (a BIGINT; SQLite's INTEGER)
 
