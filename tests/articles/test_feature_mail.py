@@ -73,3 +73,34 @@ def test_only_a_published_article_is_mailed(articles: Articles) -> None:
         articles.send(
             str(article["id"]), SmtpTransport(parse_smtp_url(server.url), timeout=5), lambda: NOW
         )
+
+
+def test_returned_feature_mail_is_tied_to_its_reader(articles: Articles) -> None:
+    """A bounce to the feature's own return path, and a complaint naming only its Message-ID,
+    act on the readers the feature went to, as they do for an issue."""
+    from tests.mail.test_returns import arf, dsn, headers_of, process, states
+
+    add_readers(articles.engine, ["gone@example.net", "angry@example.net"], "zh")
+    article = _publish(articles)
+    with SmtpServer() as server:
+        articles.send(
+            str(article["id"]), SmtpTransport(parse_smtp_url(server.url), timeout=5), lambda: NOW
+        )
+        received = {m.rcpt_tos[0]: m for m in server.wait_for(2)}
+    gone, angry = received["gone@example.net"], received["angry@example.net"]
+    report = process(
+        articles.digest,
+        {
+            "dsn.eml": dsn(gone.mail_from, "gone@example.net", headers_of(gone.data)),
+            "arf.eml": arf("", headers_of(angry.data).replace("angry@", "redacted@")),
+        },
+    )
+    assert not report.unmatched, report.unmatched
+    assert states(articles.engine)["angry@example.net"] == "complained"
+    with articles.engine.connect() as conn:
+        from sqlalchemy import text as sql
+
+        bounces = conn.execute(
+            sql("SELECT bounces FROM subscribers WHERE email = 'gone@example.net'")
+        ).scalar_one()
+    assert bounces == 1  # counted against the bounce limit, as an issue's bounce is
