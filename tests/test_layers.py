@@ -16,9 +16,9 @@ PACKAGE = ROOT / "etl"
 # record states: design, patients, outcomes, and the checked texts written from them) is plain
 # functions over a record's text, so the export of works can carry it. `mail` (SMTP
 # transport, messages, signed tokens, delivery rows) sits below `digest` and `subscribers`, which
-# both send through it; it imports neither. `articles` (full articles: drafted from picked works,
-# checked, published in the archive, mailed through the digest's sender) sits above `pipeline`,
-# whose one-work lookup its citation check uses, and below the web pages and the CLI.
+# both send through it; it imports neither. `articles` (full articles, and the check of their
+# citations and figures) sits right above `pipeline`: a citation the database lacks is fetched
+# through the crawl code (`pipeline/lookup.py`); the web's editor pages and the CLI use it.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},

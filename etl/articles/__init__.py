@@ -1,2 +1,3 @@
-"""Full articles in the seed article's genre: drafted from picked works, edited in versions,
-checked citation by citation, approved, published in the archive and mailed as a feature."""
+"""Full articles in the seed's genre: drafted from picked works, edited in versions, their
+citations found and resolved against the records and the figures of the passages they support
+checked, approved, published in the archive and mailed as a feature."""
