@@ -39,6 +39,8 @@ def spans(report: dict[str, Any]) -> list[Span]:
                      f"[{number}] {figure['text']}: {figure['verdict']}{says}")  # fmt: skip
             )
     for number, item in enumerate(citations, 1):
+        if not item.get("span"):
+            continue
         start, end = item["span"]
         notes = "; ".join(item.get("differences") or [])
         found.append(

@@ -13,10 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import Connection, Engine
 
 from etl.articles import publish, store
+from etl.articles.check import check_article
 from etl.articles.draft import draft_markdown
+from etl.articles.resolve import DatabaseResolver
 from etl.db.states import ArticleState
 from etl.digest import i18n
 from etl.digest import store as digest_store
@@ -27,12 +30,13 @@ from etl.digest.render import Rendered
 from etl.digest.service import Digest
 from etl.digest.view import citation
 from etl.editors import review
-from etl.errors import ArticleError, DigestError
+from etl.errors import ArticleError, DigestError, SourceError
 from etl.mail import deliveries
 from etl.mail.addresses import normalize_address
 from etl.mail.message import Prepared
 from etl.mail.sender import IssueSender, SendReport
 from etl.mail.transport import Transport
+from etl.pipeline.lookup import lookup
 from etl.settings import Settings
 
 
@@ -113,18 +117,56 @@ class Articles:
                 conn, article["id"], old["body"], editor, now, f"restored from version {number}"
             )
 
-    def citation_line(self, ref: str, lang: str) -> str:
-        """The citation line of a work named by id (a bare number is a PMID), DOI, PMCID or
-        trial registry id, in the article's form: 论文：《…》（《…》，year，DOI：…）."""
-        ref = ref.strip()
-        if ref.isdigit():
-            ref = f"pmid:{ref}"
+    def citation_line(
+        self,
+        ref: str,
+        lang: str,
+        now: datetime,
+        *,
+        online: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> str:
+        """The citation line of a work named by PMID (a bare number is one), DOI, PMCID or
+        trial registry id, in the article's form: 论文：《…》（《…》，year，DOI：…）. A work the
+        database lacks is fetched through its source (`pipeline/lookup.py`), stored and
+        classified, as a crawl would."""
+        if not ref.strip():
+            raise ArticleError("no id to cite", "give a PMID, DOI, PMCID or trial id")
+        try:
+            looked = lookup(
+                self.engine, self.settings, ref, now, online=online, transport=transport
+            )
+        except SourceError as exc:
+            raise ArticleError(f"{ref}: {exc.message}", exc.hint) from None
+        if looked.data is None:
+            raise ArticleError(f"no work {ref.strip()!r}: {looked.note}")
+        return escaped(i18n.plain(citation(looked.data, lang)))
+
+    def check(
+        self,
+        ref: str,
+        now: datetime,
+        *,
+        online: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> dict[str, Any]:
+        """Check the current version's citations and figures (`article check`) and keep the
+        report with the article: approval reads it while that version stays current."""
         with self.engine.connect() as conn:
-            work_id = self._resolve(conn, ref)
-            data = digest_store.work_data(conn, [work_id]).get(work_id)
-        if not data:
-            raise ArticleError(f"work {ref!r} has no record to cite")
-        return escaped(i18n.plain(citation(data, lang)))
+            article = store.find(conn, ref)
+            latest = store.version(conn, article["id"])
+        resolver = DatabaseResolver(
+            self.engine, self.settings, now, online=online, transport=transport
+        )
+        report = check_article(
+            latest["body"], resolver=resolver, format="markdown",
+            config_dir=self.settings.config_dir,
+        )  # fmt: skip
+        with self.engine.begin() as conn:
+            store.set_check(
+                conn, article["id"], report.to_json(), report.blocking, latest["number"], now
+            )
+            return store.find(conn, str(article["id"]))
 
     @staticmethod
     def _resolve(conn: Connection, ref: str) -> int:

@@ -92,15 +92,46 @@ def show(
 
 
 @app.command()
+def save(
+    article: str = typer.Argument(..., help="Article id or slug."),
+    path: Path = typer.Argument(..., help="The new text: a Markdown file."),
+    by: str = typer.Option("cli", "--by", help="Who wrote it."),
+) -> None:
+    """Save a Markdown file as the article's newest version (every version is kept)."""
+    from etl.errors import ArticleError
+
+    try:
+        body = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArticleError(f"{path}: cannot read it: {exc}", "give a UTF-8 Markdown file") from None
+    number = Articles.open(settings()).save(
+        article, body, by, clock.now(), f"saved from {path.name}"
+    )
+    out.print(f"article {article}: saved as version {number}", highlight=False)
+
+
+@app.command()
 def approve(
     article: str = typer.Argument(..., help="Article id or slug."),
     by: str = typer.Option("cli", "--by", help="Who approves it."),
     override: str = typer.Option(
         "", "--override", help="Approve despite a blocking check; the note says why (kept)."
     ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Check against the database only; ask no source."
+    ),
 ) -> None:
-    """Approve a checked draft (a blocking check needs --override NOTE)."""
-    found = Articles.open(settings()).approve(article, by, clock.now(), override)
+    """Approve a draft once its citation and claim check blocks nothing (the current text is
+    checked first when it has not been); a blocking check needs --override NOTE."""
+    articles = Articles.open(settings())
+    current = articles.find(article)
+    if current["checked_version"] != articles.text(article)["number"]:
+        checked = articles.check(article, clock.now(), online=not offline)
+        report = checked["check_report"] or {}
+        reasons = report.get("summary", {}).get("blocking_reasons", [])
+        outcome = "blocking: " + "; ".join(reasons) if reasons else "nothing blocking"
+        out.print(f"checked version {checked['checked_version']}: {outcome}", highlight=False)
+    found = articles.approve(article, by, clock.now(), override)
     note = f" (override: {found['override_note']})" if found["override_note"] else ""
     out.print(f"article {found['id']} approved by {by}{note}", highlight=False)
 

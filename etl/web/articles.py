@@ -16,6 +16,7 @@ from flask import Response, abort, flash, g, jsonify, request, url_for
 from markupsafe import Markup
 
 from etl import clock
+from etl.articles.marks import marked
 from etl.articles.render import body_html
 from etl.articles.service import Articles
 from etl.db.states import ArticleState
@@ -79,7 +80,7 @@ def article_save(article_id: int) -> Response:
     if action == "cite":
         ref = request.form.get("cite", "").strip()
         try:
-            line = service.citation_line(ref, found["lang"])
+            line = service.citation_line(ref, found["lang"], clock.now())
         except ArticleError as exc:
             return _editor(
                 found, body, service.text(str(article_id))["number"], unsaved=True,
@@ -97,6 +98,15 @@ def article_preview(article_id: int) -> Response:
     """The page's script: the text as it will read, in the site's style."""
     _find(article_id)
     return jsonify({"html": body_html(_body())})
+
+
+@pages.post("/articles/<int:article_id>/check")
+def article_check(article_id: int) -> Response:
+    """The citation and claim check of the saved text; the report is kept with the article."""
+    done = _articles().check(str(article_id), clock.now())
+    outcome = "blocking" if done["check_blocking"] else "nothing blocking"
+    flash(f"version {done['checked_version']} checked: {outcome}")
+    return back(url_for(".article", article_id=article_id))
 
 
 @pages.post("/articles/<int:article_id>/restore")
@@ -180,6 +190,10 @@ def _editor(
     article_id = found["id"]
     if problem:
         flash(problem, "error")
+    report = found["check_report"]
+    checked_text = ""
+    if report is not None and found["checked_version"] is not None:
+        checked_text = service.text(str(article_id), found["checked_version"])["body"]
     return page(
         "article",
         200,
@@ -192,13 +206,15 @@ def _editor(
         draft=found["state"] == ArticleState.DRAFT,
         preview=Markup(body_html(body)),
         versions=service.versions(str(article_id)),
-        checked=found["checked_version"] == latest and found["check_report"] is not None,
+        checked=found["checked_version"] == latest and report is not None,
+        report=report,
+        marked=marked(checked_text, report) if report is not None else "",
         public_url=f"{request.script_root}/articles/{found['slug']}/",
         urls={
             name: url_for(f".article_{name}", article_id=article_id)
             for name in (
-                "save", "preview", "restore", "approve", "unapprove", "publish", "send", "test",
-                "email",
+                "save", "preview", "check", "restore", "approve", "unapprove", "publish", "send",
+                "test", "email",
             )
         },  # fmt: skip
         list_url=url_for(".articles"),
