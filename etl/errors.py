@@ -36,6 +36,10 @@ class DigestError(EtlError):
     """An issue of the digest cannot do what was asked (wrong state, failed guards, not found)."""
 
 
+class ArticleError(EtlError):
+    """A full article cannot do what was asked (not found, wrong state, a blocking check)."""
+
+
 class SubscriberError(EtlError):
     """A subscriber command cannot do what was asked (bad address, unknown reader, bad file)."""
 

@@ -1,2 +1,3 @@
-"""Full articles in the seed's genre: finding their citations, resolving them against the
-records, and checking the figures of the passages they support."""
+"""Full articles in the seed's genre: drafted from picked works, edited in versions, their
+citations found and resolved against the records and the figures of the passages they support
+checked, approved, published in the archive and mailed as a feature."""

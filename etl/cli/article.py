@@ -1,7 +1,9 @@
-"""`mscwatch article brief`: a Markdown draft of a full article about works an editor picked."""
+"""`mscwatch article …`: briefs, and full articles from draft to the readers' inboxes (the
+command-line twin of the editor's article pages)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,8 +11,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from etl import clock
+from etl.articles.service import Articles
 from etl.cli.common import out, settings
 from etl.digest.service import Digest
+from etl.mail.transport import open_transport
 
 if TYPE_CHECKING:
     from etl.articles.check import ArticleReport, CitationReport
@@ -32,6 +37,135 @@ def brief(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}", highlight=False)
+
+
+@app.command()
+def new(
+    works: list[str] = typer.Argument(
+        None, help="Works: id, pmid:N, DOI, PMCID or NCT… (default: the picked works)."
+    ),
+    lang: str = typer.Option("zh", "--lang", help="zh or en."),
+    by: str = typer.Option("cli", "--by", help="Who drafts it."),
+) -> None:
+    """Create a draft article in the seed's structure from the picked (or named) works."""
+    article = Articles.open(settings()).new(works or None, lang, by, clock.now())
+    out.print(
+        f"article {article['id']} ({article['slug']}): draft from "
+        f"{len(article['work_ids'])} works; edit it at /editor/articles/{article['id']}",
+        highlight=False,
+    )
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """Every article: id, slug, state, title, check, published."""
+    rows = [
+        {
+            "id": a["id"],
+            "slug": a["slug"],
+            "state": a["state"],
+            "lang": a["lang"],
+            "title": a["title"],
+            "check_blocking": a["check_blocking"],
+            "override_note": a["override_note"],
+            "published_at": a["published_at"].isoformat() if a["published_at"] else None,
+        }
+        for a in Articles.open(settings()).list()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        out.print(
+            f"{row['id']:>4}  {row['state']:<9}  {row['slug']:<16}  {row['title']}",
+            highlight=False,
+        )
+
+
+@app.command()
+def show(
+    article: str = typer.Argument(..., help="Article id or slug."),
+    version: int | None = typer.Option(None, "--version", help="An earlier version."),
+) -> None:
+    """Print the article's Markdown (the latest version, or `--version N`)."""
+    typer.echo(Articles.open(settings()).text(article, version)["body"], nl=False)
+
+
+@app.command()
+def save(
+    article: str = typer.Argument(..., help="Article id or slug."),
+    path: Path = typer.Argument(..., help="The new text: a Markdown file."),
+    by: str = typer.Option("cli", "--by", help="Who wrote it."),
+) -> None:
+    """Save a Markdown file as the article's newest version (every version is kept)."""
+    from etl.errors import ArticleError
+
+    try:
+        body = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArticleError(f"{path}: cannot read it: {exc}", "give a UTF-8 Markdown file") from None
+    number = Articles.open(settings()).save(
+        article, body, by, clock.now(), f"saved from {path.name}"
+    )
+    out.print(f"article {article}: saved as version {number}", highlight=False)
+
+
+@app.command()
+def approve(
+    article: str = typer.Argument(..., help="Article id or slug."),
+    by: str = typer.Option("cli", "--by", help="Who approves it."),
+    override: str = typer.Option(
+        "", "--override", help="Approve despite a blocking check; the note says why (kept)."
+    ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Check against the database only; ask no source."
+    ),
+) -> None:
+    """Approve a draft once its citation and claim check blocks nothing (the current text is
+    checked first when it has not been); a blocking check needs --override NOTE."""
+    articles = Articles.open(settings())
+    current = articles.find(article)
+    if current["checked_version"] != articles.text(article)["number"]:
+        checked = articles.check(article, clock.now(), online=not offline)
+        report = checked["check_report"] or {}
+        reasons = report.get("summary", {}).get("blocking_reasons", [])
+        outcome = "blocking: " + "; ".join(reasons) if reasons else "nothing blocking"
+        out.print(f"checked version {checked['checked_version']}: {outcome}", highlight=False)
+    found = articles.approve(article, by, clock.now(), override)
+    note = f" (override: {found['override_note']})" if found["override_note"] else ""
+    out.print(f"article {found['id']} approved by {by}{note}", highlight=False)
+
+
+@app.command()
+def publish(article: str = typer.Argument(..., help="Article id or slug.")) -> None:
+    """Publish an approved article: its page, the archive index and the Atom feed."""
+    found = Articles.open(settings()).publish(article, clock.now())
+    out.print(
+        f"article {found['id']} published at articles/{found['slug']}/ "
+        "(served now; `mscwatch archive build` writes the folder)",
+        highlight=False,
+    )
+
+
+@app.command()
+def send(
+    article: str = typer.Argument(..., help="Article id or slug."),
+    to: str | None = typer.Option(None, "--to", help="Mail one test copy to this address only."),
+) -> None:
+    """Mail a published article to its language's readers as a feature, each exactly once."""
+    articles = Articles.open(settings())
+    transport = open_transport(articles.settings)
+    if to:
+        articles.test_copy(article, to, transport, clock.now())
+        out.print(f"test copy sent to {to} through {transport.description}", highlight=False)
+        return
+    found, report, standing = articles.send(article, transport, clock.now)
+    states = ", ".join(f"{k} {v}" for k, v in sorted(standing["states"].items())) or "no readers"
+    out.print(
+        f"article {found['id']}: {report.sent} sent, {report.deferred} deferred, "
+        f"{report.failed} failed, {report.skipped} skipped in this run; all deliveries: {states}",
+        highlight=False,
+    )
 
 
 @app.command()

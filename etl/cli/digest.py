@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from etl import clock
+from etl.articles.service import Articles
 from etl.cli.common import out, settings
 from etl.db.states import DeliveryState, IssueState
 from etl.digest import store
@@ -262,13 +263,11 @@ def _last_day(period_end: str) -> str:
 def archive_build(
     folder: Path = typer.Option(None, "--out", help="Folder to write (default var/archive)."),
 ) -> None:
-    """Write the web archive of published issues: index, issue pages, Atom feed, and the
-    study pages and citation files they link to."""
-    digest = _digest()
-    target = folder or digest.settings.archive_dir
-    from etl.studies.service import build_archive
-
-    count = build_archive(digest, target)
+    """Write the web archive: index, issue and article pages, Atom feeds, and the study pages
+    and citation files they link to."""
+    articles = Articles(_digest())
+    target = folder or articles.settings.archive_dir
+    count = articles.build_archive(target)
     out.print(
         f"wrote {count} pages to {target}/ (start at {target / 'index.html'})", highlight=False
     )

@@ -345,6 +345,51 @@ class WriterDraft(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Article(Base):
+    """A full article an editor writes from picked works, in the seed article's genre: its
+    text lives in `article_versions` (every save kept), the rest of its life here."""
+
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(96), unique=True)  # its address: /articles/SLUG/
+    title: Mapped[str] = mapped_column(String(300))
+    lang: Mapped[str] = mapped_column(String(2))  # zh | en
+    state: Mapped[str] = mapped_column(String(16))  # draft | approved | published
+    work_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)  # the picked works
+    # The last citation and claim check of the current text, and whether it blocks approval.
+    check_report: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    check_blocking: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_version: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Approved despite a blocking check: the editor's reason, kept and shown.
+    override_note: Mapped[str] = mapped_column(Text, default="")
+    override_by: Mapped[str] = mapped_column(String(128), default="")
+    override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str] = mapped_column(String(128), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleVersion(Base):
+    """One save of an article's Markdown: never changed, so any earlier text can come back."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "number", name="uq_article_versions_article_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per article
+    body: Mapped[str] = mapped_column(Text)
+    editor: Mapped[str] = mapped_column(String(128), default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # e.g. "restored from version 2"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DigestEvent(Base):
     """Which issue reported an event: each event is reported once, so no reader gets it twice."""
 
@@ -387,10 +432,16 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
+        UniqueConstraint("article_id", "subscriber_id", name="uq_deliveries_article_subscriber"),
         Index("ix_deliveries_issue_state", "issue_id", "state"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    issue_id: Mapped[int] = mapped_column(ForeignKey("digest_issues.id", ondelete="CASCADE"))
+    # An issue, or (with `article_id` and no issue) a full article mailed as a feature: the
+    # same rows and states, so the same sender delivers both exactly once.
+    issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digest_issues.id", ondelete="CASCADE")
+    )
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )

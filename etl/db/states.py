@@ -79,3 +79,12 @@ class Verdict(StrEnum):
     STALE = "stale"
     DISABLED = "disabled"
     NEVER_RUN = "never run"
+
+
+class ArticleState(StrEnum):
+    """A full article's way out (`articles.state`): draft → approved → published. Approval
+    waits for a check without blocking findings, or an editor's override with a note."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PUBLISHED = "published"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from etl.articles.service import Articles
 from etl.db.engine import make_engine, upgrade
 from etl.pipeline.crawl import RunResult
 from etl.settings import Settings, load_settings
@@ -167,8 +168,6 @@ def _publish(result: DemoResult, settings: Settings) -> None:
             digest.send(ref, outbox, lambda: DEMO_NOW)
             result.outbox += outbox.written
             result.issues.append(digest.issue(ref))
-        from etl.studies.service import build_archive
-
-        result.archive_pages = build_archive(digest, result.settings.archive_dir)
+        result.archive_pages = Articles(digest).build_archive(result.settings.archive_dir)
     finally:
         digest.engine.dispose()

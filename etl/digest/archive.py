@@ -41,6 +41,16 @@ class Entry:
     id: str = ""  # the feed entry's id when it is not the address (an item of an issue)
 
 
+@dataclass(frozen=True)
+class Extra:
+    """Pages the archive carries beside its issues (full articles, built above the digest):
+    each page by path, rendered when called, and the entries the index and the feed list for
+    them per language."""
+
+    pages: dict[str, Callable[[], str]]
+    entries: dict[str, list[Entry]]
+
+
 def lang_prefix(lang: str) -> str:
     return "" if lang == "zh" else "en/"
 
@@ -52,11 +62,14 @@ class Archive:
         self.env = renderer.env
 
     def plan(
-        self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
+        self,
+        issues: list[dict[str, Any]],
+        load: Callable[[dict[str, Any]], IssueContent],
+        extra: Extra | None = None,
     ) -> dict[str, Callable[[], str]]:
         """Every page of the archive by path, each rendered only when called: the folder build
         renders them all, the web app only the one asked for. `issues`: all issues, any order;
-        `load` reads one issue's content."""
+        `load` reads one issue's content; `extra`: other pages, listed with the issues."""
         published = sorted(
             (i for i in issues if i["state"] in PUBLISHED), key=lambda i: i["number"]
         )
@@ -84,15 +97,19 @@ class Archive:
                         self.skipped_page, issue, after, following, lang
                     )
         recent = published[-feeds.FEED_ISSUES :]
+        others = extra.entries if extra else {}
         for lang in LANGS:
             prefix = lang_prefix(lang)
-            plan[f"{prefix}index.html"] = partial(self._index, published, lang)
-            plan[f"{prefix}feed.atom"] = partial(self._feed, recent, load_once, lang)
+            more = others.get(lang, [])
+            plan[f"{prefix}index.html"] = partial(self._index, published, more, lang)
+            plan[f"{prefix}feed.atom"] = partial(self._feed, recent, more, load_once, lang)
             plan[f"{prefix}feeds/index.html"] = partial(self.feeds_page, lang)
             for topic in self.topics:
                 plan[f"{prefix}feeds/{topic}.atom"] = partial(
                     self._topic_feed, recent, load_once, lang, topic
                 )
+        if extra:
+            plan.update(extra.pages)
         return plan
 
     @property
@@ -100,20 +117,34 @@ class Archive:
         return feeds.topics(self.renderer.taxonomy)
 
     def pages(
-        self, issues: list[dict[str, Any]], load: Callable[[dict[str, Any]], IssueContent]
+        self,
+        issues: list[dict[str, Any]],
+        load: Callable[[dict[str, Any]], IssueContent],
+        extra: Extra | None = None,
     ) -> Iterator[tuple[str, str]]:
-        for path, render in self.plan(issues, load).items():
+        for path, render in self.plan(issues, load, extra).items():
             yield path, render()
 
-    def _index(self, published: list[dict[str, Any]], lang: str) -> str:
-        return self.index_page([self.entry(i, lang) for i in reversed(published)], lang)
+    def _entries(
+        self, published: list[dict[str, Any]], more: list[Entry], lang: str
+    ) -> list[Entry]:
+        """Issues and the extra entries together, newest first (an issue before an article of
+        the same day, as it came first)."""
+        entries = [self.entry(i, lang) for i in reversed(published)]
+        return sorted(entries + more, key=lambda e: e.iso_date, reverse=True)
+
+    def _index(self, published: list[dict[str, Any]], more: list[Entry], lang: str) -> str:
+        return self.index_page(self._entries(published, more, lang), lang)
 
     def _feed(
         self,
         published: list[dict[str, Any]],
+        more: list[Entry],
         load: Callable[[dict[str, Any]], IssueContent],
         lang: str,
     ) -> str:
+        """The newest issues, each with its items' titles and leads, and the extra entries
+        (articles), newest first."""
         entries = []
         for issue in reversed(published):
             content = load(issue)
@@ -128,7 +159,7 @@ class Archive:
                        "content": feeds.issue_content(view, content)}
                 )
             )  # fmt: skip
-        return self.feed(entries, lang)
+        return self.feed(sorted(entries + more, key=lambda e: e.iso_date, reverse=True), lang)
 
     def _topic_feed(
         self,
@@ -309,6 +340,6 @@ class Archive:
             feed=self.settings.archive.base_url + lang_prefix(lang) + "feed.atom",
             subscribe=self.settings.archive.base_url
             + ("subscribe" if lang == "zh" else "subscribe?lang=en"),
-            disclaimer=self.settings.digest.disclaimer(lang),
+            **({"disclaimer": self.settings.digest.disclaimer(lang)} | values),
         )
         return self.env.get_template(template).render({**frame, **values})

@@ -70,7 +70,7 @@ def brief_markdown(
     lines = [words["headline"], "", words["intro"].format(n=len(works)), ""]
     groups: dict[tuple[int, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for data, labels in works:
-        groups.setdefault(_place(labels, taxonomy), []).append((data, labels))
+        groups.setdefault(place(labels, taxonomy), []).append((data, labels))
     sections: dict[str, list[str]] = {}
     for _, key in sorted(groups):
         sections.setdefault(_section_of(key, taxonomy), []).append(key)
@@ -80,11 +80,11 @@ def brief_markdown(
             "",
         ]
         for group_number, key in enumerate(keys, 1):
-            title = _group_title(key, taxonomy, lang)
+            title = group_title(key, taxonomy, lang)
             lines += [f"### {i18n.group_number(lang, number, group_number)}{title}", ""]
             order = min(o for o, k in groups if k == key)
             for data, labels in groups[(order, key)]:
-                lines += _work(data, labels, taxonomy, lang)
+                lines += work_lines(data, labels, taxonomy, lang)
     trials = [(d, lab) for d, lab in works if d.get("kind") == "trial"]
     if trials:
         number = len(sections) + 1
@@ -97,7 +97,7 @@ def brief_markdown(
         head = i18n.UI[lang]["table_head"]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for data, labels in trials:
-            lines.append(_table_row(data, labels, taxonomy, lang))
+            lines.append(table_row(data, labels, taxonomy, lang))
         lines.append("")
     lines += [words["closing"], "", disclaimer, ""]
     return "\n".join(lines)
@@ -116,7 +116,7 @@ def text(value: Any) -> str:
     return _MARKUP.sub(lambda m: _ENTITIES.get(m.group(1), "\\" + m.group(1)), flat)
 
 
-def _place(labels: dict[str, Any], taxonomy: Taxonomy) -> tuple[int, str]:
+def place(labels: dict[str, Any], taxonomy: Taxonomy) -> tuple[int, str]:
     """A work's group: its first cancer type, else its first strategy, in taxonomy order."""
     order = list(taxonomy.labels["cancer_types"]) + list(taxonomy.labels["strategies"])
     for key in [*(labels.get("cancer_types") or []), *(labels.get("strategies") or [])]:
@@ -137,15 +137,19 @@ def _section_title(section: str, taxonomy: Taxonomy, lang: str) -> str:
     return WORDS[lang]["platforms"]
 
 
-def _group_title(key: str, taxonomy: Taxonomy, lang: str) -> str:
+def group_title(key: str, taxonomy: Taxonomy, lang: str) -> str:
     for family in ("cancer_types", "strategies"):
         label = taxonomy.labels[family].get(key)
         if label:
-            return _name(label, lang)
+            return label_name(label, lang)
     return i18n.GROUPS[lang]["other"]
 
 
-def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> list[str]:
+def work_lines(
+    data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str
+) -> list[str]:
+    """One work's block: lead, facts, outcomes, the highlight's start and its citation line
+    (the full article's draft places the same blocks in its own sections)."""
     words = WORDS[lang]
     found = extract(data)
     sep = "：" if lang == "zh" else ": "  # full-width in Chinese, by code point
@@ -158,7 +162,7 @@ def _work(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang
             words["patients_n"].format(n=found.patients) if found.patients else "",
         ),
         (words["intervention"], text(_intervention(found))),
-        (words["stage"], _name(stage, lang) if stage else ""),
+        (words["stage"], label_name(stage, lang) if stage else ""),
     ]
     lines = [f"**{words['facts']}**", ""]
     lead = item_lead(data, lang).text
@@ -186,7 +190,10 @@ def _intervention(found: Facts) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str) -> str:
+def table_row(
+    data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy, lang: str
+) -> str:
+    """A trial's row of the table 表：…: strategy, study (linked to its registry), cancer, stage."""
     scheme, trial_id = trial_identifier(data)
     url = i18n.registry_url(scheme, trial_id)
     name = text(data.get("acronym") or trial_id)
@@ -206,13 +213,13 @@ def _table_row(data: dict[str, Any], labels: dict[str, Any], taxonomy: Taxonomy,
         if p
     )
     cells = [
-        _name(strategy, lang) if strategy else "—",
+        label_name(strategy, lang) if strategy else "—",
         study,
-        ("、" if lang == "zh" else ", ").join(_name(t, lang) for t in types) or "—",
+        ("、" if lang == "zh" else ", ").join(label_name(t, lang) for t in types) or "—",
         stage or "—",
     ]
     return "| " + " | ".join(cells) + " |"
 
 
-def _name(label: Label, lang: str) -> str:
+def label_name(label: Label, lang: str) -> str:
     return label.zh if lang == "zh" else label.en

@@ -258,6 +258,7 @@ EDITOR: dict[str, tuple[str, str]] = {
     "nav_duplicates": ("疑似重复", "Duplicates"),
     "nav_issues": ("各期简报", "Issues"),
     "nav_briefs": ("文章提纲", "Briefs"),
+    "nav_articles": ("专题文章", "Articles"),
     "nav_operators": ("运行状态", "Operators"),
     "log_out": ("退出登录", "Log out"),
     "language": ("界面语言", "Language"),

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.engine import make_engine, require_current
 from etl.db.locks import is_held, sender_lock
 from etl.db.states import SENDABLE_STATES, IssueState
 from etl.digest import store
-from etl.digest.archive import Archive
+from etl.digest.archive import Archive, Extra
 from etl.digest.brief import brief_markdown
 from etl.digest.content import IssueContent
 from etl.digest.guards import check_dates, check_message, check_rendered
@@ -233,14 +233,23 @@ class Digest:
         with self.engine.connect() as conn:
             return work_data(conn, [work_id]).get(work_id, {})
 
-    def archive_page(self, path: str, base_url: str | None = None) -> str | None:
+    def archive_page(
+        self,
+        path: str,
+        base_url: str | None = None,
+        extra: Callable[[Archive, Connection], Extra] | None = None,
+    ) -> str | None:
         """One page of the web archive (`issues/SLUG/index.html`, `feed.atom`, …) rendered from
         the database as `build_archive` writes it, its links at `base_url` (default: the
         configured one); None for a page that does not exist."""
         renderer = self.renderer if base_url is None else self.renderer.with_base_url(base_url)
         archive = Archive(renderer)
         with self.engine.connect() as conn:
-            plan = archive.plan(store.list_issues(conn), lambda i: store.load_content(conn, i))
+            plan = archive.plan(
+                store.list_issues(conn),
+                lambda i: store.load_content(conn, i),
+                extra(archive, conn) if extra else None,
+            )
             render = plan.get(path)
             return render() if render is not None else None
 
@@ -248,11 +257,18 @@ class Digest:
         with self.engine.connect() as conn:
             return store.list_issues(conn)
 
-    def build_archive(self, folder: Path) -> int:
+    def build_archive(
+        self, folder: Path, extra: Callable[[Archive, Connection], Extra] | None = None
+    ) -> int:
+        """Write the archive; `extra(archive, conn)` adds pages beside the issues (articles)."""
         archive = Archive(self.renderer)
         with self.engine.connect() as conn:
             issues = store.list_issues(conn)
-            pages = archive.pages(issues, lambda issue: store.load_content(conn, issue))
+            pages = archive.pages(
+                issues,
+                lambda issue: store.load_content(conn, issue),
+                extra(archive, conn) if extra else None,
+            )
             return archive.write(folder, pages)
 
     def brief(self, refs: builtins.list[str], lang: str) -> str:

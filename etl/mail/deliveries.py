@@ -1,4 +1,5 @@
-"""The deliveries table: one row per (issue, subscriber), moved through its states by the
+"""The deliveries table: one row per (issue, subscriber), or (article, subscriber) for a full
+article mailed as a feature (`Feature`), moved through its states by the
 sender: queued → claimed (by one sender) → sent | retry | failed, or skipped when the reader
 left meanwhile. Every function runs inside the caller's transaction; see sender.py for the
 order of commits that makes sending exactly-once."""
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
 from etl.db.models import Delivery, DigestItem, Subscriber
 from etl.db.states import PUBLISHED_STATES, DeliveryState
@@ -21,6 +22,19 @@ S = Subscriber.__table__
 I = DigestItem.__table__  # noqa: E741
 CLAIMABLE = (DeliveryState.QUEUED, DeliveryState.RETRY)
 DONE = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
+
+
+class Feature(int):
+    """An article's id where these functions take an issue's: a full article mailed as a
+    feature has delivery rows of its own (`article_id`, no issue) in the same states, so the
+    one sender delivers it exactly once, as it does an issue."""
+
+
+def _of(owner: int) -> ColumnElement[bool]:
+    """The rows of an issue, or of a feature's article."""
+    if isinstance(owner, Feature):
+        return D.c.article_id == int(owner)
+    return D.c.issue_id == owner
 
 
 def message_id(slug: str, email: str, domain: str, key: str = "") -> str:
@@ -34,16 +48,25 @@ def message_id(slug: str, email: str, domain: str, key: str = "") -> str:
 
 
 def create(
-    conn: Connection, issue_id: int, slug: str, domain: str, now: datetime, key: str = ""
+    conn: Connection,
+    issue_id: int,
+    slug: str,
+    domain: str,
+    now: datetime,
+    key: str = "",
+    language: str | None = None,
 ) -> int:
-    """A queued row for every active subscriber without one for this issue."""
-    have = select(D.c.subscriber_id).where(D.c.issue_id == issue_id)
-    readers = conn.execute(
-        select(S.c.id, S.c.email).where(S.c.state == "active", S.c.id.not_in(have))
-    ).all()
+    """A queued row for every active subscriber without one for this issue (of `language`
+    only, when given: a feature article is written in one)."""
+    have = select(D.c.subscriber_id).where(_of(issue_id))
+    query = select(S.c.id, S.c.email).where(S.c.state == "active", S.c.id.not_in(have))
+    if language is not None:
+        query = query.where(S.c.language == language)
+    readers = conn.execute(query).all()
     rows = [
         {
-            "issue_id": issue_id,
+            "issue_id": None if isinstance(issue_id, Feature) else issue_id,
+            "article_id": int(issue_id) if isinstance(issue_id, Feature) else None,
             "subscriber_id": sid,
             "state": DeliveryState.QUEUED,
             "message_id": message_id(slug, email, domain, key),
@@ -72,7 +95,7 @@ def claim(
     due = (
         select(D.c.id)
         .where(
-            D.c.issue_id == issue_id,
+            _of(issue_id),
             D.c.state.in_(CLAIMABLE),
             or_(D.c.next_attempt_at.is_(None), D.c.next_attempt_at <= now),
         )
@@ -175,9 +198,7 @@ def release(conn: Connection, issue_id: int, worker: str, now: datetime) -> int:
     """Hand a worker's unsent claims back to the queue (a clean stop)."""
     return conn.execute(
         update(D)
-        .where(
-            D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == DeliveryState.CLAIMED
-        )
+        .where(_of(issue_id), D.c.claimed_by == worker, D.c.state == DeliveryState.CLAIMED)
         .values(state=DeliveryState.QUEUED, claimed_by=None, updated_at=now)
     ).rowcount
 
@@ -190,15 +211,11 @@ def recover(
     can have been on the wire: it is marked in doubt (the relay may have accepted it just
     before the crash). Returns (requeued, in doubt)."""
     workers = conn.execute(
-        select(D.c.claimed_by)
-        .where(D.c.issue_id == issue_id, D.c.state == DeliveryState.CLAIMED)
-        .distinct()
+        select(D.c.claimed_by).where(_of(issue_id), D.c.state == DeliveryState.CLAIMED).distinct()
     ).scalars()
     requeued = doubt = 0
     for worker in [w for w in workers if w and not alive(w)]:
-        mine = and_(
-            D.c.issue_id == issue_id, D.c.claimed_by == worker, D.c.state == DeliveryState.CLAIMED
-        )
+        mine = and_(_of(issue_id), D.c.claimed_by == worker, D.c.state == DeliveryState.CLAIMED)
         first = conn.execute(select(func.min(D.c.id)).where(mine)).scalar()
         doubt += conn.execute(
             update(D)
@@ -214,17 +231,13 @@ def recover(
 
 
 def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
-    rows = conn.execute(
-        select(D.c.state, func.count()).where(D.c.issue_id == issue_id).group_by(D.c.state)
-    )
+    rows = conn.execute(select(D.c.state, func.count()).where(_of(issue_id)).group_by(D.c.state))
     states: dict[str, int] = dict(rows.all())
     in_doubt = conn.execute(
-        select(func.count()).where(D.c.issue_id == issue_id, D.c.in_doubt.is_(True))
+        select(func.count()).where(_of(issue_id), D.c.in_doubt.is_(True))
     ).scalar_one()
     next_retry = conn.execute(
-        select(func.min(D.c.next_attempt_at)).where(
-            D.c.issue_id == issue_id, D.c.state == DeliveryState.RETRY
-        )
+        select(func.min(D.c.next_attempt_at)).where(_of(issue_id), D.c.state == DeliveryState.RETRY)
     ).scalar_one()
     return {"states": states, "in_doubt": in_doubt, "next_retry": next_retry}
 
@@ -232,22 +245,20 @@ def summary(conn: Connection, issue_id: int) -> dict[str, Any]:
 def claimed(conn: Connection, issue_id: int) -> int:
     """Rows a sender holds now (after `recover`, only live senders hold any)."""
     return conn.execute(
-        select(func.count()).where(D.c.issue_id == issue_id, D.c.state == DeliveryState.CLAIMED)
+        select(func.count()).where(_of(issue_id), D.c.state == DeliveryState.CLAIMED)
     ).scalar_one()
 
 
 def unfinished(conn: Connection, issue_id: int) -> int:
     return conn.execute(
-        select(func.count()).where(D.c.issue_id == issue_id, D.c.state.not_in(DONE))
+        select(func.count()).where(_of(issue_id), D.c.state.not_in(DONE))
     ).scalar_one()
 
 
 def next_due(conn: Connection, issue_id: int) -> datetime | None:
     """When the earliest waiting retry falls due (None when nothing waits)."""
     due: datetime | None = conn.execute(
-        select(func.min(D.c.next_attempt_at)).where(
-            D.c.issue_id == issue_id, D.c.state == DeliveryState.RETRY
-        )
+        select(func.min(D.c.next_attempt_at)).where(_of(issue_id), D.c.state == DeliveryState.RETRY)
     ).scalar_one()
     return due
 
@@ -261,7 +272,7 @@ def planned(conn: Connection, issue_id: int, state: str) -> list[tuple[str, str,
         query = (
             select(*columns)
             .join(D, D.c.subscriber_id == S.c.id)
-            .where(D.c.issue_id == issue_id, D.c.state.not_in(DONE), S.c.state == "active")
+            .where(_of(issue_id), D.c.state.not_in(DONE), S.c.state == "active")
         )
     else:
         query = select(*columns).where(S.c.state == "active")

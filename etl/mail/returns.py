@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
-from etl.db.models import Delivery, DigestIssue, Subscriber
+from etl.db.models import Article, Delivery, DigestIssue, Subscriber
 from etl.db.models import MailEvent as EventRow
 from etl.mail import verp
 from etl.mail.bounces import COMPLAINT, UNSUBSCRIBE, MailEvent, Reading
@@ -39,6 +39,7 @@ E = EventRow.__table__
 S = Subscriber.__table__
 D = Delivery.__table__
 I = DigestIssue.__table__  # noqa: E741
+A = Article.__table__
 
 
 @dataclass
@@ -126,8 +127,15 @@ def _tie(
 
 
 def _delivery(conn: Connection, where: Any) -> dict[str, Any] | None:
-    query = select(D.c.id, D.c.subscriber_id, D.c.message_id, I.c.slug, S.c.email)
-    query = query.join(I, I.c.id == D.c.issue_id).join(S, S.c.id == D.c.subscriber_id)
+    # An issue's delivery, or a feature article's: its message ids are keyed with the slug the
+    # sender used, `article-SLUG` (articles/service.py).
+    slug = func.coalesce(I.c.slug, literal("article-").concat(A.c.slug)).label("slug")
+    query = select(D.c.id, D.c.subscriber_id, D.c.message_id, slug, S.c.email)
+    query = (
+        query.outerjoin(I, I.c.id == D.c.issue_id)
+        .outerjoin(A, A.c.id == D.c.article_id)
+        .join(S, S.c.id == D.c.subscriber_id)
+    )
     row = conn.execute(query.where(where).limit(1)).mappings().first()
     return dict(row) if row else None
 

@@ -199,7 +199,9 @@ class IssueSender:
             self._failed(row, SendError(None, f"not sent: {exc}", unsendable=True))
             return
         limit.wait()
-        key = f"issue-{self.issue['number']:03d}-{row['email']}"
+        # The outbox's file name: an issue's, or a feature article's (`message_key`).
+        stem = self.issue.get("message_key") or f"issue-{self.issue['number']:03d}"
+        key = f"{stem}-{row['email']}"
         for attempt in range(RELAY_TRIES):
             try:
                 self.transport.send(self.mail_from(row["id"]), row["email"], raw, key)

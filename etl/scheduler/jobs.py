@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from etl.articles.service import Articles
 from etl.classify.service import Classifier
 from etl.db import locks
 from etl.db.states import SENDABLE_STATES, Outcome
@@ -112,10 +113,8 @@ def digest_send(ctx: JobContext) -> JobResult:
 
 
 def archive_build(ctx: JobContext) -> JobResult:
-    digest = _digest(ctx)
-    from etl.studies.service import build_archive
-
-    return JobResult(counts={"pages": build_archive(digest, ctx.settings.archive_dir)})
+    articles = Articles(_digest(ctx))  # issues, published articles, study pages
+    return JobResult(counts={"pages": articles.build_archive(ctx.settings.archive_dir)})
 
 
 def bounces_process(ctx: JobContext) -> JobResult:

@@ -4,12 +4,13 @@ page, a permanent redirect to the study's current address, or nothing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection
 
-from etl.digest.archive import Archive
+from etl.digest.archive import Archive, Extra
 from etl.digest.render import Renderer
 from etl.digest.service import Digest
 from etl.digest.view import study_url
@@ -167,7 +168,10 @@ class Studies:
         return count
 
 
-def build_archive(digest: Digest, folder: Path) -> int:
-    """The whole static site: the archive's pages and the study pages and citation files it
-    links to (`mscwatch archive build`, the `archive:build` job and the demo call this)."""
-    return digest.build_archive(folder) + Studies(digest).build(folder)
+def build_archive(
+    digest: Digest, folder: Path, extra: Callable[[Archive, Connection], Extra] | None = None
+) -> int:
+    """The whole static site: the archive's pages (with `extra`'s, the articles) and the study
+    pages and citation files it links to (`Articles.build_archive`, which `mscwatch archive
+    build`, the `archive:build` job and the demo call, goes through this)."""
+    return digest.build_archive(folder, extra) + Studies(digest).build(folder)

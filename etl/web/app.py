@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from etl.articles.service import Articles
 from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.ops.configuration import MIN_SECRET_KEY, short_secret_key
@@ -20,6 +21,7 @@ from etl.settings import Settings
 from etl.studies.service import Answer, Studies
 from etl.subscribers.service import Subscribers
 from etl.web import adding, drafts, review
+from etl.web import articles as article_pages
 from etl.web import editor as editor_pages
 from etl.web import evidence as evidence_pages
 from etl.web import search as search_pages
@@ -39,6 +41,7 @@ ROUTES = {
     "/en/feeds/<topic>.atom": "en/feeds/{topic}.atom",
     "/issues/<slug>/": "issues/{slug}/index.html",
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
+    "/articles/<slug>/": "articles/{slug}/index.html",
 }
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
@@ -105,7 +108,7 @@ def create_app(
     install_security(app, digest.renderer.env, subscribers.templates)
 
     def archive_page(path: str) -> Response:
-        body = services().digest.archive_page(path, _served_base(path))
+        body = Articles(services().digest).archive_page(path, _served_base(path))
         if body is None:
             abort(404)
         suffix = path[path.rfind(".") :]
@@ -153,9 +156,11 @@ def create_app(
     app.register_blueprint(evidence)
     app.register_blueprint(search_pages.pages)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
-    # /editor/: behind a login. One blueprint, its routes written in four modules.
+    # /editor/: behind a login. One blueprint, its routes written in five modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
-    for routes in (editor_pages.pages, review.pages, adding.pages, drafts.pages):
+    for routes in (
+        editor_pages.pages, review.pages, adding.pages, drafts.pages, article_pages.pages
+    ):
         routes.add_to(editor)
     app.register_blueprint(editor)
 

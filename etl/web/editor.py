@@ -54,7 +54,7 @@ HEADERS = {
     "X-Robots-Tag": "noindex",
 }
 NAV = (("nav_queue", "queue"), ("nav_add", "add_work"), ("nav_duplicates", "duplicates"),
-       ("nav_issues", "issues"), ("nav_briefs", "briefs"),
+       ("nav_issues", "issues"), ("nav_briefs", "briefs"), ("nav_articles", "articles"),
        ("nav_operators", "operators"))  # fmt: skip
 WRONG = "login_wrong"  # one message, whatever was wrong
 MAX_ID = 2**63 - 1  # the largest id either database stores (a BIGINT; SQLite's INTEGER)

@@ -1,7 +1,7 @@
 """search index of relevant works; what each delivery held
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07
 
 `search_documents` holds one row per relevant work with its indexed text, `search_tags` its
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,142 @@
+"""The editor's article pages through Flask's test client, on SQLite and PostgreSQL: a draft
+from the picked works, the preview with and without JavaScript's request, a citation inserted
+at the cursor, versions restored, CSRF on every POST, approval held by a blocking check until
+an override note, publishing onto the served archive, and the email preview."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+
+from etl.articles.service import Articles
+from etl.clock import now
+from etl.editors import accounts
+from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
+
+
+@pytest.fixture
+def site(articles: Articles, db_url: str, engine: Engine, tmp_path: Path) -> Site:
+    accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    found = open_site(
+        db_url, engine, tmp_path, **{"sources.pubmed.base_url": "http://127.0.0.1:9/"}
+    )
+    log_in(found.client)
+    return found
+
+
+def token(client: FlaskClient, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    found = CSRF.search(page.text)
+    assert found
+    return found.group(1)
+
+
+def new_article(site: Site) -> int:
+    csrf = token(site.client, "/editor/articles")
+    answer = site.client.post("/editor/articles/new", data={"csrf_token": csrf, "lang": "zh"})
+    assert answer.status_code == 303
+    found = re.search(r"/editor/articles/(\d+)$", answer.headers["Location"])
+    assert found
+    return int(found.group(1))
+
+
+def test_an_editor_drafts_previews_cites_and_restores(site: Site) -> None:
+    client = site.client
+    listing = client.get("/editor/articles").text
+    assert "4 picked work(s)" in listing
+    article = new_article(site)
+    page = client.get(f"/editor/articles/{article}").text
+    assert "## 二、临床研究进展" in page  # the textarea holds the Markdown
+    assert "<h2>二、临床研究进展</h2>" in page  # the preview shows it rendered
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    base = f"/editor/articles/{article}"
+    # no token, nothing done
+    assert client.post(f"{base}/save", data={"body": "# x", "action": "save"}).status_code == 400
+    # the script's preview, and the Preview button (nothing saved by either)
+    text = "# 标题\n\n正文 <b>粗</b> **重点**\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    answer = client.post(
+        f"{base}/preview",
+        data={"body": text},
+        headers={"X-CSRFToken": csrf, "X-Requested-With": "fetch"},
+    )
+    assert answer.json == {
+        "html": "<p>正文 &lt;b&gt;粗&lt;/b&gt; <strong>重点</strong></p>\n<table>\n<thead>\n<tr>\n"
+        "<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n"
+        "</tr>\n</tbody>\n</table>\n"
+    }
+    shown = client.post(
+        f"{base}/save", data={"csrf_token": csrf, "body": text, "action": "preview"}
+    ).text
+    assert "preview of unsaved text" in shown and "<strong>重点</strong>" in shown
+    assert "version 1" in shown
+    # save, then insert a citation at the cursor (after the first paragraph)
+    saved = client.post(f"{base}/save", data={"csrf_token": csrf, "body": text, "action": "save"})
+    assert saved.status_code == 303
+    cursor = text.index("\n\n| a")
+    client.post(
+        f"{base}/save",
+        data={
+            "csrf_token": csrf,
+            "body": text,
+            "action": "cite",
+            "cite": "NCT06218473",
+            "cursor": str(cursor),
+        },
+    )
+    body = Articles(site.app.extensions["mscwatch"].digest).text(str(article))["body"]
+    assert body.startswith("# 标题\n\n正文 <b>粗</b> **重点**\n\n临床试验：《Umbilical Cord MSCs")
+    assert "（ClinicalTrials.gov 注册号：NCT06218473）\n\n| a | b |" in body
+    page = client.get(base).text
+    assert "inserted the citation of NCT06218473" in page and 'id="version-3"' in page
+    # an id nothing holds: the text comes back unsaved, with the reason
+    missing = client.post(
+        f"{base}/save",
+        data={"csrf_token": csrf, "body": body, "action": "cite", "cite": "pmid:99999999"},
+    ).text
+    # (PubMed is asked at a closed loopback port: the reason is shown, nothing is saved)
+    assert "pmid:99999999: pubmed" in missing and 'id="version-4"' not in missing
+    # restore version 1: saved again as version 4
+    client.post(f"{base}/restore", data={"csrf_token": csrf, "version": "1"})
+    restored = Articles(site.app.extensions["mscwatch"].digest).text(str(article))
+    assert restored["number"] == 4 and "## 二、临床研究进展" in restored["body"]
+
+
+def test_approval_waits_for_the_check_or_a_kept_note_then_the_article_is_served(
+    site: Site,
+) -> None:
+    client = site.client
+    article = new_article(site)
+    base = f"/editor/articles/{article}"
+    service = Articles(site.app.extensions["mscwatch"].digest)
+    csrf = token(client, base)
+    assert "Run the check on this version before approving" in client.get(base).text
+    body = service.text(str(article))["body"]
+    service.save(str(article), body.replace("58 例血液肿瘤患者", "85 例血液肿瘤患者"), "li", now())
+    client.post(f"{base}/check", data={"csrf_token": csrf})
+    page = client.get(base).text
+    assert "reports a citation not found or a contradicted figure" in page
+    refused = client.post(f"{base}/approve", data={"csrf_token": csrf})
+    assert refused.status_code == 409 and "cannot be approved" in refused.text
+    client.post(f"{base}/approve", data={"csrf_token": csrf, "override": "作者已确认原始数据"})
+    page = client.get(base).text
+    assert "Approved despite its check by li@example.org" in page and "作者已确认原始数据" in page
+    client.post(f"{base}/publish", data={"csrf_token": csrf})
+    slug = service.find(str(article))["slug"]
+    public = client.get(f"/articles/{slug}/")
+    assert public.status_code == 200 and "<h2>二、临床研究进展</h2>" in public.text
+    assert f'href="/articles/{slug}/"' in client.get("/").text
+    assert f"/articles/{slug}/" in client.get("/feed.atom").text
+    mail = client.get(f"{base}/email")
+    assert "sandbox" in mail.headers["Content-Security-Policy"]
+    assert "二、临床研究进展" in mail.text and "%%UNSUBSCRIBE_URL%%" in mail.text
+
+
+def test_article_pages_need_a_login(site: Site) -> None:
+    site.client.post("/editor/logout", data={"csrf_token": token(site.client, "/editor/")})
+    assert site.client.get("/editor/articles").status_code == 302
+    assert site.client.get("/editor/articles/1").status_code == 302
