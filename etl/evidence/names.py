@@ -81,6 +81,7 @@ class Names:
             "study": row.key,
             "title": row.title_zh if lang == "zh" and row.title_zh else row.title,
             "url": row.url or "",
+            "page": f"studies/{row.slug}/" + ("en/" if lang == "en" else ""),
             "kind": self.label(lang, "kind", row.kind),
             "strategy": names("strategy", row.strategies),
             "cancer": names("cancer", row.cancers),

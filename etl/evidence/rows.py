@@ -17,6 +17,7 @@ from typing import Any
 from etl.facts.affiliation import country as country_name
 from etl.facts.model import Facts, Figure
 from etl.facts.words import REGISTRIES, doi_url, pubmed_url, registry_url
+from etl.normalize.slugs import study_slug
 
 # Classification stages of studies in patients (the taxonomy's `stages`); in_vitro, animal and
 # review are not.
@@ -79,6 +80,7 @@ class EvidenceRow:
     updated: str | None = None
     papers: int = 0  # clinical papers beside the speaker
     title_zh: str | None = None  # the Chinese edition's title, for a Chinese paper
+    slug: str = ""  # the speaker's study page: /studies/<slug>/
     work_ids: tuple[int, ...] = field(default=())
 
 
@@ -126,6 +128,11 @@ def build_row(members: Sequence[Member]) -> EvidenceRow | None:
         papers=len(papers) - (0 if trials else 1),
         work_ids=tuple(sorted(member.work_id for member in members)),
         title_zh=speaker.title_zh,
+        slug=study_slug(
+            [(scheme, value) for scheme, found in speaker.identifiers.items() for value in found],
+            speaker.kind,
+            speaker.work_id,
+        ),
     )
 
 

@@ -52,6 +52,7 @@ def as_object(row: EvidenceRow, names: Names, lang: str) -> dict[str, Any]:
         "title": row.title,
         "title_zh": row.title_zh,
         "url": row.url,
+        "slug": row.slug,
         "cancer": list(row.cancers),
         "strategy": list(row.strategies),
         "source": list(row.sources),

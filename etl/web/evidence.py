@@ -128,6 +128,7 @@ def _page(lang: str) -> Response:
         rows=[names.cells(lang, row) for row in rows],
         count=words["count"].format(n=len(rows)),
         page_url=here,
+        base=base,
         csv_url=f"{base}evidence/evidence.csv" + (f"?{csv_query}" if csv_query else ""),
         charts=charts,
         other_home=other + (f"?{params}" if params else ""),
@@ -138,7 +139,7 @@ def _page(lang: str) -> Response:
 
 
 def _counted(lang: str, label: str, count: int) -> str:
-    """"已完成 · 4": a count in brackets would nest in 进行中（不再招募）."""
+    """ "已完成 · 4": a count in brackets would nest in 进行中（不再招募）."""
     return f"{label} · {count}"
 
 

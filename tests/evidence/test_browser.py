@@ -67,5 +67,10 @@ def test_filter_download_and_fit(
             images.nth(index).scroll_into_view_if_needed()
             assert images.nth(index).evaluate("i => i.complete && i.naturalWidth > 0")
             assert images.nth(index).evaluate("i => i.getBoundingClientRect().right") <= width
+        # a row's study leads to its study page
+        study = page.locator("tbody tr[data-study] a.page").first
+        with page.expect_navigation():
+            study.click()
+        assert "/studies/" in page.url and page.locator("h1").count() == 1
     finally:
         page.close()

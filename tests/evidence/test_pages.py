@@ -102,3 +102,15 @@ def test_odd_addresses_get_a_page_never_an_error(client: Any, query: str) -> Non
         answer = client.get(f"{path}?{query}")
         assert answer.status_code == 200, (path, query)
         assert b"<script>alert" not in answer.get_data()
+
+
+def test_every_row_links_to_its_study_page_and_its_source(client: Any) -> None:
+    for home, suffix in (("/evidence/", ""), ("/evidence/en/", "en/")):
+        page = client.get(home).get_data(as_text=True)
+        links = re.findall(r'<a class="page" href="(/studies/[^"]+/)">([^<]+)</a>', page)
+        assert len(links) == 16
+        for href, _ in links:
+            assert href.endswith(f"/{suffix}") if suffix else not href.endswith("/en/")
+            assert client.get(href).status_code == 200, href
+    assert '<a class="page" href="/studies/nct06218473/en/">NCT06218473</a>' in page
+    assert 'class="source" href="https://clinicaltrials.gov/study/NCT06218473"' in page

@@ -135,6 +135,7 @@ def test_json_carries_ids_and_the_editions_words(ground: Ground) -> None:
     assert [o["study"] for o in objects] == [row.key for row in rows]
     trial = next(o for o in objects if o["study"] == "NCT06218473")
     assert trial["phase"] == "phase3" and trial["text"]["phase"] == "Phase III"
+    assert trial["slug"] == "nct06218473" and trial["text"]["page"] == "studies/nct06218473/en/"
     assert trial["status"] == "completed" and trial["text"]["status"] == "completed"
 
 
