@@ -340,6 +340,6 @@ class Archive:
             feed=self.settings.archive.base_url + lang_prefix(lang) + "feed.atom",
             subscribe=self.settings.archive.base_url
             + ("subscribe" if lang == "zh" else "subscribe?lang=en"),
-            **({"disclaimer": self.settings.digest.disclaimer(lang)} | values),
+            disclaimer=self.settings.digest.disclaimer(lang),
         )
         return self.env.get_template(template).render({**frame, **values})
