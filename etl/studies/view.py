@@ -326,7 +326,9 @@ def _step(step: Step, lang: str, base: str, zh: ZhNames | None) -> StepView:
             text = name + ("：已更新" if lang == "zh" else ": updated")
         else:
             old, new = _value(lang, d, "old"), _value(lang, d, "new")
-            text = f"{name}{sep}{old} → {new}"
+            # A value given for the first time (a why-stopped text) reads as the value itself,
+            # not as "— → value".
+            text = f"{name}{sep}{new}" if old == "—" else f"{name}{sep}{old} → {new}"
     elif step.kind == "issue":
         text = words["issue"].format(n=d["number"])
     else:
