@@ -35,6 +35,8 @@ REGISTRY: dict[str, Entry] = {
     "ictrp": Entry("etl.sources.ictrp.source:IctrpSource", crawls=False),
     "europepmc": Entry("etl.sources.europepmc.source:EuropePmcSource"),
     "feed": Entry("etl.sources.feed.source:FeedSource"),
+    # Looked up by id only (and its saved answers parsed): see etl.settings.LOOKUP_ONLY.
+    "isrctn": Entry("etl.sources.isrctn.source:IsrctnSource", crawls=False),
 }
 SOURCE_NAMES = tuple(name for name, entry in REGISTRY.items() if entry.crawls)
 FILE_FORMATS = tuple(REGISTRY)  # every source reads its own saved files (`parse`, `ingest`)
