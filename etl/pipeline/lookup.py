@@ -176,7 +176,7 @@ def fetch_records(
     those whose title is the same, best first. A record that would not parse is logged and left
     out, as a crawl quarantines it."""
     records = []
-    for item in get_source(name, settings).lookup(client, ref.scheme, ref.value):
+    for item in get_source(name, settings, crawling=False).lookup(client, ref.scheme, ref.value):
         if isinstance(item, SourceRecord):
             if not item.deleted:
                 records.append(item)
