@@ -28,7 +28,7 @@ from etl.settings import Settings
 UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
 PREFERENCES = "%%PREFERENCES_URL%%"
 MAIL_TOKEN = "%%UNSUBSCRIBE_TOKEN%%"  # in the List-Unsubscribe mailto: subject
-TRIAL_SCHEMES = ("nct", "chictr", "isrctn", "euct", "eudract", "actrn", "drks")
+TRIAL_SCHEMES = tuple(i18n.REGISTRIES)  # every registry the id helpers know (a test holds them)
 # Retractions and corrections reach every reader, whatever topics they chose.
 ALWAYS_SHOWN = frozenset({"retraction", "correction"})
 
