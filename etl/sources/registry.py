@@ -47,7 +47,7 @@ def _entry(name: str, crawling: bool) -> Entry:
     if entry is None or (crawling and not entry.crawls):
         known = SOURCE_NAMES if crawling else FILE_FORMATS
         what = "known sources" if crawling else "sources with a file format"
-        files_only = f" ({name} is read from files only: mscwatch parse/ingest)" if entry else ""
+        files_only = f" ({name} is not crawled: mscwatch parse/ingest)" if entry else ""
         raise ConfigError(f"unknown source {name!r}{files_only}", f"{what}: {', '.join(known)}")
     return entry
 
