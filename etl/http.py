@@ -12,7 +12,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -116,6 +116,7 @@ def request(
     policy: RetryPolicy = RetryPolicy(),
     setting: str = "the source's base_url in config/sources.toml",
     busy_hint: str = BUSY_HINT,
+    answers: Collection[int] = (),
 ) -> T:
     """One logical request: rate-limited, retried on transient failures, checked.
 
@@ -124,6 +125,8 @@ def request(
     and SourceUnreachableError at once when the host name does not resolve or the port refuses
     connections: offline, retrying would only keep the operator waiting in silence. `setting`
     names where the address is configured, for the hint. Each retry is logged as it is decided.
+    `answers` are error statuses that are an answer for `check` to read (a 404 that means "no
+    such record" where one record is asked for by id).
     """
 
     def attempt() -> T:
@@ -148,7 +151,7 @@ def request(
             raise _Retryable(
                 f"answered HTTP {response.status_code}", _retry_after(response.headers)
             )
-        if response.status_code >= 400:
+        if response.status_code >= 400 and response.status_code not in answers:
             raise SourceResponseError(
                 f"{what} answered HTTP {response.status_code}: {_snippet(response)}",
                 "the request itself was refused; check the configured base URL and query",

@@ -135,7 +135,8 @@ class Trial(_Base):
     corrections: list[Correction]
     # ClinicalTrials.gov only: each primary outcome's measured values once results are posted.
     primary_results: NotRequired[list[dict[str, Any]]]
-    # ICTRP only: the registry's own wording where it does not map onto CT.gov's vocabulary.
+    # ICTRP and ISRCTN only: the registry's own wording where it does not map onto CT.gov's
+    # vocabulary, and the record's page at its registry.
     status_text: NotRequired[str | None]
     phase_text: NotRequired[str | None]
     url: NotRequired[str | None]
@@ -157,6 +158,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "feed": FeedItem,
     "ctgov": Trial,
     "ictrp": Trial,
+    "isrctn": Trial,
 }
 
 

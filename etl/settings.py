@@ -132,6 +132,19 @@ class EuropePmcSettings(_Model):
         return PubMedSettings._url(value)
 
 
+class IsrctnSettings(_Model):
+    """The ISRCTN registry's API, asked for one trial by number (never crawled; without the
+    table it is not asked)."""
+
+    base_url: str = "https://www.isrctn.com/api/"
+    requests_per_second: float = Field(1.0, gt=0, le=10)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return PubMedSettings._url(value)
+
+
 class FeedEntry(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     url: str
@@ -167,7 +180,12 @@ class SourcesSettings(_Model):
     ctgov: CtGovSettings | None = None
     europepmc: EuropePmcSettings | None = None
     feed: FeedSettings | None = None
+    isrctn: IsrctnSettings | None = None
 
+
+# Sources asked for one record by id only (a citation checked, a work added by hand): they have
+# settings but no crawl, no crawl job and no place in `source_names`.
+LOOKUP_ONLY = frozenset({"isrctn"})
 
 JOBS = ("digest:build", "digest:send", "archive:build", "bounces:process", "health:check")
 """Every job id besides one `crawl:<source>` per source."""
@@ -415,7 +433,12 @@ class Settings(_Model):
         return self.config_dir / self.digest.templates if self.digest.templates else None
 
     def source_names(self) -> list[str]:
-        return [name for name, value in self.sources if value is not None and value.enabled]
+        """The enabled sources that crawl (a lookup-only source such as ISRCTN has no crawl)."""
+        return [
+            name
+            for name, value in self.sources
+            if value is not None and name not in LOOKUP_ONLY and value.enabled
+        ]
 
     def scheduled_jobs(self) -> dict[str, str]:
         """The jobs the daemon runs and their crontab expressions: every configured job but
@@ -533,7 +556,8 @@ def _check_limits(settings: Settings, config_dir: Path) -> None:
 def _check_jobs(settings: Settings, config_dir: Path) -> None:
     """Every scheduled job is one the daemon knows (a crawl job of a disabled source is kept
     and simply not run, so switching a source off is one edit)."""
-    known = [*(f"crawl:{name}" for name, _ in settings.sources), *JOBS]
+    crawlers = (name for name in SourcesSettings.model_fields if name not in LOOKUP_ONLY)
+    known = [*(f"crawl:{name}" for name in crawlers), *JOBS]
     for job in settings.schedule.jobs:
         where = f"{config_dir / 'schedule.toml'}: schedule.jobs.{job!r}"
         if job not in known:

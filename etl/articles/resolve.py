@@ -96,7 +96,11 @@ def resolve(citation: Citation, resolver: Resolver, config_dir: Path | None = No
             what = ", ".join(str(ref) for ref in refs) or "the title"
             failures: dict[Reference, str] = getattr(resolver, "failures", {})
             unasked = [failures[ref] for ref in refs if ref in failures]
-            note = f"{what}: not in the database nor the sources"
+            # where each id was looked for, as the lookup says it ("nor at ctgov", "no source
+            # fetches drks ids"), so an editor knows whether the registry was asked at all
+            notes: dict[Reference, str] = getattr(resolver, "notes", {})
+            where = list(dict.fromkeys(notes[ref] for ref in refs if notes.get(ref)))
+            note = f"{what}: {'; '.join(where) if where else 'not in the database nor the sources'}"
             if unasked:
                 note = f"{what}: not in the database; a source could not be asked ({unasked[0]})"
             return Resolution(Verdict.NOT_FOUND, note=note)
@@ -397,6 +401,7 @@ class DatabaseResolver:
         self.transport = transport
         self.errors: list[str] = []
         self.failures: dict[Reference, str] = {}  # what a source answered when it failed
+        self.notes: dict[Reference, str] = {}  # where a reference not found was looked for
         self._answers: dict[Reference, Resolved | None] = {}
 
     def find(self, reference: Reference) -> Resolved | None:
@@ -415,6 +420,8 @@ class DatabaseResolver:
             self.failures[reference] = exc.message
             looked = lookup(self.engine, self.settings, reference, self.now, online=False)
         if looked.work_id is None or looked.data is None:
+            if looked.note:
+                self.notes[reference] = looked.note
             return None
         retracted, corrected = self._notices(looked.work_id)
         return Resolved(looked.work_id, looked.data, retracted, corrected, looked.source or "")

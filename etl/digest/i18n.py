@@ -21,6 +21,7 @@ from etl.facts.words import STATUS as STATUS
 from etl.facts.words import doi_url as doi_url
 from etl.facts.words import phase_label as phase_label
 from etl.facts.words import pubmed_url as pubmed_url
+from etl.facts.words import registry_name as registry_name
 from etl.facts.words import registry_url as registry_url
 from etl.facts.words import status_label as status_label
 
@@ -223,10 +224,11 @@ def paper_citation(
 
 def trial_citation(lang: str, title: str, scheme: str, trial_id: str) -> list[Segment]:
     """`临床试验：《Title》（ClinicalTrials.gov 注册号：NCT…）`, title and id linked."""
-    registry, _ = REGISTRIES.get(scheme, (scheme.upper(), ""))
+    registry = registry_name(lang, scheme)
     link = registry_url(scheme, trial_id)
     if lang == "zh":
-        opening, middle, closing = "临床试验：《", f"》（{registry} 注册号：", "）"
+        space = " " if registry[-1].isascii() else ""  # 中国临床试验注册中心注册号, ISRCTN 注册号
+        opening, middle, closing = "临床试验：《", f"》（{registry}{space}注册号：", "）"
     else:
         opening, middle, closing = "Trial: “", f"” ({registry}: ", ")"
     return [Segment(opening), Segment(title, link), Segment(middle), Segment(trial_id, link),

@@ -28,7 +28,7 @@ from etl.settings import Settings
 UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
 PREFERENCES = "%%PREFERENCES_URL%%"
 MAIL_TOKEN = "%%UNSUBSCRIBE_TOKEN%%"  # in the List-Unsubscribe mailto: subject
-TRIAL_SCHEMES = ("nct", "chictr", "isrctn", "euct", "eudract", "actrn", "drks")
+TRIAL_SCHEMES = tuple(i18n.REGISTRIES)  # every registry the id helpers know (a test holds them)
 # Retractions and corrections reach a reader whose topics hold the work, and every reader who
 # was sent the work before, whatever topics they hold now (deliveries keep what was sent).
 NOTICES = frozenset({"retraction", "correction"})

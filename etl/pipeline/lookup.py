@@ -156,14 +156,17 @@ def lookup(
 
 
 def sources_for(settings: Settings, scheme: str) -> list[str]:
-    """The configured sources whose adapter looks records up by `scheme`, in registry order."""
+    """The configured sources whose adapter looks records up by `scheme`: the scheme's own
+    registry first (ISRCTN for an ISRCTN number), then those holding it secondhand (CT.gov's
+    secondary ids), each group in registry order."""
     found = []
     for name in REGISTRY:
         if getattr(settings.sources, name, None) is None:
             continue
-        if scheme in adapter_class(name, crawling=False).lookup_schemes:
-            found.append(name)
-    return found
+        cls = adapter_class(name, crawling=False)
+        if scheme in cls.lookup_schemes:
+            found.append((scheme not in cls.own_schemes, name))
+    return [name for _, name in sorted(found, key=lambda item: item[0])]
 
 
 def fetch_records(
@@ -173,7 +176,7 @@ def fetch_records(
     those whose title is the same, best first. A record that would not parse is logged and left
     out, as a crawl quarantines it."""
     records = []
-    for item in get_source(name, settings).lookup(client, ref.scheme, ref.value):
+    for item in get_source(name, settings, crawling=False).lookup(client, ref.scheme, ref.value):
         if isinstance(item, SourceRecord):
             if not item.deleted:
                 records.append(item)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.replay.corpus import CorpusError
-from etl.replay.ctgov_query import PageRequest, QueryError, StudyQuery, parse_request
+from etl.replay.ctgov_query import PageRequest, QueryError, StudyQuery, id_key, parse_request
 from etl.replay.eutils import Reply
 from etl.replay.page_tokens import PageTokens, ResultList
 from etl.replay.synthetic_studies import synthetic_studies
@@ -41,10 +41,12 @@ class _Entry:
     updated: date | None
     status: str
     body: bytes
+    secondary_ids: frozenset[str] = frozenset()  # folded as `id_key` folds a searched id
 
 
 class StudyCorpus:
-    """Thread-safe NCT id -> study store, searched by LastUpdatePostDate, status and NCT id."""
+    """Thread-safe NCT id -> study store, searched by LastUpdatePostDate, status, NCT id and
+    secondary id."""
 
     def __init__(self, studies: Iterable[Mapping[str, Any]] = ()) -> None:
         self._lock = threading.RLock()
@@ -198,7 +200,14 @@ def _entry(study: Mapping[str, Any]) -> _Entry:
     status = _obj(protocol, "statusModule")
     updated = str(_obj(status, "lastUpdatePostDateStruct").get("date", ""))
     body = json.dumps(study, ensure_ascii=False, separators=(",", ":")).encode()
-    return _Entry(nct, _day(updated), str(status.get("overallStatus", "")), body)
+    ident = _obj(protocol, "identificationModule")
+    infos = ident.get("secondaryIdInfos")
+    secondary = frozenset(
+        id_key(str(info.get("id") or ""))
+        for info in (infos if isinstance(infos, list) else [])
+        if isinstance(info, Mapping)
+    )
+    return _Entry(nct, _day(updated), str(status.get("overallStatus", "")), body, secondary)
 
 
 def _obj(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -230,6 +239,8 @@ def _matches(entry: _Entry, query: StudyQuery) -> bool:
     if query.statuses and entry.status not in query.statuses:
         return False
     if query.ncts and entry.nct not in query.ncts:
+        return False
+    if query.secondary_ids and not query.secondary_ids & entry.secondary_ids:
         return False
     windowed = query.since != date.min or query.until != date.max
     if entry.updated is None:

@@ -1,7 +1,8 @@
 """The part of a CT.gov API v2 ``/studies`` request the replay server honours, and its 400s.
 
 Topic words are ignored (the study corpus is already the topic), so a crawler's real query can be
-sent unchanged: only the ``AREA[LastUpdatePostDate]RANGE[lo,hi]`` window, the status and NCT id
+sent unchanged: only the ``AREA[LastUpdatePostDate]RANGE[lo,hi]`` window, an
+``AREA[SecondaryId]"id"`` (how one trial of another registry is looked up), the status and NCT id
 filters, the sort and the paging parameters select and order studies. Parameters the API does not
 know are refused with its own ``400`` text, so a misspelt parameter fails here as it would there.
 Known ones that select nothing here (``fields``, ``postFilter.*``, ``filter.geo``, ``aggFilters``,
@@ -55,6 +56,7 @@ KNOWN_PARAMS = frozenset(
 _RANGE = re.compile(
     r"AREA\[\s*LastUpdatePostDate\s*\]\s*RANGE\[\s*([^,\]]*?)\s*,\s*([^\]]*?)\s*\]", re.I
 )
+_SECONDARY = re.compile(r'AREA\[\s*SecondaryId\s*\]\s*(?:"([^"]*)"|([^\s()]+))', re.I)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPLIT = re.compile(r"[,|]")
 
@@ -72,6 +74,7 @@ class StudyQuery:
     statuses: frozenset[str] = frozenset()
     ncts: frozenset[str] = frozenset()
     descending: bool = False
+    secondary_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,9 @@ def parse_request(
         raise QueryError(f"format `{params['format']}` is not served by the replay server")
     _check_phrases(params, phrases)
     since, until = _update_window(params)
-    query = StudyQuery(since, until, _statuses(params), _ncts(params), _descending(params))
+    query = StudyQuery(
+        since, until, _statuses(params), _ncts(params), _descending(params), _secondary(params)
+    )
     token = params.get("pageToken", "").strip() or None
     page_size = _page_size(params.get("pageSize", ""), coerce_page_size)
     return PageRequest(query, page_size, token, _flag(params, "countTotal"))
@@ -124,6 +129,17 @@ def _update_window(params: Mapping[str, str]) -> tuple[date, date]:
             since = max(since, _bound(low, "MIN", date.min))
             until = min(until, _bound(high, "MAX", date.max))
     return since, until
+
+
+def id_key(value: str) -> str:
+    """A secondary id as the search matches it: case and spaces do not count, as in Essie."""
+    return "".join(value.split()).upper()
+
+
+def _secondary(params: Mapping[str, str]) -> frozenset[str]:
+    """Ids asked for in the SecondaryId area of ``query.term`` (a study must file one of them)."""
+    found = _SECONDARY.findall(params.get("query.term", ""))
+    return frozenset(id_key(quoted or bare) for quoted, bare in found)
 
 
 def _bound(value: str, open_word: str, open_value: date) -> date:

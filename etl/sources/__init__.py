@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["FILE_FORMATS", "REGISTRY", "SOURCE_NAMES", "adapter_class", "get_source", "parser_for"]
 
 
-def get_source(name: str, settings: Settings) -> Adapter:
-    """The configured adapter for `name`; a clear error for unknown or unconfigured names."""
-    return adapter_class(name)(getattr(settings.sources, name, None), settings)
+def get_source(name: str, settings: Settings, crawling: bool = True) -> Adapter:
+    """The configured adapter for `name`; a clear error for unknown or unconfigured names.
+    `crawling=False` also hands out a source that is not crawled (one looked up by id)."""
+    return adapter_class(name, crawling)(getattr(settings.sources, name, None), settings)

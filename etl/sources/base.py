@@ -143,6 +143,9 @@ class Adapter:
 
     # Identifier schemes `lookup` answers: "pmid", "doi", "title", "nct", … (none: files only).
     lookup_schemes: ClassVar[tuple[str, ...]] = ()
+    # Of those, the schemes this source is the registry of (CT.gov: "nct"): asked before a
+    # source that only holds such an id secondhand (CT.gov holding an ISRCTN as a secondary id).
+    own_schemes: ClassVar[tuple[str, ...]] = ()
 
     def lookup(
         self, http: httpx.Client, scheme: str, value: str

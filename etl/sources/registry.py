@@ -35,6 +35,8 @@ REGISTRY: dict[str, Entry] = {
     "ictrp": Entry("etl.sources.ictrp.source:IctrpSource", crawls=False),
     "europepmc": Entry("etl.sources.europepmc.source:EuropePmcSource"),
     "feed": Entry("etl.sources.feed.source:FeedSource"),
+    # Looked up by id only (and its saved answers parsed): see etl.settings.LOOKUP_ONLY.
+    "isrctn": Entry("etl.sources.isrctn.source:IsrctnSource", crawls=False),
 }
 SOURCE_NAMES = tuple(name for name, entry in REGISTRY.items() if entry.crawls)
 FILE_FORMATS = tuple(REGISTRY)  # every source reads its own saved files (`parse`, `ingest`)
@@ -45,7 +47,7 @@ def _entry(name: str, crawling: bool) -> Entry:
     if entry is None or (crawling and not entry.crawls):
         known = SOURCE_NAMES if crawling else FILE_FORMATS
         what = "known sources" if crawling else "sources with a file format"
-        files_only = f" ({name} is read from files only: mscwatch parse/ingest)" if entry else ""
+        files_only = f" ({name} is not crawled: mscwatch parse/ingest)" if entry else ""
         raise ConfigError(f"unknown source {name!r}{files_only}", f"{what}: {', '.join(known)}")
     return entry
 

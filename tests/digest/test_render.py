@@ -18,7 +18,7 @@ from etl.digest.service import Digest
 GOLDEN = Path(__file__).with_name("golden")
 CITATION = re.compile(r"论文：《[^《》]+》（《[^《》]+》，\d{4} 年，(?:DOI：10\.\S+|PMID：\d+)）")
 TRIAL = re.compile(
-    r"临床试验：《[^《》]+》（(?:ClinicalTrials\.gov|ChiCTR|ISRCTN) 注册号：[^）]+）"
+    r"临床试验：《[^《》]+》（(?:ClinicalTrials\.gov |ISRCTN |中国临床试验注册中心)注册号：[^）]+）"
 )
 
 

@@ -132,6 +132,10 @@ def test_what_no_source_holds_is_not_found_and_says_where_it_looked(
         "not in the database, nor at ctgov"
     )
     chictr = lookup(sqlite_engine, settings, "ChiCTR2000031234", NOW)
+    assert not chictr.found and chictr.note == "not in the database, nor at ctgov"
+    sources = settings.sources.model_copy(update={"ctgov": None})
+    without = settings.model_copy(update={"sources": sources})
+    chictr = lookup(sqlite_engine, without, "ChiCTR2000031234", NOW)
     assert not chictr.found and "no source fetches chictr ids" in chictr.note
     server.requests.clear()
     offline = lookup(sqlite_engine, settings, PMID, NOW, online=False)

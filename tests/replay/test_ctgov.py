@@ -371,3 +371,25 @@ def test_demo_studies_link_to_the_demo_papers() -> None:
     assert list(updates) == UPDATED
     assert updates["NCT06975208"]["has_results"] and updates["NCT06126650"]["why_stopped"]
     assert updates["NCT06571092"]["phases"] == ["PHASE1", "PHASE2"]
+
+
+def test_a_secondary_id_search_finds_only_the_study_that_files_it() -> None:
+    """`AREA[SecondaryId]"…"` selects studies by their secondaryIdInfos (case and spaces aside),
+    as the lookup of another registry's id asks it; other words are still ignored."""
+    from etl.replay.ctgov import StudiesApi
+
+    written = ROOT / "tests" / "registries" / "data" / "ctgov-NCT07123456.json"
+    corpus = StudyCorpus.from_paths([written])
+    corpus.add({"protocolSection": {"identificationModule": {"nctId": "NCT07123499"}}})
+    api = StudiesApi(corpus)
+
+    def ncts(term: str) -> list[str]:
+        body = api.search({"format": "json", "query.term": term}).body
+        return [study["protocolSection"]["identificationModule"]["nctId"]
+                for study in json.loads(body)["studies"]]  # fmt: skip
+
+    assert ncts('AREA[SecondaryId]"ChiCTR2100045678"') == ["NCT07123456"]
+    assert ncts("AREA[SecondaryId]chictr 2100045678") == []  # a bare word ends at the space
+    assert ncts('AREA[SecondaryId]"chictr 2100045678"') == ["NCT07123456"]
+    assert ncts('AREA[SecondaryId]"ChiCTR2100045679"') == []
+    assert sorted(ncts("mesenchymal")) == ["NCT07123456", "NCT07123499"]

@@ -36,6 +36,7 @@ from etl.works import store
 from tests.conftest import ROOT, SAMPLES, make_settings
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+REGISTRIES = Path(__file__).parent.parent / "registries" / "data"
 
 # Each source's real files in the samples corpus (the deliberately malformed one aside).
 SAMPLES_OF = {
@@ -44,6 +45,7 @@ SAMPLES_OF = {
     "ictrp": "ictrp/*.xml",
     "europepmc": "europepmc/*.json",
     "feed": "feeds/*.xml",
+    "isrctn": str(REGISTRIES / "isrctn-*.xml"),  # written for the tests (no recorded corpus)
 }
 
 
@@ -89,6 +91,7 @@ BROKEN: dict[str, Callable[[], tuple[bytes, str]]] = {
         b"<item><description>only text</description></item></channel></rss>",
         "identify the entry",
     ),
+    "isrctn": lambda: ((REGISTRIES / "isrctn-broken.xml").read_bytes(), "isrctn number"),
 }  # fmt: skip
 
 
@@ -106,8 +109,9 @@ def test_the_source_has_what_the_contract_needs(name: str) -> None:
 
 @pytest.mark.parametrize("name", registered())
 def test_every_sample_parses_into_records_of_the_sources_type(name: str) -> None:
-    files = sorted(SAMPLES.glob(SAMPLES_OF[name]))
-    assert files, f"no samples for {name} at {SAMPLES / SAMPLES_OF[name]}"
+    pattern = SAMPLES / SAMPLES_OF[name]  # an absolute pattern: samples kept beside the tests
+    files = sorted(pattern.parent.glob(pattern.name))
+    assert files, f"no samples for {name} at {pattern}"
     parsed = 0
     for path in files:
         for item in parser_for(name)(path):
@@ -274,6 +278,8 @@ def test_crawling_the_replay_twice_stores_nothing_new(
 
 
 def test_the_settings_have_a_table_for_each_source_that_crawls_and_no_other() -> None:
-    from etl.settings import SourcesSettings
+    from etl.settings import LOOKUP_ONLY, SourcesSettings
 
-    assert set(SourcesSettings.model_fields) == set(SOURCE_NAMES)
+    assert set(SourcesSettings.model_fields) == set(SOURCE_NAMES) | LOOKUP_ONLY
+    assert not LOOKUP_ONLY & set(SOURCE_NAMES), "a lookup-only source never crawls"
+    assert set(REGISTRY) >= LOOKUP_ONLY

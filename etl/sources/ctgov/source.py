@@ -26,6 +26,7 @@ from typing import ClassVar
 import httpx
 
 from etl.http import request, shared_limiter
+from etl.normalize.identifiers import REGISTRY_SCHEMES
 from etl.records import Batch, Quarantined, SourceRecord, text_of
 from etl.settings import CtGovSettings, Settings
 from etl.sources.base import (
@@ -41,6 +42,7 @@ from etl.sources.base import (
 from etl.sources.ctgov.parse import page_token, parse_studies, total_count
 
 log = logging.getLogger(__name__)
+SECONDARY_PAGE = 10  # studies read for one secondary id: more than one holds it only by mistake
 EMPTY_PAGES_LIMIT = 3  # a token on empty pages: the API's known quirk on the last page
 
 
@@ -83,16 +85,26 @@ class CtGovSource(Adapter):
                 break
             token = next_token
 
-    lookup_schemes: ClassVar[tuple[str, ...]] = ("nct",)
+    # An NCT id, and any other registry's id: many trials registered elsewhere are also on
+    # CT.gov with that id among their secondary ids.
+    lookup_schemes: ClassVar[tuple[str, ...]] = REGISTRY_SCHEMES
+    own_schemes: ClassVar[tuple[str, ...]] = ("nct",)
 
     def lookup(
         self, http: httpx.Client, scheme: str, value: str
     ) -> list[SourceRecord | Quarantined]:
         """One study by NCT id through `/studies?filter.ids=`: an unknown id is an empty page,
-        not an HTTP error, so "no such trial" and "the request failed" stay apart."""
-        if scheme != "nct":
+        not an HTTP error, so "no such trial" and "the request failed" stay apart. Another
+        registry's id is searched in the SecondaryId area; the search is by words, so it may
+        answer with studies that only resemble the id, and the caller keeps only a study that
+        really carries it."""
+        if scheme not in self.lookup_schemes:
             raise NotImplementedError(f"ctgov cannot look up one record by {scheme}")
-        query = {"format": "json", "filter.ids": value, "pageSize": "1"}
+        if scheme == "nct":
+            query = {"format": "json", "filter.ids": value, "pageSize": "1"}
+        else:
+            query = {"format": "json", "query.term": secondary_id_term(value),
+                     "pageSize": str(SECONDARY_PAGE)}  # fmt: skip
         body = self._get(http, query, f"study {value}")
         return list(parse_studies(body, location=f"ctgov {value}"))
 
@@ -149,6 +161,12 @@ class CtGovSource(Adapter):
                  ("query.cond", self.config.query_cond),
                  ("query.intr", self.config.query_intr))  # fmt: skip
         return {key: " ".join(value.split()) for key, value in areas if value}
+
+
+def secondary_id_term(value: str) -> str:
+    """The Essie expression for a study filing `value` as a secondary id (quoted: a ChiCTR or
+    CTRI id holds hyphens and slashes that Essie would otherwise read as operators)."""
+    return f'AREA[SecondaryId]"{value}"'
 
 
 def _since(start: date) -> str:
