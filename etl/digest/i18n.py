@@ -318,6 +318,7 @@ EDITOR: dict[str, tuple[str, str]] = {
     "back_to_queue": ("返回审阅队列", "Back to the queue"),
     "queue_title": ("审阅队列", "Review queue"),
     "queue_count": ("共 {n} 项", "{n} works"),
+    "count_sep": ("：", " "),
     "queue_news": (
         "自 {since} 起、下一期将报道的新内容（{why}）",
         "with news for the next issue since {since} ({why})",

@@ -145,7 +145,9 @@ def correct_labels(work_id: int) -> Response:
         return _refuse(str(exc), 400)
     t = words()
     message = (
-        t("corrected", id=work_id, families=", ".join(changed)) if changed else t("nothing_changed")
+        t("corrected", id=work_id, families=family_names(t.lang, changed))
+        if changed
+        else t("nothing_changed")
     )
     if wants_json():
         return jsonify({"work": work_id, "corrected": changed})
@@ -293,7 +295,7 @@ def _row(
         "relevance_evidence": "; ".join(relevance_terms[:6]),
         "section": labels.get("section") or "",
         "labels": shown,
-        "corrected": labels.get("corrected") or [],
+        "corrected": family_names(lang, labels.get("corrected") or []),
         "current": {
             "cancer_types": labels.get("cancer_types") or [],
             "strategies": labels.get("strategies") or [],
@@ -310,6 +312,14 @@ def _row(
         ],
         "duplicate": row.probable_duplicate,
     }
+
+
+def family_names(lang: str, families: list[str]) -> str:
+    """Corrected label families in words: "癌种、研究阶段" / "cancer types, stage"."""
+    words = {"cancer_types": "cancer_types", "strategies": "strategies", "stage": "stage",
+             "safety": "safety_signal", "msc_sources": "fact_source"}  # fmt: skip
+    named = [i18n.label(lang, words[f]) if f in words else f for f in families]
+    return ("、" if lang == "zh" else ", ").join(named)
 
 
 def _same(current: Any, value: Any) -> bool:

@@ -282,7 +282,7 @@ def test_a_label_correction_moves_the_work_and_survives_reclassification(desk: S
     again = labels(desk.engine)[work]
     assert again["cancer_types"] == ["aml"] and again["stage"] == "phase1"
     page = desk.client.get(f"/editor/queue?since=2000-01-01&relevance=all#work-{work}").text
-    assert "corrected by an editor: cancer_types, stage" in page
+    assert "corrected by an editor: cancer types, stage" in page
 
 
 def test_a_correction_with_an_unknown_label_is_refused_by_name(desk: Site) -> None:

@@ -100,7 +100,8 @@ def test_an_editor_reviews_the_queue_in_chinese(
         row.locator(f"fieldset.cancer-types input[value={added}]").check()
         row.locator("form.labels-form button[type=submit]").click()
         page.wait_for_load_state()
-        assert f"第 {work} 项：已更正 cancer_types" in page.locator(".flash").inner_text()
+        assert f"第 {work} 项：已更正 癌种" in page.locator(".flash").inner_text()
+        assert "编辑已更正：癌种" in page.locator(f"#work-{work}").inner_text()
         assert added in labels(served.engine, work)["cancer_types"]
 
         # Decide with one click: the row changes in place.
