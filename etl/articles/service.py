@@ -273,15 +273,19 @@ class Articles:
         prepared = self.digest.prepare_rendered(rendered, clock())
         feature = deliveries.Feature(article["id"])
         with self.engine.begin() as conn:
-            deliveries.create(
-                conn,
-                feature,
-                f"article-{article['slug']}",
-                self.settings.mail.domain,
-                clock(),
-                self.settings.secrets.secret_key or "",
-                language=article["lang"],
-            )
+            # The readers are fixed by the first send, as an issue's are when it starts
+            # sending: a rerun resumes and retries, and readers who join later are not mailed
+            # an old feature.
+            if not deliveries.summary(conn, feature)["states"]:
+                deliveries.create(
+                    conn,
+                    feature,
+                    f"article-{article['slug']}",
+                    self.settings.mail.domain,
+                    clock(),
+                    self.settings.secrets.secret_key or "",
+                    language=article["lang"],
+                )
 
         def edition(lang: str, topics: frozenset[str]) -> Prepared:
             return prepared  # one language, every topic: a feature goes to all its readers

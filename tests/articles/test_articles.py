@@ -175,3 +175,19 @@ def test_a_draft_is_not_in_the_archive(articles: Articles) -> None:
     article = articles.new(None, "zh", "ana", NOW)
     assert articles.archive_page(f"articles/{article['slug']}/index.html", "/") is None
     assert article["slug"] not in (articles.archive_page("index.html", "/") or "")
+
+
+def test_an_english_article_is_listed_in_the_english_archive_only(articles: Articles) -> None:
+    ref = str(articles.new(["15", "NCT06218473"], "en", "ana", NOW)["id"])
+    body = articles.text(ref)["body"]
+    assert "## 2. Clinical progress" in body and "(ClinicalTrials.gov" in body
+    body = re.sub(r"^# .*$", "# Can MSCs speed up engraftment?", body, count=1, flags=re.M)
+    articles.save(ref, body, "ana", NOW)
+    _check(articles, ref, blocking=False)
+    articles.approve(ref, "ana", NOW)
+    slug = articles.publish(ref, NOW)["slug"]
+    english = articles.archive_page("en/index.html", "/") or ""
+    assert f"/articles/{slug}/" in english and "Feature article" in english
+    assert f"/articles/{slug}/" not in (articles.archive_page("index.html", "/") or "")
+    page = articles.archive_page(f"articles/{slug}/index.html", "/") or ""
+    assert '<html lang="en">' in page and "<h1>Can MSCs speed up engraftment?</h1>" in page

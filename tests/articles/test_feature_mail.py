@@ -45,6 +45,7 @@ def test_the_feature_reaches_each_reader_once_even_when_sent_twice(articles: Art
         found, report, standing = articles.send(str(article["id"]), relay(), lambda: NOW)
         assert report.sent == 3 and standing["states"] == {"sent": 3}
         assert found["mailed_at"] is not None
+        add_readers(articles.engine, ["late@example.net"], "zh")  # joins after the feature
         again, second, standing = articles.send(str(article["id"]), relay(), lambda: NOW)
         assert second.sent == 0 and standing["states"] == {"sent": 3}
         received = server.wait_for(3)
