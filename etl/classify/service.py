@@ -128,7 +128,7 @@ def reindex_search(conn: Connection, taxonomy: Taxonomy, now: datetime) -> int:
         )
     )
     still = select(classifications.c.work_id).where(classifications.c.relevant.is_(True))
-    for table in (search_index.tags, search_index.documents):
+    for table in (search_index.tags, search_index.texts, search_index.documents):
         conn.execute(delete(table).where(table.c.work_id.not_in(still)))
     names = label_names(taxonomy)
     done = 0

@@ -39,7 +39,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INT
 # (`declared_here`).
 SEARCH_INDEX_TABLE = "search_fts"
 SEARCH_INDEX_COLUMN = "tsv"
-SEARCH_INDEX_GIN = "ix_search_documents_tsv"
+SEARCH_INDEX_GIN = "ix_search_texts_tsv"
 
 
 def declared_here(name: str | None, type_: str, parent_names: Any = None) -> bool:
@@ -47,7 +47,7 @@ def declared_here(name: str | None, type_: str, parent_names: Any = None) -> boo
     if type_ == "table" and name and name.startswith(SEARCH_INDEX_TABLE):
         return False
     if type_ == "column" and name == SEARCH_INDEX_COLUMN:
-        return (parent_names or {}).get("table_name") != "search_documents"
+        return (parent_names or {}).get("table_name") != "search_texts"
     return not (type_ == "index" and name == SEARCH_INDEX_GIN)
 
 
@@ -564,10 +564,9 @@ class EditorSession(Base):
 
 
 class SearchDocument(Base):
-    """A relevant work as the search finds and lists it, rewritten with its labels
-    (search/index.py). `body` is the indexed text (search/tokens.py): SQLite's FTS5 table
-    `search_fts` and PostgreSQL's generated column `tsv` (GIN-indexed) index it (migration
-    0019; neither can be said in these models)."""
+    """A relevant work as the search lists it, rewritten with its labels (search/index.py).
+    Its indexed text is in `search_texts`, so these rows stay narrow: a query walks many of
+    them (the date order, the count) and reads none of the text."""
 
     __tablename__ = "search_documents"
     __table_args__ = (Index("ix_search_documents_day", "day"),)
@@ -580,8 +579,21 @@ class SearchDocument(Base):
     vernacular_title: Mapped[str] = mapped_column(Text, default="")
     labels: Mapped[dict[str, Any]] = mapped_column(JSONType)
     identifiers: Mapped[list[str]] = mapped_column(JSONType)
-    body: Mapped[str] = mapped_column(Text, default="")
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SearchText(Base):
+    """A searchable work's indexed text (search/tokens.py): SQLite's FTS5 table `search_fts`
+    and PostgreSQL's generated column `tsv` (GIN-indexed) index it (migration 0019; neither
+    can be said in these models)."""
+
+    __tablename__ = "search_texts"
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("search_documents.work_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    body: Mapped[str] = mapped_column(Text, default="")
 
 
 class SearchTag(Base):

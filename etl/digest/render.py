@@ -77,7 +77,7 @@ def environment(settings: Settings | None = None) -> Environment:
 # reader pages and the confirmation mail. Their words are typed (by us or an operator) with
 # either kind of mark; the digest's own templates get theirs already set by view.py, and the
 # editor pages show records as they came.
-TYPESET = ("web/", "mail/", "archive/search", "archive/topics")
+TYPESET = ("web/", "mail/", "archive/search", "archive/feeds")
 NOT_TYPESET = ("web/editor/",)
 
 

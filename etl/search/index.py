@@ -3,7 +3,7 @@ labels are (etl/classify/service.py calls `update` for every chunk it classifies
 merging, splitting and reclassifying all leave it current. A work that is no longer relevant,
 was merged into another or lost its records leaves the index.
 
-The documents table is plain; each database indexes its `body` its own way (migration 0019):
+The tables are plain; each database indexes `search_texts.body` its own way (migration 0019):
 SQLite keeps an FTS5 table in step by triggers, PostgreSQL a generated tsvector column with a
 GIN index. So this module writes the same rows on both.
 """
@@ -17,10 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from etl.db.models import Identifier, SearchDocument, SearchTag, Work
+from etl.db.models import Identifier, SearchDocument, SearchTag, SearchText, Work
 from etl.search.tokens import document_text
 
 documents = SearchDocument.__table__
+texts = SearchText.__table__
 tags = SearchTag.__table__
 identifiers = Identifier.__table__
 works = Work.__table__
@@ -91,8 +92,8 @@ def update(
     ids = sorted({work_id for work_id, _, _ in labelled} | set(gone))
     if not ids:
         return 0
-    conn.execute(delete(tags).where(tags.c.work_id.in_(ids)))
-    conn.execute(delete(documents).where(documents.c.work_id.in_(ids)))
+    for table in (tags, texts, documents):
+        conn.execute(delete(table).where(table.c.work_id.in_(ids)))
     relevant = [(w, d, lab) for w, d, lab in labelled if lab.get("relevant")]
     if not relevant:
         return 0
@@ -110,16 +111,18 @@ def update(
         )
     ):
         ids_of.setdefault(work_id, []).append(f"{scheme} {value}")
-    document_rows, tag_rows = [], []
+    document_rows, text_rows, tag_rows = [], [], []
     for work_id, data, labels in relevant:
         work = work_rows.get(work_id)
         if work is None:
             continue
         document, work_tags = _document(work, data, labels, ids_of.get(work_id, []), names, now)
+        text_rows.append({"work_id": work_id, "body": document.pop("body")})
         document_rows.append(document)
         tag_rows += [{"work_id": work_id, "tag": tag} for tag in work_tags]
     if document_rows:
         conn.execute(insert(documents), document_rows)
+        conn.execute(insert(texts), text_rows)
     if tag_rows:
         conn.execute(insert(tags), tag_rows)
     return len(document_rows)

@@ -1,7 +1,7 @@
 """Reading the search index: words and filters in, one page of results out, newest first.
 
 The one place the two databases differ is how the words are matched: FTS5's MATCH on SQLite,
-`@@` against the GIN-indexed generated column `tsv` on PostgreSQL. Filters are lookups
+`@@` against the GIN-indexed generated column `search_texts.tsv` on PostgreSQL. Filters are lookups
 in `search_tags`, the same on both.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, literal_column, select, text
 
-from etl.search.index import FILTERS, documents, tags
+from etl.search.index import FILTERS, documents, tags, texts
 from etl.search.tokens import fts5_query, query_terms, tsquery
 
 PER_PAGE = 20
@@ -75,9 +75,12 @@ def search(
         conditions.append(
             documents.c.work_id.in_(select(tags.c.work_id).where(tags.c.tag == f"{name}:{value}"))
         )
-    total = conn.execute(
-        select(func.count()).select_from(documents).where(*conditions)
-    ).scalar_one()
+    if terms and not chosen:  # words alone: the text index counts its matches by itself
+        total = conn.execute(_count_matches(conn, terms)).scalar_one()
+    else:
+        total = conn.execute(
+            select(func.count()).select_from(documents).where(*conditions)
+        ).scalar_one()
     rows = conn.execute(
         select(
             documents.c.work_id,
@@ -97,6 +100,21 @@ def search(
     return Results(query, chosen, page, per_page, total, hits, asked=True)
 
 
+def _count_matches(conn: Connection, terms: Sequence[Any]) -> Any:
+    """How many works the words match, from the text index alone (every indexed text has its
+    document: they are written and deleted together)."""
+    if conn.dialect.name == "sqlite":
+        return (
+            select(func.count())
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :fts").bindparams(fts=fts5_query(list(terms))))
+        )
+    matched = literal_column("search_texts.tsv").op("@@")(
+        func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(list(terms)))
+    )
+    return select(func.count()).select_from(texts).where(matched)
+
+
 def _matches(conn: Connection, terms: Sequence[Any]) -> ColumnElement[bool]:
     if conn.dialect.name == "sqlite":
         return documents.c.work_id.in_(
@@ -105,6 +123,7 @@ def _matches(conn: Connection, terms: Sequence[Any]) -> ColumnElement[bool]:
             .where(text("search_fts MATCH :fts").bindparams(fts=fts5_query(list(terms))))
         )
     # The stored `tsv` column (migration 0019), which the models do not declare.
-    return literal_column("search_documents.tsv").op("@@")(
+    matched = literal_column("search_texts.tsv").op("@@")(
         func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(list(terms)))
     )
+    return documents.c.work_id.in_(select(texts.c.work_id).where(matched))

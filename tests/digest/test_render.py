@@ -115,13 +115,20 @@ def test_guards_find_bad_links_and_empty_headings() -> None:
     ]
 
 
-def test_topic_sets_filter_items_but_never_retractions(built: Digest) -> None:
+def test_topic_sets_filter_items_and_retractions_follow_what_was_sent(built: Digest) -> None:
+    """A retraction or correction reaches a reader whose topics hold the work, or who was sent
+    the work before (`followed`), not every reader (tests/follow sends it through SMTP)."""
     issue = content(built, 3)
     everything = built.renderer.view(issue, "zh")
     liver_only = built.renderer.view(issue, "zh", frozenset({"liver"}))
     assert 0 < len(liver_only.items) < len(everything.items)
-    kinds = {i.kind for i in liver_only.items}
-    assert {"retraction", "correction"} <= kinds
+    assert {i.kind for i in liver_only.items} == {"update"}
+    notices = {i.work_id for i in everything.items if i.kind in ("retraction", "correction")}
+    assert len(notices) == 2
+    told = built.renderer.view(issue, "zh", frozenset({"liver"}), None, frozenset(notices))
+    assert {i.kind for i in told.items} == {"update", "retraction", "correction"}
+    glioma = built.renderer.view(issue, "zh", frozenset({"glioma"}))
+    assert {i.kind for i in glioma.items} == {"retraction"}  # the retracted work is a glioma
 
 
 def test_per_subscriber_tokens_are_the_only_difference(built: Digest) -> None:

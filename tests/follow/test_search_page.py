@@ -71,7 +71,9 @@ def test_search_page_lists_results_with_labels_and_links(client: FlaskClient) ->
     assert second.text.count('<li><span class="meta">') == 7
     assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
     assert CHINESE in second.text  # the Chinese title, in the Chinese page
-    assert 'href="/studies/pmid-41000001/"' in second.text  # its study page
+    assert 'href="/studies/pmid-41000001/"' in second.text  # its study page, which opens
+    study = client.get("/studies/pmid-41000001/")
+    assert study.status_code == 200 and "NCT01234567" in study.text
     assert "PMID 41000001" in second.text
 
 
