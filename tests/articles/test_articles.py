@@ -87,12 +87,14 @@ def test_every_save_is_kept_and_an_old_version_comes_back(articles: Articles) ->
 
 def test_a_citation_by_pmid_doi_or_trial_id_in_the_articles_form(articles: Articles) -> None:
     paper = "论文：《Co-transplantation of bone marrow mesenchymal stromal cells accelerates"
-    assert articles.citation_line("41000181", "zh").startswith(paper)
-    assert articles.citation_line("10.5555/s41409-026-02711-8", "zh").startswith(paper)
-    trial = articles.citation_line("NCT06218473", "zh")
-    assert trial.endswith("（ClinicalTrials.gov 注册号：NCT06218473）")
-    with pytest.raises(ArticleError):
-        articles.citation_line("NCT09999999", "zh")
+    def cite(ref: str) -> str:
+        return articles.citation_line(ref, "zh", NOW, online=False)
+
+    assert cite("41000181").startswith(paper)
+    assert cite("10.5555/s41409-026-02711-8").startswith(paper)
+    assert cite("NCT06218473").endswith("（ClinicalTrials.gov 注册号：NCT06218473）")
+    with pytest.raises(ArticleError, match="no work 'NCT09999999': not in the database"):
+        cite("NCT09999999")
 
 
 def test_a_blocking_check_stops_approval_unless_an_editor_overrides_with_a_note(
