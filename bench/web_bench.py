@@ -97,6 +97,7 @@ def prepare(base: str, schema: str, papers: int, trials: int, rebuild: bool) -> 
         if exists and not rebuild:
             admin.dispose()
             print(f"reusing schema {schema} (--rebuild to make it again)")
+            _upgrade(schema_url(base, schema))  # migrations added since it was made
             return schema_url(base, schema)
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -104,6 +105,16 @@ def prepare(base: str, schema: str, papers: int, trials: int, rebuild: bool) -> 
     url = schema_url(base, schema)
     fill(url, papers, trials)
     return url
+
+
+def _upgrade(url: str) -> None:
+    from etl.db.engine import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
 
 
 def fill(url: str, papers: int, trials: int) -> None:

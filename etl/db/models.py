@@ -64,8 +64,12 @@ class WorkMerge(Base):
 
     __tablename__ = "work_merges"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    kept_work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
-    merged_work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    kept_work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), index=True
+    )
+    merged_work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), index=True
+    )
     reason: Mapped[str] = mapped_column(String(32))  # identifier | title
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     probable: Mapped[bool] = mapped_column(Boolean, default=False)  # an editor should confirm

@@ -35,6 +35,7 @@ ROUTES = {
     "/issues/<slug>/": "issues/{slug}/index.html",
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
 }
+ARCHIVE_CACHE = "mscwatch.archive"  # the worker's kept archive pages (etl/web/archive_cache.py)
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
 
@@ -102,6 +103,7 @@ def create_app(
     cache = ArchiveCache(
         digest.engine, lambda path, base: services().digest.archive_page(path, base)
     )
+    app.extensions[ARCHIVE_CACHE] = cache
 
     def archive_page(path: str) -> Response:
         page = cache.page(path, _served_base(path), nonce())

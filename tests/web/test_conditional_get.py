@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Engine
 
+from etl.web.app import ARCHIVE_CACHE
+from etl.web.archive_cache import RECHECK
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
 from tests.web.test_security_headers import NONCE, make_app
@@ -42,6 +44,10 @@ def test_if_none_match_gets_304_until_a_new_issue_changes_the_page(
 
     digest.build(digest.period(WEEKS[1], FIRST_LOAD), UPDATES)
     publish(digest, 2)
+    cache = app.extensions[ARCHIVE_CACHE]
+    assert client.get("/").headers["ETag"] == tags["/"]  # asked again within `recheck` seconds
+    clock = cache.clock
+    cache.clock = lambda: clock() + RECHECK  # those seconds have passed
     newer = client.get("/", headers={"If-None-Match": tags["/"]})
     assert newer.status_code == 200 and newer.headers["ETag"] != tags["/"]
     assert f"/issues/{WEEKS[1]}/" in newer.text

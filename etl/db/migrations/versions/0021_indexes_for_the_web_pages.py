@@ -1,0 +1,31 @@
+"""indexes the web pages' queries need: merges by kept and merged work
+
+Revision ID: 0021
+Revises: 0016
+Create Date: 2026-12-07
+
+The review queue asks, for each page of works, which of them hold a probable duplicate
+(work_merges by kept_work_id), and a split or the duplicates page finds a work's merges by
+either side: without these, each is a scan of every merge ever made.
+"""
+
+from alembic import op
+
+revision = "0021"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        op.f("ix_work_merges_kept_work_id"), "work_merges", ["kept_work_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_work_merges_merged_work_id"), "work_merges", ["merged_work_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_work_merges_merged_work_id"), table_name="work_merges")
+    op.drop_index(op.f("ix_work_merges_kept_work_id"), table_name="work_merges")
