@@ -2,7 +2,8 @@
 
 A PostgreSQL schema (`webbench` unless `--schema` says otherwise) is filled once with the dedupe
 benchmark's generator (bench/dedupe_data.py: papers and trials from the real samples, with their
-overlaps), every work classified, and a few weekly issues built and marked sent, so the archive
+overlaps), every work classified, and the three newest periods with relevant works built as
+issues and marked sent, so the archive
 and the editor queue have content; an editor account is made. Later runs reuse the schema
 (`--rebuild` makes it again). Then gunicorn serves the app (etl.web.wsgi:app, `--workers`
 processes) on loopback, and wrk asks each page with `--connections` connections for
@@ -49,8 +50,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 EDITOR, PASSWORD = "bench@example.org", "bench-password-only"
-# The page each issue comes from: weeks of December 2025, the newest year of the generator.
-WEEKS = ("2025-12-01", "2025-12-08", "2025-12-15")
+# Issues built: the newest periods of the generator's dates (2016-2025) holding relevant works.
+ISSUES = 3
 TARGET_P95_MS = {"public": 100.0, "editor": 250.0}
 TARGET_SHARE = 0.2  # a public page's throughput against its static file's
 
@@ -121,9 +122,6 @@ def fill(url: str, papers: int, trials: int) -> None:
     from etl.classify.service import Classifier, classify_works
     from etl.db.engine import make_engine, upgrade
     from etl.db.models import Work
-    from etl.digest import store as digest_store
-    from etl.digest.service import Digest
-    from etl.editors import accounts
     from etl.settings import load_settings
     from etl.works import store
 
@@ -148,9 +146,32 @@ def fill(url: str, papers: int, trials: int) -> None:
         live = select(func.count()).select_from(Work).where(Work.merged_into.is_(None))
         print(f"{plan.records:,} records, {conn.execute(live).scalar_one():,} works "
               f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    engine.dispose()
+    finish(url)
+
+
+def finish(url: str) -> None:
+    """The issues, the editor account and the mark that the schema is ready."""
+    from etl.db.engine import make_engine, upgrade
+    from etl.digest import store as digest_store
+    from etl.digest.service import Digest
+    from etl.editors import accounts
+    from etl.settings import load_settings
+
+    settings = load_settings(env={"DATABASE_URL": url})
+    engine = make_engine(url)
+    upgrade(engine)
+    now = datetime.now(UTC)
     digest = Digest.open(settings, engine)
-    for week in WEEKS:
-        outcome = digest.build(digest.period(week, now), now)
+    with engine.connect() as conn:
+        days = conn.execute(
+            text("SELECT DISTINCT e.occurred_on FROM events e JOIN classifications c "
+                 "ON c.work_id = e.work_id WHERE c.relevant AND e.occurred_on >= '2025' "
+                 "AND length(e.occurred_on) = 10 ORDER BY 1 DESC LIMIT 40")
+        ).scalars().all()  # fmt: skip
+    periods = {p.slug: p for p in (digest.period(day, now) for day in days)}
+    for period in sorted(periods.values(), key=lambda p: p.start)[-ISSUES:]:
+        outcome = digest.build(period, now)
         if outcome.issue is None:
             continue
         with engine.begin() as conn:
@@ -159,14 +180,15 @@ def fill(url: str, papers: int, trials: int) -> None:
     if accounts.find(engine, EDITOR) is None:
         accounts.add(engine, EDITOR, PASSWORD, now, "Bench")
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_ready (made_at text)"))
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_ready (made_at text)"))
         conn.execute(text("INSERT INTO bench_ready VALUES (:t)"), {"t": now.isoformat()})
         conn.execute(text("ANALYZE"))
     engine.dispose()
 
 
 def content(url: str) -> tuple[str | None, int | None]:
-    """The newest sent issue's slug, and a relevant work for the study page."""
+    """The newest sent issue's slug, and its first work (for a study page: readers were sent
+    it)."""
     engine = create_engine(url)
     with engine.connect() as conn:
         slug = conn.execute(
@@ -174,8 +196,9 @@ def content(url: str) -> tuple[str | None, int | None]:
                  "ORDER BY number DESC LIMIT 1")
         ).scalar()  # fmt: skip
         study = conn.execute(
-            text("SELECT w.id FROM works w JOIN classifications c ON c.work_id = w.id "
-                 "WHERE w.merged_into IS NULL AND c.relevant ORDER BY w.id LIMIT 1")
+            text("SELECT i.work_id FROM digest_items i JOIN digest_issues d ON d.id = i.issue_id "
+                 "WHERE d.state IN ('sent', 'sending') ORDER BY d.number DESC, i.position "
+                 "LIMIT 1")
         ).scalar()  # fmt: skip
     engine.dispose()
     return slug, study
@@ -253,13 +276,20 @@ def log_in(base: str) -> str:
     return "; ".join(cookies)
 
 
-def fetch(base: str, path: str, cookie: str = "") -> tuple[int, bytes]:
+def fetch(base: str, path: str, cookie: str = "") -> tuple[int, bytes, str]:
+    """Status, body and the path it came from after redirects (a study's address by id
+    redirects to its slug: the load goes to where the page is)."""
     request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, answer.read()
+            final = urllib.parse.urlsplit(answer.geturl())
+            return (
+                answer.status,
+                answer.read(),
+                final.path + (f"?{final.query}" * bool(final.query)),
+            )
     except urllib.error.HTTPError as exc:
-        return exc.code, b""
+        return exc.code, b"", path
 
 
 # --- the load ---
@@ -341,7 +371,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             for page in pages(slug, study):
                 if args.pages and page.name not in args.pages:
                     continue
-                status, body = fetch(base, page.path, cookie if page.kind == "editor" else "")
+                cookie_for = cookie if page.kind == "editor" else ""
+                status, body, page.path = fetch(base, page.path, cookie_for)
                 if status != 200:
                     if page.optional:
                         print(f"{page.name}: {page.path} answers {status}: not in this app yet")
@@ -349,7 +380,6 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     raise SystemExit(f"{page.name}: {page.path} answers {status}")
                 name = re.sub(r"\W+", "-", page.name) + ".html"
                 (static / name).write_bytes(body)
-                cookie_for = cookie if page.kind == "editor" else ""
                 fetch(base, f"/_static/{name}")
                 dynamic = load(base + page.path, args.duration, args.connections, cookie_for)
                 limit = load(f"{base}/_static/{name}", args.duration, args.connections, "")

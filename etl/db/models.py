@@ -141,7 +141,10 @@ class Event(Base):
     """Something newsworthy that happened to a work, dated when it happened upstream."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_detected_at", "detected_at"),)
+    __table_args__ = (
+        Index("ix_events_detected_at", "detected_at"),
+        Index("ix_events_work_id_detected_at", "work_id", "detected_at"),  # a work's newest
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
     type: Mapped[str] = mapped_column(String(32))

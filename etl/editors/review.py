@@ -101,19 +101,21 @@ def last_issue_end(conn: Connection) -> date | None:
 
 def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
     since = wanted.since
-    newest = select(events.c.work_id, func.max(events.c.detected_at).label("seen"))
+    # A work's newest event, and whether it has one since the day asked for, per work by the
+    # index on (work_id, detected_at): the filters (relevant works, a section) pick the few
+    # works first, where grouping every event of the window read the whole corpus's events.
+    recent = events.c.work_id == works.c.id
     if since is not None:
-        # A work's newest event is after `since` when any of its events is: reading only those
-        # (by the index on detected_at) gives the same works and times as grouping every event.
-        start = datetime.combine(since, time(), ZoneInfo(zone))
-        newest = newest.where(events.c.detected_at >= start)
-    last_event = newest.group_by(events.c.work_id).subquery()
+        recent = and_(
+            recent, events.c.detected_at >= datetime.combine(since, time(), ZoneInfo(zone))
+        )
+    seen = select(func.max(events.c.detected_at)).where(recent).scalar_subquery().label("seen")
     query = (
         select(
             works.c.id,
             works.c.kind,
             works.c.title,
-            last_event.c.seen,
+            seen,
             classes.c.relevant,
             classes.c.relevance,
             classes.c.labels,
@@ -125,10 +127,9 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
             decisions.c.note,
             decisions.c.editor,
         )  # fmt: skip
-        .join(last_event, last_event.c.work_id == works.c.id)
         .outerjoin(classes, classes.c.work_id == works.c.id)
         .outerjoin(decisions, decisions.c.work_id == works.c.id)
-        .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None))
+        .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None), exists().where(recent))
     )
     if wanted.relevance == "relevant":
         query = query.where(classes.c.relevant.is_(True))
@@ -152,7 +153,7 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str) -> Queue:
         # Label families are read from JSON in Python (below); without them the database
         # counts, sorts and cuts the page, so a queue of the whole corpus reads one page of rows.
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        seen, relevance = last_event.c.seen, func.coalesce(classes.c.relevance, 0.0)
+        relevance = func.coalesce(classes.c.relevance, 0.0)
         order = {
             "relevance": (relevance.desc(), seen.desc()),
             "uncertain": (func.abs(relevance - 0.5), seen.desc()),

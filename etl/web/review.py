@@ -7,15 +7,17 @@ place, which is what makes many decisions in a row quick and keyboard friendly.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, current_app, flash, g, jsonify, request, url_for
+from markupsafe import Markup, escape
 
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
-from etl.classify.taxonomy import SECTIONS
+from etl.classify.taxonomy import SECTIONS, Taxonomy, load_taxonomy
 from etl.db.models import SourceRecord
 from etl.db.states import EventKind
 from etl.digest.view import citation
@@ -51,7 +53,7 @@ def queue() -> Response:
             conn.execute(SourceRecord.__table__.select().with_only_columns(
                 SourceRecord.__table__.c.source).distinct()).scalars()
         )  # fmt: skip
-    taxonomy = _classifier().taxonomy
+    taxonomy = _taxonomy()
     names = {
         family: {key: label.en for key, label in taxonomy.labels[family].items()}
         for family in taxonomy.labels
@@ -71,6 +73,7 @@ def queue() -> Response:
         since_why=since_why,
         problems=problems,
         names=names,
+        label_options=label_options,
         sections=SECTIONS,
         sources=sources,
         states=review.STATES,
@@ -183,6 +186,30 @@ def duplicate_merge() -> Response:
 
 
 # -- shared --------------------------------------------------------------------------------------
+
+
+def label_options(names: dict[str, str], chosen: Container[str]) -> Markup:
+    """The <option>s of one label family, `chosen` selected: every row of the queue carries the
+    whole taxonomy in its correction form (fifty rows, thousands of options), which Jinja's loop
+    took most of the page's time to write; the same markup, joined here."""
+    options = (
+        f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>{escape(name)}'
+        for key, name in names.items()
+    )
+    return Markup("</option>".join(options) + "</option>" if names else "")
+
+
+def _taxonomy() -> Taxonomy:
+    """The taxonomy alone, for pages that only show labels: the classifier may load the
+    editors' model, and with it scikit-learn, seconds of a worker's first request."""
+    extensions = current_app.extensions
+    if "classifier" in extensions:
+        known: Taxonomy = extensions["classifier"].taxonomy
+        return known
+    if "taxonomy" not in extensions:
+        extensions["taxonomy"] = load_taxonomy(settings().taxonomy_path)
+    taxonomy: Taxonomy = extensions["taxonomy"]
+    return taxonomy
 
 
 def _classifier() -> Classifier:
