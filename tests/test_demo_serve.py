@@ -109,7 +109,7 @@ def test_every_link_of_the_demo_mail_opens_on_the_served_demo(
             "doi.org", "pubmed.ncbi.nlm.nih.gov", "clinicaltrials.gov", "www.w3.org",
         }, elsewhere  # fmt: skip
     kinds = {urlsplit(url).path.split("/")[1] for url in ours}
-    assert {"unsubscribe", "preferences", "issues", "en"} <= kinds, kinds
+    assert {"unsubscribe", "preferences", "issues", "en", "studies"} <= kinds, kinds
     for url in sorted(ours | one_clicks):
         answer = httpx.get(url)
         assert answer.status_code == 200, f"{url}: {answer.status_code}"

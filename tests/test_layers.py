@@ -12,11 +12,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "etl"
 
-# Bottom to top. A module may import its own package and anything in a lower layer. `facts` (what a
-# record states: design, patients, outcomes, and the checked texts written from them) is plain
-# functions over a record's text, so the export of works can carry it. `mail` (SMTP
-# transport, messages, signed tokens, delivery rows) sits below `digest` and `subscribers`, which
-# both send through it; it imports neither.
+# Bottom to top. A module may import its own package and anything in a lower layer.
+# - `facts` (what a record states: design, patients, outcomes, and the checked texts written from
+#   them) is plain functions over a record's text, so the export of works can carry it.
+# - `evidence` (one row per clinical study, its filters, CSV and charts) reads works, facts and the
+#   classification's labels, so it sits just above `classify`; it sits below `digest` because an
+#   issue may embed its chart, and below `web`, which serves the map.
+# - `mail` (SMTP transport, messages, signed tokens, delivery rows) sits below `digest` and
+#   `subscribers`, which both send through it; it imports neither.
+# - `studies` (a public page per study: its timeline across sources, related works, the issues
+#   that carried it, citation files) sits just above `digest`: it renders in the archive's frame
+#   with the digest's words and citation lines, and the digest links its items to study pages by
+#   slug alone (`works/addresses.py`), so it never needs the pages.
+# - `articles` (full articles, and the check of their citations and figures) sits right above
+#   `pipeline`: a citation the database lacks is fetched through the crawl code
+#   (`pipeline/lookup.py`); the web's editor pages and the CLI use it.
 LAYERS: list[set[str]] = [
     {"errors", "clock", "files", "crontab"},
     {"settings"},
@@ -28,12 +38,15 @@ LAYERS: list[set[str]] = [
     {"sources"},
     {"works"},
     {"classify"},
+    {"evidence"},
     {"writer"},
     {"mail"},
     {"digest"},
+    {"studies"},
     {"subscribers"},
     {"editors"},
     {"pipeline"},
+    {"articles"},
     {"ops"},
     {"scheduler"},
     {"web"},

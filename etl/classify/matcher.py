@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 _WORD = re.compile(r"\w+")
@@ -30,17 +30,31 @@ def fold(token: str) -> str:
     return token
 
 
+# `fold` as two substitutions over a whole text, so a field's words are folded in C rather than
+# one function call per word: "-ies" after two letters becomes "-y"; a final "s" after three
+# letters goes unless the letter before it is one of s, u, i, y, a (as in `_KEEP_S`).
+# Each pattern starts with a literal or a character class, so the engine skips ahead in C to
+# the few places where it can match (a leading assertion would make it try every position).
+_IES = re.compile(r"ies(?<=\w\wies)\b")
+_PLURAL_S = re.compile(r"s(?<=\w\w[^\Wsuiya]s)\b")
+# An acronym's plural: a word that starts with a capital, a digit or a letter outside a-z and
+# ends in "s"; whether the rest is all capitals is then `isupper`, as `acronym_words` asks.
+_ACRONYM_S = re.compile(r"[^\Wa-z](?<!\w[^\Wa-z])\w*s\b")
+
+
+def _acronym_singular(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return word[:-1] if len(word) > 2 and word[:-1].isupper() else word
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased, folded word tokens."""
-    return [fold(token) for token in _WORD.findall(text.lower())]
+    """Lower-cased, folded word tokens (each as `fold` gives it)."""
+    return _WORD.findall(_PLURAL_S.sub("", _IES.sub("y", text.lower())))
 
 
 def acronym_words(text: str) -> list[str]:
     """Tokens with their case kept (for acronyms); "MSCs" folds to "MSC"."""
-    return [
-        token[:-1] if len(token) > 2 and token[-1] == "s" and token[:-1].isupper() else token
-        for token in _WORD.findall(text)
-    ]
+    return _WORD.findall(_ACRONYM_S.sub(_acronym_singular, text))
 
 
 class Hit(NamedTuple):
@@ -50,6 +64,10 @@ class Hit(NamedTuple):
     term: str  # the taxonomy term as written
     field: str  # where: title, abstract, mesh, keywords, conditions, …
     position: int  # token index in that field (for counting distinct mentions)
+
+
+# A Hit made from a plain tuple, without the named tuple's Python-level __new__
+_hit = partial(tuple.__new__, Hit)
 
 
 class PhraseIndex:
@@ -70,12 +88,11 @@ class PhraseIndex:
         if not present:
             return []
         found = []
-        for i, token in enumerate(tokens):
-            if token in present:
-                for phrase, key, term in index[token]:
-                    size = len(phrase)
-                    if size == 1 or tuple(tokens[i : i + size]) == phrase:
-                        found.append(Hit(key, term, field, i))
+        for i in [i for i, token in enumerate(tokens) if token in present]:
+            for phrase, key, term in index[tokens[i]]:
+                size = len(phrase)
+                if size == 1 or tuple(tokens[i : i + size]) == phrase:
+                    found.append(_hit((key, term, field, i)))
         return found
 
 
@@ -89,7 +106,7 @@ class ChineseTerms:
         self._terms.append((term, key))
 
     def find(self, text: str, field: str) -> Iterable[Hit]:
-        if not self._terms or not _CJK.search(text):
+        if not self._terms or text.isascii() or not _CJK.search(text):
             return
         for term, key in self._terms:
             position = text.find(term)

@@ -70,8 +70,15 @@ def classify(
     }  # fmt: skip
     if relevant:
         labels["cancer_types"] = _cancer_types(evidence, taxonomy)
-        labels["strategies"] = _kept(evidence, taxonomy, "strategies", threshold=2)
-        labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", threshold=1)
+        by_terms = {
+            family: _kept(evidence, taxonomy, family, threshold, set())
+            for family, threshold in (("strategies", 2), ("msc_sources", 1))
+        }
+        said = _said(
+            data, evidence, taxonomy, {f"{f}.{i}" for f, ids in by_terms.items() for i in ids}
+        )
+        labels["strategies"] = _kept(evidence, taxonomy, "strategies", 2, said)
+        labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", 1, said)
         labels["stage"] = _stage(data, taxonomy, evidence)
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
@@ -109,16 +116,9 @@ def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
         cased = acronym_words(text)
         hits.extend(_guarded(taxonomy.acronyms.find(cased, field), cased, guards))
         hits.extend(taxonomy.chinese.find(text, field))
-    mesh = set(data.get("mesh_terms") or [])
-    if mesh:
-        for part, names in taxonomy.relevance_mesh.items():
-            hits.extend(Hit(f"relevance.{part}", name, "mesh", -1) for name in names & mesh)
-        for family, labels in taxonomy.labels.items():
-            for label in labels.values():
-                hits.extend(
-                    Hit(f"{family}.{label.id}", name, "mesh", -1) for name in label.mesh & mesh
-                )
-        hits.extend(Hit("safety", name, "mesh", -1) for name in taxonomy.safety.mesh & mesh)
+    index = taxonomy.mesh_keys
+    for name in dict.fromkeys(data.get("mesh_terms") or []):
+        hits.extend(Hit(key, name, "mesh", -1) for key in index.get(name, ()))
     return hits
 
 
@@ -140,8 +140,23 @@ class _Evidence:
         self.by_key: dict[str, list[Hit]] = defaultdict(list)
         for hit in hits:
             self.by_key[hit.key].append(hit)
+        # the rules ask for the same strengths many times over (relevance, features, labels)
+        self._strength: dict[tuple[str, bool, bool], int] = {}
+
+    def add(self, hit: Hit) -> None:
+        self.by_key[hit.key].append(hit)
+        for cached in [k for k in self._strength if k[0] == hit.key]:
+            del self._strength[cached]
 
     def strength(self, key: str, acronyms: bool = True, mesh: bool = True) -> int:
+        cached = self._strength.get((key, acronyms, mesh))
+        if cached is None:
+            cached = self._strength[key, acronyms, mesh] = self._weigh(key, acronyms, mesh)
+        return cached
+
+    def _weigh(self, key: str, acronyms: bool, mesh: bool) -> int:
+        if key not in self.by_key:
+            return 0
         seen: set[tuple[str, int]] = set()
         total = 0
         for hit in self.by_key.get(key, ()):
@@ -189,19 +204,24 @@ def _msc_strength(evidence: _Evidence, taxonomy: Taxonomy) -> int:
     return evidence.strength("relevance.msc")
 
 
-def _cancer_keys(taxonomy: Taxonomy) -> list[str]:
-    return ["relevance.cancer", *(f"cancer_types.{t}" for t in taxonomy.labels["cancer_types"])]
+def _cancer_keys(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
+    """The cancer labels that fired (most records name one or two of the thirty)."""
+    return [key for key in evidence.by_key if key in taxonomy.cancer_keys]
+
+
+def _cancer_type_fired(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
+    return any(key in taxonomy.cancer_keys and key != "relevance.cancer" for key in evidence.by_key)
 
 
 def _cancer_strength(evidence: _Evidence, taxonomy: Taxonomy) -> int:
     """Cancer evidence; treatment injury ("cisplatin nephrotoxicity") counts once a cancer is
     named at all, so protecting cancer patients' organs is cancer care."""
-    named = sum(evidence.strength(key) for key in _cancer_keys(taxonomy))
+    named = sum(evidence.strength(key) for key in _cancer_keys(evidence, taxonomy))
     return named + (evidence.strength("relevance.cancer_care") if named else 0)
 
 
 def _cancer_ok(evidence: _Evidence, taxonomy: Taxonomy, cancer: int) -> bool:
-    if any(evidence.strong(key) for key in _cancer_keys(taxonomy)):
+    if any(evidence.strong(key) for key in _cancer_keys(evidence, taxonomy)):
         return True
     return cancer >= taxonomy.abstract_mentions
 
@@ -211,7 +231,7 @@ def _non_malignant_only(evidence: _Evidence, taxonomy: Taxonomy) -> bool:
     deficiency is not cancer care: GVHD and engraftment count only when a cancer is named."""
     if not evidence.strong("relevance.non_malignant"):
         return False
-    return not any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
+    return not _cancer_type_fired(evidence, taxonomy)
 
 
 FEATURES = ("rules", "msc", "cancer", "msc_strong", "cancer_strong", "msc_title",
@@ -227,7 +247,7 @@ def rule_features(
     evidence: _Evidence, taxonomy: Taxonomy, msc: int, cancer: int, relevant: bool
 ) -> dict[str, float]:
     """The rules' view of a record as numbers: the calibration's and the text model's inputs."""
-    cancer_keys = _cancer_keys(taxonomy)
+    cancer_keys = _cancer_keys(evidence, taxonomy)
     return {
         "rules": float(relevant),
         "msc": round(_scaled(msc), 4),
@@ -238,9 +258,7 @@ def rule_features(
         "cancer_title": float(_in_title(evidence, cancer_keys)),
         "other_meaning": float(evidence.fired("relevance.exclude")),
         "non_malignant": float(evidence.fired("relevance.non_malignant")),
-        "cancer_type": float(
-            any(evidence.fired(f"cancer_types.{t}") for t in taxonomy.labels["cancer_types"])
-        ),
+        "cancer_type": float(_cancer_type_fired(evidence, taxonomy)),
     }
 
 
@@ -277,12 +295,49 @@ def _cancer_types(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
     return [label for label in labels if label in kept]
 
 
-def _kept(evidence: _Evidence, taxonomy: Taxonomy, family: str, threshold: int) -> list[str]:
+# Where a study says what it did with the cells (the patterns of strategies and sources).
+SAID_FIELDS = ("title", "abstract", "keywords", "interventions", "official_title", "arms")
+
+
+def _said(
+    data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy, known: set[str]
+) -> set[str]:
+    """Strategy and source labels whose patterns match what the study says it did ("MSCs laden
+    with docetaxel nanoparticles", "vesicles isolated from cord MSCs"): one statement is enough,
+    where a word of the label's vocabulary needs repeating. Run only for relevant works, so the
+    regular expressions cost nothing on the many that are not, and only for labels the
+    vocabulary has not already given (`known`)."""
+    families = [taxonomy.labels[family] for family in TEXT_ONLY_FAMILIES]
+    found: set[str] = set()
+    for field, text in _fields(data):
+        if field not in SAID_FIELDS:
+            continue
+        lowered = text.lower()
+        for family, labels in zip(TEXT_ONLY_FAMILIES, families, strict=True):
+            for label in labels.values():
+                key = f"{family}.{label.id}"
+                if key in known or key in found:
+                    continue
+                if label.patterns_need_terms and not evidence.strength(key, mesh=False):
+                    continue
+                for pattern in label.patterns:
+                    match = pattern.search(lowered)
+                    if match:
+                        found.add(key)
+                        evidence.add(Hit(key, match.group(0)[:80], field, -1))
+                        break
+    return found
+
+
+def _kept(
+    evidence: _Evidence, taxonomy: Taxonomy, family: str, threshold: int, said: set[str]
+) -> list[str]:
     mesh = family not in TEXT_ONLY_FAMILIES
     return [
         label
         for label in taxonomy.labels[family]
-        if evidence.strength(f"{family}.{label}", mesh=mesh) >= threshold
+        if f"{family}.{label}" in said
+        or evidence.strength(f"{family}.{label}", mesh=mesh) >= threshold
         or evidence.strong(f"{family}.{label}", mesh=mesh)
     ]
 
@@ -357,7 +412,11 @@ def _safety(data: dict[str, Any], evidence: _Evidence, taxonomy: Taxonomy) -> bo
         return True
     if taxonomy.safety.publication_types & set(data.get("publication_types") or []):
         return True
-    if evidence.strong("safety"):
+    if data.get("kind") == "trial" and not data.get("has_results"):
+        return False  # a registration without results reports no harm, whatever it will measure
+    # "Drug Resistance, Neoplasm" is as often the resistance an MSC product overcomes as the one
+    # MSCs cause: a MeSH heading alone is no safety finding, the text has to say whose it is
+    if evidence.strong("safety", mesh=False):
         return True
     # An abstract that merely reports "no serious adverse events" is not a safety signal: in the
     # abstract, only what its conclusion says counts; harm said not to happen does not count,

@@ -14,8 +14,12 @@ from typing import Any
 
 import yaml
 
+from etl.classify.gate import GatedPattern
 from etl.classify.matcher import ChineseTerms, PhraseIndex, words
 from etl.errors import ConfigError
+
+# "{drug}" in a pattern stands for the vocabulary of that name (regex quantifiers are digits)
+_VOCABULARY = re.compile(r"\{([a-z_]+)\}")
 
 CANCER_TYPES = (
     "colorectal", "gastric", "breast", "lung", "liver", "pancreatic", "ovarian", "prostate",
@@ -53,8 +57,10 @@ class Label:
     publication_types: frozenset[str] = frozenset()
     trial_phases: tuple[frozenset[str], ...] = ()
     study_types: frozenset[str] = frozenset()
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[GatedPattern, ...] = ()
     parent: str | None = None  # a subtype names its type too (TNBC is breast cancer)
+    # a pattern match counts only when a term of the label was found too (strategies, sources)
+    patterns_need_terms: bool = False
 
 
 @dataclass
@@ -79,7 +85,11 @@ class Taxonomy:
     not_after: dict[str, frozenset[str]] = field(default_factory=dict)
     calibration: dict[str, float] = field(default_factory=dict)
     # safety patterns that hold whatever the answer ("no excess recurrence" is a safety finding)
-    safety_topics: tuple[re.Pattern[str], ...] = ()
+    safety_topics: tuple[GatedPattern, ...] = ()
+    # relevance.cancer and every cancer type's key: what counts as naming a cancer
+    cancer_keys: frozenset[str] = frozenset()
+    # MeSH heading -> the label keys it is evidence for (one look-up per heading of a record)
+    mesh_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def group_of(self, cancer_type: str) -> str | None:
         return self.labels["cancer_types"][cancer_type].group
@@ -99,6 +109,18 @@ def load_taxonomy(path: Path) -> Taxonomy:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top", "see the comments in the file")
     return _Builder(path, data, hashlib.sha256(text.encode()).hexdigest()[:16]).build()
+
+
+def _mesh_keys(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, list[str]] = {}
+    named = [(f"relevance.{part}", names) for part, names in taxonomy.relevance_mesh.items()]
+    for family, labels in taxonomy.labels.items():
+        named += [(f"{family}.{label.id}", label.mesh) for label in labels.values()]
+    named.append(("safety", taxonomy.safety.mesh))
+    for key, names in named:
+        for name in names:
+            keys.setdefault(name, []).append(key)
+    return {name: tuple(values) for name, values in keys.items()}
 
 
 class _Builder:
@@ -133,11 +155,15 @@ class _Builder:
             taxonomy.words.add(term, "clinical")
         for family, ids in FAMILIES.items():
             taxonomy.labels[family] = self._family(taxonomy, family, ids)
+        taxonomy.cancer_keys = frozenset(
+            ["relevance.cancer", *(f"cancer_types.{t}" for t in taxonomy.labels["cancer_types"])]
+        )
         safety = self._mapping(self.data, "safety")
         taxonomy.safety = self._label(taxonomy, "safety", safety, "safety")
         taxonomy.safety_topics = tuple(
             self._pattern("safety.topics", p) for p in safety.get("topics") or []
         )
+        taxonomy.mesh_keys = _mesh_keys(taxonomy)
         for section in taxonomy.section_precedence:
             if section not in SECTIONS:
                 raise self.fail(
@@ -196,6 +222,7 @@ class _Builder:
             study_types=frozenset(spec.get("study_types") or []),
             patterns=tuple(self._pattern(f"{key}.patterns", p) for p in spec.get("patterns") or []),
             parent=spec.get("parent"),
+            patterns_need_terms=bool(spec.get("patterns_need_terms")),
         )
 
     def _terms(self, taxonomy: Taxonomy, spec: dict[str, Any], key: str) -> None:
@@ -219,11 +246,22 @@ class _Builder:
             raise self.fail("relevance.calibration", "expected a mapping of feature: weight")
         return {str(k): float(v) for k, v in values.items()}
 
-    def _pattern(self, key: str, text: str) -> re.Pattern[str]:
+    def _pattern(self, key: str, text: str) -> GatedPattern:
+        text = _VOCABULARY.sub(lambda m: self._vocabulary(key, m.group(1)), text)
         try:
-            return re.compile(text)
+            return GatedPattern(re.compile(text))
         except re.error as exc:
             raise self.fail(key, f"{text!r} is not a valid regular expression: {exc}") from None
+
+    def _vocabulary(self, key: str, name: str) -> str:
+        """A named word family ("{drug}" in a pattern): one list, written once, shared by every
+        pattern that needs it, so a new drug or cytokine is added in one place."""
+        families = self.data.get("vocabularies") or {}
+        words = families.get(name) if isinstance(families, dict) else None
+        if not isinstance(words, list) or not words:
+            allowed = ", ".join(sorted(families)) if isinstance(families, dict) else ""
+            raise self.fail(key, f"{{{name}}} is not a list under vocabularies", allowed)
+        return "(?:" + "|".join(str(word) for word in words) + ")"
 
     def _sections(self) -> list[dict[str, str]]:
         sections = self.data.get("sections") or []

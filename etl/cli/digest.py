@@ -262,10 +262,13 @@ def _last_day(period_end: str) -> str:
 def archive_build(
     folder: Path = typer.Option(None, "--out", help="Folder to write (default var/archive)."),
 ) -> None:
-    """Write the web archive of published issues: index, issue pages, Atom feed."""
+    """Write the web archive of published issues: index, issue pages, Atom feed, and the
+    study pages and citation files they link to."""
     digest = _digest()
     target = folder or digest.settings.archive_dir
-    count = digest.build_archive(target)
+    from etl.studies.service import build_archive
+
+    count = build_archive(digest, target)
     out.print(
         f"wrote {count} pages to {target}/ (start at {target / 'index.html'})", highlight=False
     )

@@ -12,6 +12,7 @@ import typer
 from etl import clock
 from etl.classify.service import Classifier, classify_works
 from etl.cli.common import engine, out, settings
+from etl.cli.evidence import evidence as export_evidence
 from etl.errors import EtlError
 from etl.works.export import export_works
 from etl.works.merge import split as split_work
@@ -19,6 +20,7 @@ from etl.works.rekey import rekey as rekey_works
 
 app = typer.Typer(help="Works: one row per paper or trial.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data for other tools.", no_args_is_help=True)
+export_app.command("evidence")(export_evidence)
 CSV_COLUMNS = ("work_id", "kind", "title", "published", "retracted", "identifiers", "sources",
                "links", "events", "probable_duplicate_of", "facts")  # fmt: skip
 

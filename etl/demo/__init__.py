@@ -167,6 +167,8 @@ def _publish(result: DemoResult, settings: Settings) -> None:
             digest.send(ref, outbox, lambda: DEMO_NOW)
             result.outbox += outbox.written
             result.issues.append(digest.issue(ref))
-        result.archive_pages = digest.build_archive(result.settings.archive_dir)
+        from etl.studies.service import build_archive
+
+        result.archive_pages = build_archive(digest, result.settings.archive_dir)
     finally:
         digest.engine.dispose()

@@ -185,10 +185,15 @@ class Archive:
             summary=summary,
         )
 
+    def render_page(self, template: str, lang: str, **values: Any) -> str:
+        """Any page in the archive's frame (header, sign-up link, language switch, disclaimer):
+        the evidence map and the study pages use it."""
+        return self._render(template, lang, **values)
+
     def _render(self, template: str, lang: str, **values: Any) -> str:
         header = self.settings.digest.header
         other = "en" if lang == "zh" else "zh"
-        return self.env.get_template(template).render(
+        frame: dict[str, Any] = dict(
             lang=lang,
             ui=i18n.UI[lang],
             site=header.name(lang),
@@ -196,9 +201,10 @@ class Archive:
             home=self.settings.archive.base_url + lang_prefix(lang),
             other_home=self.settings.archive.base_url + lang_prefix(other),
             other_label="English" if lang == "zh" else "中文",
+            evidence=self.settings.archive.base_url + "evidence/" + lang_prefix(lang),
             feed=self.settings.archive.base_url + lang_prefix(lang) + "feed.atom",
             subscribe=self.settings.archive.base_url
             + ("subscribe" if lang == "zh" else "subscribe?lang=en"),
             disclaimer=self.settings.digest.disclaimer(lang),
-            **values,
         )
+        return self.env.get_template(template).render({**frame, **values})

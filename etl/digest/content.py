@@ -17,6 +17,9 @@ class IssueContent:
     events: dict[int, dict[str, Any]] = field(default_factory=dict)  # event id → row
     earlier: dict[int, int] = field(default_factory=dict)  # work id → issue number that had it
     earlier_slugs: dict[int, str] = field(default_factory=dict)  # work id → that issue's slug
+    # work id → its study page's slug: every item links to the page that tells the whole story
+    # of its study, and a later follow-up of the same work links to the same page.
+    study_slugs: dict[int, str] = field(default_factory=dict)
     previous: dict[str, Any] | None = None  # the issue before (by number)
     next: dict[str, Any] | None = None  # the issue after, if built
     # (work id, lang, field) → a writer draft an editor accepted or edited: it replaces the

@@ -10,6 +10,20 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+# The article's table heads are the evidence map's first columns: one set of words for both.
+from etl.evidence.words import article_heads
+
+# A trial's status and phase and where an identifier leads are words the evidence map uses too,
+# below the digest: they live with the facts they name, one catalog for both.
+from etl.facts.words import PHASES as PHASES
+from etl.facts.words import REGISTRIES as REGISTRIES
+from etl.facts.words import STATUS as STATUS
+from etl.facts.words import doi_url as doi_url
+from etl.facts.words import phase_label as phase_label
+from etl.facts.words import pubmed_url as pubmed_url
+from etl.facts.words import registry_url as registry_url
+from etl.facts.words import status_label as status_label
+
 LANGS = ("zh", "en")
 NUMERALS = "零一二三四五六七八九十"
 
@@ -21,7 +35,7 @@ UI = {
         "nothing_headline": "间充质干细胞抗癌研究：本期暂无新进展",
         "highlight": "研究亮点",
         "table_caption": "表：本期临床试验一览",
-        "table_head": ("治疗策略", "代表研究", "癌种", "研发阶段"),
+        "table_head": article_heads("zh"),  # 治疗策略 · 代表研究 · 癌种 · 研发阶段
         "closing": "结语",
         "previous": "« 上一篇",
         "next": "下一篇 »",
@@ -31,8 +45,11 @@ UI = {
         "unsubscribe": "退订",
         "preferences": "订阅偏好",
         "archive": "往期回顾",
+        "evidence": "临床证据图",
         "subscribe": "订阅",
         "related": "相关",
+        "study": "研究档案",
+        "cite_issue": "引用本期",
         "period": "收录时间：{start} 至 {end}",
         "pending_title": "第 {n} 期尚未发布",
         "pending_body": "本期预计于 {date} 发布，届时本页将显示全文。",
@@ -51,7 +68,7 @@ UI = {
         "nothing_headline": "MSCs in cancer: nothing new this time",
         "highlight": "Highlight",
         "table_caption": "Table: trials in this issue",
-        "table_head": ("Strategy", "Study", "Cancer", "Stage"),
+        "table_head": article_heads("en"),
         "closing": "Closing note",
         "previous": "« Previous",
         "next": "Next »",
@@ -61,8 +78,11 @@ UI = {
         "unsubscribe": "Unsubscribe",
         "preferences": "Preferences",
         "archive": "Archive",
+        "evidence": "Evidence map",
         "subscribe": "Subscribe",
         "related": "Related",
+        "study": "Study page",
+        "cite_issue": "Cite this issue",
         "period": "Covers {start} to {end}",
         "pending_title": "Issue {n} is not out yet",
         "pending_body": "It is due on {date}; this page will show it then.",
@@ -97,19 +117,6 @@ GROUPS = {
            "risks": "Adverse events and risk signals", "other": "Other"},
 }  # fmt: skip
 
-STATUS = {
-    "RECRUITING": ("招募中", "recruiting"),
-    "NOT_YET_RECRUITING": ("尚未招募", "not yet recruiting"),
-    "ENROLLING_BY_INVITATION": ("邀请入组", "enrolling by invitation"),
-    "ACTIVE_NOT_RECRUITING": ("进行中（不再招募）", "active, not recruiting"),
-    "COMPLETED": ("已完成", "completed"),
-    "TERMINATED": ("已终止", "terminated"),
-    "SUSPENDED": ("已暂停", "suspended"),
-    "WITHDRAWN": ("已撤回", "withdrawn"),
-    "NOT_RECRUITING": ("不再招募", "not recruiting"),
-    "UNKNOWN": ("状态未知", "status unknown"),
-}
-PHASES = {"EARLY_PHASE1": "0", "PHASE1": "I", "PHASE2": "II", "PHASE3": "III", "PHASE4": "IV"}
 FIELDS = {
     "status": ("状态", "status"),
     "phases": ("分期", "phase"),
@@ -121,18 +128,6 @@ FIELDS = {
 }
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
-REGISTRIES = {
-    "nct": ("ClinicalTrials.gov", "https://clinicaltrials.gov/study/{id}"),
-    "chictr": ("ChiCTR", "https://www.chictr.org.cn/searchprojEN.html?regno={id}"),
-    "isrctn": ("ISRCTN", "https://www.isrctn.com/{id}"),
-    "euct": (
-        "EU CTIS",
-        "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={id}",
-    ),
-    "eudract": ("EudraCT", "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}"),
-    "actrn": ("ANZCTR", "https://www.anzctr.org.au/Trial/Registration/TrialReview.aspx?ACTRN={id}"),
-    "drks": ("DRKS", "https://drks.de/search/en/trial/{id}"),
-}
 
 
 def text(lang: str, key: str, **values: object) -> str:
@@ -169,22 +164,6 @@ def format_date(lang: str, day: date | str | None) -> str:
         return str(parts[0])
     month = MONTHS[parts[1] - 1]
     return f"{parts[2]} {month} {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
-
-
-def status_label(lang: str, status: str | None) -> str:
-    if not status:
-        return ""
-    pair = STATUS.get(status)
-    return pair[0 if lang == "zh" else 1] if pair else status.replace("_", " ").lower()
-
-
-def phase_label(lang: str, phases: list[str] | None) -> str:
-    """["PHASE1", "PHASE2"] → "I/II 期" / "Phase I/II"; no phase → ""."""
-    marks = [PHASES[p] for p in phases or [] if p in PHASES]
-    if not marks:
-        return ""
-    joined = "/".join(marks)
-    return f"{joined} 期" if lang == "zh" else f"Phase {joined}"
 
 
 def field_label(lang: str, field: str) -> str:
@@ -234,19 +213,6 @@ def trial_citation(lang: str, title: str, scheme: str, trial_id: str) -> list[Se
 
 def plain(segments: list[Segment]) -> str:
     return "".join(segment.text for segment in segments)
-
-
-def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}"
-
-
-def pubmed_url(pmid: str) -> str:
-    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-
-
-def registry_url(scheme: str, trial_id: str) -> str | None:
-    template = REGISTRIES.get(scheme, ("", ""))[1]
-    return template.format(id=trial_id) if template else None
 
 
 def _joined(segments: list[Segment]) -> list[Segment]:

@@ -36,6 +36,7 @@ from etl.digest.select import ALWAYS_NEWS, KIND_OF_EVENT, Chosen, EventInfo, Wor
 from etl.digest.typography import has_chinese
 from etl.errors import DigestError
 from etl.mail.message import header_problem
+from etl.works.addresses import study_slugs
 from etl.works.identity import REVERSE
 from etl.works.store import work_data as work_data  # read through this module too
 
@@ -498,6 +499,7 @@ def load_content(conn: Connection, issue: dict[str, Any]) -> IssueContent:
         events=found,
         earlier={work_id: number for work_id, number, _ in carried},
         earlier_slugs={work_id: slug for work_id, _, slug in carried},
+        study_slugs=study_slugs(conn, ids),
         previous=before,
         next=after,
         drafts=accepted_drafts(conn, ids),

@@ -49,6 +49,8 @@ class ItemView:
     date: str
     # "本刊曾在第 1 期报道": a follow-up's link to the issue that carried the work.
     earlier: list[Segment] = field(default_factory=list)
+    # The study page: the whole story of the study (timeline, related works, citations).
+    study_url: str = ""
 
 
 @dataclass
@@ -109,6 +111,7 @@ class IssueView:
     nothing_new: bool
     unsubscribe_url: str = UNSUBSCRIBE
     preferences_url: str = PREFERENCES
+    cite_url: str = ""  # the issue's citation files, without their suffix (.ris, .bib, .json)
 
     @property
     def items(self) -> list[ItemView]:
@@ -233,6 +236,7 @@ def build_view(
         archive_url=settings.archive.base_url + ("" if lang == "zh" else "en/"),
         more_count=len(wanted) - len(shown),
         nothing_new=bool(issue["nothing_new"]),
+        cite_url=issue_url(settings, issue["slug"], "zh") + "cite",
     )
 
 
@@ -370,7 +374,15 @@ def _item(row: dict[str, Any], content: IssueContent, names: _Names, lang: str) 
         rank=row["rank"],
         date=i18n.format_date(lang, row["occurred_on"]),
         earlier=_earlier(row, content, names.base_url, lang),
+        study_url=study_url(names.base_url, content.study_slugs.get(row["work_id"]), lang),
     )
+
+
+def study_url(base: str, slug: str | None, lang: str) -> str:
+    """A study page's address under the archive's (empty when the work has no slug yet)."""
+    if not slug or not base:
+        return ""
+    return f"{base}studies/{slug}/{'' if lang == 'zh' else 'en/'}"
 
 
 def _highlight(row: dict[str, Any], data: dict[str, Any], content: IssueContent, lang: str) -> str:
@@ -458,6 +470,9 @@ def _clean_title(title: str) -> str:
     elif title.startswith("[") and title.endswith("]"):
         title = title[1:-1]
     return title[:-1] if title.endswith((".", "。")) else title
+
+
+clean_title = _clean_title  # the study pages title their works the same way
 
 
 def _lead(

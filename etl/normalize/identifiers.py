@@ -146,27 +146,31 @@ REGISTRY_SCHEMES: tuple[str, ...] = tuple(entry[0] for entry in _REGISTRIES)
 
 def find_registry_ids(text: str) -> list[tuple[str, str]]:
     """Trial registry ids in free text, as (scheme, canonical id), first appearance first."""
-    if not text:
-        return []
-    upper = text.upper()
-    found: list[tuple[int, str, str]] = []
-    for scheme, tokens, pattern, fmt in _REGISTRIES:
-        if any(token in upper for token in tokens):
-            found.extend(
-                (m.start(), scheme, fmt(m))
-                for m in pattern.finditer(upper)
-                # the word boundary is checked here: a leading \b would cost the fast search
-                if not (m.start() and upper[m.start() - 1].isalnum())
-            )
-    if not found:
-        return []
     seen: set[str] = set()
     result = []
-    for _, scheme, value in sorted(found):
+    for _, _, scheme, value in registry_matches(text):
         if value not in seen:
             seen.add(value)
             result.append((scheme, value))
     return result
+
+
+def registry_matches(text: str) -> list[tuple[int, int, str, str]]:
+    """Every registry id written in free text, as (start, end, scheme, canonical id) in text
+    order, repeats included: what a reader checking a citation needs to point at."""
+    if not text:
+        return []
+    upper = text.upper()
+    found: list[tuple[int, int, str, str]] = []
+    for scheme, tokens, pattern, fmt in _REGISTRIES:
+        if any(token in upper for token in tokens):
+            found.extend(
+                (m.start(), m.end(), scheme, fmt(m))
+                for m in pattern.finditer(upper)
+                # the word boundary is checked here: a leading \b would cost the fast search
+                if not (m.start() and upper[m.start() - 1].isalnum())
+            )
+    return sorted(found)
 
 
 _BARE_EUDRACT = re.compile(r"^(?:EUCTR\s?)?((?:19|20)\d{2}-\d{6}-\d{2})(?:-[A-Z]{2,3})?$", re.I)

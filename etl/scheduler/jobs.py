@@ -113,7 +113,9 @@ def digest_send(ctx: JobContext) -> JobResult:
 
 def archive_build(ctx: JobContext) -> JobResult:
     digest = _digest(ctx)
-    return JobResult(counts={"pages": digest.build_archive(ctx.settings.archive_dir)})
+    from etl.studies.service import build_archive
+
+    return JobResult(counts={"pages": build_archive(digest, ctx.settings.archive_dir)})
 
 
 def bounces_process(ctx: JobContext) -> JobResult:

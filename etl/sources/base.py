@@ -141,6 +141,17 @@ class Adapter:
         cursor that is safe to save once its records are committed."""
         raise NotImplementedError(f"{self.name} is read from files only")
 
+    # Identifier schemes `lookup` answers: "pmid", "doi", "title", "nct", … (none: files only).
+    lookup_schemes: ClassVar[tuple[str, ...]] = ()
+
+    def lookup(
+        self, http: httpx.Client, scheme: str, value: str
+    ) -> list[SourceRecord | Quarantined]:
+        """The records the service holds under one identifier (or, for "title", the records a
+        title search finds, best first): [] when it holds none. One work added by hand, or a
+        citation checked, goes through the same requests, checks and parser as a crawl."""
+        raise NotImplementedError(f"{self.name} cannot look up one record by {scheme}")
+
     def check(self, ctx: CheckContext) -> CheckResult:
         """Ask the configured query once, against the configured base URL, through the same
         request and answer checks as `fetch`: a count (and a recent count where the service

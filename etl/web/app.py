@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, redirect, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -17,9 +17,11 @@ from etl.digest.service import Digest
 from etl.errors import ConfigError
 from etl.ops.configuration import MIN_SECRET_KEY, short_secret_key
 from etl.settings import Settings
+from etl.studies.service import Answer, Studies
 from etl.subscribers.service import Subscribers
 from etl.web import drafts, review
 from etl.web import editor as editor_pages
+from etl.web import evidence as evidence_pages
 from etl.web import subscribers as subscriber_pages
 from etl.web.archive_cache import ArchiveCache
 from etl.web.security import install as install_security
@@ -124,7 +126,39 @@ def create_app(
             view_func=lambda path=path, **values: archive_page(path.format(**values)),
         )
 
+    # Study pages and citation files: rendered by the same code `archive build` writes them
+    # with; an old address of a study (a merged work, an identifier that is no longer its
+    # best) answers 301 with the current one.
+    studies = Studies(digest)
+
+    def answer(found: Answer) -> Response:
+        if found.status == 404:
+            abort(404)
+        if found.status == 301:
+            moved = redirect(request.script_root + "/" + found.location, code=301)
+            return Response(status=301, headers={"Location": moved.headers["Location"]})
+        return Response(found.body, content_type=found.content_type)
+
+    @app.get("/studies/<slug>/")
+    def study_zh(slug: str) -> Response:
+        return answer(studies.page(slug, "zh", _served_base(request.path)))
+
+    @app.get("/studies/<slug>/en/")
+    def study_en(slug: str) -> Response:
+        return answer(studies.page(slug, "en", _served_base(request.path)))
+
+    @app.get("/studies/<slug>/cite.<any(ris, bib, json):fmt>")
+    def study_cite(slug: str, fmt: str) -> Response:
+        return answer(studies.cite(slug, fmt, request.url_root))
+
+    @app.get("/issues/<slug>/cite.<any(ris, bib, json):fmt>")
+    def issue_cite(slug: str, fmt: str) -> Response:
+        return answer(studies.issue_cite(slug, fmt, request.url_root))
+
     app.register_blueprint(subscriber_pages.pages)
+    evidence = Blueprint("evidence", evidence_pages.__name__)  # the public evidence map
+    evidence_pages.pages.add_to(evidence)
+    app.register_blueprint(evidence)
     csrf.exempt(subscriber_pages.unsubscribe)  # RFC 8058: no cookies, no CSRF token
     # /editor/: behind a login. One blueprint, its routes written in three modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")

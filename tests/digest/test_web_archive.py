@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import rispy
 
 from etl.digest.service import Digest
 from etl.web import create_app
@@ -36,9 +37,12 @@ def site(built: Digest) -> Iterator[str]:
 
 
 def built_at(built: Digest, base_url: str, folder: Path) -> Path:
+    """`archive build` at `base_url`: the archive and the study pages it links to."""
+    from etl.studies.service import build_archive
+
     archive = built.settings.archive.model_copy(update={"base_url": base_url})
     here = built.settings.model_copy(update={"archive": archive})
-    Digest.open(here, built.engine).build_archive(folder)
+    build_archive(Digest.open(here, built.engine), folder)
     return folder
 
 
@@ -97,3 +101,28 @@ def test_a_reader_walks_the_archive_in_a_browser(site: str, browser: Any, artifa
         page.screenshot(path=str(artifacts / "web-archive-issue-1.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_every_item_links_to_its_study_page_and_serve_and_build_agree_on_it(
+    built: Digest, site: str, tmp_path: Path
+) -> None:
+    relative = built_at(built, "/", tmp_path / "relative")
+    seen: set[str] = set()
+    for _, url in PAGES[2:]:  # the issue pages
+        html = httpx.get(site + url).text
+        if "尚未发布" in html or "not out yet" in html:
+            continue
+        links = set(re.findall(r'href="(/studies/[^"/]+/(?:en/)?)">(?:研究档案|Study page)<', html))
+        items = html.count('class="item"')
+        assert len(links) == items > 0, url  # one study page per item
+        seen |= links
+    for link in sorted(seen):
+        answer = httpx.get(site + link)
+        assert answer.status_code == 200, link
+        nonce = re.search(r"style-src 'nonce-([\w-]+)'", answer.headers["content-security-policy"])
+        written = (relative / link.lstrip("/") / "index.html").read_text(encoding="utf-8")
+        assert answer.text.replace(f' nonce="{nonce.group(1)}"', "") == written, link
+        cited = httpx.get(site + link.removesuffix("en/") + "cite.ris")
+        assert cited.headers["content-type"].startswith("application/x-research-info-systems")
+        (record,) = rispy.loads(cited.text)
+        assert record["title"] and record["urls"][-1] == f"{site}{link.removesuffix('en/')}"

@@ -83,6 +83,19 @@ class CtGovSource(Adapter):
                 break
             token = next_token
 
+    lookup_schemes: ClassVar[tuple[str, ...]] = ("nct",)
+
+    def lookup(
+        self, http: httpx.Client, scheme: str, value: str
+    ) -> list[SourceRecord | Quarantined]:
+        """One study by NCT id through `/studies?filter.ids=`: an unknown id is an empty page,
+        not an HTTP error, so "no such trial" and "the request failed" stay apart."""
+        if scheme != "nct":
+            raise NotImplementedError(f"ctgov cannot look up one record by {scheme}")
+        query = {"format": "json", "filter.ids": value, "pageSize": "1"}
+        body = self._get(http, query, f"study {value}")
+        return list(parse_studies(body, location=f"ctgov {value}"))
+
     def _start(self, ctx: FetchContext) -> date:
         if ctx.since:
             return ctx.since

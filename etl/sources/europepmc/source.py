@@ -67,6 +67,25 @@ class EuropePmcSource(Adapter):
             yield batch
             cursor = following
 
+    # Only what PubMed cannot answer: a PMC article's id, and a preprint's (PPR…).
+    lookup_schemes: ClassVar[tuple[str, ...]] = ("pmcid", "ppr")
+
+    def lookup(
+        self, http: httpx.Client, scheme: str, value: str
+    ) -> list[SourceRecord | Quarantined]:
+        """One search for the id (`PMCID:PMC…`, or a preprint's `EXT_ID:PPR… AND SRC:PPR`),
+        parsed as a crawl parses a page."""
+        if scheme == "pmcid":
+            query = f"PMCID:{value}"
+        elif scheme == "ppr":
+            query = f"EXT_ID:{value} AND SRC:PPR"
+        else:
+            raise NotImplementedError(f"europepmc cannot look up one record by {scheme}")
+        params = {"query": query, "format": "json", "resultType": "core", "pageSize": "5",
+                  "cursorMark": "*"}  # fmt: skip
+        body = self._search(http, params, f"lookup {value}")
+        return list(parse_search(body, location=f"europepmc {value}"))
+
     def check(self, ctx: CheckContext) -> CheckResult:
         """Two searches: the query's first page (its hitCount and examples), and the query
         limited to FIRST_IDX_DATE over the recent days, as an id list of one, for its count."""

@@ -18,6 +18,7 @@ store absorbs the overlap.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -86,6 +87,27 @@ class PubMedSource(Adapter):
             notes=_notes(found.translation, found.warnings) if found.warnings else (),
         )
 
+    lookup_schemes: ClassVar[tuple[str, ...]] = ("pmid", "doi", "title")
+    LOOKUP_HITS: ClassVar[int] = 5  # a title search's first hits: enough to find the cited one
+
+    def lookup(
+        self, http: httpx.Client, scheme: str, value: str
+    ) -> list[SourceRecord | Quarantined]:
+        """efetch of one PMID; a DOI or a title through esearch first ([doi], [ti]), then efetch
+        of what it found, in esearch's order."""
+        api = self._api(http)
+        if scheme == "pmid":
+            ids = [value]
+        elif scheme in ("doi", "title"):
+            ids = api.esearch(lookup_term(scheme, value), self.LOOKUP_HITS).ids[: self.LOOKUP_HITS]
+        else:
+            raise NotImplementedError(f"pubmed cannot look up one record by {scheme}")
+        if not ids:
+            return []
+        found = list(parse_efetch(api.efetch_ids(ids), location=f"pubmed lookup {scheme}"))
+        order = {pmid: rank for rank, pmid in enumerate(ids)}
+        return sorted(found, key=lambda item: order.get(_pmid_of(item), len(order)))
+
     def _api(self, http: httpx.Client) -> EUtils:
         """Every PubMed request of the process shares one limiter, identity and key."""
         return EUtils(
@@ -95,6 +117,19 @@ class PubMedSource(Adapter):
             self.policy(),
             self.settings.secrets.ncbi_api_key,
         )
+
+
+def lookup_term(scheme: str, value: str) -> str:
+    """The esearch term that finds one DOI, or a title's words: quotes and brackets inside a
+    title would end PubMed's phrase or open a field tag, so only its words are kept."""
+    if scheme == "doi":
+        return f'"{value}"[doi]'
+    words = " ".join(re.findall(r"[^\W_]+(?:[-'][^\W_]+)*", value))
+    return f'"{words}"[ti]'
+
+
+def _pmid_of(item: SourceRecord | Quarantined) -> str:
+    return item.source_id if isinstance(item, SourceRecord) else item.record_key
 
 
 def _rejected(exc: QueryRejected) -> CheckResult:

@@ -1,0 +1,2 @@
+"""Study pages: one public page per relevant work, its timeline across sources, and its
+citation files."""

@@ -1,0 +1,169 @@
+"""The evidence map's pages: `/evidence/` (and `/evidence/en/`), a table of every clinical study
+filtered and sorted by query parameters (a plain GET form: no JavaScript needed), its CSV
+(`/evidence/evidence.csv?…`, the same filters) and its charts (`/evidence/charts/NAME.svg?…`).
+
+The CSV and the charts carry an ETag of their bytes and answer a matching If-None-Match with
+304, so a page that embeds four charts costs four revalidations, not four drawings, on a return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, request
+
+from etl.digest.archive import Archive
+from etl.evidence.charts import Chart, chart, figure_size
+from etl.evidence.query import FILTERS, SORTS, Query, options, parse_query
+from etl.evidence.service import EvidenceMap
+from etl.evidence.table import to_csv
+from etl.evidence.words import CHARTS, UI, column
+from etl.web.routes import Routes
+from etl.web.services import services
+
+pages = Routes()
+# Columns of the page's table (the CSV has a few more); the seed article's four first.
+PAGE_COLUMNS = ("strategy", "study", "cancer", "phase", "source", "status", "patients",
+                "country", "sponsor", "outcome", "safety", "updated")  # fmt: skip
+MAX_AGE = 300  # seconds a cache may serve the map before it asks again
+
+
+MAP_KEY = "mscwatch.evidence"  # the app.extensions key of the app's one map
+FRESH_SECONDS = 60.0  # how long the map reuses the rows it read (see EvidenceMap)
+
+
+def _map() -> EvidenceMap:
+    """The app's map, opened on first use: its rows and charts are shared by every request."""
+    found: EvidenceMap | None = current_app.extensions.get(MAP_KEY)
+    if found is None:
+        here = services()
+        found = EvidenceMap.open(here.settings, here.engine, FRESH_SECONDS)
+        current_app.extensions[MAP_KEY] = found
+    return found
+
+
+def _cached(body: str | bytes, content_type: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response.add_etag()
+    response.make_conditional(request)  # answers in place: 304 with no body on a match
+    return response
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "zh"
+
+
+@pages.get("/evidence/")
+def evidence_zh() -> Response:
+    return _page("zh")
+
+
+@pages.get("/evidence/en/")
+def evidence_en() -> Response:
+    return _page("en")
+
+
+@pages.get("/evidence/evidence.csv")
+def evidence_csv() -> Response:
+    lang = _lang()
+    evidence_map = _map()
+    rows = evidence_map.view(parse_query(request.args.getlist), lang)
+    body = "\ufeff" + to_csv(rows, evidence_map.names, lang)  # a BOM: spreadsheets read UTF-8
+    response = _cached(body.encode("utf-8"), "text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="evidence.csv"'
+    return response
+
+
+@pages.get("/evidence/charts/<name>.svg")
+def evidence_chart(name: str) -> Response:
+    if name not in CHARTS:
+        abort(404)
+    svg = _map().chart_svg(name, parse_query(request.args.getlist), _lang())
+    return _cached(svg, "image/svg+xml; charset=utf-8")
+
+
+def _page(lang: str) -> Response:
+    evidence_map = _map()
+    names, words = evidence_map.names, UI[lang]
+    query = parse_query(request.args.getlist)
+    everything = evidence_map.rows()
+    rows = evidence_map.view(query, lang, everything)
+    base = request.script_root + "/"
+    here = base + ("evidence/" if lang == "zh" else "evidence/en/")
+    other = base + ("evidence/en/" if lang == "zh" else "evidence/")
+    params = query.params()
+    csv_query = "&".join(p for p in (params, "lang=en" if lang == "en" else "") if p)
+    filters = [
+        {
+            "name": name,
+            "label": column(lang, name),
+            "options": [
+                {
+                    "value": value,
+                    "selected": value in query.filters.get(name, ()),
+                    "label": _counted(lang, names.label(lang, name, value), count),
+                }
+                for value, count in options(everything, name)
+            ],
+        }  # fmt: skip
+        for name in FILTERS
+    ]
+    columns = [
+        {"label": column(lang, name), "sorted": query.sort == name,
+         "href": "?" + query.params(sort=name, order=_flip(query, name))}
+        for name in PAGE_COLUMNS
+    ]  # fmt: skip
+    charts = [_chart_view(chart(name, rows, names, lang), lang, base, params)
+              for name in CHARTS]  # fmt: skip
+    body = Archive(services().digest.renderer.with_base_url(base)).render_page(
+        "archive/evidence.html.j2",
+        lang,
+        title=words["title"],
+        words=words,
+        filters=filters,
+        sorts=[{"value": s, "label": column(lang, s), "selected": s == query.sort} for s in SORTS],
+        order=query.order,
+        columns=columns,
+        rows=[names.cells(lang, row) for row in rows],
+        count=words["count"].format(n=len(rows)),
+        page_url=here,
+        base=base,
+        csv_url=f"{base}evidence/evidence.csv" + (f"?{csv_query}" if csv_query else ""),
+        charts=charts,
+        other_home=other + (f"?{params}" if params else ""),
+    )
+    # No ETag here: the page's stylesheet carries a fresh CSP nonce on every answer, and a 304
+    # would leave the browser a cached page whose nonce the new policy no longer allows.
+    return Response(body, content_type="text/html; charset=utf-8")
+
+
+def _counted(lang: str, label: str, count: int) -> str:
+    """ "已完成 · 4": a count in brackets would nest in 进行中（不再招募）."""
+    return f"{label} · {count}"
+
+
+def _flip(query: Query, name: str) -> str:
+    """A column's link sorts by it, newest or largest first; on the sorted column it turns the
+    order round."""
+    if query.sort == name:
+        return "asc" if query.order == "desc" else "desc"
+    return "desc" if name in ("updated", "year", "patients", "phase") else "asc"
+
+
+def _chart_view(drawn: Chart, lang: str, base: str, params: str) -> dict[str, Any]:
+    query = "&".join(p for p in (params, "lang=en" if lang == "en" else "") if p)
+    head = {"per-year-by-phase": "year", "by-cancer": "cancer", "by-source": "source",
+            "trials-by-status": "status"}[drawn.name]  # fmt: skip
+    return {
+        "name": drawn.name,
+        "title": drawn.title,
+        "src": f"{base}evidence/charts/{drawn.name}.svg" + (f"?{query}" if query else ""),
+        "head": column(lang, head),
+        "height": round(540 * figure_size(drawn)[1] / figure_size(drawn)[0]),
+        "series": drawn.series,
+        "lines": [
+            {"label": label, "counts": drawn.counts[i], "total": drawn.total(i)}
+            for i, label in enumerate(drawn.categories)
+        ],
+    }
