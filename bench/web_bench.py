@@ -186,7 +186,7 @@ def finish(url: str) -> None:
     engine.dispose()
 
 
-def content(url: str) -> tuple[str | None, int | None]:
+def content(url: str) -> tuple[str | None, str | None]:
     """The newest sent issue's slug, and its first work (for a study page: readers were sent
     it)."""
     engine = create_engine(url)
@@ -200,11 +200,19 @@ def content(url: str) -> tuple[str | None, int | None]:
                  "WHERE d.state IN ('sent', 'sending') ORDER BY d.number DESC, i.position "
                  "LIMIT 1")
         ).scalar()  # fmt: skip
+        path = None
+        if study is not None:
+            try:  # the study pages' own slug (a checkout without them has no such page)
+                from etl.studies.store import slugs_of
+            except ImportError:
+                path = str(study)
+            else:
+                path = slugs_of(conn, [study]).get(study, str(study))
     engine.dispose()
-    return slug, study
+    return slug, path
 
 
-def pages(slug: str | None, study: int | None) -> list[Page]:
+def pages(slug: str | None, study: str | None) -> list[Page]:
     """The pages to load; a study page and the evidence map only where the app serves them."""
     found = [Page("archive index", "/", "public")]
     if slug:
