@@ -340,6 +340,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=500, help="records per batch (500)")
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (trust auth)")
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--no-variants", action="store_true", help="PostgreSQL without the diagnostic variants"
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also save the results here")
     parser.add_argument(
         "--profile", action="store_true", help="also say where a SQLite first pass spends its time"
@@ -356,7 +359,8 @@ def main(argv: list[str] | None = None) -> None:
         if problem:
             print(f"PostgreSQL skipped: {problem}")
         else:
-            backends += ["postgres", "postgres+analyze", "postgres+noprepare"]
+            backends += ["postgres"] if args.no_variants else ["postgres", "postgres+analyze",
+                                                                 "postgres+noprepare"]  # fmt: skip
     rows = [row for backend in backends for row in run_backend(backend, path, args)]
     report(rows, args.batch_size)
     if args.profile:

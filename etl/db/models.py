@@ -82,8 +82,12 @@ class WorkMerge(Base):
 
     __tablename__ = "work_merges"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    kept_work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
-    merged_work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    kept_work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), index=True
+    )
+    merged_work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), index=True
+    )
     reason: Mapped[str] = mapped_column(String(32))  # identifier | title
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     probable: Mapped[bool] = mapped_column(Boolean, default=False)  # an editor should confirm
@@ -155,7 +159,10 @@ class Event(Base):
     """Something newsworthy that happened to a work, dated when it happened upstream."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_detected_at", "detected_at"),)
+    __table_args__ = (
+        Index("ix_events_detected_at", "detected_at"),
+        Index("ix_events_work_id_detected_at", "work_id", "detected_at"),  # a work's newest
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
     type: Mapped[str] = mapped_column(String(32))

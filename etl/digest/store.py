@@ -493,13 +493,16 @@ def _name_targets(conn: Connection, found: dict[int, list[dict[str, str]]]) -> N
     if not keys:
         return
     owners: dict[tuple[str, str], int] = {}
-    values = sorted({value for _, value in keys})
-    for start in range(0, len(values), CHUNK):
-        query = select(identifiers.c.scheme, identifiers.c.value, identifiers.c.work_id).where(
-            identifiers.c.value.in_(values[start : start + CHUNK])
-        )
-        for scheme, value, work_id in conn.execute(query):
-            if (scheme, value) in keys:
+    by_scheme: dict[str, list[str]] = {}
+    for scheme, value in sorted(keys):
+        by_scheme.setdefault(scheme, []).append(value)
+    for scheme, values in by_scheme.items():  # by (scheme, value): the unique index's order
+        for start in range(0, len(values), CHUNK):
+            query = select(identifiers.c.value, identifiers.c.work_id).where(
+                identifiers.c.scheme == scheme,
+                identifiers.c.value.in_(values[start : start + CHUNK]),
+            )
+            for value, work_id in conn.execute(query):
                 owners[(scheme, value)] = work_id
     home = resolve_merged(conn, set(owners.values()))
     data = work_data(conn, set(home.values()))

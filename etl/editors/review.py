@@ -128,18 +128,22 @@ def news_since_last_issue(conn: Connection, today: date, period_days: int, late_
 def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = None) -> Queue:
     """The works an editor asked to see: with `news`, those with news for the next issue;
     else those with an event seen since `wanted.since` (any history, when asked for)."""
-    since = wanted.since
-    last_event = (
-        select(events.c.work_id, func.max(events.c.detected_at).label("seen"))
-        .group_by(events.c.work_id)
-        .subquery()
-    )
+    since = news.window.start if news is not None else wanted.since
+    # A work's newest event, and whether it has one since the day asked for, per work by the
+    # index on (work_id, detected_at): the filters (relevant works, a section) pick the few
+    # works first, where grouping every event of the window read the whole corpus's events.
+    recent = events.c.work_id == works.c.id
+    if since is not None and news is None:
+        recent = and_(
+            recent, events.c.detected_at >= datetime.combine(since, time(), ZoneInfo(zone))
+        )
+    seen = select(func.max(events.c.detected_at)).where(recent).scalar_subquery().label("seen")
     query = (
         select(
             works.c.id,
             works.c.kind,
             works.c.title,
-            last_event.c.seen,
+            seen,
             classes.c.relevant,
             classes.c.relevance,
             classes.c.labels,
@@ -151,17 +155,12 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = 
             decisions.c.note,
             decisions.c.editor,
         )  # fmt: skip
-        .join(last_event, last_event.c.work_id == works.c.id)
         .outerjoin(classes, classes.c.work_id == works.c.id)
         .outerjoin(decisions, decisions.c.work_id == works.c.id)
-        .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None))
+        .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None), exists().where(recent))
     )
     if news is not None:
         query = query.where(works.c.id.in_(sorted(news.events)))
-        since = news.window.start
-    elif since is not None:
-        start = datetime.combine(since, time(), ZoneInfo(zone))
-        query = query.where(last_event.c.seen >= start)
     if wanted.relevance == "relevant":
         query = query.where(classes.c.relevant.is_(True))
     elif wanted.relevance == "not_relevant":
@@ -179,6 +178,18 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = 
             )
         )
     query = _state_filter(query, wanted.state)
+    start_at = (max(wanted.page, 1) - 1) * PAGE
+    if not wanted.cancer_type and not wanted.strategy:
+        # Label families are read from JSON in Python (below); without them the database
+        # counts, sorts and cuts the page, so a queue of the whole corpus reads one page of rows.
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        relevance = func.coalesce(classes.c.relevance, 0.0)
+        order = {
+            "relevance": (relevance.desc(), seen.desc()),
+            "uncertain": (func.abs(relevance - 0.5), seen.desc()),
+        }.get(wanted.order, (seen.desc(), relevance.desc()))
+        rows = conn.execute(query.order_by(*order, works.c.id.desc()).limit(PAGE).offset(start_at))
+        return Queue(_details(conn, list(rows), news), total, since)
     kept = [
         row
         for row in conn.execute(query)
@@ -191,7 +202,6 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = 
         kept.sort(key=lambda r: (abs((r.relevance or 0.0) - 0.5), -r.seen.timestamp(), -r.id))
     else:
         kept.sort(key=lambda r: (-r.seen.timestamp(), -(r.relevance or 0.0), -r.id))
-    start_at = (max(wanted.page, 1) - 1) * PAGE
     page = kept[start_at : start_at + PAGE]
     return Queue(_details(conn, page, news), len(kept), since)
 

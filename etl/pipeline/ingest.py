@@ -3,6 +3,7 @@
 Files are applied in the order given, because a later update file replaces records of an earlier
 one; within a file, records are written in batches of `database.batch_size`, each batch in its own
 transaction, so an interrupted ingest keeps what it finished and a re-run finds it unchanged.
+The next batch is parsed on a second thread while this one is written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 from etl.classify.service import Classifier, classify_works
 from etl.db.states import Outcome
 from etl.pipeline.crawl import RunResult
+from etl.pipeline.prefetch import ahead
 from etl.records import Counts, Quarantined, SourceRecord
 from etl.sources import parser_for
 from etl.works import store
@@ -40,7 +42,7 @@ def ingest_files(
             detail = {"files": [str(p) for p in paths]}
             run_id = store.start_run(conn, source, "ingest", now, detail)
         for path in paths:
-            for records, quarantined in _batches(parse(path), batch_size):
+            for records, quarantined in ahead(_batches(parse(path), batch_size)):
                 with conn.begin():
                     touched: set[int] = set()
                     counts = store.store_records(conn, records, now, touched)

@@ -26,7 +26,9 @@ from etl.web import editor as editor_pages
 from etl.web import evidence as evidence_pages
 from etl.web import search as search_pages
 from etl.web import subscribers as subscriber_pages
+from etl.web.archive_cache import ArchiveCache
 from etl.web.security import install as install_security
+from etl.web.security import nonce
 from etl.web.services import KEY, Services, services
 
 # The archive's addresses and the page each serves (the folder build writes the same paths).
@@ -43,6 +45,7 @@ ROUTES = {
     "/issues/<slug>/en/": "issues/{slug}/en/index.html",
     "/articles/<slug>/": "articles/{slug}/index.html",
 }
+ARCHIVE_CACHE = "mscwatch.archive"  # the worker's kept archive pages (etl/web/archive_cache.py)
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
 
@@ -107,12 +110,22 @@ def create_app(
     csrf = CSRFProtect(app)
     install_security(app, digest.renderer.env, subscribers.templates)
 
+    cache = ArchiveCache(
+        digest.engine, lambda path, base: Articles(services().digest).archive_page(path, base)
+    )
+    app.extensions[ARCHIVE_CACHE] = cache
+
     def archive_page(path: str) -> Response:
-        body = Articles(services().digest).archive_page(path, _served_base(path))
-        if body is None:
+        page = cache.page(path, _served_base(path), nonce())
+        if page is None:
             abort(404)
         suffix = path[path.rfind(".") :]
-        return Response(body, content_type=TYPES.get(suffix, "text/plain; charset=utf-8"))
+        content_type = TYPES.get(suffix, "text/plain; charset=utf-8")
+        response = Response(page.text(nonce()), content_type=content_type)
+        response.set_etag(page.etag)
+        response.headers["Cache-Control"] = "no-cache"  # keep it, but ask whether it changed
+        response.make_conditional(request)  # 304 without a body when If-None-Match names it
+        return response
 
     for rule, path in ROUTES.items():
         app.add_url_rule(

@@ -15,7 +15,7 @@ from flask import Response, current_app, flash, g, jsonify, request, url_for
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
-from etl.classify.taxonomy import SECTIONS, Taxonomy
+from etl.classify.taxonomy import SECTIONS, Taxonomy, load_taxonomy
 from etl.db.models import SourceRecord
 from etl.digest import i18n
 from etl.digest.typography import zh_punctuation
@@ -54,7 +54,7 @@ def queue() -> Response:
             conn.execute(SourceRecord.__table__.select().with_only_columns(
                 SourceRecord.__table__.c.source).distinct()).scalars()
         )  # fmt: skip
-    taxonomy = classifier().taxonomy
+    taxonomy = _taxonomy()
     lang = t.lang
     names = {
         family: {
@@ -204,6 +204,19 @@ def duplicate_merge() -> Response:
 
 
 # -- shared --------------------------------------------------------------------------------------
+
+
+def _taxonomy() -> Taxonomy:
+    """The taxonomy alone, for pages that only show labels: the classifier may load the
+    editors' model, and with it scikit-learn, seconds of a worker's first request."""
+    extensions = current_app.extensions
+    if "classifier" in extensions:
+        known: Taxonomy = extensions["classifier"].taxonomy
+        return known
+    if "taxonomy" not in extensions:
+        extensions["taxonomy"] = load_taxonomy(settings().taxonomy_path)
+    taxonomy: Taxonomy = extensions["taxonomy"]
+    return taxonomy
 
 
 def classifier() -> Classifier:

@@ -6,6 +6,7 @@ kept work, and writes down exactly which rows it moved, so `split` can put every
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +68,8 @@ def merge_works(
         events = Event.__table__
         gone = delete(events).where(events.c.id.in_(moved["events"]), events.c.type == "new")
         dropped = [dict(row._mapping) for row in conn.execute(gone.returning(*events.c))]
+        gone_ids = {row["id"] for row in dropped}
+        moved["events"] = [i for i in moved["events"] if i not in gone_ids]  # kept as `dropped`
     classifications = Classification.__table__
     conn.execute(delete(classifications).where(classifications.c.work_id == merged))
     conn.execute(update(works).where(works.c.id == merged).values(merged_into=kept, updated_at=now))
@@ -77,6 +80,41 @@ def merge_works(
     )  # fmt: skip
     merge_id: int = conn.execute(row.returning(merges.c.id)).scalar_one()
     return merge_id
+
+
+@dataclass
+class MergeRecord:
+    """A merge made as the merged work's rows were written: they went straight to `kept`, so
+    there is nothing to move, only the record a split needs (as `merge_works` writes it)."""
+
+    kept: int
+    merged: int
+    evidence: dict[str, Any]
+    moved: dict[str, list[int]]  # table name -> ids of the merged work's rows, as in MOVED
+    dropped_events: list[dict[str, Any]] = field(default_factory=list)  # events not written
+
+
+def record_merges(conn: Connection, items: list[MergeRecord], now: datetime) -> None:
+    """Write probable title joins made at insert time (the merged works already point at their
+    kept works): one statement for the batch, where `merge_works` takes a dozen per merge."""
+    if not items:
+        return
+    rows = [
+        {
+            "kept_work_id": item.kept,
+            "merged_work_id": item.merged,
+            "reason": "title",
+            "evidence": {
+                **item.evidence,
+                "moved": {table.name: sorted(item.moved.get(table.name, [])) for table in MOVED},
+                "dropped_events": _jsonable(item.dropped_events),
+            },
+            "probable": True,
+            "created_at": now,
+        }
+        for item in items
+    ]
+    conn.execute(insert(merges), rows)
 
 
 def split(conn: Connection, work_id: int, now: datetime) -> list[int]:
@@ -95,7 +133,8 @@ def split(conn: Connection, work_id: int, now: datetime) -> list[int]:
                     update(table).where(table.c.id.in_(ids)).values(work_id=merge.merged_work_id)
                 )
         for event in merge.evidence.get("dropped_events") or []:
-            conn.execute(insert(Event.__table__).values(**_restore(event)))
+            restored_event = _restore(event, merge.merged_work_id)
+            conn.execute(insert(Event.__table__).values(**restored_event))
         conn.execute(
             update(works)
             .where(works.c.id == merge.merged_work_id)
@@ -112,7 +151,10 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _restore(row: dict[str, Any]) -> dict[str, Any]:
+def _restore(row: dict[str, Any], work_id: int) -> dict[str, Any]:
+    """A dropped event back as a row of the work it announced (merges before this fix stored
+    it under the kept work, where it was moved just before it was dropped)."""
     values = {k: v for k, v in row.items() if k != "id"}
+    values["work_id"] = work_id
     values["detected_at"] = datetime.fromisoformat(values["detected_at"])
     return values

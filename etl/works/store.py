@@ -16,7 +16,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from etl.db.models import (
@@ -35,8 +45,8 @@ from etl.records import Counts, Quarantined
 from etl.records import SourceRecord as Record
 from etl.works.events import events_for_change, events_for_new, work_fields
 from etl.works.identity import Key, identity_keys, link_targets
-from etl.works.merge import conflicting, merge_works
-from etl.works.titles import best_match
+from etl.works.merge import MOVED, MergeRecord, conflicting, merge_works, record_merges
+from etl.works.titles import plan_title_joins
 
 log = logging.getLogger(__name__)
 
@@ -139,36 +149,194 @@ def _existing(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[s
 
 
 def _insert_new(conn: Connection, new: list[Record], now: datetime) -> list[int]:
-    """Insert new records (and the works they found); returns the work id of each record."""
+    """Insert new records (and the works they found); returns the work id of each record.
+
+    A record that names no stored work founds one. When that work's title joins an older work
+    (stored before, or founded earlier in this batch), the record's rows are written straight
+    under the older work: its own work is made already merged, and the merge is recorded as a
+    title join records it (probable, with the rows it holds), so an editor can confirm or split
+    it. An article repeated in a batch, or one already stored, so costs one work's inserts, not
+    a work and then a merge of it (an UPDATE per table, a dozen round trips)."""
     if not new:
         return []
     keys_of = [identity_keys(record.data) for record in new]
     known = lookup_identifiers(conn, {key for keys in keys_of for key in keys})
-    work_of: list[int] = []
-    pending: dict[int, Record] = {}  # placeholder (negative) -> record that founds a new work
+    unit_of: list[int] = []  # per record: its stored work, or a placeholder (negative)
+    pending: dict[int, Record] = {}  # placeholder -> the record that founds a new work
     several: list[tuple[list[int], Record]] = []  # a record whose ids name several works
     for record, keys in zip(new, keys_of, strict=True):
         matches = sorted({known[key] for key in keys if key in known})
         if len(matches) > 1:
             several.append((matches, record))
-        work_id = matches[0] if matches else -(len(pending) + 1)
-        if work_id < 0:
-            pending[work_id] = record
+        unit = matches[0] if matches else -(len(pending) + 1)
+        if not matches:  # the first record founds the work; one joining it by id does not
+            pending[unit] = record
         for key in keys:
-            known.setdefault(key, work_id)
-        work_of.append(work_id)
-    real = _create_works(conn, pending, now)
-    work_ids = [real.get(w, w) for w in work_of]
+            known.setdefault(key, unit)
+        unit_of.append(unit)
+    fields = {placeholder: work_fields(record.data) for placeholder, record in pending.items()}
+    if several:  # rare: the named merges first, then title joins over the works they leave
+        return _insert_then_merge(conn, new, keys_of, unit_of, fields, several, now)
+    joins = _plan_joins(conn, fields, _ncts(unit_of, keys_of))
+    real = _create_works(conn, {p: f for p, f in fields.items() if p not in joins}, now)
+    merged_into = {placeholder: _real(kept, real) for placeholder, (kept, _) in joins.items()}
+    real |= _create_works(conn, {p: fields[p] for p in joins}, now, merged_into)
+    own = [_real(unit, real) for unit in unit_of]  # the work each record founded or joined
+    work_ids = [merged_into.get(unit, own_id) for unit, own_id in zip(unit_of, own, strict=True)]
+    record_ids = _insert_source_records(conn, new, work_ids, now)
+    identifier_ids = _add_identifiers(conn, zip(work_ids, keys_of, strict=True))
+    link_rows = _add_links(conn, zip(new, work_ids, record_ids, strict=True))
+    founded = [
+        (merged_into.get(placeholder, real[placeholder]), record, events_for_new(record.data))
+        for placeholder, record in pending.items()
+    ]
+    # A title join's own "new" event is not news (the kept work announced the study): it is
+    # kept in the merge's record, for a split to restore.
+    dropped = {
+        placeholder: [spec for spec in specs if spec[0] == EventKind.NEW]
+        for placeholder, (_, _, specs) in zip(pending, founded, strict=True)
+        if placeholder in joins
+    }
+    event_ids = _add_events(
+        conn,
+        [
+            (work_id, record, [s for s in specs if s[0] != EventKind.NEW or p not in joins])
+            for p, (work_id, record, specs) in zip(pending, founded, strict=True)
+        ],
+        now,
+    )
+    if joins:
+        moved: dict[int, dict[str, list[int]]] = {p: {t.name: [] for t in MOVED} for p in joins}
+        record_unit = dict(zip(record_ids, unit_of, strict=True))
+        for record_id, unit in record_unit.items():
+            if unit in moved:
+                moved[unit]["source_records"].append(record_id)
+        for key, identifier_id in identifier_ids.items():
+            if (unit := known.get(key, 0)) in moved:
+                moved[unit]["identifiers"].append(identifier_id)
+        for link_id, record_id in link_rows:
+            if (unit := record_unit[record_id]) in moved:
+                moved[unit]["links"].append(link_id)
+        for event_id, unit in zip(event_ids, _event_units(pending, founded, joins), strict=True):
+            if unit in moved:
+                moved[unit]["events"].append(event_id)
+        record_merges(
+            conn,
+            [
+                MergeRecord(
+                    kept=merged_into[p],
+                    merged=real[p],
+                    evidence={"score": round(score, 1), "block": fields[p]["block_key"]},
+                    moved=moved[p],
+                    dropped_events=[
+                        {
+                            "work_id": real[p],
+                            "type": kind,
+                            "source": pending[p].source,
+                            "occurred_on": when,
+                            "detected_at": now,
+                            "data": data,
+                        }
+                        for kind, when, data in dropped[p]
+                    ],  # fmt: skip
+                )
+                for p, (_, score) in joins.items()
+            ],
+            now,
+        )
+    return own
+
+
+def _event_units(
+    pending: dict[int, Record],
+    founded: list[tuple[int, Record, list[Any]]],
+    joins: dict[int, tuple[int, float]],
+) -> Iterator[int]:
+    """The placeholder of each event row `_add_events` wrote, in its order."""
+    for placeholder, (_, _, specs) in zip(pending, founded, strict=True):
+        for spec in specs:
+            if spec[0] != EventKind.NEW or placeholder not in joins:
+                yield placeholder
+
+
+def _real(unit: int, real: dict[int, int]) -> int:
+    return real[unit] if unit < 0 else unit
+
+
+def _ncts(unit_of: list[int], keys_of: list[list[Key]]) -> dict[int, set[str]]:
+    """The trial ids of each new work, from its records' keys (none are stored yet)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for unit, keys in zip(unit_of, keys_of, strict=True):
+        if unit < 0:
+            found[unit].update(value for scheme, value in keys if scheme == "nct")
+    return found
+
+
+# Placeholders are planned as ids above every stored id, in the order they are made, so the
+# planner prefers the oldest work as the stored order would.
+_AHEAD = 1 << 62
+
+
+def _plan_joins(
+    conn: Connection, fields: dict[int, dict[str, Any]], ncts: dict[int, set[str]]
+) -> dict[int, tuple[int, float]]:
+    """placeholder -> (kept work: a stored id or an earlier placeholder, score)."""
+    newcomers = [
+        (_AHEAD - p, f["block_key"], f["title_key"]) for p, f in fields.items() if f["block_key"]
+    ]
+    if not newcomers:
+        return {}
+
+    def back(work: int) -> int:
+        return _AHEAD - work if work > _AHEAD else work
+
+    def refuse(kept: int, work: int) -> bool:
+        # Two PMIDs may be one paper cited twice; two trial ids are two trials.
+        mine = ncts.get(back(work))
+        if not mine:
+            return False
+        theirs = ncts.get(back(kept)) if kept > _AHEAD else _stored_ncts(conn, kept)
+        return bool(theirs) and theirs != mine
+
+    blocks = _blocks(conn, {block for _, block, _ in newcomers})
+    planned = plan_title_joins(newcomers, blocks, refuse)
+    return {back(work): (back(kept), score) for work, (kept, score) in planned.items()}
+
+
+def _stored_ncts(conn: Connection, work_id: int) -> set[str]:
+    query = select(identifiers.c.scheme, identifiers.c.value).where(
+        identifiers.c.work_id == work_id
+    )
+    return {value for scheme, value in conn.execute(query) if scheme == "nct"}
+
+
+def _insert_then_merge(
+    conn: Connection,
+    new: list[Record],
+    keys_of: list[list[Key]],
+    unit_of: list[int],
+    fields: dict[int, dict[str, Any]],
+    several: list[tuple[list[int], Record]],
+    now: datetime,
+) -> list[int]:
+    """A batch in which a record names several works: every new record gets a work of its own,
+    the works a record names are merged, then the new works that are left join by title."""
+    real = _create_works(conn, fields, now)
+    work_ids = [_real(unit, real) for unit in unit_of]
     record_ids = _insert_source_records(conn, new, work_ids, now)
     _add_identifiers(conn, zip(work_ids, keys_of, strict=True))
     _add_links(conn, zip(new, work_ids, record_ids, strict=True))
+    founders: dict[int, Record] = {}
+    for unit, record in zip(unit_of, new, strict=True):
+        if unit < 0:
+            founders.setdefault(unit, record)
     _add_events(
         conn,
-        [(real[p], record, events_for_new(record.data)) for p, record in pending.items()],
+        [(real[p], record, events_for_new(record.data)) for p, record in founders.items()],
         now,
     )
     for matches, record in several:
-        _merge_named(conn, [real.get(w, w) for w in matches], record, now)
+        _merge_named(conn, [_real(w, real) for w in matches], record, now)
     _match_titles(conn, list(real.values()), now)
     return work_ids
 
@@ -187,11 +355,9 @@ def _merge_named(conn: Connection, work_ids: list[int], record: Record, now: dat
 
 
 def _match_titles(conn: Connection, new_works: list[int], now: datetime) -> None:
-    """New works that share no identifier but a near-identical title (same year, first author)
-    with an existing work join it; the merge is marked probable so an editor can split it.
-
-    The blocks of the whole batch are read in one query per chunk (not one per new work: on
-    PostgreSQL each is a round trip), and kept current here as works merge."""
+    """New works already stored that share no identifier but a near-identical title (same year,
+    first author) with an older work join it; the merge is marked probable so an editor can
+    split it. The same plan as `_plan_joins`, carried out by merging rows already written."""
     if not new_works:
         return
     rows = conn.execute(
@@ -200,21 +366,22 @@ def _match_titles(conn: Connection, new_works: list[int], now: datetime) -> None
         .where(works.c.merged_into.is_(None))
         .order_by(works.c.id)
     ).all()
+    fresh = set(new_works)
     blocks = _blocks(conn, {row.block_key for row in rows})
-    for work_id, block, key in rows:
-        members = blocks[block]
-        if work_id not in members:  # already folded into an older work of this batch
-            continue
-        candidates = [(other, title) for other, title in members.items() if other != work_id]
-        found = best_match(key, candidates)
-        # Two PMIDs may be one paper cited twice; two trial ids are two trials.
-        if found and not conflicting(conn, found[0], work_id, schemes=("nct",)):
-            # The older work stays: works are taken oldest first, so a work that has absorbed
-            # another is never merged itself, and no merge points at a merged work.
-            kept, merged = sorted((found[0], work_id))
-            evidence = {"score": round(found[1], 1), "block": block}
-            merge_works(conn, kept, merged, "title", evidence, now, probable=True)
-            del members[merged]
+    for members in blocks.values():
+        for work_id in fresh.intersection(members):
+            del members[work_id]  # a new work is compared with what came before it
+
+    def refuse(kept: int, work: int) -> bool:
+        return conflicting(conn, kept, work, schemes=("nct",)) is not None
+
+    planned = plan_title_joins(
+        [(r.id, r.block_key, r.title_key or "") for r in rows], blocks, refuse
+    )
+    block_of = {row.id: row.block_key for row in rows}
+    for merged, (kept, score) in planned.items():
+        evidence = {"score": round(score, 1), "block": block_of[merged]}
+        merge_works(conn, kept, merged, "title", evidence, now, probable=True)
 
 
 def _blocks(conn: Connection, keys: set[str]) -> dict[str, dict[int, str]]:
@@ -231,13 +398,24 @@ def _blocks(conn: Connection, keys: set[str]) -> dict[str, dict[int, str]]:
     return found
 
 
-def _create_works(conn: Connection, pending: dict[int, Record], now: datetime) -> dict[int, int]:
-    if not pending:
+def _create_works(
+    conn: Connection,
+    fields: dict[int, dict[str, Any]],
+    now: datetime,
+    merged_into: dict[int, int] | None = None,
+) -> dict[int, int]:
+    """A work for each placeholder of `fields`, made already merged into the work `merged_into`
+    names for it, if any; returns placeholder -> id."""
+    if not fields:
         return {}
-    rows = [{**work_fields(r.data), "created_at": now, "updated_at": now} for r in pending.values()]
+    into = merged_into or {}
+    rows = [
+        {**values, "merged_into": into.get(p), "created_at": now, "updated_at": now}
+        for p, values in fields.items()
+    ]
     statement = works.insert().returning(works.c.id, sort_by_parameter_order=True)
     ids = [row.id for row in conn.execute(statement, rows)]
-    return dict(zip(pending, ids, strict=True))
+    return dict(zip(fields, ids, strict=True))
 
 
 def _insert_source_records(
@@ -363,16 +541,20 @@ def lookup_identifiers(conn: Connection, keys: set[Key]) -> dict[Key, int]:
     return found
 
 
-def _add_identifiers(conn: Connection, pairs: Iterable[tuple[int, list[Key]]]) -> None:
+def _add_identifiers(conn: Connection, pairs: Iterable[tuple[int, list[Key]]]) -> dict[Key, int]:
+    """Returns the id of each identifier it added (one already known is left as it is)."""
     rows = {
         (scheme, value): {"work_id": work_id, "scheme": scheme, "value": value}
         for work_id, keys in pairs
         for scheme, value in keys
     }
-    insert_ignore(conn, identifiers, list(rows.values()))
+    c = identifiers.c
+    added = insert_ignore(conn, identifiers, list(rows.values()), (c.id, c.scheme, c.value))
+    return {(row.scheme, row.value): row.id for row in added}
 
 
-def _add_links(conn: Connection, items: Iterable[tuple[Record, int, int]]) -> None:
+def _add_links(conn: Connection, items: Iterable[tuple[Record, int, int]]) -> list[tuple[int, int]]:
+    """Returns (link id, source record id) of each link it added."""
     rows = [
         {
             "work_id": work_id,
@@ -385,12 +567,14 @@ def _add_links(conn: Connection, items: Iterable[tuple[Record, int, int]]) -> No
         for record, work_id, record_id in items
         for link_type, scheme, value, evidence in link_targets(record.data)
     ]
-    insert_ignore(conn, links, rows)
+    added = insert_ignore(conn, links, rows, (links.c.id, links.c.source_record_id))
+    return [(row.id, row.source_record_id) for row in added]
 
 
 def _add_events(
     conn: Connection, items: list[tuple[int, Record, list[Any]]], now: datetime
-) -> None:
+) -> list[int]:
+    """Returns the ids of the events, in the order of `items` and their specs."""
     rows = [
         {
             "work_id": work_id,
@@ -403,8 +587,10 @@ def _add_events(
         for work_id, record, specs in items
         for kind, occurred_on, data in specs
     ]
-    if rows:
-        conn.execute(events.insert(), rows)
+    if not rows:
+        return []
+    statement = events.insert().returning(events.c.id, sort_by_parameter_order=True)
+    return [row.id for row in conn.execute(statement, rows)]
 
 
 def _data_of(conn: Connection, record_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -437,12 +623,22 @@ def store_quarantine(
     insert_ignore(conn, quarantine, rows)
 
 
-def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING, for the two dialects we run on."""
+def insert_ignore(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> list[Row[Any]]:
+    """INSERT … ON CONFLICT DO NOTHING, for the two dialects we run on; with `returning`, the
+    rows it added (in no particular order: a row left out leaves no gap to align on)."""
     if not rows:
-        return
+        return []
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+    statement = dialect.insert(table).on_conflict_do_nothing()
+    if not returning:
+        conn.execute(statement, rows)
+        return []
+    return list(conn.execute(statement.returning(*returning), rows))
 
 
 def load_cursor(conn: Connection, source: str) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -186,3 +186,31 @@ def best_match(key: str, candidates: list[tuple[int, str]]) -> tuple[int, float]
     scored = [(work_id, similarity(key, other)) for work_id, other in candidates]
     scored = [item for item in scored if item[1] >= THRESHOLD]
     return max(scored, key=lambda item: (item[1], -item[0])) if scored else None
+
+
+def plan_title_joins(
+    newcomers: Iterable[tuple[int, str | None, str]],
+    blocks: dict[str, dict[int, str]],
+    refuse: Callable[[int, int], bool] | None = None,
+) -> dict[int, tuple[int, float]]:
+    """Which new works join an older one by title: new work -> (kept work, score).
+
+    `newcomers` are (work, block, title key) in the order the works were made, each id above
+    every id of `blocks` (the live works already stored, block -> {work: title key}); `refuse`
+    says when a pair must stay apart whatever the title. A newcomer is compared with the stored
+    works and with the newcomers before it that stayed on their own, as if the records had come
+    one at a time: the kept work is always the oldest live match, so no join points at a work
+    that is itself joined, and a batch gives the works that record-by-record loading gives.
+    `blocks` is updated with the newcomers that stay.
+    """
+    joins: dict[int, tuple[int, float]] = {}
+    for work, block, key in newcomers:
+        if block is None:
+            continue
+        members = blocks.setdefault(block, {})
+        found = best_match(key, list(members.items())) if members else None
+        if found and not (refuse and refuse(found[0], work)):
+            joins[work] = found
+        else:
+            members[work] = key
+    return joins
