@@ -18,6 +18,10 @@ from etl.search.tokens import fts5_query, query_terms, tsquery
 
 PER_PAGE = 20
 MAX_PAGE = 500  # deeper than anyone reads; bounds OFFSET
+# Matches counted at most: past this a page says "more than 1,000". An exact count of a word
+# that a quarter of all works hold reads each of them (PostgreSQL checks every text), while the
+# first page needs only 20.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,11 @@ class Results:
     total: int
     hits: list[Hit] = field(default_factory=list)
     asked: bool = False  # False: neither words nor filters, so nothing was searched
+
+    @property
+    def capped(self) -> bool:
+        """More matches than were counted (`total` is then COUNT_CAP + 1)."""
+        return self.total > COUNT_CAP
 
     @property
     def pages(self) -> int:
@@ -75,12 +84,14 @@ def search(
         conditions.append(
             documents.c.work_id.in_(select(tags.c.work_id).where(tags.c.tag == f"{name}:{value}"))
         )
-    if terms and not chosen:  # words alone: the text index counts its matches by itself
-        total = conn.execute(_count_matches(conn, terms)).scalar_one()
+    if terms and not chosen and conn.dialect.name == "sqlite":
+        # Words alone: FTS5 counts its own matches without reading a row.
+        total = min(conn.execute(_count_fts(terms)).scalar_one(), COUNT_CAP + 1)
     else:
-        total = conn.execute(
-            select(func.count()).select_from(documents).where(*conditions)
-        ).scalar_one()
+        counted = (
+            select(documents.c.work_id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+        )
+        total = conn.execute(select(func.count()).select_from(counted)).scalar_one()
     rows = conn.execute(
         select(
             documents.c.work_id,
@@ -100,19 +111,14 @@ def search(
     return Results(query, chosen, page, per_page, total, hits, asked=True)
 
 
-def _count_matches(conn: Connection, terms: Sequence[Any]) -> Any:
-    """How many works the words match, from the text index alone (every indexed text has its
-    document: they are written and deleted together)."""
-    if conn.dialect.name == "sqlite":
-        return (
-            select(func.count())
-            .select_from(text("search_fts"))
-            .where(text("search_fts MATCH :fts").bindparams(fts=fts5_query(list(terms))))
-        )
-    matched = literal_column("search_texts.tsv").op("@@")(
-        func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(list(terms)))
+def _count_fts(terms: Sequence[Any]) -> Any:
+    """How many works the words match, from SQLite's FTS5 index alone (every indexed text has
+    its document: they are written and deleted together)."""
+    return (
+        select(func.count())
+        .select_from(text("search_fts"))
+        .where(text("search_fts MATCH :fts").bindparams(fts=fts5_query(list(terms))))
     )
-    return select(func.count()).select_from(texts).where(matched)
 
 
 def _matches(conn: Connection, terms: Sequence[Any]) -> ColumnElement[bool]:

@@ -18,7 +18,7 @@ from etl.digest.archive import Archive
 from etl.digest.view import study_url
 from etl.normalize.slugs import study_slug
 from etl.search.index import FILTERS
-from etl.search.query import PER_PAGE, Hit, Results, search
+from etl.search.query import COUNT_CAP, PER_PAGE, Hit, Results, search
 from etl.search.tags import years
 from etl.web.services import services
 
@@ -44,6 +44,7 @@ WORDS = {
         "kind": "类型",
         "year": "年份",
         "found": "共 {n} 项结果",
+        "found_more": "超过 {n} 项结果，可加词或用筛选缩小范围",
         "none": "没有找到符合条件的研究。可以减少关键词或放宽筛选条件再试。",
         "previous": "上一页",
         "next": "下一页",
@@ -68,6 +69,7 @@ WORDS = {
         "kind": "Kind",
         "year": "Year",
         "found": "{n} results",
+        "found_more": "More than {n} results: add words or filters to narrow them",
         "none": "No study matches. Try fewer words or wider filters.",
         "previous": "Previous",
         "next": "Next",
@@ -132,6 +134,7 @@ def _page(lang: str) -> Response:
         previous=_page_link(lang, results, results.page - 1),
         next=_page_link(lang, results, results.page + 1),
         other_search=request.script_root + ("/en/search" if lang == "zh" else "/search"),
+        cap=f"{COUNT_CAP:,}" if lang == "en" else str(COUNT_CAP),
     )
     response = Response(body, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "public, max-age=60"

@@ -205,3 +205,17 @@ def test_a_merge_leaves_one_document(engine: Engine, classifier: Classifier) -> 
         assert found.total == 1
         assert search(conn, "ChiCTR2400012345").hits[0].work_id == found.hits[0].work_id
         assert search(conn, "NCT05000001").hits[0].work_id == found.hits[0].work_id
+
+
+def test_counts_stop_at_the_cap(indexed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past COUNT_CAP matches the count stops (the page says "more than"), whichever way the
+    words or filters were counted; pages still lead on."""
+    import etl.search.query as query
+
+    monkeypatch.setattr(query, "COUNT_CAP", 2)
+    with indexed.connect() as conn:
+        for words, filters in (("mesenchymal", {}), ("", {"kind": "paper"})):
+            found = search(conn, words, filters, per_page=2)
+            assert found.total == 3 and found.capped and found.pages == 2
+        exact = search(conn, "TRAIL")
+    assert exact.total == 1 and not exact.capped
