@@ -121,8 +121,12 @@ def test_a_retraction_of_a_work_readers_got_reaches_them_however_late(digest: Di
     row = next(r for r in content.items if r["work_id"] == sent)
     assert row["kind"] == "retraction" and row["section"] == "safety"
     assert late in row["event_ids"]
-    zh = digest.renderer.email(content, "zh", frozenset({"lung"})).text
+    # A reader who chose only lung cancer and was sent the work gets its retraction; a reader of
+    # the same topics who was never sent it does not (their edition holds only their topics).
+    zh = digest.renderer.email(content, "zh", frozenset({"lung"}), frozenset({sent})).text
     assert "本刊曾在第 1 期报道" in zh and "41000999" in zh
+    stranger = digest.renderer.email(content, "zh", frozenset({"lung"})).text
+    assert "41000999" not in stranger
 
 
 def test_events_of_a_merged_work_count_for_the_work_it_joined(digest: Digest) -> None:
