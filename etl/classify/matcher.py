@@ -88,10 +88,18 @@ class PhraseIndex:
         if not present:
             return []
         found = []
+        last = len(tokens) - 1
         for i in [i for i, token in enumerate(tokens) if token in present]:
             for phrase, key, term in index[tokens[i]]:
                 size = len(phrase)
-                if size == 1 or tuple(tokens[i : i + size]) == phrase:
+                if (
+                    size == 1
+                    or (
+                        i < last  # the second word first: most phrases fail there, without a slice
+                        and tokens[i + 1] == phrase[1]
+                        and tuple(tokens[i : i + size]) == phrase
+                    )
+                ):
                     found.append(_hit((key, term, field, i)))
         return found
 
