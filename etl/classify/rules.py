@@ -77,8 +77,12 @@ def classify(
         said = _said(
             data, evidence, taxonomy, {f"{f}.{i}" for f, ids in by_terms.items() for i in ids}
         )
-        labels["strategies"] = _kept(evidence, taxonomy, "strategies", 2, said)
-        labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", 1, said)
+        for family, kept in by_terms.items():  # the vocabulary's labels and the patterns'
+            labels[family] = [
+                label
+                for label in taxonomy.labels[family]
+                if label in kept or f"{family}.{label}" in said
+            ]
         labels["stage"] = _stage(data, taxonomy, evidence)
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
