@@ -25,7 +25,8 @@ from etl.sources.pubmed.parse import parse_efetch
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "pubmed-efetch"
 LABELLED = [ROOT / "tests" / "classify" / name for name in ("eval_set.jsonl",
-            "clinician_set.jsonl", "clinician_heldout.jsonl")]  # fmt: skip
+            "clinician_set.jsonl", "clinician_heldout.jsonl",
+            "clinician_heldout2.jsonl")]  # fmt: skip
 
 
 def labelled() -> list[dict]:

@@ -54,17 +54,21 @@ def _mandatory(op: Any, av: Any) -> bool:
     return op not in _ZERO_WIDTH and not (op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] == 0)
 
 
+def _cheaper(found: set[str], best: set[str]) -> bool:
+    """Fewer needles cost fewer look-ups on the many texts that hold none; then longer ones."""
+    return (len(found), -min(map(len, found))) < (len(best), -min(map(len, best)))
+
+
 def needles(pattern: str) -> tuple[str, ...] | None:
-    """The most selective set of words the pattern cannot match without: of the literal sets
-    that start its mandatory parts, the one whose shortest member is longest."""
+    """The cheapest set of words the pattern cannot match without: of the literal sets that
+    start its mandatory parts (each word at least MIN_NEEDLE long), the one with fewest words."""
     items = list(_parser.parse(pattern))
     best: set[str] | None = None
     for i, (op, av) in enumerate(items):
         if not _mandatory(op, av):
             continue
         found = _prefixes(items[i:])
-        shortest = min(map(len, found)) if found else 0
-        if shortest >= MIN_NEEDLE and (best is None or shortest > min(map(len, best))):
+        if found and min(map(len, found)) >= MIN_NEEDLE and (best is None or _cheaper(found, best)):
             best = found
     return tuple(sorted(best)) if best else None
 

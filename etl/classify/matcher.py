@@ -3,7 +3,7 @@
 Terms and text are reduced to the same word tokens (lower case, a plural "s" dropped, hyphens and
 punctuation ignored), so "stem-cells" in an abstract meets "stem cell" in the taxonomy. A phrase
 index keyed by its first token makes matching one dictionary look-up per word, whatever the number
-of terms: this is what keeps 100,000 works under a minute.
+of terms (bench/README.md, "Classification", has what 100,000 works cost).
 """
 
 from __future__ import annotations
@@ -71,28 +71,41 @@ _hit = partial(tuple.__new__, Hit)
 
 
 class PhraseIndex:
-    """Phrases (tuples of tokens) grouped by their first token."""
+    """Phrases (tuples of tokens): single words by the word, longer phrases by their first two
+    words, so a common first word ("cell", "t") does not make every phrase it starts compared."""
 
     def __init__(self, case_sensitive: bool = False) -> None:
         self.case_sensitive = case_sensitive
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+        self._single: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], str, str]]] = defaultdict(
+            list
+        )
+        self._first: set[str] = set()
 
     def add(self, phrase: str, key: str) -> None:
         tokens = tuple(acronym_words(phrase) if self.case_sensitive else words(phrase))
+        if len(tokens) == 1:
+            self._single[tokens[0]].append((key, phrase))
+        elif tokens:
+            self._pairs[tokens[0], tokens[1]].append((tokens, key, phrase))
         if tokens:
-            self._by_first[tokens[0]].append((tokens, key, phrase))
+            self._first.add(tokens[0])
 
     def find(self, tokens: list[str], field: str) -> list[Hit]:
-        index = self._by_first
-        present = index.keys() & set(tokens)  # in C: most fields name no term at all
+        present = self._first.intersection(tokens)  # in C: most fields name no term at all
         if not present:
             return []
+        single, pairs = self._single, self._pairs
         found = []
+        last = len(tokens) - 1
         for i in [i for i, token in enumerate(tokens) if token in present]:
-            for phrase, key, term in index[tokens[i]]:
-                size = len(phrase)
-                if size == 1 or tuple(tokens[i : i + size]) == phrase:
-                    found.append(_hit((key, term, field, i)))
+            token = tokens[i]
+            for key, term in single.get(token, ()):
+                found.append(_hit((key, term, field, i)))
+            if i < last:
+                for phrase, key, term in pairs.get((token, tokens[i + 1]), ()):
+                    if tuple(tokens[i : i + len(phrase)]) == phrase:
+                        found.append(_hit((key, term, field, i)))
         return found
 
 

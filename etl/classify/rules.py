@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import defaultdict
+from itertools import accumulate
 from typing import Any
 
 from etl.classify.matcher import Hit, acronym_words, words
@@ -77,8 +79,12 @@ def classify(
         said = _said(
             data, evidence, taxonomy, {f"{f}.{i}" for f, ids in by_terms.items() for i in ids}
         )
-        labels["strategies"] = _kept(evidence, taxonomy, "strategies", 2, said)
-        labels["msc_sources"] = _kept(evidence, taxonomy, "msc_sources", 1, said)
+        for family, kept in by_terms.items():  # the vocabulary's labels and the patterns'
+            labels[family] = [
+                label
+                for label in taxonomy.labels[family]
+                if label in kept or f"{family}.{label}" in said
+            ]
         labels["stage"] = _stage(data, taxonomy, evidence)
         labels["safety"] = _safety(data, evidence, taxonomy)
         labels["section"] = section_of(data, labels, taxonomy)
@@ -297,6 +303,7 @@ def _cancer_types(evidence: _Evidence, taxonomy: Taxonomy) -> list[str]:
 
 # Where a study says what it did with the cells (the patterns of strategies and sources).
 SAID_FIELDS = ("title", "abstract", "keywords", "interventions", "official_title", "arms")
+_SAID_APART = " ;\n"
 
 
 def _said(
@@ -307,25 +314,25 @@ def _said(
     where a word of the label's vocabulary needs repeating. Run only for relevant works, so the
     regular expressions cost nothing on the many that are not, and only for labels the
     vocabulary has not already given (`known`)."""
-    families = [taxonomy.labels[family] for family in TEXT_ONLY_FAMILIES]
+    parts = [(field, text.lower()) for field, text in _fields(data) if field in SAID_FIELDS]
+    # one text for all fields, one search per pattern: no pattern can match across ";"
+    text = _SAID_APART.join(part for _, part in parts)
+    ends = list(accumulate(len(part) + len(_SAID_APART) for _, part in parts))
     found: set[str] = set()
-    for field, text in _fields(data):
-        if field not in SAID_FIELDS:
-            continue
-        lowered = text.lower()
-        for family, labels in zip(TEXT_ONLY_FAMILIES, families, strict=True):
-            for label in labels.values():
-                key = f"{family}.{label.id}"
-                if key in known or key in found:
-                    continue
-                if label.patterns_need_terms and not evidence.strength(key, mesh=False):
-                    continue
-                for pattern in label.patterns:
-                    match = pattern.search(lowered)
-                    if match:
-                        found.add(key)
-                        evidence.add(Hit(key, match.group(0)[:80], field, -1))
-                        break
+    for family in TEXT_ONLY_FAMILIES:
+        for label in taxonomy.labels[family].values():
+            key = f"{family}.{label.id}"
+            if key in known:
+                continue
+            if label.patterns_need_terms and not evidence.strength(key, mesh=False):
+                continue
+            for pattern in label.patterns:
+                match = pattern.search(text)
+                if match:
+                    found.add(key)
+                    field = parts[bisect_right(ends, match.start())][0]
+                    evidence.add(Hit(key, match.group(0)[:80], field, -1))
+                    break
     return found
 
 

@@ -1,9 +1,13 @@
 """The quality bar, measured on the labelled evaluation sets (see tests/classify/README.md).
 
 `clinician_set.jsonl` was written and labelled before the rules were tuned on it; the targets
-below are the ones the project set. `clinician_heldout.jsonl` was written afterwards and never
-tuned on: its figures are what to expect on records nobody here has seen (README, "Quality").
-`eval_set.jsonl` is the project's older set (relevance, cancer types, stage and safety only).
+below are the ones the project set. `clinician_heldout.jsonl` was written afterwards; its
+strategy and safety misses then showed which classes of wording the rules lacked, so since that
+work it is no longer unseen. `clinician_heldout2.jsonl` was written and committed before that
+work and only its totals were looked at: it is the check that the changes generalise. Each set's
+figures are asserted at the level reached (README, "Quality"), so a change that loses ground on
+any of them fails here. `eval_set.jsonl` is the project's older set (relevance, cancer types,
+stage and safety only).
 """
 
 from __future__ import annotations
@@ -59,22 +63,51 @@ def test_safety_f1_is_at_least_085(report: Report) -> None:
     assert report.safety.f1 >= 0.85, report.summary()["safety"]
 
 
+def test_development_set_keeps_the_levels_reached(report: Report) -> None:
+    # strategies 0.950, sources 0.961, safety 0.918 since the pattern work (0.896, 0.925, 0.863)
+    assert report.macro_f1("strategies") >= 0.94, report.summary()["strategies"]
+    assert report.macro_f1("msc_sources") >= 0.95, report.summary()["msc_sources"]
+    assert report.safety.f1 >= 0.90, report.summary()["safety"]
+
+
 def test_relevance_probability_is_calibrated_and_ranks(report: Report) -> None:
     assert report.brier < 0.05
     assert report.distinct_scores >= report.records // 3
 
 
-def test_held_out_set_keeps_relevance_cancer_types_and_stage() -> None:
-    held_out = _report("clinician_heldout.jsonl")
+@pytest.fixture(scope="module", params=["clinician_heldout.jsonl", "clinician_heldout2.jsonl"])
+def held_out(request: pytest.FixtureRequest) -> Report:
+    return _report(request.param)
+
+
+def test_held_out_sets_keep_relevance_cancer_types_and_stage(held_out: Report) -> None:
     assert held_out.relevance.f1 >= 0.95, held_out.summary()["relevance"]
     assert held_out.macro_f1("cancer_types") >= 0.90, held_out.summary()["cancer_types"]
-    assert held_out.stage_accuracy >= 0.85, held_out.summary()["stage"]
+    assert held_out.stage_accuracy >= 0.90, held_out.summary()["stage"]
+
+
+def test_held_out_sets_meet_the_strategy_and_safety_targets(held_out: Report) -> None:
+    # measured: strategies 0.932 and 0.912, safety 1.000 and 0.923 (before this work: strategies
+    # 0.608 and 0.754, safety 0.762 and 0.783)
+    summary = held_out.summary()
+    assert summary["strategies"]["support"] >= 40
+    assert held_out.macro_f1("strategies") >= 0.90, summary["strategies"]
+    assert held_out.safety.f1 >= 0.90, summary["safety"]
+
+
+def test_held_out_sources_as_measured() -> None:
+    # Not at the 0.85 target on the second set (0.846, 37 labels; one miss of a label seen
+    # once or twice there costs several points of macro-F1): asserted where it stands.
+    first, second = _report("clinician_heldout.jsonl"), _report("clinician_heldout2.jsonl")
+    assert first.macro_f1("msc_sources") >= 0.95, first.summary()["msc_sources"]
+    assert second.macro_f1("msc_sources") >= 0.84, second.summary()["msc_sources"]
 
 
 def test_older_set_keeps_relevance_and_stage() -> None:
     older = _report("eval_set.jsonl")
     assert older.relevance.f1 >= 0.95 and older.stage_accuracy >= 0.85, older.summary()
     assert older.macro_f1("cancer_types") >= 0.90, older.summary()["cancer_types"]
+    assert older.safety.f1 >= 0.84, older.summary()["safety"]  # 0.763 before the safety work
 
 
 def test_the_set_has_hard_negatives_and_every_family() -> None:

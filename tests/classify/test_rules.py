@@ -323,3 +323,122 @@ def test_a_subtype_with_an_unknown_parent_is_refused(tmp_path: Path) -> None:
     (tmp_path / "taxonomy.yaml").write_text(text)
     with pytest.raises(ConfigError, match="tnbc.parent: 'brest' is not a label"):
         load_taxonomy(tmp_path / "taxonomy.yaml")
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "strategy"),
+    [
+        ("Docetaxel nanoparticle-laden stromal cells in pancreatic cancer",
+         "Mesenchymal stem cells were laden with docetaxel nanoparticles and given to mice "
+         "bearing pancreatic tumours.", "drug_loading"),
+        ("Mesenchymal stem cells primed with gemcitabine kill cholangiocarcinoma cells",
+         "Primed MSCs released active drug in co-culture with cholangiocarcinoma cells.",
+         "drug_loading"),
+        ("Vesicles from mesenchymal stem cells restrain osteosarcoma",
+         "Small extracellular vesicles isolated from cord MSCs reduced osteosarcoma invasion.",
+         "exosome"),
+        ("Mesenchymal stem cells restrain glioblastoma",
+         "Bone marrow MSCs were transduced with a lentiviral vector and engineered to secrete "
+         "TRAIL in mice with glioblastoma.", "gene_engineering"),
+        ("Carrier cells for virotherapy of ovarian cancer",
+         "Mesenchymal stromal cells shuttled an oncolytic measles virus to ovarian tumours.",
+         "oncolytic_virus"),
+        ("Mesenchymal stromal cells and hepatocellular carcinoma",
+         "Combined with anti-PD-L1 antibody, mesenchymal stromal cells doubled the complete "
+         "responses of hepatocellular carcinoma in mice.", "combination_immunotherapy"),
+        ("Mesenchymal stem cells for salivary glands in thyroid cancer",
+         "Mesenchymal stem cells protected the salivary glands from radioiodine in patients "
+         "with thyroid cancer.", "tissue_protection"),
+    ],
+)  # fmt: skip
+def test_a_strategy_said_once_in_other_words_is_found(
+    title: str, abstract: str, strategy: str
+) -> None:
+    labels = classify(paper(title, abstract, mesh_terms=["Mesenchymal Stem Cells"]), TAXONOMY)
+    assert labels["relevant"] is True
+    assert strategy in labels["strategies"], labels["evidence"]
+    assert any(strategy in key for key in labels["evidence"])
+
+
+def test_a_virus_loaded_into_msc_is_no_drug_loading_and_a_bare_pd_l1_no_checkpoint() -> None:
+    virus = classify(
+        paper("Oncolytic virus-loaded mesenchymal stem cells for gastric cancer",
+              "Mesenchymal stem cells carrying an oncolytic adenovirus reduced gastric cancer "
+              "nodules in mice."),
+        TAXONOMY,
+    )  # fmt: skip
+    assert virus["strategies"] == ["oncolytic_virus"]
+    sirna = classify(
+        paper("Mesenchymal stem cells delivering a PD-L1 siRNA to breast cancer",
+              "Bone marrow MSCs were transfected with PD-L1 siRNA and injected into mice with "
+              "breast cancer."),
+        TAXONOMY,
+    )  # fmt: skip
+    assert "combination_immunotherapy" not in sirna["strategies"]
+    assert "gene_engineering" in sirna["strategies"]
+
+
+def test_a_cytokine_payload_is_immunomodulation_only_with_immune_cells_named() -> None:
+    bare = paper("Mesenchymal stem cells engineered to secrete IL-12 in melanoma",
+                 "MSCs engineered to secrete IL-12 reduced melanoma growth in mice.")  # fmt: skip
+    assert "immunomodulation" not in classify(bare, TAXONOMY)["strategies"]
+    immune = dict(bare, abstract=bare["abstract"] + " Tumours showed T cell infiltration.")
+    assert "immunomodulation" in classify(immune, TAXONOMY)["strategies"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Leukaemia-associated stromal cells shield acute myeloid leukaemia blasts from venetoclax",
+        "Bone marrow mesenchymal stromal cells support T-ALL through Notch ligands",
+        "Mesenchymal stem cells preserve quiescent leukaemia stem cells under dasatinib",
+        "Exosomes from mesenchymal stem cells reduce sensitivity to sunitinib in kidney cancer",
+        "Lymph node mesenchymal stromal cells blunt CAR-T cell activity in lymphoma",
+        "A case of donor-derived myeloid sarcoma after co-infusion of mesenchymal stromal cells",
+        "Gastric adenocarcinoma arising after repeated mesenchymal stem cell infusions",
+    ],
+)
+def test_harm_from_msc_in_other_words_is_safety(title: str) -> None:
+    record = paper(title, "Mesenchymal stem cells were studied in cancer.",
+                   mesh_terms=["Mesenchymal Stem Cells"])  # fmt: skip
+    labels = classify(record, TAXONOMY)
+    assert labels["relevant"] is True and labels["safety"] is True
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Mesenchymal stem cell exosomes increased CD8 T cells and slowed melanoma growth",
+        "These data support mesenchymal stem cells as vehicles against tumour metastasis",
+        "Mesenchymal stem cells promote recovery without increasing hepatocellular carcinoma "
+        "recurrence",
+        "Mesenchymal stem cells in a double-blind trial for breast cancer lymphoedema: "
+        "progression-free",
+    ],
+)
+def test_help_to_the_patient_is_not_harm(title: str) -> None:
+    labels = classify(paper(title, "Mesenchymal stem cells were studied in cancer."), TAXONOMY)
+    assert labels["relevant"] is True and labels["safety"] is False
+
+
+def test_resistance_named_only_by_mesh_or_in_an_unreported_trial_is_not_safety() -> None:
+    overcome = paper("Mesenchymal stem cell exosomes sensitise liver cancer cells to sorafenib",
+                     "MSC exosomes restored sorafenib killing of hepatocellular carcinoma cells.",
+                     mesh_terms=["Drug Resistance, Neoplasm",
+                                 "Mesenchymal Stem Cells"])  # fmt: skip
+    assert classify(overcome, TAXONOMY)["safety"] is False
+    trial = {"source": "ctgov", "source_id": "NCT0", "kind": "trial", "has_results": False,
+             "title": "Oncological Safety of Stromal-enriched Lipofilling in Breast Cancer",
+             "abstract": "Registry of adipose-derived stem cell-enriched lipofilling after "
+             "breast cancer surgery; outcome: locoregional recurrence.", "conditions":
+             ["Breast Cancer"], "interventions": ["Procedure: mesenchymal stem cell-enriched "
+             "lipofilling"], "phases": [], "study_type": "OBSERVATIONAL"}  # fmt: skip
+    assert classify(trial, TAXONOMY)["safety"] is False
+    assert classify(dict(trial, has_results=True), TAXONOMY)["safety"] is True
+
+
+def test_a_pattern_naming_an_unknown_word_family_is_refused(tmp_path: Path) -> None:
+    text = (CONFIG / "taxonomy.yaml").read_text().replace("{drug}\\b'", "{drugs}\\b'", 1)
+    (tmp_path / "taxonomy.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"drug_loading.patterns: \{drugs\} is not a list"):
+        load_taxonomy(tmp_path / "taxonomy.yaml")
