@@ -20,7 +20,8 @@ from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
 
 @pytest.fixture
 def site(articles: Articles, db_url: str, engine: Engine, tmp_path: Path) -> Site:
-    accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    li = accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    accounts.set_language(engine, li.id, "en")  # in English here; the browser walk is in Chinese
     found = open_site(
         db_url, engine, tmp_path, **{"sources.pubmed.base_url": "http://127.0.0.1:9/"}
     )

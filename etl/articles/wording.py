@@ -1,0 +1,77 @@
+"""The check report in the editor's language: verdict names, what the record says, and why an
+article may not be approved yet. The report itself keeps `article check`'s JSON names (an
+interface for scripts); only what a person reads on the editor pages is put into words here,
+from the same catalog as every other editor page (etl/digest/i18n.py), so a verdict reads
+"已核实" or "与原文矛盾" in Chinese and "found" or "contradicted" in English.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from etl.digest.i18n import label
+from etl.digest.typography import zh_punctuation
+
+PATIENTS = re.compile(r"^(\d[\d,.]*) patients$")  # the figure check's "58 patients"
+
+
+def verdict(lang: str, name: str) -> str:
+    """A citation's verdict (`found`, `not_found`, …) as the editor reads it."""
+    return label(lang, f"cite_{name}")
+
+
+def figure_verdict(lang: str, name: str) -> str:
+    """A figure's verdict (`supported`, `not_in_source`, `contradicted`)."""
+    return label(lang, f"figure_{name}")
+
+
+def source_says(lang: str, says: str) -> str:
+    """What the record holds instead of a figure: a patient count in the language's own words
+    (58 例), any other value (a percentage, a duration) as the record writes it."""
+    found = PATIENTS.match(says)
+    return label(lang, "art_patients", n=found.group(1)) if found else says
+
+
+def citation_name(item: dict[str, Any]) -> str:
+    """The citation by its ids, else the start of its title (as `article check` names it)."""
+    ids = ", ".join(
+        f"{scheme.upper()} {value}" for scheme, value in (item.get("ids") or {}).items()
+    )
+    return ids or str(item.get("title") or "")[:60]
+
+
+def blocking_reasons(lang: str, report: dict[str, Any]) -> list[str]:
+    """Why the checked version may not be approved, one line per citation not found or figure
+    contradicted: the same reasons as the report's `blocking_reasons`, in `lang`."""
+    reasons = []
+    for number, item in enumerate(report.get("citations") or [], 1):
+        name = citation_name(item)
+        if item.get("verdict") == "not_found":
+            reasons.append(label(lang, "art_reason_not_found", n=number, name=name))
+        for figure in item.get("figures") or []:
+            if figure.get("verdict") == "contradicted":
+                says = source_says(lang, str(figure.get("source_says") or ""))
+                line = label(
+                    lang, "art_reason_contradicted", n=number, name=name, figure=figure["text"],
+                    says=says,
+                )  # fmt: skip
+                reasons.append(zh_punctuation(line) if lang == "zh" else line)
+    return reasons
+
+
+_NOTES = (
+    (re.compile(r"^drafted from the picked works$"), "art_note_drafted", ""),
+    (re.compile(r"^restored from version (\d+)$"), "art_note_restored", "n"),
+    (re.compile(r"^inserted the citation of (.+)$"), "art_note_cited", "ref"),
+)
+
+
+def version_note(lang: str, note: str) -> str:
+    """A saved version's note in `lang`: the notes the service writes itself (drafted, restored,
+    a citation inserted) are kept in English with the version; an editor's own note as typed."""
+    for pattern, key, name in _NOTES:
+        found = pattern.match(note or "")
+        if found:
+            return label(lang, key, **({name: found.group(1)} if name else {}))
+    return note or ""
