@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from etl.articles.wording import figure_verdict, source_says, verdict
+from etl.articles.wording import figure_verdict, finding, source_says, verdict
 from etl.digest.i18n import label
 
 
@@ -51,11 +51,14 @@ def spans(report: dict[str, Any], lang: str = "en") -> list[Span]:
         if not item.get("span"):
             continue
         start, end = item["span"]
-        notes = "; ".join(item.get("differences") or [])
+        notes = ("；" if lang == "zh" else "; ").join(
+            finding(lang, d) for d in item.get("differences") or []
+        )
         word = verdict(lang, item["verdict"])
+        colon = "：" if lang == "zh" else ": "
         found.append(
             Span(start, end, f"citation-{item['verdict']}",
-                 f"[{number}] {word}" + (f": {notes}" if notes else ""))  # fmt: skip
+                 f"[{number}] {word}" + (colon + notes if notes else ""))  # fmt: skip
         )
     taken: list[Span] = []
     for span in found:

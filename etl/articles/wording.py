@@ -75,3 +75,50 @@ def version_note(lang: str, note: str) -> str:
         if found:
             return label(lang, key, **({name: found.group(1)} if name else {}))
     return note or ""
+
+
+# The check's own sentences about a citation (etl/articles/resolve.py writes them in English,
+# into the report's JSON), as a Chinese editor reads them. A sentence of another form is shown
+# as it is: better English than a guess.
+_DIFFERENCES = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"^title: the record says “(.*)”$", "标题：记录为「{0}」"),
+        (r"^journal: the record says (.*)$", "期刊：记录为 {0}"),
+        (r"^year: the record says (.*)$", "年份：记录为 {0}"),
+        (r"^retracted \((.*)\)$", "已撤稿（{0}）"),
+        (r"^corrected \((.*)\)$", "有更正（{0}）"),
+        (r"^phase: the passage says (.*), the record (.*)$", "分期：文中为 {0}，记录为 {1}"),
+        (
+            r"^enrolment: the passage says (\d+) patients, the record (\d+) \((.*)\)$",
+            "入组人数：文中为 {0} 例，记录为 {1} 例（{2}）",
+        ),
+        (
+            r"^enrolment: the passage says (\d+) patients, the record (\d+)$",
+            "入组人数：文中为 {0} 例，记录为 {1} 例",
+        ),
+        (r"^condition: the passage says (.*?), the record (.*)$", "适应证：文中为 {0}，记录为 {1}"),
+        (
+            r"^intervention: the passage says (.*?), the record (.*)$",
+            "干预措施：文中为 {0}，记录为 {1}",
+        ),
+        (r"^the id is “(.*)”; the cited title is (.*)$", "该编号对应「{0}」；所引标题对应 {1}"),
+        (r"^(.*): not in the database nor the sources$", "{0}：数据库与各数据源中均未找到"),
+        (
+            r"^(.*): not in the database; a source could not be asked \((.*)\)$",
+            "{0}：数据库中没有；未能查询数据源（{1}）",
+        ),
+    )
+)
+
+
+def finding(lang: str, sentence: str) -> str:
+    """One of the check's sentences about a citation (a difference, a notice, why it was not
+    found) in `lang`."""
+    if lang != "zh" or not sentence:
+        return sentence or ""
+    for pattern, chinese in _DIFFERENCES:
+        found = pattern.match(sentence)
+        if found:
+            return chinese.format(*found.groups())
+    return sentence

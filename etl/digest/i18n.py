@@ -757,7 +757,7 @@ EDITOR: dict[str, tuple[str, str]] = {
     "art_record_says": ("记录为 {what}", "the record says {what}"),
     "art_reason_not_found": ("引文 {n}（{name}）：未找到", "citation {n} ({name}): not found"),
     "art_reason_contradicted": (
-        "引文 {n}（{name}）：{figure} 与原文矛盾（记录为 {says}）",
+        "引文 {n}（{name}）：{figure}与原文矛盾（记录为 {says}）",
         "citation {n} ({name}): {figure} contradicted (the record says {says})",
     ),
     "art_patients": ("{n} 例", "{n} patients"),

@@ -22,6 +22,7 @@ from etl.articles.service import Articles
 from etl.articles.wording import (
     blocking_reasons,
     figure_verdict,
+    finding,
     source_says,
     verdict,
     version_note,
@@ -229,6 +230,7 @@ def _editor(
         figure_verdict=lambda name: figure_verdict(lang, name),
         source_says=lambda says: source_says(lang, says),
         version_note=lambda note: version_note(lang, note),
+        finding=lambda sentence: finding(lang, sentence),
         public_url=f"{request.script_root}/articles/{found['slug']}/",
         urls={
             name: url_for(f".article_{name}", article_id=article_id)
