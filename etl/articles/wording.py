@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from etl.digest.i18n import label
+from etl.digest.i18n import EDITOR, label
 from etl.digest.typography import zh_punctuation
 
 PATIENTS = re.compile(r"^(\d[\d,.]*) patients$")  # the figure check's "58 patients"
@@ -122,3 +122,46 @@ def finding(lang: str, sentence: str) -> str:
         if found:
             return chinese.format(*found.groups())
     return sentence
+
+
+# What the service says when it refuses (etl/articles/service.py raises ArticleError in English,
+# for the command line), as the editor pages say it in Chinese: the message, then its hint.
+_REFUSALS = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"^article (\d+) is (\w+), not a draft$", "文章 {0} 当前为「{1}」，不是草稿"),
+        (r"^article (\d+) is (\w+), not approved$", "文章 {0} 当前为「{1}」，尚未批准"),
+        (r"^article (\d+) is (\w+), not published$", "文章 {0} 当前为「{1}」，尚未发布"),
+        (r"^article (\d+): version (\d+) has not been checked$", "文章 {0} 的第 {1} 版尚未核查"),
+        (
+            r"^article (\d+) cannot be approved: .*$",
+            "文章 {0} 不能批准：核查发现未找到的引文或与原文矛盾的数据",
+        ),
+        (r"^article (\d+) cannot be mailed: (\d+) problem\(s\)$", "文章 {0} 无法发送：{1} 个问题"),
+        (r"^no works to write about$", "没有可写的研究"),
+        (r"^no id to cite$", "没有填写要引用的编号"),
+        (r"^no work '(.*)': (.*)$", "找不到 {0}：{1}"),
+        (r"^fix the text and check again, or approve with --override .*$",
+         "请修改正文后重新核查，或填写放行理由（将保留并显示）后批准"),  # fmt: skip
+        (r"^run the check first: .*$", "请先核查当前版本"),
+        (r"^approve it first: .*$", "请先批准"),
+        (r"^publish it first: .*$", "请先发布到往期回顾"),
+        (r"^pick works in the review queue first.*$", "请先在审阅队列中选入研究"),
+        (r"^give a PMID, DOI, PMCID or trial id$", "请填写 PMID、DOI、PMCID 或试验注册号"),
+    )
+)
+
+
+def refusal(lang: str, sentence: str) -> str:
+    """A refusal's message or hint in `lang`; states in it by their Chinese names."""
+    if lang != "zh" or not sentence:
+        return sentence or ""
+    for pattern, chinese in _REFUSALS:
+        found = pattern.match(sentence)
+        if found:
+            values = [
+                label(lang, f"art_state_{v}") if f"art_state_{v}" in EDITOR else v
+                for v in found.groups()
+            ]
+            return chinese.format(*values)
+    return finding(lang, sentence)

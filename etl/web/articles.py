@@ -23,12 +23,14 @@ from etl.articles.wording import (
     blocking_reasons,
     figure_verdict,
     finding,
+    refusal,
     source_says,
     verdict,
     version_note,
 )
 from etl.db.states import ArticleState
 from etl.digest.i18n import LANGS
+from etl.digest.typography import zh_punctuation
 from etl.editors import review
 from etl.errors import ArticleError
 from etl.mail.transport import open_transport
@@ -93,7 +95,7 @@ def article_save(article_id: int) -> Response:
         except ArticleError as exc:
             return _editor(
                 found, body, service.text(str(article_id))["number"], unsaved=True,
-                problem=t("art_cite_failed", problem=f"{exc.message}. {exc.hint}".strip(" .")),
+                problem=t("art_cite_failed", problem=_said(exc)),
             )  # fmt: skip
         body = _insert(body, line, request.form.get("cursor", ""))
         note = t("art_note_cited", ref=ref)
@@ -195,6 +197,23 @@ def article_email(article_id: int) -> Response:
     return response
 
 
+@pages.errorhandler(ArticleError)
+def refused(error: ArticleError) -> Response:
+    """An article operation that cannot be done as asked (approve while the check blocks,
+    publish a draft…): the editor sees why and what to do, in their language; nothing changed."""
+    lang, t = language(), words()
+    hints = [refusal(lang, line) for line in error.hint.splitlines() if line]
+    return page(
+        "home",
+        409,
+        title=t("cannot_be_done"),
+        sections=[],
+        paragraphs=[zh_punctuation(refusal(lang, error.message)) if lang == "zh" else error.message,
+                    *hints],
+        links=[("", t("art_all"), url_for(".articles"))],
+    )
+
+
 # -- shared --------------------------------------------------------------------------------------
 
 
@@ -242,6 +261,15 @@ def _editor(
         list_url=url_for(".articles"),
         wants_json=wants_json(),
     )
+
+
+def _said(error: ArticleError) -> str:
+    """A refusal's message and hint as one sentence, in the editor's language."""
+    lang = language()
+    said = [refusal(lang, part) for part in (error.message, error.hint) if part]
+    if lang == "zh":
+        return zh_punctuation("；".join(said))
+    return ". ".join(said)
 
 
 def _insert(body: str, line: str, cursor: str) -> str:
