@@ -288,6 +288,11 @@ EDITOR: dict[str, tuple[str, str]] = {
         "已选入专题文章的研究及其 Markdown 提纲",
         "the picked works and their Markdown brief",
     ),
+    "home_articles": (
+        "由选入的研究撰写专题文章：预览、插入引文、逐条核查、批准、发布与发送",
+        "full articles from the picked works: preview, citations, the check, approve, publish, "
+        "mail",
+    ),
     "home_operators": (
         "各任务与数据源的运行情况：最近运行、失败、错误、下次运行",
         "the health of every job and source: last runs, failures, errors, what is next",
