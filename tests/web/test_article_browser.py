@@ -188,4 +188,6 @@ def _screens(page: Any, artifacts: Path, name: str) -> None:
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name} is {wide} px wide at a {width} px screen"
     page.set_viewport_size({"width": 1400, "height": 1000})
