@@ -15,6 +15,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from etl.articles.wording import figure_verdict, finding, source_says, verdict
+from etl.digest.i18n import label
+
 
 @dataclass(frozen=True)
 class Span:
@@ -24,8 +27,9 @@ class Span:
     title: str  # what the marker says on hover
 
 
-def spans(report: dict[str, Any]) -> list[Span]:
-    """The report's marked spans, without overlaps, in text order."""
+def spans(report: dict[str, Any], lang: str = "en") -> list[Span]:
+    """The report's marked spans, without overlaps, in text order; what each says on hover in
+    `lang` (the classes keep the report's verdict names)."""
     found: list[Span] = []
     citations = report.get("citations") or []
     for number, item in enumerate(citations, 1):
@@ -33,19 +37,28 @@ def spans(report: dict[str, Any]) -> list[Span]:
             span = figure.get("span")
             if not span:
                 continue
-            says = f"; the record says {figure['source_says']}" if figure.get("source_says") else ""
+            says = ""
+            if figure.get("source_says"):
+                what = source_says(lang, figure["source_says"])
+                says = ("；" if lang == "zh" else "; ") + label(lang, "art_record_says", what=what)
+            colon = "：" if lang == "zh" else ": "
+            word = figure_verdict(lang, figure["verdict"])
             found.append(
                 Span(span[0], span[1], f"figure-{figure['verdict']}",
-                     f"[{number}] {figure['text']}: {figure['verdict']}{says}")  # fmt: skip
+                     f"[{number}] {figure['text']}{colon}{word}{says}")  # fmt: skip
             )
     for number, item in enumerate(citations, 1):
         if not item.get("span"):
             continue
         start, end = item["span"]
-        notes = "; ".join(item.get("differences") or [])
+        notes = ("；" if lang == "zh" else "; ").join(
+            finding(lang, d) for d in item.get("differences") or []
+        )
+        word = verdict(lang, item["verdict"])
+        colon = "：" if lang == "zh" else ": "
         found.append(
             Span(start, end, f"citation-{item['verdict']}",
-                 f"[{number}] {item['verdict']}" + (f": {notes}" if notes else ""))  # fmt: skip
+                 f"[{number}] {word}" + (colon + notes if notes else ""))  # fmt: skip
         )
     taken: list[Span] = []
     for span in found:
@@ -56,11 +69,12 @@ def spans(report: dict[str, Any]) -> list[Span]:
     return sorted(taken, key=lambda s: s.start)
 
 
-def marked(text: str, report: dict[str, Any]) -> Markup:
-    """`text` as HTML with the report's spans in `<mark>` elements (class and title)."""
+def marked(text: str, report: dict[str, Any], lang: str = "en") -> Markup:
+    """`text` as HTML with the report's spans in `<mark>` elements (class, and a title in
+    `lang`)."""
     out: list[str] = []
     at = 0
-    for span in spans(report):
+    for span in spans(report, lang):
         if span.start < at or span.end > len(text):
             continue
         out.append(str(escape(text[at : span.start])))

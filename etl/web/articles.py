@@ -19,13 +19,23 @@ from etl import clock
 from etl.articles.marks import marked
 from etl.articles.render import body_html
 from etl.articles.service import Articles
+from etl.articles.wording import (
+    blocking_reasons,
+    figure_verdict,
+    finding,
+    refusal,
+    source_says,
+    verdict,
+    version_note,
+)
 from etl.db.states import ArticleState
 from etl.digest.i18n import LANGS
+from etl.digest.typography import zh_punctuation
 from etl.editors import review
 from etl.errors import ArticleError
 from etl.mail.transport import open_transport
 from etl.subscribers.addresses import normalize_address
-from etl.web.editor import back, engine, page, wants_json
+from etl.web.editor import back, engine, language, page, wants_json, words
 from etl.web.routes import Routes
 from etl.web.services import services
 
@@ -41,7 +51,7 @@ def articles() -> Response:
     return page(
         "articles",
         200,
-        title="Articles",
+        title=words()("nav_articles"),
         articles=_articles().list(),
         picked=picked,
         langs=LANGS,
@@ -54,7 +64,7 @@ def articles() -> Response:
 def article_new() -> Response:
     lang = request.form.get("lang", "zh")
     article = _articles().new(None, lang, g.editor.name, clock.now())
-    flash(f"article {article['id']} drafted from {len(article['work_ids'])} picked works")
+    flash(words()("flash_art_new", id=article["id"], n=len(article["work_ids"])))
     return back(url_for(".article", article_id=article["id"]))
 
 
@@ -73,6 +83,7 @@ def article_save(article_id: int) -> Response:
     body = _body()
     action = request.form.get("action", "save")
     service = _articles()
+    t = words()
     if action == "preview":
         latest = service.text(str(article_id))["number"]
         return _editor(found, body, latest, unsaved=True)
@@ -84,12 +95,13 @@ def article_save(article_id: int) -> Response:
         except ArticleError as exc:
             return _editor(
                 found, body, service.text(str(article_id))["number"], unsaved=True,
-                problem=f"{exc.message}. {exc.hint}".strip(" ."),
+                problem=t("art_cite_failed", problem=_said(exc)),
             )  # fmt: skip
         body = _insert(body, line, request.form.get("cursor", ""))
-        note = f"inserted the citation of {ref}"
+        note = t("art_note_cited", ref=ref)
     number = service.save(str(article_id), body, g.editor.name, clock.now(), note)
-    flash(f"saved as version {number}" + (f" ({note})" if note else ""))
+    saved = t("flash_art_saved_note", n=number, note=note) if note else ""
+    flash(saved or t("flash_art_saved", n=number))
     return back(url_for(".article", article_id=article_id))
 
 
@@ -104,8 +116,9 @@ def article_preview(article_id: int) -> Response:
 def article_check(article_id: int) -> Response:
     """The citation and claim check of the saved text; the report is kept with the article."""
     done = _articles().check(str(article_id), clock.now())
-    outcome = "blocking" if done["check_blocking"] else "nothing blocking"
-    flash(f"version {done['checked_version']} checked: {outcome}")
+    t = words()
+    outcome = t("art_outcome_blocking" if done["check_blocking"] else "art_outcome_clear")
+    flash(t("flash_art_checked", n=done["checked_version"], outcome=outcome))
     return back(url_for(".article", article_id=article_id))
 
 
@@ -115,7 +128,7 @@ def article_restore(article_id: int) -> Response:
     if not number.isdecimal() or len(number) > 9:
         abort(400)
     saved = _articles().restore(str(article_id), int(number), g.editor.name, clock.now())
-    flash(f"version {number} restored as version {saved}")
+    flash(words()("flash_art_restored", n=number, m=saved))
     return back(url_for(".article", article_id=article_id))
 
 
@@ -123,21 +136,21 @@ def article_restore(article_id: int) -> Response:
 def article_approve(article_id: int) -> Response:
     note = request.form.get("override", "").strip()
     done = _articles().approve(str(article_id), g.editor.name, clock.now(), note)
-    flash(f"article {article_id} approved" + (" despite its check (noted)" if note else ""))
+    flash(words()("flash_art_overridden" if note else "flash_art_approved", id=article_id))
     return back(url_for(".article", article_id=done["id"]))
 
 
 @pages.post("/articles/<int:article_id>/unapprove")
 def article_unapprove(article_id: int) -> Response:
     _articles().unapprove(str(article_id), clock.now())
-    flash(f"article {article_id} is a draft again")
+    flash(words()("flash_art_unapproved", id=article_id))
     return back(url_for(".article", article_id=article_id))
 
 
 @pages.post("/articles/<int:article_id>/publish")
 def article_publish(article_id: int) -> Response:
     done = _articles().publish(str(article_id), clock.now())
-    flash(f"article {article_id} published at /articles/{done['slug']}/")
+    flash(words()("flash_art_published", id=article_id, url=f"/articles/{done['slug']}/"))
     return back(url_for(".article", article_id=article_id))
 
 
@@ -149,8 +162,12 @@ def article_send(article_id: int) -> Response:
     _, report, standing = service.send(
         str(article_id), open_transport(service.settings), clock.now
     )
-    states = ", ".join(f"{k} {v}" for k, v in sorted(standing["states"].items()))
-    flash(f"{report.sent} sent in this run; all deliveries: {states or 'no readers'}")
+    t = words()
+    comma = "，" if language() == "zh" else ", "
+    states = comma.join(
+        f"{t.get('delivery_' + k, k)} {v}" for k, v in sorted(standing["states"].items())
+    )
+    flash(t("flash_art_sent", n=report.sent, states=states or t("art_no_readers")))
     return back(url_for(".article", article_id=article_id))
 
 
@@ -159,10 +176,10 @@ def article_test(article_id: int) -> Response:
     try:
         address = normalize_address(request.form.get("address", ""))
     except ValueError as exc:
-        raise ArticleError(f"the test address is not usable: {exc}") from None
+        raise ArticleError(words()("bad_address", problem=exc)) from None
     service = _articles()
     service.test_copy(str(article_id), address, open_transport(service.settings), clock.now())
-    flash(f"a test copy went to {address}")
+    flash(words()("flash_art_test", address=address))
     return back(url_for(".article", article_id=article_id))
 
 
@@ -180,6 +197,23 @@ def article_email(article_id: int) -> Response:
     return response
 
 
+@pages.errorhandler(ArticleError)
+def refused(error: ArticleError) -> Response:
+    """An article operation that cannot be done as asked (approve while the check blocks,
+    publish a draft…): the editor sees why and what to do, in their language; nothing changed."""
+    lang, t = language(), words()
+    hints = [refusal(lang, line) for line in error.hint.splitlines() if line]
+    return page(
+        "home",
+        409,
+        title=t("cannot_be_done"),
+        sections=[],
+        paragraphs=[zh_punctuation(refusal(lang, error.message)) if lang == "zh" else error.message,
+                    *hints],
+        links=[("", t("art_all"), url_for(".articles"))],
+    )
+
+
 # -- shared --------------------------------------------------------------------------------------
 
 
@@ -191,13 +225,14 @@ def _editor(
     if problem:
         flash(problem, "error")
     report = found["check_report"]
+    lang = language()
     checked_text = ""
     if report is not None and found["checked_version"] is not None:
         checked_text = service.text(str(article_id), found["checked_version"])["body"]
     return page(
         "article",
         200,
-        title=found["title"] or f"Article {article_id}",
+        title=found["title"] or words()("art_title", id=article_id),
         width=1180,
         article=found,
         body=body,
@@ -208,7 +243,13 @@ def _editor(
         versions=service.versions(str(article_id)),
         checked=found["checked_version"] == latest and report is not None,
         report=report,
-        marked=marked(checked_text, report) if report is not None else "",
+        marked=marked(checked_text, report, lang) if report is not None else "",
+        reasons=blocking_reasons(lang, report) if report is not None else [],
+        verdict=lambda name: verdict(lang, name),
+        figure_verdict=lambda name: figure_verdict(lang, name),
+        source_says=lambda says: source_says(lang, says),
+        version_note=lambda note: version_note(lang, note),
+        finding=lambda sentence: finding(lang, sentence),
         public_url=f"{request.script_root}/articles/{found['slug']}/",
         urls={
             name: url_for(f".article_{name}", article_id=article_id)
@@ -222,6 +263,15 @@ def _editor(
     )
 
 
+def _said(error: ArticleError) -> str:
+    """A refusal's message and hint as one sentence, in the editor's language."""
+    lang = language()
+    said = [refusal(lang, part) for part in (error.message, error.hint) if part]
+    if lang == "zh":
+        return zh_punctuation("；".join(said))
+    return ". ".join(said)
+
+
 def _insert(body: str, line: str, cursor: str) -> str:
     """The citation line as a paragraph of its own at the cursor (at the end without one)."""
     at = int(cursor) if cursor.isdecimal() and len(cursor) < 9 else len(body)
@@ -233,7 +283,7 @@ def _insert(body: str, line: str, cursor: str) -> str:
 def _body() -> str:
     body = request.form.get("body", "").replace("\r\n", "\n")
     if len(body) > MAX_BODY:
-        raise ArticleError(f"the text is over {MAX_BODY} characters", "nothing was saved")
+        raise ArticleError(words()("art_too_long", n=MAX_BODY))
     return body
 
 

@@ -138,6 +138,7 @@ def home() -> Response:
         (t("dup_title"), url_for(".duplicates"), t("home_duplicates")),
         (t("issues_title"), url_for(".issues"), t("home_issues")),
         (t("briefs_title"), url_for(".briefs"), t("home_briefs")),
+        (t("nav_articles"), url_for(".articles"), t("home_articles")),
         (t("operators_title"), url_for(".operators"), t("home_operators")),
     ]
     return page("home", 200, title=t("editor_pages"), sections=sections)

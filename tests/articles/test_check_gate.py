@@ -58,7 +58,7 @@ def test_the_panel_shows_each_verdict_on_its_span(site: Site) -> None:  # noqa: 
     csrf = token(client, base)
     assert client.post(f"{base}/check", data={"csrf_token": csrf}).status_code == 303
     page = client.get(base).text
-    assert 'id="check-outcome">blocking<' in page
+    assert 'id="check-outcome" data-outcome="blocking">blocking<' in page
     assert re.search(r'<mark class="figure-contradicted" title="\[\d+\] 85 例: contradicted; '
                      r'the record says [^"]*58[^"]*">85 例</mark>', page)  # fmt: skip
     assert '<mark class="citation-found"' in page and "figure-supported" in page
@@ -67,7 +67,7 @@ def test_the_panel_shows_each_verdict_on_its_span(site: Site) -> None:  # noqa: 
     service.save(ref, service.text(ref)["body"].replace("85 例", "58 例"), "ana", NOW)
     assert "the text has changed since" in client.get(base).text
     client.post(f"{base}/check", data={"csrf_token": csrf})
-    assert 'id="check-outcome">passed<' in client.get(base).text
+    assert 'id="check-outcome" data-outcome="passed">passed<' in client.get(base).text
 
 
 def test_the_command_line_approve_checks_first(tmp_path: Path) -> None:

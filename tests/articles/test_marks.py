@@ -33,7 +33,10 @@ def test_each_verdict_marks_its_span_and_the_text_stays_whole() -> None:
     html = str(marked(TEXT, REPORT))
     assert '<mark class="figure-contradicted" title="[1] 85 例: contradicted; the record says 58 ' \
         'patients">85 例</mark>' in html
-    assert '<mark class="citation-not_found" title="[2] not_found">PMID 123</mark>' in html
+    assert '<mark class="citation-not_found" title="[2] not found">PMID 123</mark>' in html
+    chinese = str(marked(TEXT, REPORT, "zh"))  # the editor's language on hover, classes as they are
+    assert 'title="[1] 85 例：与原文矛盾；记录为 58 例">85 例</mark>' in chinese
+    assert '<mark class="citation-not_found" title="[2] 未找到">PMID 123</mark>' in chinese
     assert "&lt;b&gt;" in html and "<b>" not in html
     assert html.count("<mark") == 3
     assert re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">") == TEXT

@@ -20,7 +20,8 @@ from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
 
 @pytest.fixture
 def site(articles: Articles, db_url: str, engine: Engine, tmp_path: Path) -> Site:
-    accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    li = accounts.add(engine, "li@example.org", PASSWORD, now(), "Li Wei")
+    accounts.set_language(engine, li.id, "en")  # in English here; the browser walk is in Chinese
     found = open_site(
         db_url, engine, tmp_path, **{"sources.pubmed.base_url": "http://127.0.0.1:9/"}
     )
@@ -140,3 +141,42 @@ def test_article_pages_need_a_login(site: Site) -> None:
     site.client.post("/editor/logout", data={"csrf_token": token(site.client, "/editor/")})
     assert site.client.get("/editor/articles").status_code == 302
     assert site.client.get("/editor/articles/1").status_code == 302
+
+
+def test_a_chinese_editor_reads_the_pages_flashes_and_refusals_in_chinese(site: Site) -> None:
+    """The workbench's default language: the same pages, every word from the editor catalog,
+    refusals in Chinese with full-width marks; the check's JSON names stay on the marks."""
+    client = site.client
+    li = accounts.find(site.engine, "li@example.org")
+    assert li is not None
+    accounts.set_language(site.engine, li.id, "zh")
+    listing = client.get("/editor/articles").text
+    assert "已选入 4 项研究" in listing and "用选入的研究新建文章" in listing
+    article = new_article(site)
+    base = f"/editor/articles/{article}"
+    page = client.get(base).text
+    assert "已由 4 项选入的研究生成文章" in page and "请先核查此版本，再批准。" in page
+    assert "由选入的研究生成" in page and "插入引文" in page and "引文与数据核查" in page
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    service = Articles(site.app.extensions["mscwatch"].digest)
+    body = service.text(str(article))["body"]
+    service.save(str(article), body.replace("58 例血液肿瘤患者", "85 例血液肿瘤患者"), "li", now())
+    client.post(f"{base}/check", data={"csrf_token": csrf})
+    page = client.get(base).text
+    assert 'id="check-outcome" data-outcome="blocking">未通过' in page
+    assert "有问题，暂不能批准" in page and "与原文矛盾（记录为 58 例）" in page
+    assert 'class="citation-found" data-verdict="found">已核实' in page
+    refused = client.post(f"{base}/approve", data={"csrf_token": csrf})
+    assert refused.status_code == 409
+    assert f"文章 {article} 不能批准：核查发现未找到的引文或与原文矛盾的数据" in refused.text
+    assert "请修改正文后重新核查" in refused.text and "cannot be approved" not in refused.text
+    early = client.post(f"{base}/publish", data={"csrf_token": csrf})
+    assert early.status_code == 409 and f"文章 {article} 当前为「草稿」，尚未批准" in early.text
+    client.post(f"{base}/approve", data={"csrf_token": csrf, "override": "作者已确认原始数据"})
+    page = client.get(base).text
+    assert "（核查未通过，放行理由已记录）" in page
+    assert "核查未通过，li@example.org 仍予批准" in page
+    assert 'id="state">已批准<' in page
+    # the same page in English, by the editor's choice
+    accounts.set_language(site.engine, li.id, "en")
+    assert 'id="state">approved<' in client.get(base).text

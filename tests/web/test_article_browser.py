@@ -1,8 +1,9 @@
-"""An editor writes a full article in a real Chromium: reviews the queue, picks three works,
+"""An editor writes a full article in a real Chromium, in Chinese (the workbench's default):
+reviews the queue, whose rows read as sentences, picks three works,
 creates the article, watches the preview follow the typing, inserts a citation by id, runs the
 check, fixes the number it flags, approves, publishes, and finds the article between its
-neighbours in the archive and in a test mail caught by a real SMTP server. Screenshots go to
-test-artifacts/."""
+neighbours in the archive and in a test mail caught by a real SMTP server. Screenshots at a
+phone's and a desktop's width go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -81,20 +82,27 @@ def test_an_editor_writes_checks_and_publishes_an_article(
         page.goto(base + "editor/login")
         page.fill("#name", "li@example.org")
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("form[action$='/editor/login'] button")
 
-        # Review the queue and pick three works.
+        # Review the queue in Chinese, and pick three works.
         page.goto(base + "editor/queue?since=2000-01-01")
+        expect(page.locator("h1")).to_contain_text("审阅队列")
         for work in PICKS:
             row = page.locator(f"#work-{work}")
+            shown = row.inner_text()
+            assert "None" not in shown and "['" not in shown and "PHASE" not in shown, shown
             row.locator("button[value=pick]").click()
-            expect(page.locator(f"#work-{work} .state")).to_contain_text("picked")
+            expect(page.locator(f"#work-{work} .state")).to_contain_text("已选入文章")
+        _screens(page, artifacts, "article-queue")
 
         # Create the article from them.
         page.goto(base + "editor/articles")
-        expect(page.locator("form.new-article")).to_contain_text("3 picked work(s)")
+        expect(page.locator("h1")).to_have_text("专题文章")
+        expect(page.locator("form.new-article")).to_contain_text("已选入 3 项研究")
         page.click("form.new-article button[type=submit]")
-        expect(page.locator("#state")).to_have_text("draft")
+        expect(page.locator("p.flash")).to_contain_text("已由 3 项选入的研究生成文章")
+        expect(page.locator("#state")).to_have_text("草稿")
+        expect(page.locator("#versions")).to_contain_text("由选入的研究生成")
         body = page.locator("#body")
         text = body.input_value()
         assert "## 二、临床研究进展" in text and "ClinicalTrials.gov 注册号：NCT06218473" in text
@@ -106,7 +114,7 @@ def test_an_editor_writes_checks_and_publishes_an_article(
         # the preview follows the typing, without a reload
         expect(page.locator("#preview")).to_contain_text("85 例血液肿瘤患者")
         page.click("button[value=save]")
-        expect(page.locator("p.flash")).to_contain_text("saved as version 2")
+        expect(page.locator("p.flash")).to_contain_text("已保存为第 2 版")
 
         # Insert a citation by id at the end of the safety section.
         text = body.input_value()
@@ -114,7 +122,7 @@ def test_an_editor_writes_checks_and_publishes_an_article(
         body.evaluate(f"(el) => {{ el.focus(); el.setSelectionRange({at}, {at}); }}")
         page.fill("#cite", "pmid:41000113")
         page.click("button[value=cite]")
-        expect(page.locator("p.flash")).to_contain_text("inserted the citation of pmid:41000113")
+        expect(page.locator("p.flash")).to_contain_text("插入 pmid:41000113 的引文")
         text = body.input_value()
         inserted = text.index("DOI：10.5555/cma.j.cn121090-20260311-00118）")  # a Chinese paper
         assert text.index("## 三、") < inserted < text.index("## 四、")
@@ -122,25 +130,32 @@ def test_an_editor_writes_checks_and_publishes_an_article(
         # Run the check: the wrong number is flagged, in the panel and in the text.
         page.click("#run-check")
         panel = page.locator("#check-panel")
-        expect(panel).to_contain_text("blocking")
+        expect(page.locator("p.flash")).to_contain_text("有问题，暂不能批准")
+        expect(panel.locator("#check-outcome")).to_have_text("未通过")
         flagged = page.locator("#checked-text mark.figure-contradicted")
         expect(flagged.first).to_contain_text("85")
-        expect(page.locator("#check-panel")).to_contain_text("the record says 58 patients")
-        page.screenshot(path=str(artifacts / "article-check-blocking.png"), full_page=True)
+        expect(flagged.first).to_have_attribute("title", re.compile("与原文矛盾；记录为 58 例$"))
+        expect(panel.locator("ul.blocking")).to_contain_text("与原文矛盾（记录为 58 例）")
+        expect(panel.locator("table.citations")).to_contain_text("已核实")
+        expect(panel).not_to_contain_text("contradicted")
+        expect(page.locator("#approve")).to_contain_text("放行理由")
+        _screens(page, artifacts, "article-check-blocking")
 
         # Fix it, save, check again: nothing blocks, approve and publish.
         body.fill(body.input_value().replace("85 例血液肿瘤患者", "58 例血液肿瘤患者"))
         page.click("button[value=save]")
         page.click("#run-check")
-        expect(page.locator("#check-panel")).to_contain_text("passed")
+        expect(page.locator("#check-outcome")).to_have_text("已通过")
         expect(page.locator("#checked-text mark.figure-contradicted")).to_have_count(0)
         page.click("#approve button[type=submit]")
-        expect(page.locator("#state")).to_have_text("approved")
+        expect(page.locator("#state")).to_have_text("已批准")
         page.click("#publish button[type=submit]")
-        expect(page.locator("#state")).to_have_text("published")
+        expect(page.locator("#state")).to_have_text("已发布")
+        expect(page.locator("p.flash")).to_contain_text("已发布：/articles/")
+        _screens(page, artifacts, "article-published-editor")
 
         # The archive: the article between its neighbours, on the index.
-        page.click("text=the published page")
+        page.click("#public-page")
         expect(page.locator("h1")).to_have_text(HEADLINE)
         expect(page.locator("a[rel=prev]")).to_have_text("« 上一篇")
         expect(page.locator("nav.articles")).to_contain_text(BEFORE)
@@ -151,10 +166,13 @@ def test_an_editor_writes_checks_and_publishes_an_article(
 
         # A test mail to the editor.
         page.goto(base + "editor/articles")
+        expect(page.locator("table.articles")).to_contain_text("已发布")
+        _screens(page, artifacts, "article-list")
         page.click(f"text={HEADLINE}")
         page.fill("#test input[name=address]", "li@example.org")
         page.click("#test button[type=submit]")
-        expect(page.locator("p.flash")).to_contain_text("a test copy went to li@example.org")
+        expect(page.locator("p.flash")).to_contain_text("测试邮件已发送至 li@example.org")
+        _screens(page, artifacts, "article-test-mail")
     finally:
         page.close()
     received = smtp.wait_for(1)
@@ -163,3 +181,13 @@ def test_an_editor_writes_checks_and_publishes_an_article(
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "58 例血液肿瘤患者" in html and "ClinicalTrials.gov 注册号：NCT06218473" in html
     assert not violations(said), violations(said)
+
+
+def _screens(page: Any, artifacts: Path, name: str) -> None:
+    """The page as a Chinese editor sees it on a phone (375 px) and at a desk (1280 px)."""
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name} is {wide} px wide at a {width} px screen"
+    page.set_viewport_size({"width": 1400, "height": 1000})
