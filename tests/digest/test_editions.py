@@ -318,8 +318,9 @@ def test_a_retraction_notice_that_comes_first_is_a_retraction(built: Digest) -> 
     issue = content(built, 2)
     zh = built.renderer.email(issue, "zh").text
     assert (
-        "[撤稿] 胶质瘤 · 基因工程改造 · 外泌体：论文《Placenta-derived mesenchymal stem cell extracellular "
-        "vesicles deliver miR-124-3p to suppress glioma growth via CDK6》已被撤稿。" in zh
+        "[撤稿] 胶质瘤 · 基因工程改造 · 外泌体：论文《Placenta-derived mesenchymal stem cell "
+        "extracellular vesicles deliver miR-124-3p to suppress glioma growth via CDK6》"
+        "已被撤稿。" in zh
     )
     view = built.renderer.view(issue, "zh")
     notices = [i for i in view.items if i.kind == "retraction"]
