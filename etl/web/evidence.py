@@ -22,7 +22,12 @@ from etl.evidence.query import FILTERS, SORTS, Query, options, parse_query
 from etl.evidence.service import EvidenceMap
 from etl.evidence.table import to_csv
 from etl.evidence.words import CHARTS, UI, column
-from etl.web.archive_cache import ArchiveCache, kept_response, works_fingerprint
+from etl.web.archive_cache import (
+    WORKS_RECHECK,
+    ArchiveCache,
+    kept_response,
+    works_fingerprint,
+)
 from etl.web.routes import Routes
 from etl.web.security import nonce
 from etl.web.services import services
@@ -56,7 +61,11 @@ def _kept() -> ArchiveCache:
     found: ArchiveCache | None = current_app.extensions.get(PAGES_KEY)
     if found is None:
         found = ArchiveCache(
-            services().engine, _render, size=PAGES_KEPT, fingerprint=works_fingerprint
+            services().engine,
+            _render,
+            size=PAGES_KEPT,
+            recheck=WORKS_RECHECK,
+            fingerprint=works_fingerprint,
         )
         current_app.extensions[PAGES_KEY] = found
     return found

@@ -12,7 +12,6 @@ from flask import Flask
 from etl.classify.service import Classifier
 from etl.web import create_app
 from etl.web.app import STUDY_CACHE
-from etl.web.archive_cache import RECHECK
 from etl.web.evidence import MAP_KEY, PAGES_KEY
 from tests.studies.conftest import LATER, Thread, put, trial
 from tests.web.test_security_headers import NONCE
@@ -24,7 +23,7 @@ def _later(app: Flask, key: str) -> None:
     """The `recheck` seconds have passed for the cache at `key`."""
     cache = app.extensions[key]
     clock = cache.clock
-    cache.clock = lambda: clock() + RECHECK
+    cache.clock = lambda: clock() + cache.recheck
 
 
 def _revalidates(client: Any, path: str) -> str:
