@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app, flash, g, jsonify, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, request, url_for
+from sqlalchemy import select
 
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
 from etl.classify.taxonomy import SECTIONS, Taxonomy, load_taxonomy
-from etl.db.models import SourceRecord
+from etl.db.models import SourceRecord, Work
 from etl.digest import i18n
 from etl.digest.typography import zh_punctuation
 from etl.digest.view import citation
@@ -56,13 +57,7 @@ def queue() -> Response:
         )  # fmt: skip
     taxonomy = _taxonomy()
     lang = t.lang
-    names = {
-        family: {
-            key: zh_punctuation(label.zh) if lang == "zh" else label.en
-            for key, label in taxonomy.labels[family].items()
-        }
-        for family in taxonomy.labels
-    }
+    names = _label_names(taxonomy, lang)
     section_names = {s["id"]: s.get(lang, s["id"]) for s in taxonomy.sections}
     zh = load_zh_names(config.config_dir) if lang == "zh" else None
     rows = [_row(row, names, lang, taxonomy, zh) for row in found.rows]
@@ -95,7 +90,38 @@ def queue() -> Response:
         page_links=_page_links(pages_total),
         act=url_for(".queue_act"),
         duplicates_url=url_for(".duplicates"),
-        correct_url=lambda work_id: url_for(".correct_labels", work_id=work_id),
+        form_url=lambda work_id, here: url_for(".label_form", work_id=work_id, next=here),
+    )
+
+
+@pages.get("/works/<int:work_id>/labels")
+def label_form(work_id: int) -> Response:
+    """One work's label-correction form, on a page of its own (`?part=form`: the form alone,
+    which the queue's script opens inside the row). The queue links here rather than repeating
+    every cancer type and strategy as checkboxes in each of its rows: that made it a 352 KB
+    page, most of its render time."""
+    with engine().connect() as conn:
+        found = conn.execute(
+            select(Work.id).where(Work.id == work_id, Work.deleted_at.is_(None))
+        ).scalar()
+        labels = review.labels_now(conn, work_id) if found is not None else {}
+    if found is None:
+        abort(404)
+    t = words()
+    queue_url = url_for(".queue")
+    back_to = request.args.get("next") or ""
+    if not back_to.startswith(queue_url) or "\\" in back_to or "#" in back_to:
+        back_to = queue_url  # only the queue, filtered as the editor left it
+    return page(
+        "labels_form" if request.args.get("part") == "form" else "labels",
+        200,
+        title=f"{t('correct_labels')} · {t('work_no', id=work_id)}",
+        work_id=work_id,
+        names=_label_names(_taxonomy(), t.lang),
+        current=_current(labels),
+        action=url_for(".correct_labels", work_id=work_id),
+        next=f"{back_to}#work-{work_id}",
+        back_to=back_to,
     )
 
 
@@ -309,13 +335,6 @@ def _row(
         "section": labels.get("section") or "",
         "labels": shown,
         "corrected": family_names(lang, labels.get("corrected") or []),
-        "current": {
-            "cancer_types": labels.get("cancer_types") or [],
-            "strategies": labels.get("strategies") or [],
-            "msc_sources": labels.get("msc_sources") or [],
-            "stage": labels.get("stage") or "",
-            "safety": bool(labels.get("safety")),
-        },
         "decision": row.decision,
         "state": row.decision["decision"] or "undecided",
         "links": row.links,
@@ -324,6 +343,28 @@ def _row(
             for e in row.events[:EVENTS_SHOWN]
         ],
         "duplicate": row.probable_duplicate,
+    }
+
+
+def _label_names(taxonomy: Taxonomy, lang: str) -> dict[str, dict[str, str]]:
+    """Each label family's names in `lang`, by key."""
+    return {
+        family: {
+            key: zh_punctuation(label.zh) if lang == "zh" else label.en
+            for key, label in taxonomy.labels[family].items()
+        }
+        for family in taxonomy.labels
+    }
+
+
+def _current(labels: dict[str, Any]) -> dict[str, Any]:
+    """The labels a correction form starts from."""
+    return {
+        "cancer_types": labels.get("cancer_types") or [],
+        "strategies": labels.get("strategies") or [],
+        "msc_sources": labels.get("msc_sources") or [],
+        "stage": labels.get("stage") or "",
+        "safety": bool(labels.get("safety")),
     }
 
 
