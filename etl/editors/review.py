@@ -172,7 +172,10 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = 
         .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None), exists().where(recent))
     )
     if news is not None:
-        query = query.where(_among(conn, works.c.id, sorted(news.events)))
+        # On the classification's id when only relevant works are asked for (the default): the
+        # planner then starts from the few relevant works, not from thousands of news works.
+        among = classes.c.work_id if wanted.relevance == "relevant" else works.c.id
+        query = query.where(_among(conn, among, sorted(news.events)))
     if wanted.relevance == "relevant":
         query = query.where(classes.c.relevant.is_(True))
     elif wanted.relevance == "not_relevant":
