@@ -14,7 +14,19 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, RowMapping, and_, exists, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    RowMapping,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from etl.classify import corrections
 from etl.classify.service import Classifier, classify_works
@@ -160,7 +172,10 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = 
         .where(works.c.merged_into.is_(None), works.c.deleted_at.is_(None), exists().where(recent))
     )
     if news is not None:
-        query = query.where(works.c.id.in_(sorted(news.events)))
+        # On the classification's id when only relevant works are asked for (the default): the
+        # planner then starts from the few relevant works, not from thousands of news works.
+        among = classes.c.work_id if wanted.relevance == "relevant" else works.c.id
+        query = query.where(_among(conn, among, sorted(news.events)))
     if wanted.relevance == "relevant":
         query = query.where(classes.c.relevant.is_(True))
     elif wanted.relevance == "not_relevant":
@@ -204,6 +219,15 @@ def queue(conn: Connection, wanted: QueueFilter, zone: str, news: News | None = 
         kept.sort(key=lambda r: (-r.seen.timestamp(), -(r.relevance or 0.0), -r.id))
     page = kept[start_at : start_at + PAGE]
     return Queue(_details(conn, page, news), len(kept), since)
+
+
+def _among(conn: Connection, column: Any, ids: list[int]) -> Any:
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter: the news since an issue
+    can be thousands of works, and binding each (twice a page: the count and the page) cost
+    more than the queries themselves (~60 ms against ~12 ms at 100,000 works)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
+    return column.in_(ids)
 
 
 def _state_filter(query: Any, state: str) -> Any:

@@ -26,7 +26,7 @@ from etl.web import editor as editor_pages
 from etl.web import evidence as evidence_pages
 from etl.web import search as search_pages
 from etl.web import subscribers as subscriber_pages
-from etl.web.archive_cache import ArchiveCache
+from etl.web.archive_cache import WORKS_RECHECK, ArchiveCache, kept_response, works_fingerprint
 from etl.web.security import install as install_security
 from etl.web.security import nonce
 from etl.web.services import KEY, Services, services
@@ -46,6 +46,7 @@ ROUTES = {
     "/articles/<slug>/": "articles/{slug}/index.html",
 }
 ARCHIVE_CACHE = "mscwatch.archive"  # the worker's kept archive pages (etl/web/archive_cache.py)
+STUDY_CACHE = "mscwatch.studies"  # its kept study pages, the same mechanism
 TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 
 
@@ -120,12 +121,7 @@ def create_app(
         if page is None:
             abort(404)
         suffix = path[path.rfind(".") :]
-        content_type = TYPES.get(suffix, "text/plain; charset=utf-8")
-        response = Response(page.text(nonce()), content_type=content_type)
-        response.set_etag(page.etag)
-        response.headers["Cache-Control"] = "no-cache"  # keep it, but ask whether it changed
-        response.make_conditional(request)  # 304 without a body when If-None-Match names it
-        return response
+        return kept_response(page, TYPES.get(suffix, "text/plain; charset=utf-8"))
 
     for rule, path in ROUTES.items():
         app.add_url_rule(
@@ -139,6 +135,24 @@ def create_app(
     # best) answers 301 with the current one.
     studies = Studies(digest)
 
+    def study_render(path: str, base: str) -> str | None:
+        slug, lang = path.split("/")
+        found = studies.page(slug, lang, base)
+        return found.body if found.status == 200 else None
+
+    study_cache = ArchiveCache(
+        digest.engine, study_render, recheck=WORKS_RECHECK, fingerprint=works_fingerprint
+    )
+    app.extensions[STUDY_CACHE] = study_cache
+
+    def study_page(slug: str, lang: str) -> Response:
+        """A kept page when there is one; otherwise the study's answer as it is (a 301 to its
+        current address, or 404), which is not kept."""
+        page = study_cache.page(f"{slug}/{lang}", _served_base(request.path), nonce())
+        if page is None:
+            return answer(studies.page(slug, lang, _served_base(request.path)))
+        return kept_response(page, TYPES[".html"])
+
     def answer(found: Answer) -> Response:
         if found.status == 404:
             abort(404)
@@ -149,11 +163,11 @@ def create_app(
 
     @app.get("/studies/<slug>/")
     def study_zh(slug: str) -> Response:
-        return answer(studies.page(slug, "zh", _served_base(request.path)))
+        return study_page(slug, "zh")
 
     @app.get("/studies/<slug>/en/")
     def study_en(slug: str) -> Response:
-        return answer(studies.page(slug, "en", _served_base(request.path)))
+        return study_page(slug, "en")
 
     @app.get("/studies/<slug>/cite.<any(ris, bib, json):fmt>")
     def study_cite(slug: str, fmt: str) -> Response:

@@ -4,13 +4,17 @@ filtered and sorted by query parameters (a plain GET form: no JavaScript needed)
 
 The CSV and the charts carry an ETag of their bytes and answer a matching If-None-Match with
 304, so a page that embeds four charts costs four revalidations, not four drawings, on a return.
+The page itself is kept per worker and filter (etl/web/archive_cache.py, the archive's
+mechanism, with the works' fingerprint) and answers If-None-Match the same way.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Response, abort, current_app, request
+from werkzeug.datastructures import MultiDict
 
 from etl.digest.archive import Archive
 from etl.evidence.charts import Chart, chart, figure_size
@@ -18,7 +22,14 @@ from etl.evidence.query import FILTERS, SORTS, Query, options, parse_query
 from etl.evidence.service import EvidenceMap
 from etl.evidence.table import to_csv
 from etl.evidence.words import CHARTS, UI, column
+from etl.web.archive_cache import (
+    WORKS_RECHECK,
+    ArchiveCache,
+    kept_response,
+    works_fingerprint,
+)
 from etl.web.routes import Routes
+from etl.web.security import nonce
 from etl.web.services import services
 
 pages = Routes()
@@ -29,6 +40,8 @@ MAX_AGE = 300  # seconds a cache may serve the map before it asks again
 
 
 MAP_KEY = "mscwatch.evidence"  # the app.extensions key of the app's one map
+PAGES_KEY = "mscwatch.evidence.pages"  # and of its kept pages
+PAGES_KEPT = 64  # a page per language and filter; readers' filters are not ours to bound
 FRESH_SECONDS = 60.0  # how long the map reuses the rows it read (see EvidenceMap)
 
 
@@ -39,6 +52,22 @@ def _map() -> EvidenceMap:
         here = services()
         found = EvidenceMap.open(here.settings, here.engine, FRESH_SECONDS)
         current_app.extensions[MAP_KEY] = found
+    return found
+
+
+def _kept() -> ArchiveCache:
+    """The worker's kept evidence pages, keyed by language and the query's own spelling of its
+    filters (`Query.params`), so the same filters in another order are one page."""
+    found: ArchiveCache | None = current_app.extensions.get(PAGES_KEY)
+    if found is None:
+        found = ArchiveCache(
+            services().engine,
+            _render,
+            size=PAGES_KEPT,
+            recheck=WORKS_RECHECK,
+            fingerprint=works_fingerprint,
+        )
+        current_app.extensions[PAGES_KEY] = found
     return found
 
 
@@ -84,12 +113,21 @@ def evidence_chart(name: str) -> Response:
 
 
 def _page(lang: str) -> Response:
+    key = f"{lang}?{parse_query(request.args.getlist).params()}"
+    page = _kept().page(key, request.script_root + "/", nonce())
+    if page is None:  # _render always renders; said for the type checker
+        abort(404)
+    return kept_response(page, "text/html; charset=utf-8")
+
+
+def _render(key: str, base: str) -> str:
+    """The page for `key` ("zh?cancer=lung&sort=phase"): the language and the query's params."""
+    lang, _, params_text = key.partition("?")
     evidence_map = _map()
     names, words = evidence_map.names, UI[lang]
-    query = parse_query(request.args.getlist)
+    query = parse_query(MultiDict(parse_qsl(params_text, keep_blank_values=True)).getlist)
     everything = evidence_map.rows()
     rows = evidence_map.view(query, lang, everything)
-    base = request.script_root + "/"
     here = base + ("evidence/" if lang == "zh" else "evidence/en/")
     other = base + ("evidence/en/" if lang == "zh" else "evidence/")
     params = query.params()
@@ -133,9 +171,7 @@ def _page(lang: str) -> Response:
         charts=charts,
         other_home=other + (f"?{params}" if params else ""),
     )
-    # No ETag here: the page's stylesheet carries a fresh CSP nonce on every answer, and a 304
-    # would leave the browser a cached page whose nonce the new policy no longer allows.
-    return Response(body, content_type="text/html; charset=utf-8")
+    return body
 
 
 def _counted(lang: str, label: str, count: int) -> str:

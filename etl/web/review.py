@@ -7,16 +7,18 @@ place, which is what makes many decisions in a row quick and keyboard friendly.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app, flash, g, jsonify, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, request, url_for
+from sqlalchemy import Connection, func, select
 
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
 from etl.classify.taxonomy import SECTIONS, Taxonomy, load_taxonomy
-from etl.db.models import SourceRecord
+from etl.db.models import Event, SourceRecord, Work, WorkMerge
 from etl.digest import i18n
 from etl.digest.typography import zh_punctuation
 from etl.digest.view import citation
@@ -26,6 +28,7 @@ from etl.editors import review
 from etl.editors.sentences import event_sentence
 from etl.editors.summary import summarize
 from etl.facts.abstract import sections as abstract_sections
+from etl.web.archive_cache import issues_fingerprint
 from etl.web.editor import back, engine, page, settings, wants_json, whole_number, words
 from etl.web.routes import Routes
 from etl.web.services import services
@@ -45,24 +48,13 @@ def queue() -> Response:
         since_why = ""
         if "since" not in request.args:  # the next issue's news, as the digest decides it
             today = services().digest.local_day(clock.now())
-            news = review.news_since_last_issue(
-                conn, today, config.digest.period_days, config.digest.late_days
-            )
+            news = _news(conn, today, config.digest.period_days, config.digest.late_days)
             since_why = t("queue_news_why_issue" if news.since_issue else "queue_news_why_first")
         found = review.queue(conn, wanted, config.schedule.timezone, news)
-        sources = sorted(
-            conn.execute(SourceRecord.__table__.select().with_only_columns(
-                SourceRecord.__table__.c.source).distinct()).scalars()
-        )  # fmt: skip
+        sources = _sources(conn)
     taxonomy = _taxonomy()
     lang = t.lang
-    names = {
-        family: {
-            key: zh_punctuation(label.zh) if lang == "zh" else label.en
-            for key, label in taxonomy.labels[family].items()
-        }
-        for family in taxonomy.labels
-    }
+    names = _label_names(taxonomy, lang)
     section_names = {s["id"]: s.get(lang, s["id"]) for s in taxonomy.sections}
     zh = load_zh_names(config.config_dir) if lang == "zh" else None
     rows = [_row(row, names, lang, taxonomy, zh) for row in found.rows]
@@ -95,7 +87,38 @@ def queue() -> Response:
         page_links=_page_links(pages_total),
         act=url_for(".queue_act"),
         duplicates_url=url_for(".duplicates"),
-        correct_url=lambda work_id: url_for(".correct_labels", work_id=work_id),
+        form_url=lambda work_id, here: url_for(".label_form", work_id=work_id, next=here),
+    )
+
+
+@pages.get("/works/<int:work_id>/labels")
+def label_form(work_id: int) -> Response:
+    """One work's label-correction form, on a page of its own (`?part=form`: the form alone,
+    which the queue's script opens inside the row). The queue links here rather than repeating
+    every cancer type and strategy as checkboxes in each of its rows: that made it a 352 KB
+    page, most of its render time."""
+    with engine().connect() as conn:
+        found = conn.execute(
+            select(Work.id).where(Work.id == work_id, Work.deleted_at.is_(None))
+        ).scalar()
+        labels = review.labels_now(conn, work_id) if found is not None else {}
+    if found is None:
+        abort(404)
+    t = words()
+    queue_url = url_for(".queue")
+    back_to = request.args.get("next") or ""
+    if not back_to.startswith(queue_url) or "\\" in back_to or "#" in back_to:
+        back_to = queue_url  # only the queue, filtered as the editor left it
+    return page(
+        "labels_form" if request.args.get("part") == "form" else "labels",
+        200,
+        title=f"{t('correct_labels')} · {t('work_no', id=work_id)}",
+        work_id=work_id,
+        names=_label_names(_taxonomy(), t.lang),
+        current=_current(labels),
+        action=url_for(".correct_labels", work_id=work_id),
+        next=f"{back_to}#work-{work_id}",
+        back_to=back_to,
     )
 
 
@@ -206,6 +229,51 @@ def duplicate_merge() -> Response:
 # -- shared --------------------------------------------------------------------------------------
 
 
+NEWS_KEY = "mscwatch.queue-news"  # the worker's last answer to "what is news since the issue"
+NEWS_FRESH = 10.0  # seconds the queue may reuse it while its fingerprint stays the same
+
+
+def _news(conn: Connection, today: date, period_days: int, late_days: int) -> review.News:
+    """Which works have news for the next issue, reused while no event, merge or issue was
+    added (three small indexed aggregates) and for at most `NEWS_FRESH` seconds (a work
+    deleted or an event claimed in between). Deciding it reads every event since the last
+    issue and what is known of their works (about 0.6 s at 100,000 works); an editor deciding
+    one row after another would pay it on every page. The decisions themselves are read
+    afresh by `review.queue`."""
+    extensions = current_app.extensions
+    changes = conn.execute(
+        select(
+            select(func.max(Event.id)).scalar_subquery(),
+            select(func.max(WorkMerge.id)).scalar_subquery(),
+        )
+    ).one()
+    key = (today, period_days, late_days, *changes, *issues_fingerprint(conn))
+    now = time.monotonic()
+    known: tuple[tuple[Any, ...], float, review.News] | None = extensions.get(NEWS_KEY)
+    if known is not None and known[0] == key and now - known[1] < NEWS_FRESH:
+        return known[2]
+    news = review.news_since_last_issue(conn, today, period_days, late_days)
+    extensions[NEWS_KEY] = (key, now, news)
+    return news
+
+
+SOURCES_KEY = "mscwatch.queue-sources"
+SOURCES_FRESH = 60.0  # seconds: a source is added with a new crawler, not between two pages
+
+
+def _sources(conn: Connection) -> list[str]:
+    """The sources the filter offers: a DISTINCT over every record (a scan of 120,000 rows,
+    ~40 ms), so kept for `SOURCES_FRESH` seconds."""
+    extensions, now = current_app.extensions, time.monotonic()
+    known: tuple[float, list[str]] | None = extensions.get(SOURCES_KEY)
+    if known is not None and now - known[0] < SOURCES_FRESH:
+        return known[1]
+    table = SourceRecord.__table__
+    found = sorted(conn.execute(select(table.c.source).distinct()).scalars())
+    extensions[SOURCES_KEY] = (now, found)
+    return found
+
+
 def _taxonomy() -> Taxonomy:
     """The taxonomy alone, for pages that only show labels: the classifier may load the
     editors' model, and with it scikit-learn, seconds of a worker's first request."""
@@ -309,13 +377,6 @@ def _row(
         "section": labels.get("section") or "",
         "labels": shown,
         "corrected": family_names(lang, labels.get("corrected") or []),
-        "current": {
-            "cancer_types": labels.get("cancer_types") or [],
-            "strategies": labels.get("strategies") or [],
-            "msc_sources": labels.get("msc_sources") or [],
-            "stage": labels.get("stage") or "",
-            "safety": bool(labels.get("safety")),
-        },
         "decision": row.decision,
         "state": row.decision["decision"] or "undecided",
         "links": row.links,
@@ -324,6 +385,28 @@ def _row(
             for e in row.events[:EVENTS_SHOWN]
         ],
         "duplicate": row.probable_duplicate,
+    }
+
+
+def _label_names(taxonomy: Taxonomy, lang: str) -> dict[str, dict[str, str]]:
+    """Each label family's names in `lang`, by key."""
+    return {
+        family: {
+            key: zh_punctuation(label.zh) if lang == "zh" else label.en
+            for key, label in taxonomy.labels[family].items()
+        }
+        for family in taxonomy.labels
+    }
+
+
+def _current(labels: dict[str, Any]) -> dict[str, Any]:
+    """The labels a correction form starts from."""
+    return {
+        "cancer_types": labels.get("cancer_types") or [],
+        "strategies": labels.get("strategies") or [],
+        "msc_sources": labels.get("msc_sources") or [],
+        "stage": labels.get("stage") or "",
+        "safety": bool(labels.get("safety")),
     }
 
 

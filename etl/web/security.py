@@ -57,7 +57,11 @@ def nonce_attr() -> Markup:
 
 def add_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", policy(nonce()))
+    if response.status_code != 304:
+        # A 304 has no body: the browser keeps the page it has and, with it, the policy that
+        # names that page's nonce. A new policy on the 304 would replace it and block the
+        # kept page's own <style> and <script>.
+        headers.setdefault("Content-Security-Policy", policy(nonce()))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

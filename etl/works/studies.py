@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
 from etl.db.models import Identifier, Link, Work
 
@@ -154,10 +154,16 @@ def _links(conn: Connection, ids: Sequence[int] | None) -> list[StudyLink]:
         .join(identifiers, (i.scheme == lk.target_scheme) & (i.value == lk.target_value))
         .where(lk.type.in_(TRIAL_LINKS | PREPRINT_LINKS))
     )
-    if ids is not None:
-        query = query.where(or_(lk.work_id.in_(ids), i.work_id.in_(ids)))
-    return [StudyLink(row.work_id, row.target, row.type, row.evidence or "")
-            for row in conn.execute(query)]  # fmt: skip
+    if ids is None:
+        rows = list(conn.execute(query))
+    else:
+        # Two indexed lookups (links by work, identifiers by work then links by target), not
+        # one OR across the join, which PostgreSQL answers by scanning every link (~80 ms at
+        # 100,000 works, twice per study page).
+        rows = list(conn.execute(query.where(lk.work_id.in_(ids))))
+        rows += conn.execute(query.where(i.work_id.in_(ids)))
+    return list(dict.fromkeys(StudyLink(row.work_id, row.target, row.type, row.evidence or "")
+                              for row in rows))  # fmt: skip
 
 
 def _live(conn: Connection, ids: Sequence[int]) -> list[StudyWork]:

@@ -123,7 +123,8 @@ def test_an_editor_reviews_the_week_and_approves_the_issue(
 
         # Correct a label: the form posts, the page comes back with the correction shown.
         row = page.locator(f"#work-{rows[5]}")
-        row.locator("details.correct summary").click()
+        row.locator("a.correct-link").click()  # the row's form, fetched and opened in place
+        expect(row.locator("form.labels-form")).to_be_visible()
         stage = "phase3" if known[rows[5]]["stage"] != "phase3" else "animal"
         row.locator("select[name=stage]").select_option(stage)
         row.locator("form.labels-form button[type=submit]").click()

@@ -103,7 +103,7 @@ def test_every_editor_page_refuses_anonymous_visitors(
     site = open_site(db_url, engine, tmp_path)
     for url in ("/editor/queue", "/editor/duplicates", "/editor/issues", "/editor/issues/1",
                 "/editor/issues/1/preview/zh", "/editor/issues/1/email/zh", "/editor/briefs",
-                "/editor/briefs/brief.zh.md"):  # fmt: skip
+                "/editor/briefs/brief.zh.md", "/editor/works/1/labels"):  # fmt: skip
         answer = site.client.get(url)
         assert answer.status_code == 302, url
         assert answer.headers["Location"].startswith("/editor/login?next="), url
@@ -283,6 +283,36 @@ def test_a_label_correction_moves_the_work_and_survives_reclassification(desk: S
     assert again["cancer_types"] == ["aml"] and again["stage"] == "phase1"
     page = desk.client.get(f"/editor/queue?since=2000-01-01&relevance=all#work-{work}").text
     assert "corrected by an editor: cancer types, stage" in page
+
+
+def test_the_label_form_has_a_page_of_its_own_that_starts_from_the_labels_now(
+    desk: Site, engine: Engine
+) -> None:
+    """The queue's rows link to it (and open it in place) instead of each carrying every label
+    as a checkbox; it works without JavaScript and goes back to the queue as it was filtered."""
+    queue = desk.client.get("/editor/queue?since=2000-01-01").text
+    assert 'name="cancer_types"' not in queue
+    work = next(w for w, lab in labels(engine).items() if lab.get("cancer_types") and
+                f'id="work-{w}"' in queue)  # fmt: skip
+    back = "/editor/queue?since=2000-01-01&section=solid_tumor"
+    page = desk.client.get(f"/editor/works/{work}/labels", query_string={"next": back})
+    assert page.status_code == 200
+    checked = re.findall(r'name="cancer_types" value="([^"]+)" checked', page.text)
+    assert checked == [k for k in re.findall(r'name="cancer_types" value="([^"]+)"', page.text)
+                       if k in labels(engine)[work]["cancer_types"]] and checked  # fmt: skip
+    assert f'name="next" value="{back.replace("&", "&amp;")}#work-{work}"' in page.text
+    for elsewhere in ("https://evil.example/editor/queue", "//evil.example", "/editor/issues"):
+        sent = desk.client.get(f"/editor/works/{work}/labels", query_string={"next": elsewhere})
+        assert f'name="next" value="/editor/queue#work-{work}"' in sent.text, elsewhere
+    assert desk.client.get("/editor/works/999999/labels").status_code == 404
+    # the form posts as the queue's did: back to the filtered queue, the label corrected
+    flipped = not labels(engine)[work].get("safety")
+    form = {"csrf_token": token(desk), "next": f"{back}#work-{work}", "has_safety": "1"}
+    if flipped:
+        form["safety"] = "on"
+    answer = desk.client.post(f"/editor/works/{work}/labels", data=form)
+    assert answer.status_code == 303 and answer.headers["Location"] == f"{back}#work-{work}"
+    assert bool(labels(engine)[work].get("safety")) == flipped
 
 
 def test_a_correction_with_an_unknown_label_is_refused_by_name(desk: Site) -> None:

@@ -6,6 +6,7 @@ and a work added by hand through the sources (a loopback replay of PubMed and Cl
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,9 +115,20 @@ def test_queue_rows_read_as_sentences_with_abstract_facts_and_lead(desk: Site) -
     assert "提取的要点" in page and "申办方" in page and "拟用导语" in page
     lead = re.search(r'<span class="lead-text">([^<]+)</span>', page).group(1)
     assert CJK.search(lead) and "例" in lead
-    assert 'type="checkbox" name="cancer_types"' in page and "<select multiple" not in page
-    assert not re.search(r"<select[^>]* multiple", page)  # no multi-select box
-    assert 'type="checkbox" name="strategies"' in page
+    # Each row links to its own correction form rather than carrying every label as checkboxes.
+    assert 'type="checkbox" name="cancer_types"' not in page
+    forms = re.findall(r'<a class="correct-link" href="([^"]+)"', page)
+    assert len(forms) == len(ROW.findall(page)) > 0
+    form_url = html.unescape(forms[0])
+    form = desk.client.get(form_url)
+    assert form.status_code == 200 and "<h1>更正标签" in form.text
+    part = desk.client.get(form_url + "&part=form").text
+    assert part.startswith('<form method="post"') and "<html" not in part
+    for text in (form.text, part):
+        assert 'type="checkbox" name="cancer_types"' in text and "<select multiple" not in text
+        assert not re.search(r"<select[^>]* multiple", text)  # no multi-select box
+        assert 'type="checkbox" name="strategies"' in text
+        assert 'name="next" value="/editor/queue?since=2000-01-01&amp;source=ctgov#work-' in text
 
 
 def test_the_queue_and_the_digest_agree_on_what_is_new(

@@ -94,7 +94,8 @@ def test_an_editor_reviews_the_queue_in_chinese(
 
         # Correct a label with checkboxes: add a cancer type the rules did not give.
         before = labels(served.engine, work)["cancer_types"]
-        row.locator("details.correct summary").click()
+        row.locator("a.correct-link").click()  # opens the row's form in place
+        expect(row.locator("form.labels-form")).to_be_visible()
         boxes = row.locator("fieldset.cancer-types input[type=checkbox]")
         added = next(v for v in boxes.evaluate_all("bs => bs.map(b => b.value)") if v not in before)
         row.locator(f"fieldset.cancer-types input[value={added}]").check()
