@@ -11,6 +11,7 @@ from datetime import date
 from typing import NamedTuple
 
 # The article's table heads are the evidence map's first columns: one set of words for both.
+from etl.db.states import ArticleState, DeliveryState, IssueState, Verdict
 from etl.evidence.words import article_heads
 
 # A trial's status and phase and where an identifier leads are words the evidence map uses too,
@@ -522,8 +523,8 @@ EDITOR: dict[str, tuple[str, str]] = {
     "col_approved": ("批准人", "approved by"),
     "no_issue": ("还没有任何一期。", "No issue yet."),
     "issue_state_draft": ("草稿", "draft"),
-    "issue_state_approved": ("已批准", "Approved"),
-    "issue_state_sending": ("发送中", "Sending"),
+    "issue_state_approved": ("已批准", IssueState.APPROVED.value),
+    "issue_state_sending": ("发送中", IssueState.SENDING.value),
     "issue_state_sent": ("已发送", "sent"),
     "briefs_title": ("文章提纲", "Article briefs"),
     "briefs_about": (
@@ -576,8 +577,8 @@ EDITOR: dict[str, tuple[str, str]] = {
     "count_quarantined": ("隔离", "quarantined"),
     "count_failed": ("失败", "failed"),
     "delivery_sent": ("已发送", "sent"),
-    "delivery_queued": ("排队中", "Queued"),
-    "delivery_claimed": ("发送中", "Claimed"),
+    "delivery_queued": ("排队中", DeliveryState.QUEUED.value),
+    "delivery_claimed": ("发送中", DeliveryState.CLAIMED.value),
     "delivery_retry": ("待重试", "retry"),
     "delivery_failed": ("失败", "failed"),
     "delivery_skipped": ("已跳过", "skipped"),
@@ -591,12 +592,12 @@ EDITOR: dict[str, tuple[str, str]] = {
     "verdict_ok": ("正常", "ok"),
     "verdict_quiet": ("正常（无新内容）", "quiet"),
     "verdict_partial": ("部分记录未入库", "partial"),
-    "verdict_failing": ("失败", "Failing"),
-    "verdict_broken": ("连续失败", "Broken"),
+    "verdict_failing": ("失败", Verdict.FAILING.value),
+    "verdict_broken": ("连续失败", Verdict.BROKEN.value),
     "verdict_late": ("逾期未运行", "late"),
-    "verdict_stale": ("长期无新内容", "Stale"),
+    "verdict_stale": ("长期无新内容", Verdict.STALE.value),
     "verdict_disabled": ("已停用", "disabled"),
-    "verdict_never run": ("从未运行", "Never run"),
+    "verdict_never run": ("从未运行", Verdict.NEVER_RUN.value),
     "issue_title": ("第 {n} 期（{slug}）", "Issue {n} ({slug})"),
     "issue_meta_period": ("收录时间 {start} – {end}", "Period {start} – {end}"),
     "issue_meta_state": ("状态", "state"),
@@ -723,7 +724,7 @@ EDITOR: dict[str, tuple[str, str]] = {
     "art_no_headline": ("（尚无标题）", "(no headline yet)"),
     "art_none": ("还没有文章。", "No articles yet."),
     "art_state_draft": ("草稿", "draft"),
-    "art_state_approved": ("已批准", "approved"),
+    "art_state_approved": ("已批准", ArticleState.APPROVED.value),
     "art_state_published": ("已发布", "published"),
     "art_not_checked": ("未核查", "not checked"),
     "art_blocking": ("未通过", "blocking"),
