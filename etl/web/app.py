@@ -62,7 +62,11 @@ def _served_base(path: str) -> str:
 
 class DatabaseId(IntegerConverter):
     """`<int:…>` in every route: an id beyond a 64-bit integer is an address of nothing (404),
-    not a query the database fails on."""
+    not a query the database fails on. Ids of more than 19 digits do not match at all: where a
+    GET and a POST share an address, a value the converter refused after the path matched would
+    answer 405 (the other method's rule) instead of 404."""
+
+    regex = r"\d{1,19}"
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", editor_pages.MAX_ID)
