@@ -13,6 +13,7 @@ renders; nothing is stored and no cursor moves.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -230,3 +231,21 @@ def read_body(source: str | Path | bytes, limit: int | None = None) -> bytes:
             blocks.append(block)
             left -= len(block)
         return b"".join(blocks)
+
+
+def read_page(
+    source_name: str, source: str | Path | bytes, location: str | None, what: str, limit: int
+) -> tuple[str, bytes | Quarantined]:
+    """A JSON or XML page read whole, with the name messages give it (`location`, else the file
+    name, or `<response>` for bytes). A file that cannot be read, or one over `limit` bytes
+    (`what` says what such a page is: "more than {what} ever is"), comes back as its quarantine
+    entry instead of its bytes, so every page-reading parser refuses them in the same words."""
+    where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
+    try:
+        body = read_body(source, limit=limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        return where, Quarantined(source_name, where, "", f"cannot read the file: {exc}", b"")
+    if len(body) > limit:
+        reason = f"larger than {limit:,} bytes, more than {what} ever is: not read"
+        return where, Quarantined(source_name, where, "", reason, b"", whole_file=True)
+    return where, body

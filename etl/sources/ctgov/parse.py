@@ -13,14 +13,13 @@ studies the query matched (first page only, and only with `countTotal=true`).
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord, failure_reason
-from etl.sources.base import MAX_PAGE, read_body
+from etl.sources.base import MAX_PAGE, read_page
 from etl.sources.ctgov.fields import SOURCE, study_record
 
 ParseResult = SourceRecord | Quarantined
@@ -34,15 +33,9 @@ def parse_studies(source: str | Path | bytes, location: str | None = None) -> It
     `source` is a path (`.json`, or `.json.gz`) or the bytes of a response; `location` names it in
     messages (defaults to the file name, or `<response>` for bytes).
     """
-    where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
-    try:
-        body = read_body(source, limit=MAX_PAGE + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
-        return
-    if len(body) > MAX_PAGE:
-        reason = f"larger than {MAX_PAGE:,} bytes, more than a /studies page ever is: not read"
-        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
+    where, body = read_page(SOURCE, source, location, "a /studies page", MAX_PAGE)
+    if isinstance(body, Quarantined):
+        yield body
         return
     try:
         document = _load(body)

@@ -14,7 +14,6 @@ one), `hit_count` how many results the query matched.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from lxml import etree
 
 from etl.normalize.text import valid_json
 from etl.records import Quarantined, SourceRecord, failure_reason
-from etl.sources.base import MAX_PAGE, read_body
+from etl.sources.base import MAX_PAGE, read_page
 from etl.sources.europepmc.fields import SOURCE, ParseError, paper_record, record_key
 from etl.sources.europepmc.xmlpage import (
     XML_ROOTS,
@@ -48,15 +47,9 @@ def parse_search(source: str | Path | bytes, location: str | None = None) -> Ite
     `source` is a path (`.json`, `.xml`, either `.gz`) or the bytes of a response; `location`
     names it in messages (defaults to the file name, or `<response>` for bytes).
     """
-    where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
-    try:
-        body = read_body(source, limit=MAX_PAGE + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
-        return
-    if len(body) > MAX_PAGE:
-        reason = f"larger than {MAX_PAGE:,} bytes, more than a search page ever is: not read"
-        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
+    where, body = read_page(SOURCE, source, location, "a search page", MAX_PAGE)
+    if isinstance(body, Quarantined):
+        yield body
         return
     refusal = _refusal(body[:HEAD])
     if refusal:

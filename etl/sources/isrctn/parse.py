@@ -8,14 +8,13 @@ come through; a body that is no XML, or XML of something else, is one quarantine
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
 
 from etl.records import Quarantined, SourceRecord, failure_reason
-from etl.sources.base import MAX_PAGE, read_body
+from etl.sources.base import MAX_PAGE, read_page
 from etl.sources.isrctn.fields import SOURCE, trial_record
 from etl.sources.xmlstream import SAFE_XML
 
@@ -27,15 +26,9 @@ ParseResult = SourceRecord | Quarantined
 def parse_isrctn(source: str | Path | bytes, location: str | None = None) -> Iterator[ParseResult]:
     """Records (and quarantined failures) from an ISRCTN API answer or a saved file of one
     (`.xml` or `.xml.gz`); `location` names it in messages (the file name, or `<response>`)."""
-    where = location or ("<response>" if isinstance(source, bytes) else Path(source).name)
-    try:
-        body = read_body(source, limit=MAX_PAGE + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        yield Quarantined(SOURCE, where, "", f"cannot read the file: {exc}", b"")
-        return
-    if len(body) > MAX_PAGE:
-        reason = f"larger than {MAX_PAGE:,} bytes, more than an ISRCTN answer ever is: not read"
-        yield Quarantined(SOURCE, where, "", reason, b"", whole_file=True)
+    where, body = read_page(SOURCE, source, location, "an ISRCTN answer", MAX_PAGE)
+    if isinstance(body, Quarantined):
+        yield body
         return
     try:
         root = etree.fromstring(body, etree.XMLParser(**SAFE_XML))
