@@ -64,6 +64,23 @@ def csrf_of(client: FlaskClient, url: str = "/editor/login") -> str:
     return CSRF.search(page.text).group(1)
 
 
+ROW = re.compile(r'<tr id="work-(\d+)"')
+
+
+def queue_rows(site: Site, address: str) -> list[int]:
+    """The works the queue at `address` (a query string without `page`) lists, page after
+    page."""
+    found: list[int] = []
+    for number in range(1, 50):
+        page = site.client.get(f"{address}&page={number}")
+        assert page.status_code == 200
+        rows = [int(n) for n in ROW.findall(page.text)]
+        if not rows:
+            return found
+        found += rows
+    raise AssertionError("the queue does not end")
+
+
 def log_in(
     client: FlaskClient, name: str = "li@example.org", password: str = PASSWORD, next_: str = ""
 ) -> Any:

@@ -25,9 +25,7 @@ from etl.works import store as work_store
 from etl.works.merge import merge_works
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo, publish
-from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
-
-ROW = re.compile(r'<tr id="work-(\d+)"')
+from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site, queue_rows
 
 
 @pytest.fixture
@@ -49,28 +47,12 @@ def token(site: Site, url: str = "/editor/queue?since=2000-01-01") -> str:
 
 def shown(site: Site, query: str = "") -> list[int]:
     """The works the queue lists, page after page."""
-    found: list[int] = []
-    for number in range(1, 50):
-        page = site.client.get(f"/editor/queue?since=2000-01-01{query}&page={number}")
-        assert page.status_code == 200
-        rows = [int(n) for n in ROW.findall(page.text)]
-        if not rows:
-            return found
-        found += rows
-    raise AssertionError("the queue does not end")
+    return queue_rows(site, f"/editor/queue?since=2000-01-01{query}")
 
 
 def shown_news(site: Site, query: str = "") -> list[int]:
     """The works the default queue (the next issue's news) lists, page after page."""
-    found: list[int] = []
-    for number in range(1, 50):
-        page = site.client.get(f"/editor/queue?page={number}{query}")
-        assert page.status_code == 200
-        rows = [int(n) for n in ROW.findall(page.text)]
-        if not rows:
-            return found
-        found += rows
-    raise AssertionError("the queue does not end")
+    return queue_rows(site, f"/editor/queue?{query.removeprefix('&')}")
 
 
 def labels(engine: Engine) -> dict[int, dict]:

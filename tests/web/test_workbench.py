@@ -25,9 +25,8 @@ from etl.pipeline.ingest import ingest_files
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, WEEKS, load_demo, publish
 from tests.support.searches import SearchReplay
-from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
+from tests.web.test_editor_pages import CSRF, PASSWORD, ROW, Site, log_in, open_site, queue_rows
 
-ROW = re.compile(r'<tr id="work-(\d+)"')
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_VALUES = ("None →", "['PHASE", "RECRUITING", "ACTIVE_NOT", "'label':", "status_changed")
 # Crawled a week after the last of the three issues' periods, as the demo does: what the queue
@@ -46,15 +45,7 @@ def desk(db_url: str, engine: Engine, tmp_path: Path) -> Site:
 
 
 def news_rows(site: Site, query: str = "") -> list[int]:
-    found: list[int] = []
-    for number in range(1, 50):
-        page = site.client.get(f"/editor/queue?page={number}{query}")
-        assert page.status_code == 200
-        rows = [int(n) for n in ROW.findall(page.text)]
-        if not rows:
-            return found
-        found += rows
-    raise AssertionError("the queue does not end")
+    return queue_rows(site, f"/editor/queue?{query.removeprefix('&')}")
 
 
 def switch(site: Site, lang: str, back: str = "/editor/queue") -> None:
