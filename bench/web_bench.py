@@ -221,6 +221,10 @@ def pages(slug: str | None, study: str | None) -> list[Page]:
         found.append(Page("study page", f"/studies/{study}/", "public", optional=True))
     found.append(Page("evidence map", "/evidence/", "public", optional=True))
     found.append(Page("editor queue", "/editor/queue", "editor"))
+    # The default queue right after an issue went out holds the few works with news since; the
+    # heavy case is a full page of fifty rows (abstracts, facts, events, forms): every relevant
+    # work with an event since 2000, the newest first.
+    found.append(Page("editor queue, full page", "/editor/queue?since=2000-01-01", "editor"))
     return found
 
 

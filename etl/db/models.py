@@ -68,7 +68,8 @@ class Work(Base):
     published: Mapped[str | None] = mapped_column(String(10))
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Moves with every change to the work or its records: the queue's change stamp reads it.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Title matching: works are compared only within a block (kind, year, first author).
     block_key: Mapped[str | None] = mapped_column(String(160), index=True)
@@ -241,7 +242,7 @@ class Classification(Base):
     taxonomy_version: Mapped[str] = mapped_column(String(64))
     taxonomy_digest: Mapped[str] = mapped_column(String(32))
     model: Mapped[str | None] = mapped_column(String(128))
-    classified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    classified_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class EditorLabel(Base):

@@ -8,17 +8,28 @@ place, which is what makes many decisions in a row quick and keyboard friendly.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import Response, abort, current_app, flash, g, jsonify, request, url_for
+from flask_wtf.csrf import generate_csrf
+from jinja2 import Template
 from sqlalchemy import Connection, func, select
 
 from etl import clock
 from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
 from etl.classify.taxonomy import SECTIONS, Taxonomy, load_taxonomy
-from etl.db.models import Event, SourceRecord, Work, WorkMerge
+from etl.db.models import (
+    Classification,
+    EditorDecision,
+    EditorLabel,
+    Event,
+    SourceRecord,
+    Work,
+    WorkMerge,
+)
 from etl.digest import i18n
 from etl.digest.typography import zh_punctuation
 from etl.digest.view import citation
@@ -30,6 +41,7 @@ from etl.editors.summary import summarize
 from etl.facts.abstract import sections as abstract_sections
 from etl.web.archive_cache import issues_fingerprint
 from etl.web.editor import back, engine, page, settings, wants_json, whole_number, words
+from etl.web.fragments import Fragments, Recent
 from etl.web.routes import Routes
 from etl.web.services import services
 
@@ -42,53 +54,123 @@ EVENTS_SHOWN = 6  # a trial's history can be long; the newest few tell what happ
 def queue() -> Response:
     wanted, problems = _filter()
     t = words()
-    config = settings()
-    with engine().connect() as conn:
-        news = None
-        since_why = ""
-        if "since" not in request.args:  # the next issue's news, as the digest decides it
-            today = services().digest.local_day(clock.now())
-            news = _news(conn, today, config.digest.period_days, config.digest.late_days)
-            since_why = t("queue_news_why_issue" if news.since_issue else "queue_news_why_first")
-        found = review.queue(conn, wanted, config.schedule.timezone, news)
-        sources = _sources(conn)
-    taxonomy = _taxonomy()
     lang = t.lang
-    names = _label_names(taxonomy, lang)
+    here = request.full_path.rstrip("?")
+    with engine().connect() as conn:
+        read = _read(conn, wanted, lang, here)
+    taxonomy = _taxonomy()
     section_names = {s["id"]: s.get(lang, s["id"]) for s in taxonomy.sections}
-    zh = load_zh_names(config.config_dir) if lang == "zh" else None
-    rows = [_row(row, names, lang, taxonomy, zh) for row in found.rows]
-    pages_total = max(1, -(-found.total // review.PAGE))
+    shared = {
+        "lang": lang,
+        "here": here,
+        "act": url_for(".queue_act"),
+        "duplicates_url": url_for(".duplicates"),
+        "link_words": [key for key in i18n.EDITOR if key.startswith("link_")],
+        "section_names": section_names,
+    }
+    pages_total = max(1, -(-read.total // review.PAGE))
     return page(
         "queue",
         400 if problems else 200,  # the default queue is shown, with what was wrong
         title=t("queue_title"),
         width=1180,
-        rows=rows,
-        total=found.total,
+        rows=read.rows,
+        total=read.total,
         wanted=wanted,
-        since=found.since.isoformat() if found.since else "",
+        since=read.since,
         since_default="since" not in request.args,
-        since_why=since_why,
+        since_why=t(read.since_why) if read.since_why else "",
         news_url=url_for(".queue"),
-        link_words=[key for key in i18n.EDITOR if key.startswith("link_")],
+        row_html=_fragments().printer(_row_template(), shared, late={"csrf": generate_csrf()}, t=t),
+        here=here,
+        act=shared["act"],
         state_words={
             key: t(f"st_{key}") for key in ("include", "exclude", "undecided", "featured", "picked")
         },
         problems=problems,
-        names=names,
+        names=_label_names(taxonomy, lang),
         section_names=section_names,
         sections=SECTIONS,
-        sources=sources,
+        sources=read.sources,
         states=review.STATES,
         relevances=review.RELEVANCE,
         orders=review.ORDERS,
-        here=request.full_path.rstrip("?"),
         page_links=_page_links(pages_total),
-        act=url_for(".queue_act"),
-        duplicates_url=url_for(".duplicates"),
-        form_url=lambda work_id, here: url_for(".label_form", work_id=work_id, next=here),
     )
+
+
+@dataclass(frozen=True)
+class Read:
+    """What one load of the queue read from the database, ready for the template."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    since: str
+    since_why: str  # the catalog key saying where the news window starts, or ""
+    sources: list[str]
+
+
+READS_KEY = "mscwatch.queue-reads"
+FRESH = 60.0  # seconds a read is kept even though the stamp did not move (see `_stamp`)
+
+
+def _read(conn: Connection, wanted: review.QueueFilter, lang: str, here: str) -> Read:
+    """The queue's rows for this address, reused while `_stamp` and the day stay the same and
+    for at most `FRESH` seconds. Reading a full page costs ~25 ms of queries and row building
+    at 100,000 works; the stamp is one query of index probes, and between two loads of the
+    queue usually nothing but an editor's decision changed, which moves the stamp."""
+    config = settings()
+    today = services().digest.local_day(clock.now())
+    stamp = _stamp(conn)
+    key = (lang, here, today, stamp)
+    kept: Recent = current_app.extensions.setdefault(READS_KEY, Recent(size=64, fresh=FRESH))
+    found: Read | None = kept.get(key)
+    if found is not None:
+        return found
+    news = None
+    since_why = ""
+    if "since" not in request.args:  # the next issue's news, as the digest decides it
+        news = _news(conn, today, config.digest.period_days, config.digest.late_days, stamp)
+        since_why = "queue_news_why_issue" if news.since_issue else "queue_news_why_first"
+    queued = review.queue(conn, wanted, config.schedule.timezone, news)
+    taxonomy = _taxonomy()
+    names = _label_names(taxonomy, lang)
+    zh = load_zh_names(config.config_dir) if lang == "zh" else None
+    read = Read(
+        rows=[_row(row, names, lang, taxonomy, zh, here) for row in queued.rows],
+        total=queued.total,
+        since=queued.since.isoformat() if queued.since else "",
+        since_why=since_why,
+        sources=_sources(conn),
+    )
+    kept.put(key, read)
+    return read
+
+
+def _stamp(conn: Connection) -> tuple[Any, ...]:
+    """What moves whenever something a queue page shows changes: an event (a work new or
+    changed), a work's records stored, updated, deleted, merged or split (`works.updated_at`),
+    labels rewritten, a merge, an editor's label or decision, an issue built or sent. Each is
+    the newest value of an indexed column (migration 0023), so the whole is one round trip.
+    A decision made in the same microsecond as the newest one, or stamped by a process whose
+    clock runs behind, would not move it: `FRESH` bounds how long that could go unseen."""
+    decided = EditorDecision.__table__
+
+    def newest(column: Any) -> Any:
+        return select(func.max(column)).scalar_subquery()
+
+    row = conn.execute(
+        select(
+            newest(Event.id),
+            newest(Work.updated_at),
+            newest(Classification.classified_at),
+            newest(WorkMerge.id),
+            newest(EditorLabel.id),
+            newest(decided.c.updated_at),
+            select(func.count()).select_from(decided).scalar_subquery(),
+        )
+    ).one()
+    return (*row, *issues_fingerprint(conn))
 
 
 @pages.get("/works/<int:work_id>/labels")
@@ -230,31 +312,23 @@ def duplicate_merge() -> Response:
 
 
 NEWS_KEY = "mscwatch.queue-news"  # the worker's last answer to "what is news since the issue"
-NEWS_FRESH = 10.0  # seconds the queue may reuse it while its fingerprint stays the same
 
 
-def _news(conn: Connection, today: date, period_days: int, late_days: int) -> review.News:
-    """Which works have news for the next issue, reused while no event, merge or issue was
-    added (three small indexed aggregates) and for at most `NEWS_FRESH` seconds (a work
-    deleted or an event claimed in between). Deciding it reads every event since the last
-    issue and what is known of their works (about 0.6 s at 100,000 works); an editor deciding
-    one row after another would pay it on every page. The decisions themselves are read
-    afresh by `review.queue`."""
-    extensions = current_app.extensions
-    changes = conn.execute(
-        select(
-            select(func.max(Event.id)).scalar_subquery(),
-            select(func.max(WorkMerge.id)).scalar_subquery(),
-        )
-    ).one()
-    key = (today, period_days, late_days, *changes, *issues_fingerprint(conn))
-    now = time.monotonic()
-    known: tuple[tuple[Any, ...], float, review.News] | None = extensions.get(NEWS_KEY)
-    if known is not None and known[0] == key and now - known[1] < NEWS_FRESH:
-        return known[2]
-    news = review.news_since_last_issue(conn, today, period_days, late_days)
-    extensions[NEWS_KEY] = (key, now, news)
-    return news
+def _news(
+    conn: Connection, today: date, period_days: int, late_days: int, stamp: tuple[Any, ...]
+) -> review.News:
+    """Which works have news for the next issue, reused while the stamp stays (every event,
+    merge, work change and issue moves it) and for at most `FRESH` seconds. Deciding it reads
+    every event since the last issue and what is known of their works (about 0.3 s at 100,000
+    works), which an editor deciding one row after another would otherwise pay on each page,
+    though a decision never changes it. The decisions themselves come with the rows."""
+    kept: Recent = current_app.extensions.setdefault(NEWS_KEY, Recent(size=4, fresh=FRESH))
+    key = (today, period_days, late_days, stamp)
+    found: review.News | None = kept.get(key)
+    if found is None:
+        found = review.news_since_last_issue(conn, today, period_days, late_days)
+        kept.put(key, found)
+    return found
 
 
 SOURCES_KEY = "mscwatch.queue-sources"
@@ -336,6 +410,7 @@ def _row(
     lang: str,
     taxonomy: Taxonomy,
     zh: ZhNames | None,
+    here: str,
 ) -> dict[str, Any]:
     labels = row.labels
     evidence = labels.get("evidence") or {}
@@ -385,7 +460,20 @@ def _row(
             for e in row.events[:EVENTS_SHOWN]
         ],
         "duplicate": row.probable_duplicate,
+        "form_url": url_for(".label_form", work_id=row.work_id, next=here),
     }
+
+
+ROW_TEMPLATE = "web/editor/queue_row.html.j2"
+
+
+def _fragments() -> Fragments:
+    """The queue rows this worker rendered (etl/web/fragments.py)."""
+    return current_app.extensions.setdefault("mscwatch.queue-rows", Fragments())  # type: ignore[no-any-return]
+
+
+def _row_template() -> Template:
+    return services().templates.get_template(ROW_TEMPLATE)
 
 
 def _label_names(taxonomy: Taxonomy, lang: str) -> dict[str, dict[str, str]]:
