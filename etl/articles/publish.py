@@ -15,6 +15,7 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from etl.articles.render import body_html, email_html, split, to_text
+from etl.articles.studies import CitedStudy
 from etl.digest import i18n
 from etl.digest.archive import Archive, Entry, Extra, lang_prefix
 from etl.digest.render import Rendered, Renderer, wrap_lines
@@ -57,9 +58,18 @@ def entry(article: dict[str, Any], base_url: str) -> Entry:
     )
 
 
-def extra(archive: Archive, articles: list[dict[str, Any]], bodies: dict[int, str]) -> Extra:
+Cites = Callable[[dict[str, Any]], list[CitedStudy]]
+
+
+def extra(
+    archive: Archive,
+    articles: list[dict[str, Any]],
+    bodies: dict[int, str],
+    cites: Cites | None = None,
+) -> Extra:
     """The archive's pages and entries for the published `articles` (oldest first), each
-    with its current text in `bodies`. Neighbours are the articles in the same language."""
+    with its current text in `bodies`. Neighbours are the articles in the same language;
+    `cites` gives an article's cited studies, asked only when its page is rendered."""
     base = archive.settings.archive.base_url
     pages: dict[str, Callable[[], str]] = {}
     entries: dict[str, list[Entry]] = {}
@@ -70,7 +80,7 @@ def extra(archive: Archive, articles: list[dict[str, Any]], bodies: dict[int, st
             before = mine[position - 1] if position else None
             after = mine[position + 1] if position + 1 < len(mine) else None
             pages[article_path(article["slug"])] = partial(
-                page, archive, article, bodies[article["id"]], before, after
+                page, archive, article, bodies[article["id"]], before, after, cites
             )
     return Extra(pages=pages, entries=entries)
 
@@ -92,8 +102,10 @@ def page(
     markdown: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    cites: Cites | None = None,
 ) -> str:
-    """The article's own page in the archive's frame."""
+    """The article's own page in the archive's frame, with the study pages of the works it
+    cites after its text (the text's own citation lines stay as the editor wrote them)."""
     lang = article["lang"]
     base = archive.settings.archive.base_url
     disclaimer = archive.settings.digest.disclaimer(lang)
@@ -106,6 +118,7 @@ def page(
         body=Markup(body_html(markdown)),
         previous=neighbour(before, base),
         next=neighbour(after, base),
+        studies=cites(article) if cites else [],
         # The draft ends with the disclaimer: the frame does not say it twice.
         disclaimer="" if disclaimer and disclaimer in markdown else disclaimer,
     )

@@ -20,6 +20,7 @@ from etl.articles import publish, store
 from etl.articles.check import check_article
 from etl.articles.draft import draft_markdown
 from etl.articles.resolve import DatabaseResolver
+from etl.articles.studies import CitedStudy, cited_studies
 from etl.db.states import ArticleState
 from etl.digest import i18n
 from etl.digest import store as digest_store
@@ -226,7 +227,12 @@ class Articles:
         """The published articles' pages and entries, for the archive built or served."""
         articles = store.published(conn)
         bodies = {a["id"]: store.version(conn, a["id"])["body"] for a in articles}
-        return publish.extra(archive, articles, bodies)
+        base = archive.settings.archive.base_url
+
+        def cites(article: dict[str, Any]) -> builtins.list[CitedStudy]:
+            return cited_studies(conn, article["id"], article["lang"], base)
+
+        return publish.extra(archive, articles, bodies, cites)
 
     def archive_page(self, path: str, base_url: str | None = None) -> str | None:
         """One page of the archive, issues and articles alike (the web app's)."""

@@ -8,15 +8,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from etl.articles.cited import cited_works
 from etl.articles.render import title_of
-from etl.db.models import Article, ArticleVersion
+from etl.db.models import Article, ArticleVersion, ArticleWork
 from etl.db.states import ArticleState
 from etl.errors import ArticleError
 
 A = Article.__table__
 V = ArticleVersion.__table__
+W = ArticleWork.__table__
 
 
 def create(
@@ -138,7 +140,11 @@ def set_check(
     number: int,
     now: datetime,
 ) -> None:
-    """The check of version `number`: approval reads it only while that version is current."""
+    """The check of version `number`: approval reads it only while that version is current.
+    The works it cites are written with it (`article_works`), so what a study page says an
+    article cites is always its last check's word; approval and publishing follow a check of
+    the current text, so this is the one place they change."""
+    picked = conn.execute(select(A.c.work_ids).where(A.c.id == article_id)).scalar_one()
     conn.execute(
         update(A)
         .where(A.c.id == article_id)
@@ -146,6 +152,25 @@ def set_check(
             check_report=report, check_blocking=blocking, checked_version=number, checked_at=now
         )
     )
+    conn.execute(delete(W).where(W.c.article_id == article_id))
+    cited = cited_works(report, picked or [])
+    if cited:
+        conn.execute(
+            insert(W),
+            [
+                {"article_id": article_id, "work_id": work_id, "position": position}
+                for position, work_id in enumerate(cited, 1)
+            ],
+        )
+
+
+def cited(conn: Connection, article_ids: list[int]) -> dict[int, list[int]]:
+    """The works each article cites at its last check, in the order its text cites them."""
+    found: dict[int, list[int]] = {article_id: [] for article_id in article_ids}
+    query = select(W.c.article_id, W.c.work_id).where(W.c.article_id.in_(article_ids))
+    for article_id, work_id in conn.execute(query.order_by(W.c.article_id, W.c.position)):
+        found[article_id].append(work_id)
+    return found
 
 
 def approve(conn: Connection, article_id: int, by: str, now: datetime, override: str = "") -> bool:

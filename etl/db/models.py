@@ -398,6 +398,21 @@ class ArticleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ArticleWork(Base):
+    """A work an article cites, as its last check resolved it: the study pages ask which
+    published articles cite a work, which the check report's JSON cannot answer by index on
+    both databases."""
+
+    __tablename__ = "article_works"
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, … the order the text first cites it
+
+
 class DigestEvent(Base):
     """Which issue reported an event: each event is reported once, so no reader gets it twice."""
 

@@ -141,12 +141,12 @@ class Studies:
 
     def build(self, folder: Path) -> int:
         """Write the study page (both languages) and the citation files of every work a
-        published issue carried, and each published issue's citation files; returns how many
-        files. Those are the studies the static archive links to; the web app serves a page
-        for every relevant work."""
+        published issue carried or a published article cites, and each published issue's
+        citation files; returns how many files. Those are the studies the static archive links
+        to; the web app serves a page for every relevant work."""
         count = 0
         with self.engine.connect() as conn:
-            for work_id in store.carried_ids(conn):
+            for work_id in sorted({*store.carried_ids(conn), *store.cited_ids(conn)}):
                 content = store.load_study(conn, work_id)
                 if content is None:
                     continue

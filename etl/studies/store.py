@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select
 
 from etl.db.models import (
+    Article,
+    ArticleWork,
     Classification,
     DigestIssue,
     DigestItem,
@@ -21,8 +23,9 @@ from etl.db.models import (
     Link,
     SourceRecord,
     Work,
+    WorkMerge,
 )
-from etl.db.states import PUBLISHED_STATES
+from etl.db.states import PUBLISHED_STATES, ArticleState
 from etl.digest.store import resolve_merged
 from etl.normalize.slugs import WORK_PREFIX, parse_slug, study_slug
 from etl.works.addresses import study_slugs
@@ -40,6 +43,9 @@ classifications = Classification.__table__
 decisions = EditorDecision.__table__
 issues = DigestIssue.__table__
 items = DigestItem.__table__
+articles = Article.__table__
+article_works = ArticleWork.__table__
+merges = WorkMerge.__table__
 CHUNK = 500
 
 
@@ -73,6 +79,7 @@ class StudyContent:
     events: list[dict[str, Any]]  # oldest first
     related: list[Related]
     issues: list[dict[str, Any]]  # published issues that carried it: number, slug, kind, …
+    articles: list[dict[str, Any]] = field(default_factory=list)  # published articles citing it
 
 
 def slugs_of(conn: Connection, work_ids: Iterable[int]) -> dict[int, str]:
@@ -201,6 +208,7 @@ def load_study(conn: Connection, work_id: int) -> StudyContent | None:
         events=found_events,
         related=related_works(conn, work_id),
         issues=carrying_issues(conn, work_id),
+        articles=citing_articles(conn, work_id),
     )
 
 
@@ -338,6 +346,51 @@ def carrying_issues(conn: Connection, work_id: int) -> list[dict[str, Any]]:
         .order_by(issues.c.number)
     )
     return [row._asdict() for row in conn.execute(query)]
+
+
+def citing_articles(conn: Connection, work_id: int) -> list[dict[str, Any]]:
+    """The published articles whose last check cites the work, or a work since merged into
+    it, oldest first: id, slug, title, lang, published_at."""
+    query = (
+        select(articles.c.id, articles.c.slug, articles.c.title, articles.c.lang,
+               articles.c.published_at)
+        .where(
+            articles.c.state == ArticleState.PUBLISHED,
+            articles.c.id.in_(
+                select(article_works.c.article_id).where(
+                    article_works.c.work_id.in_(merged_from(conn, work_id))
+                )
+            ),
+        )
+        .order_by(articles.c.published_at, articles.c.id)
+    )  # fmt: skip
+    return [row._asdict() for row in conn.execute(query)]
+
+
+def merged_from(conn: Connection, work_id: int) -> set[int]:
+    """The work and every work folded into it, however many merges deep (not those a split
+    gave back): what was said of any of them is said of it."""
+    found, pending = {work_id}, {work_id}
+    while pending:
+        query = select(merges.c.merged_work_id).where(
+            merges.c.kept_work_id.in_(pending), merges.c.undone_at.is_(None)
+        )
+        pending = set(conn.execute(query).scalars()) - found
+        found |= pending
+    return found
+
+
+def cited_ids(conn: Connection) -> list[int]:
+    """Every work a published article cites (through merges): study pages the static archive
+    writes beside those of the issues, so every article's links lead somewhere."""
+    query = (
+        select(article_works.c.work_id)
+        .join(articles, articles.c.id == article_works.c.article_id)
+        .where(articles.c.state == ArticleState.PUBLISHED)
+        .distinct()
+    )
+    home = resolve_merged(conn, conn.execute(query).scalars())
+    return sorted(set(home.values()))
 
 
 def issue_work_ids(conn: Connection, slug: str) -> list[int] | None:

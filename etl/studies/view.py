@@ -124,6 +124,14 @@ class RelatedView:
 
 
 @dataclass
+class ArticleView:
+    title: str
+    date: str
+    url: str
+    lang_label: str  # "" for the page's own language, else "英文" / "in Chinese"
+
+
+@dataclass
 class StudyView:
     lang: str
     words: dict[str, str]
@@ -138,6 +146,7 @@ class StudyView:
     identifiers: list[tuple[str, str, str | None]]
     steps: list[StepView]
     issues: list[tuple[str, str, str]]  # (number label, title, url)
+    articles: list[ArticleView]  # the page's language first
     related: list[RelatedView]
     open_access: str | None
     cite: dict[str, str] = field(default_factory=dict)  # format → address
@@ -186,6 +195,7 @@ def build_view(
             )
             for issue in content.issues
         ],
+        articles=_articles(content.articles, lang, base),
         related=[_related(r, lang, base) for r in content.related if r.data or r.value],
         open_access=open_access_url(data),
         cite={
@@ -195,6 +205,23 @@ def build_view(
         url=here,
         other_url=study_url(base, content.slug, "en" if zh_edition else "zh"),
     )
+
+
+def _articles(articles: list[dict[str, Any]], lang: str, base: str) -> list[ArticleView]:
+    """The published articles citing the study: those a reader of this page reads first, then
+    the others, each said to be in its language. An article has one address, whatever the
+    page's language (`etl/articles/publish.py`)."""
+    mine = [a for a in articles if a["lang"] == lang]
+    others = [a for a in articles if a["lang"] != lang]
+    return [
+        ArticleView(
+            title=a["title"],
+            date=i18n.format_date(lang, a["published_at"].date() if a["published_at"] else None),
+            url=f"{base}articles/{a['slug']}/",
+            lang_label="" if a["lang"] == lang else i18n.text(lang, f"in_{a['lang']}"),
+        )
+        for a in mine + others
+    ]
 
 
 def _facts(data: dict[str, Any], lang: str, config_dir: Path | None) -> list[tuple[str, str]]:

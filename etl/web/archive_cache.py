@@ -1,20 +1,21 @@
 """Public pages kept in memory while what they show stays the same, and their ETags.
 
 Rendering an issue page reads its works (records, labels, links) and runs the templates: tens of
-milliseconds, for a page that changes when an issue is built, approved or sent. One small
-query on `digest_issues` tells that (`fingerprint`), asked at most once every `recheck` seconds
-(a round trip costs more than the rest of a kept page's answer), so a page is rendered again
-within seconds of its change; what else a page shows (a work's record or labels, corrected
-later) reaches it within `ttl` seconds. Each worker process keeps its own pages, at most `size`
-of them (the Atom feed's address comes from the request's Host, so the keys are not ours to
-bound).
+milliseconds, for a page that changes when an issue is built, approved or sent, or an article
+published. Two small queries on `digest_issues` and `articles` tell that (`fingerprint`),
+asked at most once every `recheck` seconds (a round trip costs more than the rest of a kept
+page's answer), so a page is rendered again within seconds of its change; what else a page
+shows (a work's record or labels, corrected later) reaches it within `ttl` seconds. Each
+worker process keeps its own pages, at most `size` of them (the Atom feed's address comes from
+the request's Host, so the keys are not ours to bound).
 
 The ETag is a hash of the page with the CSP nonce left out (every response gets a nonce of its
 own): a reader's If-None-Match naming it gets 304 Not Modified and no body.
 
 The same mechanism keeps the study pages and the evidence map, with a fingerprint that also
 moves when a work, its classification, its events or an editor's label change
-(`works_fingerprint`): those pages show a work's record and labels, not only the issues.
+(`works_fingerprint`): those pages show a work's record and labels, not only the issues and
+the articles that cite it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from typing import Any
 from flask import Response, request
 from sqlalchemy import Connection, Engine, func, select
 
-from etl.db.models import Classification, DigestIssue, EditorLabel, Event, Work, WorkMerge
+from etl.db.models import (
+    Article,
+    Classification,
+    DigestIssue,
+    EditorLabel,
+    Event,
+    Work,
+    WorkMerge,
+)
 from etl.web.security import nonce
 
 TTL = 60.0  # seconds a page may show a work's record as it was
@@ -40,6 +49,7 @@ SIZE = 256
 MARK = "\x00nonce\x00"  # where the response's nonce goes; no page contains a NUL
 
 issues = DigestIssue.__table__
+articles = Article.__table__
 Fingerprint = Callable[[Connection], tuple[Any, ...]]
 
 
@@ -54,12 +64,29 @@ def issues_fingerprint(conn: Connection) -> tuple[Any, ...]:
     return tuple(conn.execute(query).one())
 
 
+def articles_fingerprint(conn: Connection) -> tuple[Any, ...]:
+    """What changes when an article is published (or leaves the archive), edited, or checked
+    again (which rewrites the works it cites): the articles' pages, the index and feed that
+    list them, and the study pages that list the articles citing them."""
+    c = articles.c
+    query = select(
+        func.count(), func.max(c.updated_at), func.max(c.checked_at), func.max(c.published_at),
+        func.count(c.published_at), func.sum(func.length(c.state)),
+    )  # fmt: skip
+    return tuple(conn.execute(query).one())
+
+
+def archive_fingerprint(conn: Connection) -> tuple[Any, ...]:
+    """What changes an archive page: its issues and its articles."""
+    return issues_fingerprint(conn) + articles_fingerprint(conn)
+
+
 def works_fingerprint(conn: Connection) -> tuple[Any, ...]:
-    """What changes when a study page or the evidence map may change: the issues (a study page
-    lists those that carried it), a work stored or updated, merged, classified again, given a
-    new event, or corrected by an editor. Each is one aggregate over a table: together about
-    60 ms at 100,000 works on PostgreSQL, so the caches that use it ask every `WORKS_RECHECK`
-    seconds rather than every `RECHECK`."""
+    """What changes when a study page or the evidence map may change: the issues and articles
+    (a study page lists those that carried or cite it), a work stored or updated, merged,
+    classified again, given a new event, or corrected by an editor. Each is one aggregate over
+    a table: together about 60 ms at 100,000 works on PostgreSQL, so the caches that use it
+    ask every `WORKS_RECHECK` seconds rather than every `RECHECK`."""
     parts = (
         select(func.count(), func.max(Work.updated_at)),
         select(func.count(), func.max(Classification.classified_at)),
@@ -68,7 +95,7 @@ def works_fingerprint(conn: Connection) -> tuple[Any, ...]:
         select(func.count(), func.max(WorkMerge.created_at)),
     )
     found = [tuple(conn.execute(query).one()) for query in parts]
-    return issues_fingerprint(conn) + tuple(value for row in found for value in row)
+    return archive_fingerprint(conn) + tuple(value for row in found for value in row)
 
 
 @dataclass(frozen=True)
@@ -91,7 +118,7 @@ class ArchiveCache:
         size: int = SIZE,
         clock: Callable[[], float] = time.monotonic,
         recheck: float = RECHECK,
-        fingerprint: Fingerprint = issues_fingerprint,
+        fingerprint: Fingerprint = archive_fingerprint,
     ) -> None:
         self.engine, self.render, self.ttl, self.size, self.clock = engine, render, ttl, size, clock
         self.recheck, self.asks = recheck, fingerprint

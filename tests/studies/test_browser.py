@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from etl.articles.service import Articles
 from etl.digest.typography import stray_marks
 from etl.web import create_app
-from tests.studies.conftest import Thread
+from tests.studies.conftest import LATER, NCT, Thread
 from tests.support.wsgi import loopback
 
 WIDEST_RIGHT_EDGE = """() => Math.max(0, ...Array.from(document.querySelectorAll('body *'))
@@ -35,6 +36,16 @@ STEPS = """() => Array.from(document.querySelectorAll('ol.timeline li.step')).ma
 def test_the_timeline_reads_at_phone_and_desktop_widths(
     sqlite_thread: Thread, browser: Any, artifacts: Path, path: str, name: str, width: int
 ) -> None:
+    # a published article citing both studies, its headline long enough to wrap on a phone
+    articles = Articles(sqlite_thread.digest)
+    ref = str(articles.new(["pmid:39000001"], "zh", "ana", LATER)["id"])
+    headline = (
+        "脐带间充质干细胞治疗激素耐药急性移植物抗宿主病：一项 II 期试验与其长期随访告诉我们什么？"
+    )
+    articles.save(ref, f"# {headline}\n\n详见 PMID 39000001 与 {NCT}。\n", "ana", LATER)
+    articles.check(ref, LATER, online=False)
+    articles.approve(ref, "ana", LATER)
+    articles.publish(ref, LATER)
     with loopback() as server:
         server.app = create_app(sqlite_thread.settings, sqlite_thread.digest)
         page = browser.new_page(viewport={"width": width, "height": 900})
@@ -55,6 +66,10 @@ def test_the_timeline_reads_at_phone_and_desktop_widths(
                     assert step["whatLeft"] >= step["timeRight"]
             if name.endswith("zh"):
                 assert stray_marks(page.evaluate("document.body.innerText")) == []
+            # the article citing the study is listed, and its link answers
+            listed = page.locator("ul.articles a")
+            assert listed.count() == 1 and listed.inner_text() == headline
+            assert page.request.get(server.url + str(listed.get_attribute("href"))).status == 200
             # the citation downloads are there and answer
             ris = page.locator("a[href$='cite.ris']").get_attribute("href")
             assert page.request.get(server.url + ris).status == 200
