@@ -1,7 +1,7 @@
 """indexes that make "has anything changed?" one cheap question: works and labels by time
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07
 
 The review queue keeps what it read for a page while nothing it shows has changed, and asks
@@ -13,7 +13,7 @@ each is a scan of every work (~10 ms at 100,000 works); with one, a single index
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
