@@ -87,9 +87,17 @@ def check_password(password: str) -> None:
         )
 
 
-def add(engine: Engine, name: str, password: str, now: datetime, display_name: str = "") -> Account:
+def add(
+    engine: Engine,
+    name: str,
+    password: str,
+    now: datetime,
+    display_name: str = "",
+    language: str = LANGUAGES[0],
+) -> Account:
     login = normalize_name(name)
     check_password(password)
+    check_language(language)
     with engine.begin() as conn:
         if conn.execute(select(T.c.id).where(T.c.name == login)).first() is not None:
             raise EditorError(
@@ -102,6 +110,7 @@ def add(engine: Engine, name: str, password: str, now: datetime, display_name: s
                 display_name=display_name.strip(),
                 password_hash=generate_password_hash(password),
                 active=True,
+                language=language,
                 created_at=now,
             )
         )
@@ -213,14 +222,18 @@ def sessions_of(engine: Engine, name: str) -> int:
         return len(conn.execute(query).all())
 
 
-def set_language(engine: Engine, editor_id: int, language: str) -> None:
-    """The editor's choice of language for the editor pages, kept with the person (not the
-    browser), so it follows them to every device they log in from."""
+def check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise EditorError(
             f"{language!r} is not a language of the editor pages",
             f"choose one of {', '.join(LANGUAGES)}",
         )
+
+
+def set_language(engine: Engine, editor_id: int, language: str) -> None:
+    """The editor's choice of language for the editor pages, kept with the person (not the
+    browser), so it follows them to every device they log in from."""
+    check_language(language)
     with engine.begin() as conn:
         conn.execute(update(T).where(T.c.id == editor_id).values(language=language))
 

@@ -115,3 +115,41 @@ def test_the_prompt_asks_twice_and_must_match(workdir: tuple[Path, Engine], db_u
     )
     assert differ.returncode != 0
     assert accounts.find(engine, "dave") is None
+
+
+def test_the_pages_language_is_chosen_at_add_listed_and_changed(
+    workdir: tuple[Path, Engine], db_url: str
+) -> None:
+    cwd, engine = workdir
+    added = mscwatch(
+        "editors", "add", "ana@example.org", "--language", "en", "--password-stdin",
+        cwd=cwd, url=db_url, stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "ana@example.org: added (en)" in added.stdout
+    plain = mscwatch(
+        "editors", "add", "li@example.org", "--password-stdin",
+        cwd=cwd, url=db_url, stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert plain.returncode == 0 and "(zh)" in plain.stdout  # Chinese unless chosen
+
+    listed = json.loads(mscwatch("editors", "list", "--json", cwd=cwd, url=db_url).stdout)
+    assert {e["name"]: e["language"] for e in listed} == {
+        "ana@example.org": "en",
+        "li@example.org": "zh",
+    }
+    changed = mscwatch("editors", "language", "ana@example.org", "zh", cwd=cwd, url=db_url)
+    assert changed.returncode == 0, changed.stderr
+    found = accounts.find(engine, "ana@example.org")
+    assert found is not None and found.language == "zh"
+    assert "zh" in mscwatch("editors", "list", cwd=cwd, url=db_url).stdout
+
+    wrong = mscwatch(
+        "editors", "add", "bob@example.org", "--language", "fr", "--password-stdin",
+        cwd=cwd, url=db_url, stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert wrong.returncode == 1
+    assert "'fr' is not a language of the editor pages" in wrong.stderr
+    assert accounts.find(engine, "bob@example.org") is None
+    nobody = mscwatch("editors", "language", "nobody", "en", cwd=cwd, url=db_url)
+    assert nobody.returncode == 1 and "no editor named 'nobody'" in nobody.stderr
