@@ -63,7 +63,10 @@ def draw_png(chart: Chart) -> bytes:
     buffer = io.BytesIO()
     with drawing(style) as draw:
         figure = draw(chart)
-        dpi = SHOWN_WIDTH * SCALE / figure_size(chart)[0]
+        width = figure_size(chart)[0]
+        dpi = SHOWN_WIDTH * SCALE / width
+        # the height a whole number of shown pixels, so the mail's box fits the image exactly
+        figure.set_size_inches(width, shown_size(chart)[1] * SCALE / dpi)
         figure.savefig(buffer, format="png", dpi=dpi, facecolor="white",
                        metadata={"Software": None})  # fmt: skip
     return _reduced(buffer.getvalue())
