@@ -17,6 +17,7 @@ image proxy still has the issue's own.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -56,6 +57,10 @@ def fetchable(base_url: str) -> bool:
     host = (parts.hostname or "").rstrip(".").lower()
     if parts.scheme != "https" or "." not in host:
         return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass  # a name
     reserved = host.rsplit(".", 1)[-1] in RESERVED
     return not reserved and not any(host == d or host.endswith("." + d) for d in RESERVED_DOMAINS)
 

@@ -42,9 +42,7 @@ class _Recent:
 
     rows: list[EvidenceRow] | None = None
     read_at: float = 0.0
-    drawn: OrderedDict[tuple[str, str, str, str], str | bytes] = field(
-        default_factory=OrderedDict
-    )
+    drawn: OrderedDict[tuple[str, str, str, str], str | bytes] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
