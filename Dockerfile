@@ -6,6 +6,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MSCWATCH_CONFIG_DIR=/app/config
 WORKDIR /app
+# A font with Chinese glyphs: the evidence map's PNG charts (the digest's chart) draw their
+# Chinese labels with it; without one they are drawn in English.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml setup.py README.md constraints.txt ./
 COPY etl ./etl
 COPY templates ./templates

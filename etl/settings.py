@@ -259,6 +259,10 @@ class DigestSettings(_Model):
     late_days: int = Field(7, ge=0, le=92)
     empty: str = Field("skip", pattern=r"^(skip|notice)$")
     max_html_kb: int = Field(102, ge=20, le=1024)
+    # The evidence map's chart an issue shows under its items (etl/digest/chart.py); "" = none.
+    evidence_chart: str = Field(
+        "per-year-by-phase", pattern=r"^(per-year-by-phase|by-cancer|by-source|trials-by-status)?$"
+    )
     templates: str = ""
     header: HeaderSettings = HeaderSettings()
     disclaimer: Localized = Localized(

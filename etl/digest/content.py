@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from etl.digest.chart import IssueChart
+
 
 @dataclass
 class IssueContent:
@@ -27,6 +29,8 @@ class IssueContent:
     drafts: dict[tuple[int, str, str], str] = field(default_factory=dict)
     # Headlines other issues were built with, per language: a generated one must differ.
     generated: dict[str, set[str]] = field(default_factory=dict)
+    # lang → the evidence map's chart the edition shows (none when it is off or cannot load)
+    charts: dict[str, IssueChart] = field(default_factory=dict)
     # What is derived from a work's record alone (its lead, key result, outcome figure), made
     # once per work and shared by every edition and topic set rendered from this content.
     derived: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)

@@ -38,6 +38,10 @@ UI = {
         "highlight": "研究亮点",
         "table_caption": "表：本期临床试验一览",
         "table_head": article_heads("zh"),  # 治疗策略 · 代表研究 · 癌种 · 研发阶段
+        # The evidence map's chart under the items (etl/digest/chart.py), captioned as the
+        # article captions its tables; the text part gives the map's address instead.
+        "chart_caption": "图：{title}；临床证据图共收录 {n} 项临床研究，点击图片查看",
+        "chart_text": "图：{title}，见临床证据图（共收录 {n} 项临床研究）",
         "closing": "结语",
         "previous": "« 上一篇",
         "next": "下一篇 »",
@@ -86,6 +90,9 @@ UI = {
         "highlight": "Highlight",
         "table_caption": "Table: trials in this issue",
         "table_head": article_heads("en"),
+        "chart_caption": "Figure: {title}; the evidence map holds {n} clinical studies (click "
+        "the chart)",
+        "chart_text": "Figure: {title}, on the evidence map ({n} clinical studies in all)",
         "closing": "Closing note",
         "previous": "« Previous",
         "next": "Next »",

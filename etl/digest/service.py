@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins  # `list` is also a method of Digest, which its annotations would name
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from etl.db.states import SENDABLE_STATES, IssueState
 from etl.digest import store
 from etl.digest.archive import Archive, Extra
 from etl.digest.brief import brief_markdown
+from etl.digest.chart import issue_charts
 from etl.digest.content import IssueContent
 from etl.digest.guards import check_dates, check_message, check_rendered
 from etl.digest.i18n import LANGS
@@ -35,7 +36,9 @@ from etl.digest.view import (
     notice_work_ids,
 )
 from etl.errors import DigestError
+from etl.evidence.service import EvidenceMap
 from etl.facts.fidelity import unsupported
+from etl.files import write_atomically
 from etl.mail import deliveries, verp
 from etl.mail.addresses import normalize_address
 from etl.mail.message import Prepared, Sender, prepare
@@ -48,6 +51,7 @@ from etl.writer.client import Writer
 from etl.writer.drafts import DraftReport, draft_items
 
 logger = logging.getLogger(__name__)
+EVIDENCE_FRESH = 60.0  # seconds the evidence map's rows are reused (EvidenceMap)
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Digest:
     engine: Engine
     taxonomy: Taxonomy
     renderer: Renderer
+    _evidence: EvidenceMap | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, engine: Engine | None = None) -> Digest:
@@ -121,7 +126,21 @@ class Digest:
 
     def content(self, issue: dict[str, Any]) -> IssueContent:
         with self.engine.connect() as conn:
-            return store.load_content(conn, issue)
+            return self._load(conn, issue)
+
+    def _load(self, conn: Connection, issue: dict[str, Any]) -> IssueContent:
+        """An issue's content as its editions and pages show it: with the evidence chart."""
+        content = store.load_content(conn, issue)
+        content.charts = issue_charts(self.settings, lambda: self.evidence)
+        return content
+
+    @property
+    def evidence(self) -> EvidenceMap:
+        """The evidence map, opened on first use and shared (the web app serves it too): its
+        rows are read again at most once every EVIDENCE_FRESH seconds."""
+        if self._evidence is None:
+            self._evidence = EvidenceMap.open(self.settings, self.engine, EVIDENCE_FRESH)
+        return self._evidence
 
     def editions(self, content: IssueContent) -> dict[str, Rendered]:
         """Every language's full edition, as the guards check it and previews show it."""
@@ -247,7 +266,7 @@ class Digest:
         with self.engine.connect() as conn:
             plan = archive.plan(
                 store.list_issues(conn),
-                lambda i: store.load_content(conn, i),
+                lambda i: self._load(conn, i),
                 extra(archive, conn) if extra else None,
             )
             render = plan.get(path)
@@ -260,16 +279,21 @@ class Digest:
     def build_archive(
         self, folder: Path, extra: Callable[[Archive, Connection], Extra] | None = None
     ) -> int:
-        """Write the archive; `extra(archive, conn)` adds pages beside the issues (articles)."""
+        """Write the archive; `extra(archive, conn)` adds pages beside the issues (articles).
+        The evidence map's charts as PNG go with it: the issues' mails show one of them."""
         archive = Archive(self.renderer)
         with self.engine.connect() as conn:
             issues = store.list_issues(conn)
             pages = archive.pages(
                 issues,
-                lambda issue: store.load_content(conn, issue),
+                lambda issue: self._load(conn, issue),
                 extra(archive, conn) if extra else None,
             )
-            return archive.write(folder, pages)
+            count = archive.write(folder, pages)
+        for path, png in self.evidence.png_charts().items():
+            write_atomically(folder / path, png)
+            count += 1
+        return count
 
     def brief(self, refs: builtins.list[str], lang: str) -> str:
         """The Markdown brief for these works (ids, pmid:N, DOIs, registry ids), in the order

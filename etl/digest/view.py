@@ -16,6 +16,7 @@ from typing import Any
 from etl.classify.taxonomy import Taxonomy
 from etl.db.states import PUBLISHED_STATES
 from etl.digest import headline, i18n
+from etl.digest.chart import IssueChart
 from etl.digest.content import IssueContent
 from etl.digest.i18n import Segment
 from etl.digest.typography import has_chinese, journal_case, spaced, zh_punctuation
@@ -113,6 +114,7 @@ class IssueView:
     unsubscribe_url: str = UNSUBSCRIBE
     preferences_url: str = PREFERENCES
     cite_url: str = ""  # the issue's citation files, without their suffix (.ris, .bib, .json)
+    chart: IssueChart | None = None  # the evidence map's chart, under the items
 
     @property
     def items(self) -> list[ItemView]:
@@ -240,7 +242,14 @@ def build_view(
         more_count=len(wanted) - len(shown),
         nothing_new=bool(issue["nothing_new"]),
         cite_url=issue_url(settings, issue["slug"], "zh") + "cite",
+        chart=_chart(content, settings, lang),
     )
+
+
+def _chart(content: IssueContent, settings: Settings, lang: str) -> IssueChart | None:
+    """The edition's chart at the site's address (the served pages' own, the mail's absolute)."""
+    found = content.charts.get(lang)
+    return found.at(settings.archive.base_url, lang) if found else None
 
 
 def _as_read(content: IssueContent) -> list[dict[str, Any]]:

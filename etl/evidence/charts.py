@@ -9,13 +9,16 @@ deterministic (no dates, no random ids), so the same rows give the same bytes an
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import re
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -85,6 +88,31 @@ def _single(
     return Chart(name, title, tuple(categories), (unit,), tuple(counts), unit)
 
 
+def version(chart: Chart) -> str:
+    """A short hash of what the chart shows: the same counts and words give the same version,
+    so an address that carries it changes exactly when the drawing does."""
+    shown = [chart.name, chart.title, chart.categories, chart.series, chart.counts, chart.unit,
+             chart.colours]  # fmt: skip
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def describe(chart: Chart, lang: str) -> str:
+    """Every number of the chart in a sentence, for readers who do not see the image: each
+    bar's total and, for a stacked bar, its parts ("2024：5（I 期 3，II 期 2）")."""
+    zh = lang == "zh"
+    colon, sep, comma = ("：", "；", "，") if zh else (": ", "; ", ", ")
+    open_, close = ("（", "）") if zh else (" (", ")")
+    bars = []
+    for i, category in enumerate(chart.categories):
+        bar = f"{category}{colon}{chart.total(i)}"
+        parts = [f"{s} {n}" for s, n in zip(chart.series, chart.counts[i], strict=True) if n]
+        if len(chart.series) > 1 and parts:
+            bar += open_ + comma.join(parts) + close
+        bars.append(bar)
+    stop = "。" if zh else ". "
+    return chart.title + stop + sep.join(bars) + stop.strip()
+
+
 def figure_size(chart: Chart) -> tuple[float, float]:
     """Width and height in inches: a bar's room times the bars (the page reserves the same
     aspect before the image arrives, so nothing jumps). Narrow, so that on a phone the image
@@ -98,49 +126,59 @@ def _legend_rows(chart: Chart) -> int:
 
 
 def draw_svg(chart: Chart, lang: str) -> str:
-    """The chart as an SVG document: horizontal bars (labels of any length stay readable on a
-    phone), stacked by series, each bar's total written at its end."""
-    import matplotlib
-
-    matplotlib.use("svg")
-    from matplotlib import pyplot
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
+    """The chart as an SVG document, its text left for the page's fonts to draw."""
     style: Any = {"svg.fonttype": "none", "svg.hashsalt": "evidence-map", "font.size": 11,
                   "font.family": ["sans-serif"], "font.sans-serif": FONTS}  # fmt: skip
+    buffer = io.StringIO()
+    with drawing(style) as draw:
+        figure = draw(chart)
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return _accessible(buffer.getvalue(), chart, lang)
+
+
+@contextmanager
+def drawing(style: Any) -> Iterator[Callable[[Chart], Any]]:
+    """matplotlib's settings set to `style` for one drawing (its settings are one global, so
+    one drawing at a time), giving the function that draws a chart as a Figure."""
+    import matplotlib
+
     with _DRAWING, matplotlib.rc_context(style), warnings.catch_warnings():
         # Measuring CJK text with a Latin font warns once per character; the browser lays the
         # text out itself, so these say nothing an operator could act on.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        figure = Figure(figsize=figure_size(chart), dpi=100)
-        axes = figure.add_subplot()
-        positions = list(range(len(chart.categories)))[::-1]
-        left = [0] * len(chart.categories)
-        for index, series in enumerate(chart.series):
-            widths = [counts[index] for counts in chart.counts]
-            colour = (chart.colours or COLOURS)[index % len(chart.colours or COLOURS)]
-            drawn = axes.barh(positions, widths, left=left, color=colour,
-                              label=series, height=0.65)  # fmt: skip
-            for category, patch in enumerate(drawn):
-                patch.set_gid(f"bar-{index}-{category}")  # one id per bar: tests and styles
-            left = [a + b for a, b in zip(left, widths, strict=True)]
-        for position, total in zip(positions, left, strict=True):
-            axes.text(total + 0.05, position, str(total), va="center", fontsize=10)
-        axes.set_yticks(positions, chart.categories)
-        axes.set_xlabel(chart.unit)
-        axes.set_xlim(0, max(left, default=0) * 1.15 + 1)
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.spines[["top", "right"]].set_visible(False)
-        if len(chart.series) > 1:
-            # under the axis, in the room the margins keep for it: never on a bar
-            figure.legend(loc="lower left", bbox_to_anchor=(0.02, 0.0), ncol=3, frameon=False,
-                          fontsize=9)  # fmt: skip
-        _margins(figure, chart)
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        pyplot.close("all")
-    return _accessible(buffer.getvalue(), chart, lang)
+        yield _figure  # a Figure made without pyplot is no one's to close: it is collected
+
+
+def _figure(chart: Chart) -> Any:
+    """Horizontal bars (labels of any length stay readable on a phone), stacked by series,
+    each bar's total written at its end."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=figure_size(chart), dpi=100)
+    axes = figure.add_subplot()
+    positions = list(range(len(chart.categories)))[::-1]
+    left = [0] * len(chart.categories)
+    for index, series in enumerate(chart.series):
+        widths = [counts[index] for counts in chart.counts]
+        colour = (chart.colours or COLOURS)[index % len(chart.colours or COLOURS)]
+        drawn = axes.barh(positions, widths, left=left, color=colour, label=series, height=0.65)
+        for category, patch in enumerate(drawn):
+            patch.set_gid(f"bar-{index}-{category}")  # one id per bar: tests and styles
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    for position, total in zip(positions, left, strict=True):
+        axes.text(total + 0.05, position, str(total), va="center", fontsize=10)
+    axes.set_yticks(positions, chart.categories)
+    axes.set_xlabel(chart.unit)
+    axes.set_xlim(0, max(left, default=0) * 1.15 + 1)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(chart.series) > 1:
+        # under the axis, in the room the margins keep for it: never on a bar
+        figure.legend(loc="lower left", bbox_to_anchor=(0.02, 0.0), ncol=3, frameon=False,
+                      fontsize=9)  # fmt: skip
+    _margins(figure, chart)
+    return figure
 
 
 def _margins(figure: Any, chart: Chart) -> None:

@@ -12,21 +12,28 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 from sqlalchemy import Engine
 
 from etl.classify.taxonomy import load_taxonomy
-from etl.evidence.charts import chart, draw_svg
+from etl.evidence.charts import Chart, chart, draw_svg
 from etl.evidence.load import evidence_rows
 from etl.evidence.names import Names
 from etl.evidence.query import Query, select
+from etl.evidence.raster import draw_png, drawn_lang
 from etl.evidence.rows import EvidenceRow
+from etl.evidence.words import CHARTS
 from etl.facts.terms import load_terms
 from etl.settings import Settings
 
-SVG_CACHE = 64  # drawn charts kept: four charts times the filters readers use most
+# Drawn charts kept: four charts in two forms (SVG for the page, PNG for mail) times the filters
+# readers use most.
+DRAWN_KEPT = 96
+T = TypeVar("T", str, bytes)
 
 
 @dataclass
@@ -35,7 +42,7 @@ class _Recent:
 
     rows: list[EvidenceRow] | None = None
     read_at: float = 0.0
-    svgs: OrderedDict[tuple[str, str, str], str] = field(default_factory=OrderedDict)
+    drawn: OrderedDict[tuple[str, str, str, str], str | bytes] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -61,7 +68,7 @@ class EvidenceMap:
                 with self.engine.connect() as conn:
                     self.recent.rows = evidence_rows(conn, self.config_dir)
                 self.recent.read_at = now
-                self.recent.svgs.clear()
+                self.recent.drawn.clear()
             return self.recent.rows
 
     def view(
@@ -74,18 +81,47 @@ class EvidenceMap:
             lambda row, column: self.names.cells(lang, row).get(column, ""),
         )
 
+    def chart(self, name: str, lang: str, query: Query | None = None) -> Chart:
+        """The counts behind chart `name` over the rows the query lets through (all of them
+        without one)."""
+        return chart(name, self.view(query or Query(), lang), self.names, lang)
+
     def chart_svg(self, name: str, query: Query, lang: str) -> str:
         """Chart `name` of the rows the query lets through, drawn once while the rows last."""
+        return self._drawn(name, query, lang, "svg", lambda c: draw_svg(c, lang))
+
+    def chart_png(self, name: str, query: Query, lang: str) -> bytes:
+        """The same as a PNG for mail, in Chinese only where a Chinese font is installed
+        (raster.drawn_lang)."""
+        return self._drawn(name, query, drawn_lang(lang), "png", draw_png)
+
+    def png_charts(self) -> dict[str, bytes]:
+        """Every chart of the whole map as PNG in both languages, by its path in the site
+        (`evidence/charts/NAME.LANG.png`): what `archive build` writes."""
+        return {
+            png_path(name, lang): self.chart_png(name, Query(), lang)
+            for name in CHARTS
+            for lang in ("zh", "en")
+        }
+
+    def _drawn(
+        self, name: str, query: Query, lang: str, kind: str, draw: Callable[[Chart], T]
+    ) -> T:
         rows = self.rows()
-        key = (name, lang, query.params())
+        key = (name, lang, query.params(), kind)
         with self.recent.lock:
-            if key in self.recent.svgs:
-                self.recent.svgs.move_to_end(key)
-                return self.recent.svgs[key]
-        svg = draw_svg(chart(name, self.view(query, lang, rows), self.names, lang), lang)
+            if key in self.recent.drawn:
+                self.recent.drawn.move_to_end(key)
+                return cast(T, self.recent.drawn[key])
+        drawn = draw(chart(name, self.view(query, lang, rows), self.names, lang))
         with self.recent.lock:
             if self.recent.rows is rows:  # not read again meanwhile
-                self.recent.svgs[key] = svg
-                while len(self.recent.svgs) > SVG_CACHE:
-                    self.recent.svgs.popitem(last=False)
-        return svg
+                self.recent.drawn[key] = drawn
+                while len(self.recent.drawn) > DRAWN_KEPT:
+                    self.recent.drawn.popitem(last=False)
+        return drawn
+
+
+def png_path(name: str, lang: str) -> str:
+    """Where a chart's PNG lives in the site, the same for the web app and the built folder."""
+    return f"evidence/charts/{name}.{lang}.png"

@@ -1,6 +1,7 @@
 """The evidence map's pages: `/evidence/` (and `/evidence/en/`), a table of every clinical study
 filtered and sorted by query parameters (a plain GET form: no JavaScript needed), its CSV
-(`/evidence/evidence.csv?…`, the same filters) and its charts (`/evidence/charts/NAME.svg?…`).
+(`/evidence/evidence.csv?…`, the same filters) and its charts (`/evidence/charts/NAME.svg?…`,
+and `NAME.LANG.png` for mail).
 
 The CSV and the charts carry an ETag of their bytes and answer a matching If-None-Match with
 304, so a page that embeds four charts costs four revalidations, not four drawings, on a return.
@@ -17,8 +18,9 @@ from flask import Response, abort, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from etl.digest.archive import Archive
-from etl.evidence.charts import Chart, chart, figure_size
+from etl.evidence.charts import Chart, chart, figure_size, version
 from etl.evidence.query import FILTERS, SORTS, Query, options, parse_query
+from etl.evidence.raster import drawn_lang
 from etl.evidence.service import EvidenceMap
 from etl.evidence.table import to_csv
 from etl.evidence.words import CHARTS, UI, column
@@ -37,21 +39,20 @@ pages = Routes()
 PAGE_COLUMNS = ("strategy", "study", "cancer", "phase", "source", "status", "patients",
                 "country", "sponsor", "outcome", "safety", "updated")  # fmt: skip
 MAX_AGE = 300  # seconds a cache may serve the map before it asks again
+VERSIONED_MAX_AGE = 365 * 24 * 3600  # a chart's PNG at the address of its own version
 
 
 MAP_KEY = "mscwatch.evidence"  # the app.extensions key of the app's one map
 PAGES_KEY = "mscwatch.evidence.pages"  # and of its kept pages
 PAGES_KEPT = 64  # a page per language and filter; readers' filters are not ours to bound
-FRESH_SECONDS = 60.0  # how long the map reuses the rows it read (see EvidenceMap)
 
 
 def _map() -> EvidenceMap:
-    """The app's map, opened on first use: its rows and charts are shared by every request."""
+    """The app's map: the digest's (issue pages show its chart), opened on first use; its rows
+    and charts are shared by every request for a minute (Digest.evidence)."""
     found: EvidenceMap | None = current_app.extensions.get(MAP_KEY)
     if found is None:
-        here = services()
-        found = EvidenceMap.open(here.settings, here.engine, FRESH_SECONDS)
-        current_app.extensions[MAP_KEY] = found
+        found = current_app.extensions[MAP_KEY] = services().digest.evidence
     return found
 
 
@@ -110,6 +111,22 @@ def evidence_chart(name: str) -> Response:
         abort(404)
     svg = _map().chart_svg(name, parse_query(request.args.getlist), _lang())
     return _cached(svg, "image/svg+xml; charset=utf-8")
+
+
+@pages.get("/evidence/charts/<name>.<any(zh, en):lang>.png")
+def evidence_chart_png(name: str, lang: str) -> Response:
+    """The chart as PNG, for mail (etl/digest/chart.py). An address whose `v` is the version
+    the chart has now keeps these bytes for as long as it has it, so caches may keep them for a
+    year; any other `v` (a mail opened after the counts changed) gets the current chart with
+    the map's usual lifetime."""
+    if name not in CHARTS:
+        abort(404)
+    evidence_map, query = _map(), parse_query(request.args.getlist)
+    response = _cached(evidence_map.chart_png(name, query, lang), "image/png")
+    wanted = request.args.get("v")
+    if wanted and wanted == version(evidence_map.chart(name, drawn_lang(lang), query)):
+        response.headers["Cache-Control"] = f"public, max-age={VERSIONED_MAX_AGE}, immutable"
+    return response
 
 
 def _page(lang: str) -> Response:

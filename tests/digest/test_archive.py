@@ -10,6 +10,7 @@ from lxml import html as lxml_html
 
 from etl.digest import feeds
 from etl.digest.service import Digest
+from etl.evidence.words import CHARTS
 from tests.digest.conftest import publish
 
 BASE = "https://mscwatch.example.org/"
@@ -26,11 +27,11 @@ def test_published_issues_only_newest_first_with_links_both_ways(
     index = read(tmp_path, "index.html")
     links = [a.get("href") for a in index.xpath("//ol[@class='index']//a")]
     assert links == [f"{BASE}issues/2026-11-16/", f"{BASE}issues/2026-11-09/"]  # 3 is a draft
-    # issue pages, the pending next page, index and feed; per language the feed list and a
-    # feed per section, cancer type and strategy
+    # issue pages, the pending next page, index and feed; per language the feed list, a feed
+    # per section, cancer type and strategy, and the evidence map's charts as PNG
     topics = len(feeds.topics(built.taxonomy))
     assert topics == 5 + 29 + 8
-    assert count == 2 * 3 + 2 * 2 + 2 * (1 + topics)
+    assert count == 2 * 3 + 2 * 2 + 2 * (1 + topics) + 2 * len(CHARTS)
     first = read(tmp_path, "issues/2026-11-09/index.html")
     assert first.xpath("//a[@rel='next']")[0].get("href") == f"{BASE}issues/2026-11-16/"
     assert not first.xpath("//a[@rel='prev']")

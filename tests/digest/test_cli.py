@@ -64,9 +64,13 @@ def test_build_list_preview_approve_and_archive(loaded: Path) -> None:
     assert approved.returncode == 0, approved.stderr
     assert "approved" in run("digest", "list", cwd=loaded).stdout
     archive = run("archive", "build", "--out", str(loaded / "site"), cwd=loaded)
-    # Nothing published yet: indexes, the issue feed, the feed list and a feed per topic.
+    # Nothing published yet: indexes, the issue feed, the feed list and a feed per topic, and
+    # the evidence map's four charts as PNG.
     topics = 5 + 29 + 8
-    assert f"wrote {2 * (3 + topics)} pages" in archive.stdout
+    assert f"wrote {2 * (3 + topics + 4)} pages" in archive.stdout
+    assert (loaded / "site" / "evidence" / "charts" / "by-cancer.en.png").read_bytes()[:4] == (
+        b"\x89PNG"
+    )
 
 
 def test_bad_input_gets_one_clear_line(loaded: Path) -> None:
