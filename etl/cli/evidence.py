@@ -29,7 +29,8 @@ def evidence(
     config = settings()
     evidence_map = EvidenceMap.open(config, engine(config))
     rows = evidence_map.view(Query(), lang)
-    text = (to_csv if fmt == "csv" else to_json)(rows, evidence_map.names, lang)
+    write = to_csv if fmt == "csv" else to_json
+    text = write(rows, evidence_map.names, lang, config.archive.base_url)
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return

@@ -99,7 +99,8 @@ def evidence_csv() -> Response:
     lang = _lang()
     evidence_map = _map()
     rows = evidence_map.view(parse_query(request.args.getlist), lang)
-    body = "\ufeff" + to_csv(rows, evidence_map.names, lang)  # a BOM: spreadsheets read UTF-8
+    # a BOM: spreadsheets read UTF-8; the study pages as links at the address asked
+    body = "\ufeff" + to_csv(rows, evidence_map.names, lang, request.url_root)
     response = _cached(body.encode("utf-8"), "text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="evidence.csv"'
     return response

@@ -66,9 +66,14 @@ def test_the_csv_holds_the_filtered_rows(client: Any, sqlite_ground: Ground) -> 
     assert "attachment" in answer.headers["Content-Disposition"]
     body = answer.get_data().decode("utf-8-sig")
     rows = sqlite_ground.evidence.view(Query({"phase": ("phase2",)}), "en")
-    assert body == to_csv(rows, sqlite_ground.evidence.names, "en")
+    assert body == to_csv(rows, sqlite_ground.evidence.names, "en", "http://localhost/")
     read = list(csv.DictReader(io.StringIO(body)))
     assert len(read) == len(rows) > 0 and {line["Stage"] for line in read} == {"Phase II"}
+    # each row links its study page at the address the file was asked from, and it answers
+    for line, row in zip(read, rows, strict=True):
+        assert line["Study page"] == f"http://localhost/studies/{row.slug}/en/"
+    first = read[0]["Study page"].removeprefix("http://localhost")
+    assert client.get(first).status_code == 200
 
 
 def test_csv_and_charts_answer_conditional_gets(client: Any) -> None:

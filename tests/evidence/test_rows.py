@@ -136,6 +136,10 @@ def test_json_carries_ids_and_the_editions_words(ground: Ground) -> None:
     trial = next(o for o in objects if o["study"] == "NCT06218473")
     assert trial["phase"] == "phase3" and trial["text"]["phase"] == "Phase III"
     assert trial["slug"] == "nct06218473" and trial["text"]["page"] == "studies/nct06218473/en/"
+    assert trial["page"] == trial["text"]["page"]  # relative without the site's address
+    site = json.loads(to_json(rows, ground.evidence.names, "zh", "https://site.example/"))
+    placed = next(o for o in site if o["study"] == "NCT06218473")
+    assert placed["page"] == placed["text"]["page"] == "https://site.example/studies/nct06218473/"
     assert trial["status"] == "completed" and trial["text"]["status"] == "completed"
 
 
