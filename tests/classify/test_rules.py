@@ -470,3 +470,11 @@ def test_a_source_said_in_other_words_is_found_and_cord_blood_is_no_cord_msc(
     labels = classify(paper(title, abstract), TAXONOMY)
     assert labels["relevant"] is True, labels["evidence"]
     assert labels["msc_sources"] == sources, labels["evidence"]
+
+
+def test_a_guard_that_is_not_a_list_of_words_is_refused(tmp_path: Path) -> None:
+    text = (CONFIG / "taxonomy.yaml").read_text()
+    text = text.replace("not_before: [blood]", "not_before: blood")
+    (tmp_path / "taxonomy.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"umbilical_cord.not_before: expected a list of words"):
+        load_taxonomy(tmp_path / "taxonomy.yaml")
