@@ -11,6 +11,7 @@ import math
 import re
 from bisect import bisect_right
 from collections import defaultdict
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -115,12 +116,12 @@ def _fields(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
     hits: list[Hit] = []
-    guards = taxonomy.not_after
+    guards = (taxonomy.not_after, taxonomy.not_before)
     for field, text in _fields(data):
         tokens = words(text)
-        hits.extend(_guarded(taxonomy.words.find(tokens, field), tokens, guards))
+        hits.extend(_guarded(taxonomy.words.find(tokens, field), tokens, *guards))
         cased = acronym_words(text)
-        hits.extend(_guarded(taxonomy.acronyms.find(cased, field), cased, guards))
+        hits.extend(_guarded(taxonomy.acronyms.find(cased, field), cased, *guards))
         hits.extend(taxonomy.chinese.find(text, field))
     index = taxonomy.mesh_keys
     for name in dict.fromkeys(data.get("mesh_terms") or []):
@@ -128,15 +129,32 @@ def _hits(data: dict[str, Any], taxonomy: Taxonomy) -> list[Hit]:
     return hits
 
 
-def _guarded(found: Any, tokens: list[str], guards: dict[str, frozenset[str]]) -> list[Hit]:
-    """Drop hits a preceding word cancels ("lymphoblastic leukemia-lymphoma" is no lymphoma)."""
+def _guarded(
+    found: Any,
+    tokens: list[str],
+    after: dict[str, frozenset[str]],
+    before: dict[str, frozenset[str]],
+) -> list[Hit]:
+    """Drop hits a neighbouring word cancels ("lymphoblastic leukemia-lymphoma" is no lymphoma,
+    "umbilical cord blood" no umbilical cord)."""
     kept = []
     for hit in found:
-        cancel = guards.get(hit.key)
+        cancel = after.get(hit.key)
         if cancel and hit.position > 0 and tokens[hit.position - 1].lower() in cancel:
             continue
+        cancel = before.get(hit.key)
+        if cancel:
+            end = hit.position + _length(hit.term)
+            if end < len(tokens) and tokens[end].lower() in cancel:
+                continue
         kept.append(hit)
     return kept
+
+
+@lru_cache(maxsize=4096)
+def _length(term: str) -> int:
+    """How many tokens a term spans (the same for its word and its acronym form)."""
+    return len(words(term))
 
 
 class _Evidence:

@@ -83,6 +83,9 @@ class Taxonomy:
     # ("lymphoblastic leukemia-lymphoma" is not a lymphoma, "mesenchymal stem cell
     # transplantation" is no haematopoietic transplant)
     not_after: dict[str, frozenset[str]] = field(default_factory=dict)
+    # label key -> words that, just after a term of that label, cancel it ("umbilical cord
+    # blood" is a haematopoietic graft, not the umbilical-cord source of MSCs)
+    not_before: dict[str, frozenset[str]] = field(default_factory=dict)
     calibration: dict[str, float] = field(default_factory=dict)
     # safety patterns that hold whatever the answer ("no excess recurrence" is a safety finding)
     safety_topics: tuple[GatedPattern, ...] = ()
@@ -206,11 +209,12 @@ class _Builder:
             if not isinstance(spec.get(name), str) or not spec[name].strip():
                 raise self.fail(f"{key}.{name}", "every label needs a Chinese and an English name")
         self._terms(taxonomy, spec, key)
-        guards = spec.get("not_after") or []
-        if not isinstance(guards, list):
-            raise self.fail(f"{key}.not_after", "expected a list of words")
-        if guards:
-            taxonomy.not_after[key] = frozenset(words(" ".join(map(str, guards))))
+        for name, table in (("not_after", taxonomy.not_after), ("not_before", taxonomy.not_before)):
+            guards = spec.get(name) or []
+            if not isinstance(guards, list):
+                raise self.fail(f"{key}.{name}", "expected a list of words")
+            if guards:
+                table[key] = frozenset(words(" ".join(map(str, guards))))
         return Label(
             id=label_id,
             zh=spec["zh"],

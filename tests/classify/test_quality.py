@@ -3,11 +3,13 @@
 `clinician_set.jsonl` was written and labelled before the rules were tuned on it; the targets
 below are the ones the project set. `clinician_heldout.jsonl` was written afterwards; its
 strategy and safety misses then showed which classes of wording the rules lacked, so since that
-work it is no longer unseen. `clinician_heldout2.jsonl` was written and committed before that
-work and only its totals were looked at: it is the check that the changes generalise. Each set's
-figures are asserted at the level reached (README, "Quality"), so a change that loses ground on
-any of them fails here. `eval_set.jsonl` is the project's older set (relevance, cancer types,
-stage and safety only).
+work it is no longer unseen. `clinician_heldout2.jsonl` was written before that work and only its
+totals were looked at, until its MSC-source misses guided the source work: it is no longer
+unseen either. `clinician_heldout3.jsonl` was written and committed before the source work and
+only its totals were looked at: it is the check that the changes generalise. Each set's figures
+are asserted at the level reached (README, "Quality"), so a change that loses ground on any of
+them fails here. `eval_set.jsonl` is the project's older set (relevance, cancer types, stage and
+safety only).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def test_safety_f1_is_at_least_085(report: Report) -> None:
 
 
 def test_development_set_keeps_the_levels_reached(report: Report) -> None:
-    # strategies 0.950, sources 0.961, safety 0.918 since the pattern work (0.896, 0.925, 0.863)
+    # strategies 0.950, sources 0.968, safety 0.918 since the source work (0.896, 0.925, 0.863
+    # before the pattern work)
     assert report.macro_f1("strategies") >= 0.94, report.summary()["strategies"]
     assert report.macro_f1("msc_sources") >= 0.95, report.summary()["msc_sources"]
     assert report.safety.f1 >= 0.90, report.summary()["safety"]
@@ -75,7 +78,8 @@ def test_relevance_probability_is_calibrated_and_ranks(report: Report) -> None:
     assert report.distinct_scores >= report.records // 3
 
 
-@pytest.fixture(scope="module", params=["clinician_heldout.jsonl", "clinician_heldout2.jsonl"])
+@pytest.fixture(scope="module", params=["clinician_heldout.jsonl", "clinician_heldout2.jsonl",
+                                        "clinician_heldout3.jsonl"])  # fmt: skip
 def held_out(request: pytest.FixtureRequest) -> Report:
     return _report(request.param)
 
@@ -86,21 +90,29 @@ def test_held_out_sets_keep_relevance_cancer_types_and_stage(held_out: Report) -
     assert held_out.stage_accuracy >= 0.90, held_out.summary()["stage"]
 
 
-def test_held_out_sets_meet_the_strategy_and_safety_targets(held_out: Report) -> None:
-    # measured: strategies 0.932 and 0.912, safety 1.000 and 0.923 (before this work: strategies
-    # 0.608 and 0.754, safety 0.762 and 0.783)
+def test_held_out_sets_meet_the_strategy_source_and_safety_targets(held_out: Report) -> None:
     summary = held_out.summary()
-    assert summary["strategies"]["support"] >= 40
-    assert held_out.macro_f1("strategies") >= 0.90, summary["strategies"]
-    assert held_out.safety.f1 >= 0.90, summary["safety"]
+    assert summary["strategies"]["support"] >= 40 and summary["msc_sources"]["support"] >= 29
+    for family in ("strategies", "msc_sources"):
+        assert held_out.macro_f1(family) >= 0.85, summary[family]
+    assert held_out.safety.f1 >= 0.85, summary["safety"]
 
 
-def test_held_out_sources_as_measured() -> None:
-    # Not at the 0.85 target on the second set (0.846, 37 labels; one miss of a label seen
-    # once or twice there costs several points of macro-F1): asserted where it stands.
-    first, second = _report("clinician_heldout.jsonl"), _report("clinician_heldout2.jsonl")
-    assert first.macro_f1("msc_sources") >= 0.95, first.summary()["msc_sources"]
-    assert second.macro_f1("msc_sources") >= 0.84, second.summary()["msc_sources"]
+def test_held_out_sets_keep_the_levels_reached() -> None:
+    # measured (strategies, sources, safety): 0.932, 0.990, 1.000; 0.930, 1.000, 0.923 (sources
+    # 0.846 before the source work); and on the third set, never tuned on, 0.918, 0.976, 0.889
+    # (0.894, 0.928, 0.824 with the rules it was written against)
+    levels = {
+        "clinician_heldout.jsonl": (0.93, 0.99, 1.00),
+        "clinician_heldout2.jsonl": (0.92, 0.99, 0.92),
+        "clinician_heldout3.jsonl": (0.91, 0.97, 0.88),
+    }
+    for name, (strategies, sources, safety) in levels.items():
+        report = _report(name)
+        summary = report.summary()
+        assert report.macro_f1("strategies") >= strategies, (name, summary["strategies"])
+        assert report.macro_f1("msc_sources") >= sources, (name, summary["msc_sources"])
+        assert report.safety.f1 >= safety, (name, summary["safety"])
 
 
 def test_older_set_keeps_relevance_and_stage() -> None:
@@ -127,3 +139,14 @@ def test_the_set_has_hard_negatives_and_every_family() -> None:
         for label in e["cancer_types"]:
             counts[label] = counts.get(label, 0) + 1
     assert set(counts) == set(TAXONOMY.labels["cancer_types"]) and min(counts.values()) >= 3
+
+
+def test_the_third_held_out_set_names_every_source_several_times() -> None:
+    records = _records("clinician_heldout3.jsonl")
+    counts: dict[str, int] = {}
+    for record in records:
+        for label in record["expected"]["msc_sources"]:
+            counts[label] = counts.get(label, 0) + 1
+    assert set(counts) == set(TAXONOMY.labels["msc_sources"]) and min(counts.values()) >= 3
+    assert sum(r["kind"] == "trial" for r in records) >= 10
+    assert sum(not r["expected"]["relevant"] for r in records) >= 24

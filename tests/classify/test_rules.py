@@ -442,3 +442,39 @@ def test_a_pattern_naming_an_unknown_word_family_is_refused(tmp_path: Path) -> N
     (tmp_path / "taxonomy.yaml").write_text(text)
     with pytest.raises(ConfigError, match=r"drug_loading.patterns: \{drugs\} is not a list"):
         load_taxonomy(tmp_path / "taxonomy.yaml")
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "sources"),
+    [
+        ("Menstrual blood stromal cells carry an oncolytic adenovirus into liver cancer",
+         "Menstrual blood-derived stromal cells delivered the virus to hepatocellular carcinoma "
+         "xenografts.", ["other"]),
+        ("Oncological safety of cell-assisted lipotransfer after breast cancer surgery",
+         "Women treated for breast cancer who received cell-assisted lipotransfer were followed "
+         "for locoregional recurrence.", ["adipose"]),
+        ("Mesenchymal stem cells of myelodysplastic syndrome confer azacitidine resistance",
+         "MSCs from 20 patients with high-risk MDS transferred mitochondria to MDS blasts.",
+         ["bone_marrow"]),
+        ("Lymph node stromal cells in chronic lymphocytic leukaemia",
+         "Lymph node-derived mesenchymal stromal cells from 16 patients with chronic lymphocytic "
+         "leukaemia supported CLL cells through CXCL12 secreted by the MSCs.", ["other"]),
+        ("Mesenchymal stem cells co-transplanted with umbilical cord blood in leukaemia",
+         "Bone marrow mesenchymal stem cells were co-infused with umbilical cord blood units "
+         "in children with acute myeloid leukaemia.", ["bone_marrow"]),
+    ],
+)  # fmt: skip
+def test_a_source_said_in_other_words_is_found_and_cord_blood_is_no_cord_msc(
+    title: str, abstract: str, sources: list[str]
+) -> None:
+    labels = classify(paper(title, abstract), TAXONOMY)
+    assert labels["relevant"] is True, labels["evidence"]
+    assert labels["msc_sources"] == sources, labels["evidence"]
+
+
+def test_a_guard_that_is_not_a_list_of_words_is_refused(tmp_path: Path) -> None:
+    text = (CONFIG / "taxonomy.yaml").read_text()
+    text = text.replace("not_before: [blood]", "not_before: blood")
+    (tmp_path / "taxonomy.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"umbilical_cord.not_before: expected a list of words"):
+        load_taxonomy(tmp_path / "taxonomy.yaml")
