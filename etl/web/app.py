@@ -26,7 +26,7 @@ from etl.web import editor as editor_pages
 from etl.web import evidence as evidence_pages
 from etl.web import search as search_pages
 from etl.web import subscribers as subscriber_pages
-from etl.web.archive_cache import WORKS_RECHECK, ArchiveCache, kept_response, works_fingerprint
+from etl.web.archive_cache import ArchiveCache, kept_response, works_fingerprint
 from etl.web.security import install as install_security
 from etl.web.security import nonce
 from etl.web.services import KEY, Services, services
@@ -144,9 +144,7 @@ def create_app(
         found = studies.page(slug, lang, base)
         return found.body if found.status == 200 else None
 
-    study_cache = ArchiveCache(
-        digest.engine, study_render, recheck=WORKS_RECHECK, fingerprint=works_fingerprint
-    )
+    study_cache = ArchiveCache(digest.engine, study_render, fingerprint=works_fingerprint)
     app.extensions[STUDY_CACHE] = study_cache
 
     def study_page(slug: str, lang: str) -> Response:
@@ -190,7 +188,11 @@ def create_app(
     # /editor/: behind a login. One blueprint, its routes written in five modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
     for routes in (
-        editor_pages.pages, review.pages, adding.pages, drafts.pages, article_pages.pages
+        editor_pages.pages,
+        review.pages,
+        adding.pages,
+        drafts.pages,
+        article_pages.pages,
     ):
         routes.add_to(editor)
     app.register_blueprint(editor)

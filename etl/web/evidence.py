@@ -25,7 +25,6 @@ from etl.evidence.service import EvidenceMap
 from etl.evidence.table import to_csv
 from etl.evidence.words import CHARTS, UI, column
 from etl.web.archive_cache import (
-    WORKS_RECHECK,
     ArchiveCache,
     kept_response,
     works_fingerprint,
@@ -65,7 +64,6 @@ def _kept() -> ArchiveCache:
             services().engine,
             _render,
             size=PAGES_KEPT,
-            recheck=WORKS_RECHECK,
             fingerprint=works_fingerprint,
         )
         current_app.extensions[PAGES_KEY] = found

@@ -22,13 +22,9 @@ from etl.classify.corrections import CORRECTABLE
 from etl.classify.service import Classifier
 from etl.classify.taxonomy import SECTIONS, Taxonomy, load_taxonomy
 from etl.db.models import (
-    Classification,
     EditorDecision,
-    EditorLabel,
-    Event,
     SourceRecord,
     Work,
-    WorkMerge,
 )
 from etl.digest import i18n
 from etl.digest.typography import zh_punctuation
@@ -39,7 +35,7 @@ from etl.editors import review
 from etl.editors.sentences import event_sentence
 from etl.editors.summary import summarize
 from etl.facts.abstract import sections as abstract_sections
-from etl.web.archive_cache import issues_fingerprint
+from etl.web.archive_cache import changes, issues_fingerprint
 from etl.web.editor import back, engine, page, settings, wants_json, whole_number, words
 from etl.web.fragments import Fragments, Recent
 from etl.web.routes import Routes
@@ -148,29 +144,13 @@ def _read(conn: Connection, wanted: review.QueueFilter, lang: str, here: str) ->
 
 
 def _stamp(conn: Connection) -> tuple[Any, ...]:
-    """What moves whenever something a queue page shows changes: an event (a work new or
-    changed), a work's records stored, updated, deleted, merged or split (`works.updated_at`),
-    labels rewritten, a merge, an editor's label or decision, an issue built or sent. Each is
-    the newest value of an indexed column (migration 0023), so the whole is one round trip.
+    """What moves whenever something a queue page shows changes: the works (`changes`: events,
+    records, labels, merges, editors' labels), an editor's decision, an issue built or sent.
     A decision made in the same microsecond as the newest one, or stamped by a process whose
     clock runs behind, would not move it: `FRESH` bounds how long that could go unseen."""
-    decided = EditorDecision.__table__
-
-    def newest(column: Any) -> Any:
-        return select(func.max(column)).scalar_subquery()
-
-    row = conn.execute(
-        select(
-            newest(Event.id),
-            newest(Work.updated_at),
-            newest(Classification.classified_at),
-            newest(WorkMerge.id),
-            newest(EditorLabel.id),
-            newest(decided.c.updated_at),
-            select(func.count()).select_from(decided).scalar_subquery(),
-        )
-    ).one()
-    return (*row, *issues_fingerprint(conn))
+    decided = EditorDecision.__table__.c
+    query = select(func.max(decided.updated_at), func.count())
+    return (*changes(conn), *conn.execute(query).one(), *issues_fingerprint(conn))
 
 
 @pages.get("/works/<int:work_id>/labels")
