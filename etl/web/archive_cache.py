@@ -83,17 +83,19 @@ def archive_fingerprint(conn: Connection) -> tuple[Any, ...]:
 
 def works_fingerprint(conn: Connection) -> tuple[Any, ...]:
     """What changes when a study page or the evidence map may change: the issues and articles
-    (a study page lists those that carried or cite it), a work stored or updated, merged,
-    classified again, given a new event, or corrected by an editor. Each is one aggregate over
-    a table: together about 60 ms at 100,000 works on PostgreSQL, so the caches that use it
-    ask every `WORKS_RECHECK` seconds rather than every `RECHECK`."""
+    (a study page lists those that carried or cite it, or a work merged into it), a work
+    stored or updated, merged or split again, classified again, given a new event, or
+    corrected by an editor. Each is one aggregate over a table: together about 60 ms at
+    100,000 works on PostgreSQL, so the caches that use it ask every `WORKS_RECHECK` seconds
+    rather than every `RECHECK`."""
     parts = (
         select(func.count(), func.max(Work.updated_at)),
         select(func.count(), func.max(Classification.classified_at)),
         select(func.count(), func.max(Event.detected_at)),
         select(func.count(), func.max(EditorLabel.created_at)),
-        select(func.count(), func.max(WorkMerge.created_at)),
-    )
+        select(func.count(), func.max(WorkMerge.created_at), func.count(WorkMerge.undone_at),
+               func.max(WorkMerge.undone_at)),
+    )  # fmt: skip
     found = [tuple(conn.execute(query).one()) for query in parts]
     return archive_fingerprint(conn) + tuple(value for row in found for value in row)
 
