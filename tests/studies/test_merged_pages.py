@@ -96,6 +96,8 @@ def test_the_kept_page_lists_the_issues_that_carried_a_work_merged_into_it(
     now = _slug(thread.engine, kept)
     page = _page(thread, now)
     assert _listed(page) == ["2", "3", "4"]
+    for number, why in (("2", "新研究"), ("3", "状态更新"), ("4", "结果公布")):  # and why
+        assert f"第 {number} 期</a>（{why}）：" in page, number
     assert _steps(page) == ["2", "3", "4"]  # the timeline, once each
     assert "10.5555/mds.1" in page  # the merged work's identifier is the kept work's now
     content = _content(thread, kept)
@@ -103,6 +105,7 @@ def test_the_kept_page_lists_the_issues_that_carried_a_work_merged_into_it(
     assert len(content.events) >= other_events  # and so are its events
     english = _page(thread, now, "en")
     assert re.findall(r'href="/issues/[0-9-]+/en/">Issue (\d+)</a>', english) == ["2", "3", "4"]
+    assert "Issue 3</a> (Update): " in english
     # the addresses readers were sent lead to the kept work's page
     for old in {own, theirs, CHINESE} - {now}:
         moved = Studies(thread.digest).page(old, "zh", "/")
