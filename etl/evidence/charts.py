@@ -113,16 +113,57 @@ def describe(chart: Chart, lang: str) -> str:
     return chart.title + stop + sep.join(bars) + stop.strip()
 
 
-def figure_size(chart: Chart) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Lettering:
+    """The sizes of a drawing's text, in points of its 5.4-inch width. The SVG's suit the
+    page, which shows it at about its own size; the PNG a mail shows on a phone is scaled
+    to some 335 px, so its text is drawn larger (raster.py)."""
+
+    text: float = 11  # the bars' labels, the ticks and the axis' name
+    totals: float = 10  # each bar's total at its end
+    legend: float = 9
+    legend_columns: int | None = 3  # entries a legend line; None: as many as fit the width
+    ticks: int = 10  # intervals on the count axis, at most
+    label_ems: float | None = None  # a longer bar label goes onto two lines; None: never
+
+
+ON_PAGE = Lettering()
+WIDTH = 5.4  # inches
+
+
+def figure_size(chart: Chart, lettering: Lettering = ON_PAGE) -> tuple[float, float]:
     """Width and height in inches: a bar's room times the bars (the page reserves the same
     aspect before the image arrives, so nothing jumps). Narrow, so that on a phone the image
     shrinks little and its labels stay legible."""
-    return 5.4, 1.2 + 0.42 * max(len(chart.categories), 1) + 0.25 * _legend_rows(chart)
+    bars = 0.42 * max(len(chart.categories), 1)
+    legend = 0.25 * lettering.legend / ON_PAGE.legend * legend_rows(chart, lettering)
+    return WIDTH, 0.6 + 0.6 * lettering.text / ON_PAGE.text + bars + legend
 
 
-def _legend_rows(chart: Chart) -> int:
-    """Lines of the legend under the axes (three entries a line; none for one series)."""
-    return 0 if len(chart.series) < 2 else -(-len(chart.series) // 3)
+def legend_rows(chart: Chart, lettering: Lettering = ON_PAGE) -> int:
+    """Lines of the legend under the axes (none for one series)."""
+    if len(chart.series) < 2:
+        return 0
+    return -(-len(chart.series) // _legend_columns(chart, lettering))
+
+
+def _legend_columns(chart: Chart, lettering: Lettering) -> int:
+    """Entries a legend line holds: as many as the widest entry allows, when the lettering
+    leaves it to the width (a legend wider than the image would be cut)."""
+    if lettering.legend_columns is not None:
+        return lettering.legend_columns
+    # an entry: its marker (2 em), the gap to its text (0.8 em), the text; 2 em between two
+    # (a Latin letter 0.55 em: the widest of the fonts that draw the PNG's legend, DejaVu)
+    widest = max((_ems(label, latin=0.55) for label in chart.series), default=1.0)
+    entry, gap = widest + 2.8, 2.0
+    room = (WIDTH - 0.2) * 72 / lettering.legend  # in ems
+    return max(1, min(len(chart.series), int((room + gap) // (entry + gap))))
+
+
+def _ems(label: str, latin: float = 0.6) -> float:
+    """A label's width in ems as the browser draws it: a Chinese character is one em wide, a
+    Latin letter about 0.6."""
+    return sum(1.0 if ord(c) >= 0x2E80 else latin for c in label)
 
 
 def draw_svg(chart: Chart, lang: str) -> str:
@@ -137,7 +178,7 @@ def draw_svg(chart: Chart, lang: str) -> str:
 
 
 @contextmanager
-def drawing(style: Any) -> Iterator[Callable[[Chart], Any]]:
+def drawing(style: Any, lettering: Lettering = ON_PAGE) -> Iterator[Callable[[Chart], Any]]:
     """matplotlib's settings set to `style` for one drawing (its settings are one global, so
     one drawing at a time), giving the function that draws a chart as a Figure."""
     import matplotlib
@@ -146,16 +187,17 @@ def drawing(style: Any) -> Iterator[Callable[[Chart], Any]]:
         # Measuring CJK text with a Latin font warns once per character; the browser lays the
         # text out itself, so these say nothing an operator could act on.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        yield _figure  # a Figure made without pyplot is no one's to close: it is collected
+        # a Figure made without pyplot is no one's to close: it is collected
+        yield lambda chart: _figure(chart, lettering)
 
 
-def _figure(chart: Chart) -> Any:
+def _figure(chart: Chart, lettering: Lettering = ON_PAGE) -> Any:
     """Horizontal bars (labels of any length stay readable on a phone), stacked by series,
     each bar's total written at its end."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=figure_size(chart), dpi=100)
+    figure = Figure(figsize=figure_size(chart, lettering), dpi=100)
     axes = figure.add_subplot()
     positions = list(range(len(chart.categories)))[::-1]
     left = [0] * len(chart.categories)
@@ -167,29 +209,54 @@ def _figure(chart: Chart) -> Any:
             patch.set_gid(f"bar-{index}-{category}")  # one id per bar: tests and styles
         left = [a + b for a, b in zip(left, widths, strict=True)]
     for position, total in zip(positions, left, strict=True):
-        axes.text(total + 0.05, position, str(total), va="center", fontsize=10)
-    axes.set_yticks(positions, chart.categories)
+        axes.text(total + 0.05, position, str(total), va="center", fontsize=lettering.totals)
+    axes.set_yticks(positions, _labels(chart, lettering))
+    for label in axes.get_yticklabels():  # two lines of a label keep clear of the next bar's
+        if "\n" in label.get_text():
+            label.set_linespacing(1.0)
     axes.set_xlabel(chart.unit)
     axes.set_xlim(0, max(left, default=0) * 1.15 + 1)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(MaxNLocator(lettering.ticks, integer=True))
     axes.spines[["top", "right"]].set_visible(False)
     if len(chart.series) > 1:
         # under the axis, in the room the margins keep for it: never on a bar
-        figure.legend(loc="lower left", bbox_to_anchor=(0.02, 0.0), ncol=3, frameon=False,
-                      fontsize=9)  # fmt: skip
-    _margins(figure, chart)
+        columns = _legend_columns(chart, lettering)
+        figure.legend(loc="lower left", bbox_to_anchor=(0.02, 0.0), ncol=columns, frameon=False,
+                      fontsize=lettering.legend)  # fmt: skip
+    _margins(figure, chart, lettering)
     return figure
 
 
-def _margins(figure: Any, chart: Chart) -> None:
-    """Room for the longest label, measured the way the browser will draw it (a Chinese
-    character is one em wide, a Latin letter about 0.6): matplotlib's own measure uses a Latin
-    font with no Chinese glyphs, so its tight layout would cut Chinese labels short."""
-    width, height = figure_size(chart)
-    ems = max((sum(1.0 if ord(c) >= 0x2E80 else 0.6 for c in label)
-               for label in chart.categories), default=2.0)  # fmt: skip
-    left = min(0.55, (ems * 11 / 72 + 0.25) / width)
-    bottom = (0.6 + 0.25 * _legend_rows(chart)) / height
+def _labels(chart: Chart, lettering: Lettering) -> list[str]:
+    """The bars' labels, each too long for the lettering's room broken at the space that
+    makes its two lines most even."""
+    limit = lettering.label_ems
+    if limit is None:
+        return list(chart.categories)
+    return [_two_lines(label) if _ems(label) > limit else label for label in chart.categories]
+
+
+def _two_lines(label: str) -> str:
+    """A label broken once, into halves as even as its words allow (none: as it is)."""
+    words = label.split(" ")
+    if len(words) < 2:
+        return label
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    first, rest = min(splits, key=lambda pair: max(map(_ems, pair)))
+    return f"{first}\n{rest}"
+
+
+def _margins(figure: Any, chart: Chart, lettering: Lettering = ON_PAGE) -> None:
+    """Room for the longest label, measured the way the browser will draw it (`_ems`):
+    matplotlib's own measure uses a Latin font with no Chinese glyphs, so its tight layout
+    would cut Chinese labels short."""
+    width, height = figure_size(chart, lettering)
+    lines = [line for label in _labels(chart, lettering) for line in label.split("\n")]
+    ems = max(map(_ems, lines), default=2.0)
+    left = min(0.55, (ems * lettering.text / 72 + 0.25) / width)
+    scale = lettering.text / ON_PAGE.text
+    legend = 0.25 * lettering.legend / ON_PAGE.legend * legend_rows(chart, lettering)
+    bottom = (0.6 * scale + legend) / height
     figure.subplots_adjust(left=left, right=0.97, top=1 - 0.15 / height, bottom=bottom)
 
 

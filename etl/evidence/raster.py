@@ -16,13 +16,20 @@ import logging
 from functools import cache
 from typing import Any
 
-from etl.evidence.charts import Chart, drawing, figure_size
+from etl.evidence.charts import Chart, Lettering, drawing, figure_size
 
 logger = logging.getLogger(__name__)
 
 SHOWN_WIDTH = 560  # CSS px the image takes in a mail: the 600 px column less its padding
 SCALE = 2  # pixels drawn per CSS pixel
-PALETTE = 64  # colours kept: the bars' few, and the greys of antialiased text
+PALETTE = 32  # colours kept: the bars' few (nine at most), and the greys of antialiased text
+# A phone shows the 560 px image at some 335 px (a 375 px screen less the mail's padding),
+# 62 px an inch of the drawing: a point is 0.86 px there, and 13 points 11 px, the least a
+# tick or a legend entry is read at. The same sizes on a wide screen (104 px an inch) are
+# larger than the page's, which is fine in a mail.
+# A bar's label longer than 16 ems (some 27 letters) goes onto two lines: it would take more
+# than half the width.
+IN_MAIL = Lettering(text=14, totals=13, legend=13, legend_columns=None, ticks=5, label_ems=16)
 # Fonts with Chinese glyphs that Linux packages and macOS install, best first.
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
              "Droid Sans Fallback", "AR PL UMing CN", "PingFang SC")  # fmt: skip
@@ -51,19 +58,19 @@ def drawn_lang(lang: str) -> str:
 
 def shown_size(chart: Chart) -> tuple[int, int]:
     """Width and height in CSS pixels at which a mail shows the PNG."""
-    width, height = figure_size(chart)
+    width, height = figure_size(chart, IN_MAIL)
     return SHOWN_WIDTH, round(SHOWN_WIDTH * height / width)
 
 
 def draw_png(chart: Chart) -> bytes:
     """The chart as a PNG of SCALE times its shown size (the same bytes for the same chart)."""
     font = cjk_font()
-    style: Any = {"font.size": 11, "font.family": ["sans-serif"],
+    style: Any = {"font.size": IN_MAIL.text, "font.family": ["sans-serif"],
                   "font.sans-serif": ([font] if font else []) + ["DejaVu Sans"]}  # fmt: skip
     buffer = io.BytesIO()
-    with drawing(style) as draw:
+    with drawing(style, IN_MAIL) as draw:
         figure = draw(chart)
-        width = figure_size(chart)[0]
+        width = figure_size(chart, IN_MAIL)[0]
         dpi = SHOWN_WIDTH * SCALE / width
         # the height a whole number of shown pixels, so the mail's box fits the image exactly
         figure.set_size_inches(width, shown_size(chart)[1] * SCALE / dpi)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, case, or_, select
 
 from etl.db.models import (
     Article,
@@ -110,8 +110,10 @@ def public_ids(conn: Connection, work_ids: Iterable[int]) -> set[int]:
     """The works that have a public page: relevant (the classifier's verdict, unless an editor
     excluded it; or an editor's include) and not deleted upstream, or carried by a published
     issue whatever happened since (what readers were sent stays readable, and its story goes
-    on: a deletion is a step of its timeline)."""
+    on: a deletion is a step of its timeline), themselves or through a work merged into them
+    (the address readers were sent leads to the kept work's page)."""
     ids = sorted(set(work_ids))
+    carried = carried_families(conn, ids)
     shown: set[int] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -139,7 +141,7 @@ def public_ids(conn: Connection, work_ids: Iterable[int]) -> set[int]:
                             decisions.c.decision == "include",
                         ),
                     ),
-                    works.c.id.in_(_carried(chunk)),
+                    works.c.id.in_(sorted(carried.intersection(chunk))),
                 ),
             )
         )
@@ -147,12 +149,23 @@ def public_ids(conn: Connection, work_ids: Iterable[int]) -> set[int]:
     return shown
 
 
-def _carried(work_ids: list[int]) -> Any:
-    return (
-        select(items.c.work_id)
-        .join(issues, issues.c.id == items.c.issue_id)
-        .where(items.c.work_id.in_(work_ids), issues.c.state.in_(PUBLISHED_STATES))
-    )
+def carried_families(conn: Connection, work_ids: Iterable[int]) -> set[int]:
+    """Those of the works that a published issue carried, or carried a work since merged into
+    them."""
+    family = families(conn, work_ids)
+    members = sorted({member for group in family.values() for member in group})
+    carried: set[int] = set()
+    for start in range(0, len(members), CHUNK):
+        query = (
+            select(items.c.work_id)
+            .join(issues, issues.c.id == items.c.issue_id)
+            .where(
+                items.c.work_id.in_(members[start : start + CHUNK]),
+                issues.c.state.in_(PUBLISHED_STATES),
+            )
+        )
+        carried.update(conn.execute(query).scalars())
+    return {work_id for work_id, group in family.items() if group & carried}
 
 
 def carried_ids(conn: Connection) -> list[int]:
@@ -330,7 +343,9 @@ def events_of(conn: Connection, work_ids: Iterable[int]) -> dict[int, list[dict[
 
 
 def carrying_issues(conn: Connection, work_id: int) -> list[dict[str, Any]]:
-    """The published issues that carried the work, oldest first, with why (new, update, …)."""
+    """The published issues that carried the work, or a work since merged into it (readers
+    were sent it, and its address now leads here), oldest first, each once, with why (new,
+    update, …): the work's own item's, when the issue carried both."""
     query = (
         select(
             issues.c.number,
@@ -342,10 +357,17 @@ def carrying_issues(conn: Connection, work_id: int) -> list[dict[str, Any]]:
             items.c.kind,
         )
         .join(issues, issues.c.id == items.c.issue_id)
-        .where(items.c.work_id == work_id, issues.c.state.in_(PUBLISHED_STATES))
-        .order_by(issues.c.number)
-    )
-    return [row._asdict() for row in conn.execute(query)]
+        .where(
+            items.c.work_id.in_(sorted(merged_from(conn, work_id))),
+            issues.c.state.in_(PUBLISHED_STATES),
+        )
+        .order_by(issues.c.number, case((items.c.work_id == work_id, 0), else_=1),
+                  items.c.position)
+    )  # fmt: skip
+    found: dict[int, dict[str, Any]] = {}
+    for row in conn.execute(query):
+        found.setdefault(row.number, row._asdict())
+    return list(found.values())
 
 
 def citing_articles(conn: Connection, work_id: int) -> list[dict[str, Any]]:
@@ -370,13 +392,28 @@ def citing_articles(conn: Connection, work_id: int) -> list[dict[str, Any]]:
 def merged_from(conn: Connection, work_id: int) -> set[int]:
     """The work and every work folded into it, however many merges deep (not those a split
     gave back): what was said of any of them is said of it."""
-    found, pending = {work_id}, {work_id}
+    return families(conn, [work_id])[work_id]
+
+
+def families(conn: Connection, work_ids: Iterable[int]) -> dict[int, set[int]]:
+    """`merged_from` of each work, one query per level of merges for all of them."""
+    found = {work_id: {work_id} for work_id in work_ids}
+    pending = {(work_id, work_id) for work_id in found}  # (whose family, member to follow)
     while pending:
-        query = select(merges.c.merged_work_id).where(
-            merges.c.kept_work_id.in_(pending), merges.c.undone_at.is_(None)
-        )
-        pending = set(conn.execute(query).scalars()) - found
-        found |= pending
+        heads: dict[int, set[int]] = {}
+        for root, member in pending:
+            heads.setdefault(member, set()).add(root)
+        members, pending = sorted(heads), set()
+        for start in range(0, len(members), CHUNK):
+            query = select(merges.c.kept_work_id, merges.c.merged_work_id).where(
+                merges.c.kept_work_id.in_(members[start : start + CHUNK]),
+                merges.c.undone_at.is_(None),
+            )
+            for kept, merged in conn.execute(query):
+                for root in heads[kept]:
+                    if merged not in found[root]:
+                        found[root].add(merged)
+                        pending.add((root, merged))
     return found
 
 

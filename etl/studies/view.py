@@ -145,7 +145,7 @@ class StudyView:
     labels: list[tuple[str, str]]
     identifiers: list[tuple[str, str, str | None]]
     steps: list[StepView]
-    issues: list[tuple[str, str, str]]  # (number label, title, url)
+    issues: list[tuple[str, str, str, str]]  # (number label, why it was carried, title, url)
     articles: list[ArticleView]  # the page's language first
     related: list[RelatedView]
     open_access: str | None
@@ -190,6 +190,7 @@ def build_view(
         issues=[
             (
                 i18n.text(lang, "issue_no", n=issue["number"]),
+                i18n.KINDS[lang].get(issue["kind"], ""),
                 title_of(lang, issue),
                 f"{base}issues/{issue['slug']}/{'' if zh_edition else 'en/'}",
             )

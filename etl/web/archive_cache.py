@@ -82,10 +82,12 @@ def archive_fingerprint(conn: Connection) -> tuple[Any, ...]:
 
 def changes(conn: Connection) -> tuple[Any, ...]:
     """What moves with every change to the works: an event (a work new or changed), a work's
-    records stored, updated, deleted, merged or split (`works.updated_at`), labels rewritten,
-    a merge, an editor's label. Each is the newest value of an indexed column (migration
-    0023), so the whole is one round trip of index probes (about a millisecond at 100,000
-    works, where counting each table took 60 ms)."""
+    records stored, updated, deleted, merged or split (`works.updated_at`: a split sets it on
+    both sides), labels rewritten, a merge, an editor's label. Each is the newest value of an
+    indexed column (migration 0023), so the whole is one round trip of index probes (about a
+    millisecond at 100,000 works, where counting each table took 60 ms). Times, not counts:
+    a change stamped earlier than the newest of its kind (a clock set back) goes unseen until
+    the caches' time limit."""
 
     def newest(column: Any) -> Any:
         return select(func.max(column)).scalar_subquery()
@@ -102,7 +104,8 @@ def changes(conn: Connection) -> tuple[Any, ...]:
 
 def works_fingerprint(conn: Connection) -> tuple[Any, ...]:
     """What changes when a study page or the evidence map may change: the issues and articles
-    (a study page lists those that carried or cite it) and the works (`changes`)."""
+    (a study page lists those that carried or cite it, or a work merged into it) and the works
+    (`changes`)."""
     return archive_fingerprint(conn) + changes(conn)
 
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from etl.evidence import raster
-from etl.evidence.charts import chart, version
-from etl.evidence.raster import PALETTE, SCALE, draw_png, shown_size
+from etl.evidence.charts import chart, legend_rows, version
+from etl.evidence.raster import IN_MAIL, PALETTE, SCALE, draw_png, shown_size
 from etl.evidence.words import CHARTS
 from etl.web import create_app
 from etl.web.evidence import VERSIONED_MAX_AGE
@@ -96,3 +96,56 @@ def test_without_a_chinese_font_the_chinese_address_serves_the_english_chart(
     monkeypatch.setattr(raster, "cjk_font", lambda: None)
     assert raster.drawn_lang("zh") == "en" and raster.drawn_lang("en") == "en"
     assert client.get("/evidence/charts/by-source.zh.png?cancer=aml").get_data() == english
+
+
+def ink_rows(image: Any, left: int, right: int) -> list[int]:
+    """Heights of the bands of rows holding text (dark grey to black, not a coloured bar)
+    between columns `left` and `right`, top to bottom."""
+    pixels = image.convert("RGB").load()
+    width, height = image.size
+    inked = [
+        any(
+            max(pixels[x, y]) < 110 and max(pixels[x, y]) - min(pixels[x, y]) < 30
+            for x in range(left, min(right, width))
+        )
+        for y in range(height)
+    ]
+    bands, run = [], 0
+    for row in [*inked, False]:
+        if row:
+            run += 1
+        elif run:
+            bands.append(run)
+            run = 0
+    return bands
+
+
+def axis(image: Any) -> int:
+    """The column of the bars' axis: the first one dark for a third of the image's height."""
+    pixels = image.convert("L").load()
+    width, height = image.size
+    return next(
+        x for x in range(width) if sum(pixels[x, y] < 110 for y in range(height)) > height / 3
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_text_is_readable_where_a_phone_shows_the_image_at_335_px(
+    sqlite_ground: Ground, lang: str
+) -> None:
+    """A 375 px screen shows the mail's column, and the image, some 335 px wide: there, a
+    bar's label and a legend entry are 11 px type, whose digits and capitals are some 8 px
+    tall (the page's SVG sizes gave 7 px and, in the legend, 6)."""
+    drawn = chart("per-year-by-phase", sqlite_ground.evidence.rows(),
+                  sqlite_ground.evidence.names, lang)  # fmt: skip
+    assert len(drawn.categories) >= 3 and len(drawn.series) >= 2
+    with Image.open(io.BytesIO(draw_png(drawn))) as image:
+        image.load()
+        scale = image.size[0] / 335  # image pixels a phone shows as one
+        years = ink_rows(image, 0, axis(image) - 15)  # the bars' labels, left of the ticks
+        every = ink_rows(image, 0, image.size[0])
+    assert len(years) == len(drawn.categories)
+    legend = every[-legend_rows(drawn, IN_MAIL) :]  # the legend's lines, at the bottom
+    assert legend_rows(drawn, IN_MAIL) < len(drawn.series)  # more than one entry a line
+    for band in years + legend:
+        assert band / scale >= 0.72 * 11, (years, legend, scale)

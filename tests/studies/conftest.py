@@ -179,8 +179,11 @@ def put(engine: Engine, classifier: Classifier, datas: list[dict[str, Any]], now
         classify_works(conn, touched, classifier, now)
 
 
-def publish_issue(engine: Engine, number: int, slug: str, work_ids: list[int]) -> None:
-    """An issue sent to readers, carrying these works (as `digest build` and `send` leave it)."""
+def publish_issue(
+    engine: Engine, number: int, slug: str, work_ids: list[int], kinds: list[str] | None = None
+) -> None:
+    """An issue sent to readers, carrying these works (as `digest build` and `send` leave it),
+    each for its kind (by default the first for its retraction, the others as new)."""
     with engine.begin() as conn:
         issue_id = conn.execute(
             insert(DigestIssue.__table__).values(
@@ -209,7 +212,7 @@ def publish_issue(engine: Engine, number: int, slug: str, work_ids: list[int]) -
                     work_id=work_id,
                     section="hematologic",
                     group_key="hsct",
-                    kind="retraction" if position == 0 else "new",
+                    kind=kinds[position] if kinds else "retraction" if position == 0 else "new",
                     position=position,
                     rank=1.0,
                     featured=False,

@@ -4,10 +4,11 @@ Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-07
 
-The review queue keeps what it read for a page while nothing it shows has changed, and asks
-that on every load with the newest `works.updated_at` (a record stored, updated, deleted,
-merged or split) and `classifications.classified_at` (labels rewritten). Without an index
-each is a scan of every work (~10 ms at 100,000 works); with one, a single index probe.
+The review queue, the study pages and the evidence map keep what they read while nothing they
+show has changed, and ask that with the newest `works.updated_at` (a record stored, updated,
+deleted, merged or split) and `classifications.classified_at` (labels rewritten). Without an
+index each is a scan of a whole table (~10 ms for the works at 100,000); with one, a single
+index probe.
 """
 
 from alembic import op
