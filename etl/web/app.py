@@ -116,7 +116,7 @@ def create_app(
     install_security(app, digest.renderer.env, subscribers.templates)
 
     cache = ArchiveCache(
-        digest.engine, lambda path, base: Articles(services().digest).archive_page(path, base)
+        digest.engine, lambda path, base: Articles(services().digest).archive_answer(path, base)
     )
     app.extensions[ARCHIVE_CACHE] = cache
 
@@ -190,7 +190,11 @@ def create_app(
     # /editor/: behind a login. One blueprint, its routes written in five modules.
     editor = Blueprint("editor", editor_pages.__name__, url_prefix="/editor")
     for routes in (
-        editor_pages.pages, review.pages, adding.pages, drafts.pages, article_pages.pages
+        editor_pages.pages,
+        review.pages,
+        adding.pages,
+        drafts.pages,
+        article_pages.pages,
     ):
         routes.add_to(editor)
     app.register_blueprint(editor)
