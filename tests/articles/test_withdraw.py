@@ -138,7 +138,8 @@ def test_a_withdrawn_article_is_published_again_as_it_stands_or_after_an_edit(
 
     # withdrawn again and edited: a draft again, still gone to readers until published
     articles.withdraw(ref, "ana", "所引论文已被撤稿", LATER + timedelta(days=2))
-    body = articles.text(ref)["body"].replace("# 间充质干细胞安全吗？", "# 间充质干细胞安全吗？（修订）")
+    title = "# 间充质干细胞安全吗？"
+    body = articles.text(ref)["body"].replace(title, f"{title}（修订）")
     articles.save(ref, body, "ana", LATER)
     assert articles.find(ref)["state"] == ArticleState.DRAFT
     gone = articles.archive_answer(_path(article), "/") or ("", 0)
