@@ -1,7 +1,8 @@
 """A published article as the archive shows it and the mail carries it: its page (with
 « 上一篇 / 下一篇 » between articles, titles and dates as on the seed's site), its entries for
-the index and the Atom feed, and its email edition in the digest's style. Pure functions of
-the article rows and their texts; the archive's frame and the renderer come from the digest.
+the index and the Atom feed, and its email edition in the digest's style; a withdrawn
+article's notice at its address. Pure functions of the article rows and their texts; the
+archive's frame and the renderer come from the digest.
 """
 
 from __future__ import annotations
@@ -66,12 +67,18 @@ def extra(
     articles: list[dict[str, Any]],
     bodies: dict[int, str],
     cites: Cites | None = None,
+    withdrawn: list[dict[str, Any]] | None = None,
 ) -> Extra:
     """The archive's pages and entries for the published `articles` (oldest first), each
     with its current text in `bodies`. Neighbours are the articles in the same language;
-    `cites` gives an article's cited studies, asked only when its page is rendered."""
+    `cites` gives an article's cited studies, asked only when its page is rendered. Each of
+    the `withdrawn` articles keeps its address, with the notice of its withdrawal (`gone`):
+    in no list, no feed, nobody's neighbour."""
+    pages: dict[str, Callable[[], str]] = {
+        article_path(a["slug"]): partial(withdrawn_page, archive, a) for a in withdrawn or []
+    }
+    gone = frozenset(pages)
     base = archive.settings.archive.base_url
-    pages: dict[str, Callable[[], str]] = {}
     entries: dict[str, list[Entry]] = {}
     for lang in i18n.LANGS:
         mine = [a for a in articles if a["lang"] == lang]
@@ -82,7 +89,7 @@ def extra(
             pages[article_path(article["slug"])] = partial(
                 page, archive, article, bodies[article["id"]], before, after, cites
             )
-    return Extra(pages=pages, entries=entries)
+    return Extra(pages=pages, entries=entries, gone=gone)
 
 
 def neighbour(article: dict[str, Any] | None, base_url: str) -> Neighbour | None:
@@ -121,6 +128,22 @@ def page(
         studies=cites(article) if cites else [],
         # The draft ends with the disclaimer: the frame does not say it twice.
         disclaimer="" if disclaimer and disclaimer in markdown else disclaimer,
+    )
+
+
+def withdrawn_page(archive: Archive, article: dict[str, Any]) -> str:
+    """What a withdrawn article's address shows instead of its text, as scholarly publishers
+    do: that it was withdrawn, when, and the editor's reason, in the article's language."""
+    lang = article["lang"]
+    when = article["withdrawn_at"]
+    return archive.render_page(
+        "archive/withdrawn.html.j2",
+        lang,
+        title=article["title"],
+        kind=KIND[lang],
+        published=i18n.format_date(lang, published_day(article)),
+        withdrawn=i18n.format_date(lang, when.date() if when else None),
+        note=article["withdrawal_note"],
     )
 
 

@@ -21,7 +21,7 @@ from etl.articles.check import check_article
 from etl.articles.draft import draft_markdown
 from etl.articles.resolve import DatabaseResolver
 from etl.articles.studies import CitedStudy, cited_studies
-from etl.db.states import ArticleState
+from etl.db.states import ArticleState, DeliveryState
 from etl.digest import i18n
 from etl.digest import store as digest_store
 from etl.digest.archive import Archive, Extra
@@ -40,6 +40,8 @@ from etl.mail.transport import Transport
 from etl.pipeline.lookup import lookup
 from etl.settings import Settings
 from etl.studies.service import build_archive
+
+OK, GONE = 200, 410
 
 
 @dataclass
@@ -184,7 +186,7 @@ class Articles:
         editor approves it anyway with a note saying why (kept and shown with the article)."""
         with self.engine.begin() as conn:
             article = store.find(conn, ref)
-            if article["state"] != ArticleState.DRAFT:
+            if article["state"] not in store.EDITABLE:
                 raise ArticleError(f"article {article['id']} is {article['state']}, not a draft")
             latest = store.version(conn, article["id"])
             if article["checked_version"] != latest["number"]:
@@ -209,7 +211,12 @@ class Articles:
             return store.find(conn, str(article["id"]))
 
     def publish(self, ref: str, now: datetime) -> dict[str, Any]:
-        """An approved article goes into the archive (its page, the index, the feed)."""
+        """An approved article goes into the archive (its page, the index, the feed).
+
+        A withdrawn article approved again is published as any other: dated now, so it
+        takes its place among its neighbours and at the top of the index and the feed as new.
+        What readers now read is a text checked and approved anew, and its date says when that
+        text came out; the withdrawal stays on record with the article."""
         with self.engine.begin() as conn:
             article = store.find(conn, ref)
             if article["state"] == ArticleState.PUBLISHED:
@@ -221,10 +228,36 @@ class Articles:
                 )
             return store.find(conn, str(article["id"]))
 
+    def withdraw(self, ref: str, by: str, note: str, now: datetime) -> dict[str, Any]:
+        """A published article leaves the archive (its page, the index, the feed, its
+        neighbours' links, the study pages); its address answers 410 Gone with `note`, the
+        reason, which readers following an old link or mail then read. Mail already sent
+        stays in the readers' inboxes: nothing recalls it."""
+        note = note.strip()
+        if not note:
+            raise ArticleError(
+                "a withdrawal needs a reason", 'say why with --note "…": readers see it'
+            )
+        with self.engine.begin() as conn:
+            article = store.find(conn, ref)
+            if not store.withdraw(conn, article["id"], by, note, now):
+                raise ArticleError(
+                    f"article {article['id']} is {article['state']}, not published",
+                    "only a published article is withdrawn",
+                )
+            return store.find(conn, str(article["id"]))
+
+    def mailed_to(self, article: dict[str, Any]) -> int:
+        """How many readers the article was mailed to as a feature."""
+        with self.engine.connect() as conn:
+            states = deliveries.summary(conn, deliveries.Feature(article["id"]))["states"]
+        return int(states.get(DeliveryState.SENT, 0))
+
     # -- the archive ---------------------------------------------------------------------------
 
     def archive_extra(self, archive: Archive, conn: Connection) -> Extra:
-        """The published articles' pages and entries, for the archive built or served."""
+        """The published articles' pages and entries, and the withdrawn ones' notices, for the
+        archive built or served."""
         articles = store.published(conn)
         bodies = {a["id"]: store.version(conn, a["id"])["body"] for a in articles}
         base = archive.settings.archive.base_url
@@ -232,11 +265,24 @@ class Articles:
         def cites(article: dict[str, Any]) -> builtins.list[CitedStudy]:
             return cited_studies(conn, article["id"], article["lang"], base)
 
-        return publish.extra(archive, articles, bodies, cites)
+        return publish.extra(archive, articles, bodies, cites, store.withdrawn(conn))
 
     def archive_page(self, path: str, base_url: str | None = None) -> str | None:
         """One page of the archive, issues and articles alike (the web app's)."""
         return self.digest.archive_page(path, base_url, self.archive_extra)
+
+    def archive_answer(self, path: str, base_url: str | None = None) -> tuple[str, int] | None:
+        """One page of the archive with its status: 410 Gone for a withdrawn article's
+        notice, 200 for the rest; None for a page that does not exist."""
+        gone: set[str] = set()
+
+        def extra(archive: Archive, conn: Connection) -> Extra:
+            found = self.archive_extra(archive, conn)
+            gone.update(found.gone)
+            return found
+
+        body = self.digest.archive_page(path, base_url, extra)
+        return None if body is None else (body, GONE if path in gone else OK)
 
     def build_archive(self, folder: Path) -> int:
         return build_archive(self.digest, folder, self.archive_extra)

@@ -1,6 +1,6 @@
-"""The articles and article_versions tables: an article's life (draft → approved → published),
-its check report and override note, and every saved text. Every function runs inside the
-caller's transaction and returns plain dicts."""
+"""The articles and article_versions tables: an article's life (draft → approved → published,
+and withdrawn after), its check report and override note, and every saved text. Every
+function runs inside the caller's transaction and returns plain dicts."""
 
 from __future__ import annotations
 
@@ -79,13 +79,24 @@ def published(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query.order_by(A.c.published_at, A.c.id)).mappings()]
 
 
+def withdrawn(conn: Connection) -> list[dict[str, Any]]:
+    """The articles taken back and not published again: their addresses answer 410 Gone (a
+    withdrawn article edited since, a draft again, is still gone to readers)."""
+    query = select(A).where(A.c.withdrawn_at.is_not(None), A.c.state != ArticleState.PUBLISHED)
+    return [dict(r) for r in conn.execute(query.order_by(A.c.id)).mappings()]
+
+
+EDITABLE = (ArticleState.DRAFT, ArticleState.WITHDRAWN)
+
+
 def save(
     conn: Connection, article_id: int, body: str, editor: str, now: datetime, note: str = ""
 ) -> int:
     """A new version with this text (every save is kept); the headline follows the text's
-    first heading. Returns the version's number. Only a draft's text changes."""
+    first heading. Returns the version's number. Only a draft's text changes, or a withdrawn
+    article's, which the new text makes a draft again (to be checked and approved anew)."""
     article = find(conn, str(article_id))
-    if article["state"] != ArticleState.DRAFT:
+    if article["state"] not in EDITABLE:
         raise ArticleError(
             f"article {article_id} is {article['state']}; only a draft is edited",
             "it has been approved: its text is the one that was checked",
@@ -105,7 +116,9 @@ def save(
         )
     )
     conn.execute(
-        update(A).where(A.c.id == article_id).values(title=title_of(body)[:300], updated_at=now)
+        update(A)
+        .where(A.c.id == article_id)
+        .values(title=title_of(body)[:300], state=ArticleState.DRAFT, updated_at=now)
     )
     return number
 
@@ -174,8 +187,8 @@ def cited(conn: Connection, article_ids: list[int]) -> dict[int, list[int]]:
 
 
 def approve(conn: Connection, article_id: int, by: str, now: datetime, override: str = "") -> bool:
-    """Draft → approved; with `override`, the note of an editor approving despite a blocking
-    check. False when the article was no longer a draft."""
+    """Draft (or withdrawn) → approved; with `override`, the note of an editor approving
+    despite a blocking check. False when the article was neither."""
     values: dict[str, Any] = {
         "state": ArticleState.APPROVED,
         "approved_by": by,
@@ -185,7 +198,7 @@ def approve(conn: Connection, article_id: int, by: str, now: datetime, override:
     if override:
         values |= {"override_note": override, "override_by": by, "override_at": now}
     changed = conn.execute(
-        update(A).where(A.c.id == article_id, A.c.state == ArticleState.DRAFT).values(values)
+        update(A).where(A.c.id == article_id, A.c.state.in_(EDITABLE)).values(values)
     ).rowcount
     return bool(changed)
 
@@ -208,6 +221,24 @@ def publish(conn: Connection, article_id: int, now: datetime) -> bool:
             update(A)
             .where(A.c.id == article_id, A.c.state == ArticleState.APPROVED)
             .values(state=ArticleState.PUBLISHED, published_at=now, updated_at=now)
+        ).rowcount
+    )
+
+
+def withdraw(conn: Connection, article_id: int, by: str, note: str, now: datetime) -> bool:
+    """Published → withdrawn, with who, when and why. False when it was not published.
+    `published_at` stays: the notice says when the article was out."""
+    return bool(
+        conn.execute(
+            update(A)
+            .where(A.c.id == article_id, A.c.state == ArticleState.PUBLISHED)
+            .values(
+                state=ArticleState.WITHDRAWN,
+                withdrawn_at=now,
+                withdrawn_by=by,
+                withdrawal_note=note,
+                updated_at=now,
+            )
         ).rowcount
     )
 

@@ -138,11 +138,16 @@ _REFUSALS = tuple(
             "文章 {0} 不能批准：核查发现未找到的引文或与原文矛盾的数据",
         ),
         (r"^article (\d+) cannot be mailed: (\d+) problem\(s\)$", "文章 {0} 无法发送：{1} 个问题"),
+        (r"^a withdrawal needs a reason$", "撤回文章须填写原因"),
+        (r"^say why with --note .*$", "请填写撤回原因，读者将看到它"),
+        (r"^only a published article is withdrawn$", "只有已发布的文章可以撤回"),
         (r"^no works to write about$", "没有可写的研究"),
         (r"^no id to cite$", "没有填写要引用的编号"),
         (r"^no work '(.*)': (.*)$", "找不到 {0}：{1}"),
-        (r"^fix the text and check again, or approve with --override .*$",
-         "请修改正文后重新核查，或填写放行理由（将保留并显示）后批准"),  # fmt: skip
+        (
+            r"^fix the text and check again, or approve with --override .*$",
+            "请修改正文后重新核查，或填写放行理由（将保留并显示）后批准",
+        ),  # fmt: skip
         (r"^run the check first: .*$", "请先核查当前版本"),
         (r"^approve it first: .*$", "请先批准"),
         (r"^publish it first: .*$", "请先发布到往期回顾"),

@@ -58,7 +58,7 @@ def new(
 
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
-    """Every article: id, slug, state, title, check, published."""
+    """Every article: id, slug, state, title, check, published, withdrawn."""
     rows = [
         {
             "id": a["id"],
@@ -69,6 +69,9 @@ def list_(as_json: bool = typer.Option(False, "--json", help="JSON instead of a 
             "check_blocking": a["check_blocking"],
             "override_note": a["override_note"],
             "published_at": a["published_at"].isoformat() if a["published_at"] else None,
+            "withdrawn_at": a["withdrawn_at"].isoformat() if a["withdrawn_at"] else None,
+            "withdrawn_by": a["withdrawn_by"],
+            "withdrawal_note": a["withdrawal_note"],
         }
         for a in Articles.open(settings()).list()
     ]
@@ -143,6 +146,31 @@ def publish(article: str = typer.Argument(..., help="Article id or slug.")) -> N
     out.print(
         f"article {found['id']} published at articles/{found['slug']}/ "
         "(served now; `mscwatch archive build` writes the folder)",
+        highlight=False,
+    )
+
+
+@app.command()
+def withdraw(
+    article: str = typer.Argument(..., help="Article id or slug."),
+    note: str = typer.Option(..., "--note", help="Why: readers of its address see it."),
+    by: str = typer.Option("cli", "--by", help="Who withdraws it."),
+) -> None:
+    """Withdraw a published article: it leaves the index, the feed, its neighbours' links and
+    the study pages; its address answers 410 Gone with when and why. Mail already sent stays
+    sent. Saving a new text (or approving it again) and publishing brings it back."""
+    articles = Articles.open(settings())
+    found = articles.withdraw(article, by, note, clock.now())
+    mailed = articles.mailed_to(found)
+    recall = (
+        f"it was mailed to {mailed} reader(s): mail already sent cannot be recalled"
+        if mailed
+        else "it was not mailed to readers"
+    )
+    out.print(
+        f"article {found['id']} withdrawn by {by}: articles/{found['slug']}/ now answers "
+        f"410 Gone with the reason (served now; `mscwatch archive build` writes the notice); "
+        f"{recall}",
         highlight=False,
     )
 

@@ -362,7 +362,7 @@ class Article(Base):
     slug: Mapped[str] = mapped_column(String(96), unique=True)  # its address: /articles/SLUG/
     title: Mapped[str] = mapped_column(String(300))
     lang: Mapped[str] = mapped_column(String(2))  # zh | en
-    state: Mapped[str] = mapped_column(String(16))  # draft | approved | published
+    state: Mapped[str] = mapped_column(String(16))  # draft | approved | published | withdrawn
     work_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)  # the picked works
     # The last citation and claim check of the current text, and whether it blocks approval.
     check_report: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -377,6 +377,11 @@ class Article(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Taken back after publishing: its address answers 410 with this note. Kept when the
+    # article is edited and published again, as the record that it once was withdrawn.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    withdrawal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -82,9 +82,12 @@ class Verdict(StrEnum):
 
 
 class ArticleState(StrEnum):
-    """A full article's way out (`articles.state`): draft → approved → published. Approval
-    waits for a check without blocking findings, or an editor's override with a note."""
+    """A full article's way out (`articles.state`): draft → approved → published, and
+    published → withdrawn when an editor takes it back (its address then answers 410 Gone).
+    Approval waits for a check without blocking findings, or an editor's override with a note;
+    a withdrawn article is approved again as it stands, or edited (a draft again) first."""
 
     DRAFT = "draft"
     APPROVED = "approved"
     PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"

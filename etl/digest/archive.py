@@ -45,10 +45,12 @@ class Entry:
 class Extra:
     """Pages the archive carries beside its issues (full articles, built above the digest):
     each page by path, rendered when called, and the entries the index and the feed list for
-    them per language."""
+    them per language. `gone`: the pages among them that stand for something taken back (a
+    withdrawn article's notice), which the web app answers with 410 Gone."""
 
     pages: dict[str, Callable[[], str]]
     entries: dict[str, list[Entry]]
+    gone: frozenset[str] = frozenset()
 
 
 def lang_prefix(lang: str) -> str:

@@ -69,6 +69,11 @@ UI = {
         "cite_issue": "引用本期",
         "articles": "本刊文章",
         "cited_studies": "本文引用的研究",
+        # A withdrawn article's address (410 Gone): what a reader following an old link reads.
+        "withdrawn_title": "已撤回：{title}",
+        "withdrawn_when": "本文发布于 {published}，已于 {withdrawn} 撤回。",
+        "withdrawn_why": "撤回原因：{note}",
+        "withdrawn_back": "返回往期回顾",
         "in_zh": "中文",
         "in_en": "英文",
         "period": "收录时间：{start} 至 {end}",
@@ -120,6 +125,10 @@ UI = {
         "cite_issue": "Cite this issue",
         "articles": "Our articles citing it",
         "cited_studies": "Studies cited in this article",
+        "withdrawn_title": "Withdrawn: {title}",
+        "withdrawn_when": "This article, published {published}, was withdrawn on {withdrawn}.",
+        "withdrawn_why": "Reason: {note}",
+        "withdrawn_back": "Back to the archive",
         "in_zh": "in Chinese",
         "in_en": "in English",
         "period": "Covers {start} to {end}",
@@ -741,6 +750,7 @@ EDITOR: dict[str, tuple[str, str]] = {
     "art_state_draft": ("草稿", "draft"),
     "art_state_approved": ("已批准", ArticleState.APPROVED.value),
     "art_state_published": ("已发布", "published"),
+    "art_state_withdrawn": ("已撤回", ArticleState.WITHDRAWN.value),
     "art_not_checked": ("未核查", "not checked"),
     "art_blocking": ("未通过", "blocking"),
     "art_passed": ("已通过", "passed"),
@@ -810,6 +820,28 @@ EDITOR: dict[str, tuple[str, str]] = {
     "art_published_at": ("发布于 {when}", "Published {when}"),
     "art_mailed_at": ("；邮件发送于 {when}", "; mailed {when}"),
     "art_send": ("作为专题邮件发送给读者", "Mail to the readers as a feature"),
+    "art_withdraw_note": ("撤回原因（读者可见）", "Reason (readers see it)"),
+    "art_withdraw": ("撤回文章", "Withdraw the article"),
+    "art_withdraw_about": (
+        "撤回后，文章从往期回顾、订阅源、相邻文章的链接和研究档案中移除；原地址返回「已撤回」"
+        "说明（HTTP 410），注明日期与原因。已发出的邮件无法收回。",
+        "Withdrawn, the article leaves the archive index, the feed, its neighbours' links and "
+        "the study pages; its address answers a notice of the withdrawal with its date and "
+        "reason (HTTP 410). Mail already sent cannot be recalled.",
+    ),
+    "art_withdrawn_shown": (
+        "{name} 于 {when} 撤回本文，原因：{note}",
+        "Withdrawn by {name} on {when}: {note}",
+    ),
+    "art_withdrawn_gone": (
+        "原地址 {url} 现显示撤回说明。",
+        "Its address {url} shows the notice of withdrawal.",
+    ),
+    "art_withdrawn_again": (
+        "可直接再次批准并发布，或修改正文（保存后转为草稿）后重新核查。再次发布时以新的日期发布。",
+        "Approve and publish it again as it stands, or edit the text (saving makes it a draft) "
+        "and check it again. Published again, it is dated anew.",
+    ),
     "art_versions": ("版本", "Versions"),
     "art_col_version": ("版本", "version"),
     "art_col_saved": ("保存时间", "saved"),
@@ -838,6 +870,15 @@ EDITOR: dict[str, tuple[str, str]] = {
     ),
     "flash_art_unapproved": ("文章 {id} 已退回草稿", "article {id} is a draft again"),
     "flash_art_published": ("文章 {id} 已发布：{url}", "article {id} published at {url}"),
+    "flash_art_withdrawn": (
+        "文章 {id} 已撤回：{url} 现显示撤回说明；{recall}",
+        "article {id} withdrawn: {url} now shows the notice of withdrawal; {recall}",
+    ),
+    "art_withdrawn_mailed": (
+        "本文已通过邮件发给 {n} 位读者，已发出的邮件无法收回",
+        "it was mailed to {n} reader(s): mail already sent cannot be recalled",
+    ),
+    "art_withdrawn_not_mailed": ("本文未曾通过邮件发送", "it was not mailed to readers"),
     "flash_art_sent": (
         "本次发送 {n} 封；全部投递：{states}",
         "{n} sent in this run; all deliveries: {states}",

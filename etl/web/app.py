@@ -116,7 +116,7 @@ def create_app(
     install_security(app, digest.renderer.env, subscribers.templates)
 
     cache = ArchiveCache(
-        digest.engine, lambda path, base: Articles(services().digest).archive_page(path, base)
+        digest.engine, lambda path, base: Articles(services().digest).archive_answer(path, base)
     )
     app.extensions[ARCHIVE_CACHE] = cache
 

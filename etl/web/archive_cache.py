@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, case, func, select
 
 from etl.db.models import (
     Article,
@@ -40,6 +40,7 @@ from etl.db.models import (
     Work,
     WorkMerge,
 )
+from etl.db.states import ArticleState
 from etl.web.security import nonce
 
 TTL = 60.0  # seconds a page may show a work's record as it was
@@ -50,6 +51,7 @@ MARK = "\x00nonce\x00"  # where the response's nonce goes; no page contains a NU
 issues = DigestIssue.__table__
 articles = Article.__table__
 Fingerprint = Callable[[Connection], tuple[Any, ...]]
+Rendered = str | tuple[str, int]  # a page, or a page and its status (a withdrawn article: 410)
 
 
 def issues_fingerprint(conn: Connection) -> tuple[Any, ...]:
@@ -64,13 +66,17 @@ def issues_fingerprint(conn: Connection) -> tuple[Any, ...]:
 
 
 def articles_fingerprint(conn: Connection) -> tuple[Any, ...]:
-    """What changes when an article is published (or leaves the archive), edited, or checked
-    again (which rewrites the works it cites): the articles' pages, the index and feed that
-    list them, and the study pages that list the articles citing them."""
+    """What changes when an article is published or withdrawn, edited, or checked again
+    (which rewrites the works it cites): the articles' pages, the index and feed that list
+    them, and the study pages that list the articles citing them. The published count is
+    asked for itself: "published" and "withdrawn" are as long as each other, so the states'
+    lengths alone would not tell a withdrawal."""
     c = articles.c
     query = select(
         func.count(), func.max(c.updated_at), func.max(c.checked_at), func.max(c.published_at),
         func.count(c.published_at), func.sum(func.length(c.state)),
+        func.count(case((c.state == ArticleState.PUBLISHED, 1))), func.max(c.withdrawn_at),
+        func.count(c.withdrawn_at),
     )  # fmt: skip
     return tuple(conn.execute(query).one())
 
@@ -115,6 +121,7 @@ class Page:
     etag: str
     fingerprint: tuple[Any, ...]
     made: float
+    status: int = 200
 
     def text(self, nonce: str) -> str:
         return self.body.replace(MARK, nonce) if nonce else self.body
@@ -124,7 +131,7 @@ class ArchiveCache:
     def __init__(
         self,
         engine: Engine,
-        render: Callable[[str, str], str | None],
+        render: Callable[[str, str], Rendered | None],
         ttl: float = TTL,
         size: int = SIZE,
         clock: Callable[[], float] = time.monotonic,
@@ -155,12 +162,13 @@ class ArchiveCache:
             found = self._pages.get(key)
         if found is not None and found.fingerprint == current and now - found.made < self.ttl:
             return found
-        body = self.render(path, base)
-        if body is None:
+        rendered = self.render(path, base)
+        if rendered is None:
             return None
+        body, status = (rendered, 200) if isinstance(rendered, str) else rendered
         kept = body.replace(nonce, MARK) if nonce else body
         etag = hashlib.sha256(kept.encode()).hexdigest()[:32]
-        made = Page(kept, etag, current, now)
+        made = Page(kept, etag, current, now, status)
         with self._lock:
             self._pages[key] = made
             self._pages.move_to_end(key)
@@ -172,8 +180,9 @@ class ArchiveCache:
 def kept_response(page: Page, content_type: str) -> Response:
     """A kept page with this response's nonce and the page's ETag; 304 without a body when the
     request's If-None-Match names it (and without a new CSP: etl/web/security.py)."""
-    response = Response(page.text(nonce()), content_type=content_type)
+    response = Response(page.text(nonce()), status=page.status, content_type=content_type)
     response.set_etag(page.etag)
     response.headers["Cache-Control"] = "no-cache"  # keep it, but ask whether it changed
-    response.make_conditional(request)
+    if page.status == 200:  # a 410's notice is answered whole: 304 stands for a 200
+        response.make_conditional(request)
     return response

@@ -1,8 +1,9 @@
 """Full articles on the editor blueprint (/editor/articles/…): make a draft from the picked
 works, write it in Markdown beside a live preview in the site's style (and the email's, in a
 frame), insert a citation by id, keep and restore versions, run the citation and claim check,
-approve (or override a blocking check with a note), publish, mail as a feature. The same
-operations as `mscwatch article …`, through the same `Articles` service.
+approve (or override a blocking check with a note), publish, mail as a feature, withdraw (with
+a reason, which the article's address then shows). The same operations as `mscwatch article
+…`, through the same `Articles` service.
 
 The preview works without JavaScript (the Preview button sends the text and the page comes back
 with it rendered, nothing saved); with it, the page asks for the preview as the editor types.
@@ -19,6 +20,7 @@ from etl import clock
 from etl.articles.marks import marked
 from etl.articles.render import body_html
 from etl.articles.service import Articles
+from etl.articles.store import EDITABLE
 from etl.articles.wording import (
     blocking_reasons,
     figure_verdict,
@@ -28,7 +30,6 @@ from etl.articles.wording import (
     verdict,
     version_note,
 )
-from etl.db.states import ArticleState
 from etl.digest.i18n import LANGS
 from etl.digest.typography import zh_punctuation
 from etl.editors import review
@@ -154,6 +155,21 @@ def article_publish(article_id: int) -> Response:
     return back(url_for(".article", article_id=article_id))
 
 
+@pages.post("/articles/<int:article_id>/withdraw")
+def article_withdraw(article_id: int) -> Response:
+    """Take a published article back, with the reason its address will show; the flash says
+    that mail already sent stays sent."""
+    service = _articles()
+    done = service.withdraw(
+        str(article_id), g.editor.name, request.form.get("note", ""), clock.now()
+    )
+    t = words()
+    mailed = service.mailed_to(done)
+    recall = t("art_withdrawn_mailed", n=mailed) if mailed else t("art_withdrawn_not_mailed")
+    flash(t("flash_art_withdrawn", id=article_id, url=f"/articles/{done['slug']}/", recall=recall))
+    return back(url_for(".article", article_id=article_id))
+
+
 @pages.post("/articles/<int:article_id>/send")
 def article_send(article_id: int) -> Response:
     """To every active reader of the article's language, each once (a second press sends
@@ -238,7 +254,7 @@ def _editor(
         body=body,
         latest=latest,
         unsaved=unsaved,
-        draft=found["state"] == ArticleState.DRAFT,
+        draft=found["state"] in EDITABLE,
         preview=Markup(body_html(body)),
         versions=service.versions(str(article_id)),
         checked=found["checked_version"] == latest and report is not None,
@@ -255,7 +271,7 @@ def _editor(
             name: url_for(f".article_{name}", article_id=article_id)
             for name in (
                 "save", "preview", "check", "restore", "approve", "unapprove", "publish", "send",
-                "test", "email",
+                "test", "email", "withdraw",
             )
         },  # fmt: skip
         list_url=url_for(".articles"),

@@ -180,3 +180,91 @@ def test_a_chinese_editor_reads_the_pages_flashes_and_refusals_in_chinese(site: 
     # the same page in English, by the editor's choice
     accounts.set_language(site.engine, li.id, "en")
     assert 'id="state">approved<' in client.get(base).text
+
+
+def published(service: Articles, title: str) -> dict:  # type: ignore[type-arg]
+    """An article published with this headline, its check a clear one as the page shows it."""
+    from etl.articles import store
+
+    ref = str(service.new(None, "zh", "li", now())["id"])
+    body = re.sub(r"^# .*$", f"# {title}", service.text(ref)["body"], count=1, flags=re.M)
+    service.save(ref, body, "li", now())
+    summary = {"citations": 0, "verdicts": {}, "figures": {}, "blocking": False}
+    report = {"summary": summary, "citations": [], "errors": []}
+    with service.engine.begin() as conn:
+        number = store.version(conn, int(ref))["number"]
+        store.set_check(conn, int(ref), report, False, number, now())
+    service.approve(ref, "li", now())
+    return service.publish(ref, now())
+
+
+def test_an_editor_withdraws_a_published_article_with_a_reason_readers_then_see(
+    site: Site,
+) -> None:
+    """The button on the editor page (CSRF, a reason required), the flash saying mail already
+    sent stays sent, the address answering 410 with the notice, the index no longer listing
+    it, and the page offering to approve it again."""
+    from etl.web.app import ARCHIVE_CACHE
+    from tests.studies.test_kept_pages import _later
+
+    client = site.client
+    service = Articles(site.app.extensions["mscwatch"].digest)
+    article = published(service, "间充质干细胞安全吗？")
+    base, public = f"/editor/articles/{article['id']}", f"/articles/{article['slug']}/"
+    page = client.get(base).text
+    assert 'id="withdraw"' in page and "Mail already sent cannot be recalled" in page
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    shown = client.get(public)
+    assert shown.status_code == 200 and f'href="{public}"' in client.get("/").text
+    index_etag = client.get("/").headers["ETag"]
+    # no token, nothing done; no reason, refused and nothing done
+    assert client.post(f"{base}/withdraw", data={"note": "x"}).status_code == 400
+    refused = client.post(f"{base}/withdraw", data={"csrf_token": csrf, "note": " "})
+    assert refused.status_code == 409 and "a withdrawal needs a reason" in refused.text
+    assert service.find(str(article["id"]))["state"] == "published"
+
+    done = client.post(f"{base}/withdraw", data={"csrf_token": csrf, "note": "所引论文已被撤稿"})
+    assert done.status_code == 303
+    page = client.get(base).text
+    assert f"article {article['id']} withdrawn: {public} now shows the notice" in page
+    assert "it was not mailed to readers" in page
+    assert 'id="state">withdrawn<' in page and "Withdrawn by li@example.org on" in page
+    assert "所引论文已被撤稿" in page and 'id="approve"' in page and 'id="withdraw"' not in page
+    _later(site.app, ARCHIVE_CACHE)
+    gone = client.get(public)
+    assert gone.status_code == 410
+    assert "<h1>已撤回：间充质干细胞安全吗？</h1>" in gone.text
+    assert "撤回原因：所引论文已被撤稿" in gone.text and "二、临床研究进展" not in gone.text
+    assert client.get(public).status_code == 410  # the kept page keeps its status
+    index = client.get("/", headers={"If-None-Match": index_etag})
+    assert index.status_code == 200 and public not in index.text
+    assert public not in client.get("/feed.atom").text
+    again = client.post(f"{base}/withdraw", data={"csrf_token": csrf, "note": "again"})
+    assert again.status_code == 409 and "is withdrawn, not published" in again.text
+
+
+def test_a_chinese_editor_withdraws_in_chinese(site: Site) -> None:
+    li = accounts.find(site.engine, "li@example.org")
+    assert li is not None
+    accounts.set_language(site.engine, li.id, "zh")
+    client = site.client
+    service = Articles(site.app.extensions["mscwatch"].digest)
+    draft = new_article(site)
+    csrf = token(client, f"/editor/articles/{draft}")
+    early = client.post(
+        f"/editor/articles/{draft}/withdraw", data={"csrf_token": csrf, "note": "x"}
+    )
+    assert early.status_code == 409
+    assert f"文章 {draft} 当前为「草稿」，尚未发布" in early.text
+    assert "只有已发布的文章可以撤回" in early.text
+    article = published(service, "间充质干细胞安全吗？")
+    base = f"/editor/articles/{article['id']}"
+    page = client.get(base).text
+    assert "撤回原因（读者可见）" in page and "已发出的邮件无法收回" in page
+    empty = client.post(f"{base}/withdraw", data={"csrf_token": csrf, "note": ""})
+    assert empty.status_code == 409 and "撤回文章须填写原因" in empty.text
+    client.post(f"{base}/withdraw", data={"csrf_token": csrf, "note": "误发"})
+    page = client.get(base).text
+    assert f"文章 {article['id']} 已撤回：/articles/{article['slug']}/ 现显示撤回说明" in page
+    assert "本文未曾通过邮件发送" in page and 'id="state">已撤回<' in page
+    assert "于" in page and "撤回本文，原因：误发" in page

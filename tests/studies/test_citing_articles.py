@@ -2,7 +2,8 @@
 what an article cites is what its last check resolved (a check that drops a citation drops
 the article from that study's page), a draft or an approved article is not listed, the page's
 language comes first, the static archive writes the same, the article's page links back to
-the studies it cites, and a kept study page changes its ETag when an article is published."""
+the studies it cites, and a kept study page changes its ETag when an article is published or
+withdrawn."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
 from etl.articles import store
 from etl.articles.service import Articles
@@ -145,7 +146,7 @@ def test_an_article_citing_a_work_since_merged_is_listed_on_the_kept_works_page(
     assert f'<a href="/articles/{slug}/">{ZH_TITLE}</a>' in _page(thread, "pmid-39000005")
 
 
-def test_the_kept_study_page_changes_its_etag_when_an_article_citing_it_is_published(
+def test_the_kept_study_page_changes_its_etag_when_an_article_citing_it_is_published_or_withdrawn(
     sqlite_thread: Thread,
 ) -> None:
     app = create_app(sqlite_thread.settings, sqlite_thread.digest)
@@ -168,17 +169,26 @@ def test_the_kept_study_page_changes_its_etag_when_an_article_citing_it_is_publi
     assert f'<a href="/articles/{slug}/">{ZH_TITLE}</a>' in published.text
     index = client.get("/", headers={"If-None-Match": index_etag})  # the archive's index too
     assert index.status_code == 200 and f"/articles/{slug}/" in index.text
-    # No command takes an article out of the archive; an operator's fix in the database does,
-    # and the page follows.
-    with sqlite_thread.engine.begin() as conn:
-        table = store.A
-        conn.execute(
-            update(table)
-            .where(table.c.id == int(ref))
-            .values(state="approved", published_at=None)
-        )
+    # Withdrawn: the study page no longer lists it (its ETag is the one from before), the
+    # index drops it, and the article's address answers 410 with the reason.
+    article_etag = client.get(f"/articles/{slug}/").headers["ETag"]
+    index_etag = index.headers["ETag"]
+    articles.withdraw(ref, "ana", "所引论文已被撤稿", WHEN)
+    with sqlite_thread.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_works")).scalar() == 1
     _later(app, STUDY_CACHE)
+    _later(app, ARCHIVE_CACHE)
     gone = client.get(path, headers={"If-None-Match": published.headers["ETag"]})
     assert gone.status_code == 200 and ZH_TITLE not in gone.text
     assert gone.headers["ETag"] == etag
+    index = client.get("/", headers={"If-None-Match": index_etag})
+    assert index.status_code == 200 and f"/articles/{slug}/" not in index.text
+    notice = client.get(f"/articles/{slug}/", headers={"If-None-Match": article_etag})
+    assert notice.status_code == 410 and notice.headers["ETag"] != article_etag
+    assert "撤回原因：所引论文已被撤稿" in notice.text
+    # published again (dated anew): listed again
+    articles.approve(ref, "ana", WHEN)
+    articles.publish(ref, WHEN + timedelta(days=2))
+    _later(app, STUDY_CACHE)
+    back = client.get(path, headers={"If-None-Match": etag})
+    assert back.status_code == 200 and "2025年10月22日" in back.text

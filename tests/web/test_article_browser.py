@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.policy import default
@@ -24,6 +25,7 @@ from etl.articles.service import Articles
 from etl.clock import now
 from etl.db.models import Article
 from etl.editors import accounts
+from etl.web.archive_cache import RECHECK
 from tests.conftest import make_settings
 from tests.digest.conftest import load_demo
 from tests.support.smtp import SmtpServer
@@ -173,6 +175,27 @@ def test_an_editor_writes_checks_and_publishes_an_article(
         page.click("#test button[type=submit]")
         expect(page.locator("p.flash")).to_contain_text("测试邮件已发送至 li@example.org")
         _screens(page, artifacts, "article-test-mail")
+
+        # Withdraw it: the reason is required, readers following its address read it.
+        page.click("#withdraw button[type=submit]")  # no reason: the browser holds the form
+        expect(page.locator("#state")).to_have_text("已发布")
+        page.fill("#withdraw-note", "所引论文已被撤稿")
+        page.click("#withdraw button[type=submit]")
+        expect(page.locator("#state")).to_have_text("已撤回")
+        expect(page.locator("p.flash")).to_contain_text("本文未曾通过邮件发送")
+        expect(page.locator("#withdrawal")).to_contain_text("撤回本文，原因：所引论文已被撤稿")
+        _screens(page, artifacts, "article-withdrawn-editor")
+        address = re.search(r"/articles/([^/]+)/", page.locator("#withdrawal").inner_text())
+        assert address is not None
+        slug = address.group(1)
+        time.sleep(RECHECK)  # the kept pages ask whether anything changed every RECHECK s
+        answer = page.goto(f"{base}articles/{slug}/")
+        assert answer is not None and answer.status == 410
+        expect(page.locator("h1")).to_have_text(f"已撤回：{HEADLINE}")
+        expect(page.locator("#reason")).to_have_text("撤回原因：所引论文已被撤稿")
+        _screens(page, artifacts, "article-withdrawn")
+        page.goto(base)
+        expect(page.locator("ol.index")).not_to_contain_text(HEADLINE)
     finally:
         page.close()
     received = smtp.wait_for(1)
