@@ -16,7 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, literal_column, select, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from etl.search.index import FILTERS, documents, tags, texts
 from etl.search.tokens import fts5_query, query_terms, tsquery
@@ -98,7 +110,7 @@ def search(
         )
         total = len(ids)
         if total <= COUNT_CAP:
-            conditions = [documents.c.work_id.in_(ids)]
+            conditions = [_among(conn, ids)]
     rows = conn.execute(
         select(
             documents.c.work_id,
@@ -116,6 +128,14 @@ def search(
     ).mappings()
     hits = [Hit(**dict(row)) for row in rows]
     return Results(query, chosen, page, per_page, total, hits, asked=True)
+
+
+def _among(conn: Connection, ids: list[int]) -> ColumnElement[bool]:
+    """The documents of `ids`: on PostgreSQL one array parameter, which costs a third of a
+    thousand-item IN list to send and plan."""
+    if conn.dialect.name == "postgresql":
+        return documents.c.work_id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+    return documents.c.work_id.in_(ids)
 
 
 def _has_tag(tag: str, drives: bool) -> ColumnElement[bool]:
