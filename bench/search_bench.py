@@ -116,10 +116,15 @@ def fill(url: str, works: int, seed: int) -> None:
             conn.execute(insert(Work.__table__), work_rows)
             conn.execute(insert(Identifier.__table__), id_rows)
             index.update(conn, labelled, [], names, NOW)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        # What autovacuum leaves soon after a reindex: statistics, and the visibility map that
+        # lets the tag lookups read the index alone (an ANALYZE alone made filters 10 times
+        # slower than a site that has run a while).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) search_documents, search_texts, search_tags"))
             conn.execute(text("ANALYZE"))
-        else:
+    else:
+        with engine.begin() as conn:
             conn.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
             conn.execute(text("ANALYZE"))
     engine.dispose()

@@ -5,7 +5,7 @@ reclassifying."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -219,3 +219,49 @@ def test_counts_stop_at_the_cap(indexed: Engine, monkeypatch: pytest.MonkeyPatch
             assert found.total == 3 and found.capped and found.pages == 2
         exact = search(conn, "TRAIL")
     assert exact.total == 1 and not exact.capped
+
+
+def test_pages_read_from_the_counted_ids_match_the_walk_by_day(
+    engine: Engine, classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the cap the page is sorted from the ids the count read; past it the page walks the
+    documents by day. Both give the same works in the same order (newest first, then the
+    higher id), page after page, for words, one filter, several filters and both together."""
+    import etl.search.query as query
+
+    days = [date(2026, 11, d) for d in (3, 9, 9, 1, 20, 14, 9)]
+    touched = store_articles(
+        engine,
+        *(
+            synthetic_article(
+                str(41000100 + n),
+                day,
+                title=(MYELOMA if n % 2 else GLIOMA).replace("(NCT01234567)", f"({n})"),
+                abstract=(MYELOMA if n % 3 else GLIOMA + " " + MYELOMA),
+            )
+            for n, day in enumerate(days)
+        ),
+    )
+    with engine.begin() as conn:
+        classify_works(conn, touched, classifier, NOW)
+    asked: list[tuple[str, dict[str, str]]] = [
+        ("mesenchymal", {}),
+        ("", {"cancer": "myeloma"}),
+        ("", {"kind": "paper", "source": "umbilical_cord"}),
+        ("mesenchymal", {"cancer": "myeloma", "kind": "paper"}),
+        ("myeloma", {"source": "umbilical_cord", "kind": "paper", "year": "2026"}),
+    ]
+
+    def pages(words: str, filters: dict[str, str]) -> list[tuple[str, int]]:
+        with engine.connect() as conn:
+            found = [search(conn, words, filters, page=p, per_page=2) for p in range(1, 6)]
+        return [(hit.day, hit.work_id) for result in found for hit in result.hits]
+
+    sorted_from_ids = {str(a): pages(*a) for a in asked}
+    monkeypatch.setattr(query, "COUNT_CAP", 0)  # every count capped: every page walks by day
+    walked = {str(a): pages(*a) for a in asked}
+    assert walked == sorted_from_ids
+    for hits in walked.values():
+        assert len(hits) >= 3
+        assert hits == sorted(hits, reverse=True)
+    assert len(walked[str(asked[0])]) == len(days)
