@@ -301,6 +301,10 @@ class DigestIssue(Base):
     # one (an editor's headline in `headline` still wins over it).
     generated: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     counts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The evidence chart's data at the last build (etl/digest/chart.py `kept_charts`): the
+    # issue's image is drawn from it, so it shows what the issue was sent with. None: built
+    # before it was kept, or without a chart; the map's current chart is shown.
+    charts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by: Mapped[str] = mapped_column(String(128), default="")

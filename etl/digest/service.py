@@ -17,11 +17,11 @@ from sqlalchemy import Connection, Engine
 from etl.classify.taxonomy import Taxonomy, load_taxonomy
 from etl.db.engine import make_engine, require_current
 from etl.db.locks import is_held, sender_lock
-from etl.db.states import SENDABLE_STATES, IssueState
+from etl.db.states import PUBLISHED_STATES, SENDABLE_STATES, IssueState
 from etl.digest import store
 from etl.digest.archive import Archive, Extra
 from etl.digest.brief import brief_markdown
-from etl.digest.chart import issue_charts
+from etl.digest.chart import issue_charts, issue_png, issue_png_path, kept_charts
 from etl.digest.content import IssueContent
 from etl.digest.guards import check_dates, check_message, check_rendered
 from etl.digest.i18n import LANGS
@@ -86,6 +86,8 @@ class Digest:
 
     def build(self, period: Period, now: datetime) -> BuildOutcome:
         config = self.settings.digest
+        # read before the build's transaction, which the map's own connection would wait for
+        charts = kept_charts(self.settings, lambda: self.evidence)
         with self.engine.begin() as conn:
             outcome = store.build_issue(
                 conn, period, self.taxonomy, config.late_days, config.empty, now
@@ -97,6 +99,8 @@ class Digest:
                 }
                 store.set_generated(conn, outcome.issue["id"], headlines)
                 outcome.issue["generated"] = headlines
+                store.set_charts(conn, outcome.issue["id"], charts)
+                outcome.issue["charts"] = charts
         if outcome.issue is not None and self.settings.writer.enabled:
             outcome.drafts = self.draft(outcome.issue, now)
         return outcome
@@ -131,8 +135,17 @@ class Digest:
     def _load(self, conn: Connection, issue: dict[str, Any]) -> IssueContent:
         """An issue's content as its editions and pages show it: with the evidence chart."""
         content = store.load_content(conn, issue)
-        content.charts = issue_charts(self.settings, lambda: self.evidence)
+        content.charts = issue_charts(self.settings, lambda: self.evidence, issue)
         return content
+
+    def issue_chart_png(self, slug: str, lang: str) -> tuple[bytes, str] | None:
+        """An issue's own chart as PNG and the version it shows; None for no such issue or one
+        that kept no chart (built before charts were kept, or without one)."""
+        try:
+            issue = self.issue(slug)
+        except DigestError:
+            return None
+        return issue_png(issue, lang) if issue["slug"] == slug else None
 
     @property
     def evidence(self) -> EvidenceMap:
@@ -280,7 +293,8 @@ class Digest:
         self, folder: Path, extra: Callable[[Archive, Connection], Extra] | None = None
     ) -> int:
         """Write the archive; `extra(archive, conn)` adds pages beside the issues (articles).
-        The evidence map's charts as PNG go with it: the issues' mails show one of them."""
+        The charts as PNG go with it: the evidence map's, and beside each published issue's
+        page the chart it was built with (the issues' mails show one of them)."""
         archive = Archive(self.renderer)
         with self.engine.connect() as conn:
             issues = store.list_issues(conn)
@@ -290,7 +304,13 @@ class Digest:
                 extra(archive, conn) if extra else None,
             )
             count = archive.write(folder, pages)
-        for path, png in self.evidence.png_charts().items():
+        pngs = dict(self.evidence.png_charts())
+        for issue in issues:
+            for lang in LANGS:
+                drawn = issue_png(issue, lang) if issue["state"] in PUBLISHED_STATES else None
+                if drawn is not None:
+                    pngs[issue_png_path(issue["slug"], lang)] = drawn[0]
+        for path, png in pngs.items():
             write_atomically(folder / path, png)
             count += 1
         return count

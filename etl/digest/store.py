@@ -596,6 +596,11 @@ def set_generated(conn: Connection, issue_id: int, headlines: dict[str, str]) ->
     conn.execute(update(issues).where(issues.c.id == issue_id).values(generated=headlines))
 
 
+def set_charts(conn: Connection, issue_id: int, charts: dict[str, Any] | None) -> None:
+    """The evidence chart's data the issue was built with (None: it shows none of its own)."""
+    conn.execute(update(issues).where(issues.c.id == issue_id).values(charts=charts))
+
+
 def resolve_work(conn: Connection, ref: str) -> int:
     """A work named the way people name them: its id ("123"), "pmid:41000012", a DOI, a PMCID
     or a registry id (NCT…, ChiCTR…); a merged-away work resolves to the work it joined."""

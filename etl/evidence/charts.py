@@ -19,7 +19,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -52,6 +52,23 @@ class Chart:
 
     def total(self, category: int) -> int:
         return sum(self.counts[category])
+
+    def to_data(self) -> dict[str, Any]:
+        """The chart as JSON can keep it: an issue keeps the chart it was built with."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Chart:
+        """The chart `to_data` kept, its lists tuples again (the same version, the same bytes)."""
+        return cls(
+            name=data["name"],
+            title=data["title"],
+            categories=tuple(data["categories"]),
+            series=tuple(data["series"]),
+            counts=tuple(tuple(row) for row in data["counts"]),
+            unit=data["unit"],
+            colours=tuple(data.get("colours") or ()),
+        )
 
 
 def chart(name: str, rows: Sequence[EvidenceRow], names: Names, lang: str) -> Chart:

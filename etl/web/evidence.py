@@ -1,7 +1,8 @@
 """The evidence map's pages: `/evidence/` (and `/evidence/en/`), a table of every clinical study
 filtered and sorted by query parameters (a plain GET form: no JavaScript needed), its CSV
 (`/evidence/evidence.csv?…`, the same filters) and its charts (`/evidence/charts/NAME.svg?…`,
-and `NAME.LANG.png` for mail).
+and `NAME.LANG.png` for mail), and each issue's own chart as it was built
+(`/issues/SLUG/chart.LANG.png`).
 
 The CSV and the charts carry an ETag of their bytes and answer a matching If-None-Match with
 304, so a page that embeds four charts costs four revalidations, not four drawings, on a return.
@@ -124,6 +125,21 @@ def evidence_chart_png(name: str, lang: str) -> Response:
     response = _cached(evidence_map.chart_png(name, query, lang), "image/png")
     wanted = request.args.get("v")
     if wanted and wanted == version(evidence_map.chart(name, drawn_lang(lang), query)):
+        response.headers["Cache-Control"] = f"public, max-age={VERSIONED_MAX_AGE}, immutable"
+    return response
+
+
+@pages.get("/issues/<slug>/chart.<any(zh, en):lang>.png")
+def issue_chart_png(slug: str, lang: str) -> Response:
+    """An issue's own chart, drawn from the data it kept when built (etl/digest/chart.py): at
+    the version it shows, caches may keep it for a year (a sent issue's never changes; a
+    rebuilt draft's has a new version)."""
+    found = services().digest.issue_chart_png(slug, lang)
+    if found is None:
+        abort(404)
+    png, shown = found
+    response = _cached(png, "image/png")
+    if request.args.get("v") == shown:
         response.headers["Cache-Control"] = f"public, max-age={VERSIONED_MAX_AGE}, immutable"
     return response
 
