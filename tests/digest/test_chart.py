@@ -1,7 +1,8 @@
 """The evidence map's chart in an issue: a PNG linked to the map with its numbers as alt text,
-under the items, in both editions and on the issue page; a line with the map's address in the
-text part; nothing when the site's address is not public https, when the setting is off or the
-map is empty; the size guard as before; `archive build` writes the PNGs."""
+under the items, in both editions and on the issue page (the issue's own image, drawn from the
+chart it was built with: tests/digest/test_issue_chart.py); a line with the map's address in
+the text part; nothing when the site's address is not public https, when the setting is off or
+the map is empty; the size guard as before; `archive build` writes the PNGs."""
 
 from __future__ import annotations
 
@@ -55,9 +56,10 @@ def test_an_issue_shows_the_chart_linked_to_the_map(built: Digest, lang: str) ->
     rendered = public.renderer.email(issue, lang)
     shown = public.evidence.chart(CHART, lang)
     page = SITE + ("evidence/" if lang == "zh" else "evidence/en/")
-    ((href, img),) = [(h, i) for h, i in linked_images(rendered.html) if "/charts/" in i.get("src")]
+    ((href, img),) = [(h, i) for h, i in linked_images(rendered.html) if "/chart." in i.get("src")]
     assert href == page
-    assert img.get("src") == f"{SITE}evidence/charts/{CHART}.{lang}.png?v={version(shown)}"
+    slug = issue.issue["slug"]  # the map has not changed since: the issue's chart is the map's
+    assert img.get("src") == f"{SITE}issues/{slug}/chart.{lang}.png?v={version(shown)}"
     assert 0 < int(img.get("width")) <= 600
     assert img.get("alt") == describe(shown, lang)
     for i, year in enumerate(shown.categories):  # every bar's number is in the alt text
@@ -74,7 +76,7 @@ def test_an_issue_shows_the_chart_linked_to_the_map(built: Digest, lang: str) ->
     assert (
         0
         < last_item
-        < html.find("/charts/")
+        < html.find(f"/chart.{lang}.png")
         < html.find(public.settings.digest.disclaimer(lang)[:20])
     )
     # the text part: the map's address on a line, no image
@@ -89,16 +91,14 @@ def test_the_issue_page_shows_the_chart_and_the_site_serves_its_png(built: Diges
     slug = content(public, 1).issue["slug"]
     written = public.archive_page(f"issues/{slug}/index.html")
     assert written is not None
-    ((href, img),) = [(h, i) for h, i in linked_images(written) if "/charts/" in i.get("src", "")]
-    assert href == SITE + "evidence/" and img.get("src").startswith(SITE + "evidence/charts/")
+    ((href, img),) = [(h, i) for h, i in linked_images(written) if "/chart." in i.get("src", "")]
+    assert href == SITE + "evidence/" and img.get("src").startswith(f"{SITE}issues/{slug}/chart.")
     assert img.get("alt") == describe(public.evidence.chart(CHART, "zh"), "zh")
     # served by the web app: the same site, root-relative, and the address answers with the PNG
     client = create_app(public.settings, public).test_client()
     served = client.get(f"/issues/{slug}/en/").get_data(as_text=True)
-    ((href, img),) = [(h, i) for h, i in linked_images(served) if "/charts/" in i.get("src", "")]
-    assert href == "/evidence/en/" and img.get("src").startswith(
-        f"/evidence/charts/{CHART}.en.png?v="
-    )
+    ((href, img),) = [(h, i) for h, i in linked_images(served) if "/chart." in i.get("src", "")]
+    assert href == "/evidence/en/" and img.get("src").startswith(f"/issues/{slug}/chart.en.png?v=")
     png = client.get(img.get("src"))
     assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
     assert "immutable" in png.headers["Cache-Control"]  # the version it names is the current one
@@ -120,7 +120,7 @@ def test_no_chart_without_a_public_https_address_or_when_turned_off(
     assert issue.charts == {}
     for lang in ("zh", "en"):
         rendered = other.renderer.email(issue, lang)
-        assert "/charts/" not in rendered.html and "证据图共收录" not in rendered.html
+        assert "/chart" not in rendered.html and "证据图共收录" not in rendered.html
         assert "evidence map holds" not in rendered.html
         assert "临床证据图（" not in rendered.text and "on the evidence map" not in rendered.text
 
@@ -153,9 +153,10 @@ def test_without_a_chinese_font_the_chinese_edition_links_the_english_drawing(
 ) -> None:
     monkeypatch.setattr(raster, "cjk_font", lambda: None)
     public = digest_at(built)
-    charts = content(public, 1).charts
+    issue = content(public, 1)
+    charts, slug = issue.charts, issue.issue["slug"]
     english = public.evidence.chart(CHART, "en")
-    assert charts["zh"].image == f"evidence/charts/{CHART}.en.png?v={version(english)}"
+    assert charts["zh"].image == f"issues/{slug}/chart.en.png?v={version(english)}"
     assert charts["zh"].alt == describe(public.evidence.chart(CHART, "zh"), "zh")  # still Chinese
 
 
@@ -171,7 +172,7 @@ def test_the_size_guard_passes_and_refuses_as_before(built: Digest) -> None:
     limit = full.html_bytes - 3000
     tight = Renderer(public.settings, public.taxonomy, limit).email(with_chart, "zh")
     assert tight.more > 0 and tight.sent_html_bytes <= limit
-    assert "/charts/" in tight.html  # the items move to the web page, the chart stays
+    assert "/chart.zh.png" in tight.html  # the items move to the web page, the chart stays
     assert check_rendered(tight, limit) == []
     assert any("over the" in p for p in check_rendered(full, limit))
     assert public.problems(with_chart, public.editions(with_chart)) == []
