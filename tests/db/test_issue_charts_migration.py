@@ -23,10 +23,19 @@ def test_issues_gain_an_empty_place_for_their_chart(db_url: str) -> None:
             table = sa.Table("digest_issues", sa.MetaData(), autoload_with=conn)
             conn.execute(
                 sa.insert(table).values(
-                    number=1, slug="2026-11-16", period_start="2026-11-16",
-                    period_end="2026-11-23", state="sent", headline={}, intro={}, closing={},
-                    nothing_new=False, counts={}, built_at=WHEN, approved_by="",
-                )  # fmt: skip
+                    number=1,
+                    slug="2026-11-16",
+                    period_start="2026-11-16",
+                    period_end="2026-11-23",
+                    state="sent",
+                    headline={},
+                    intro={},
+                    closing={},
+                    nothing_new=False,
+                    counts={},
+                    built_at=WHEN,
+                    approved_by="",
+                )
             )
         command.upgrade(alembic_config(engine), "head")
         with engine.begin() as conn:
