@@ -28,10 +28,13 @@ def test_published_issues_only_newest_first_with_links_both_ways(
     links = [a.get("href") for a in index.xpath("//ol[@class='index']//a")]
     assert links == [f"{BASE}issues/2026-11-16/", f"{BASE}issues/2026-11-09/"]  # 3 is a draft
     # issue pages, the pending next page, index and feed; per language the feed list, a feed
-    # per section, cancer type and strategy, and the evidence map's charts as PNG
+    # per section, cancer type and strategy, the evidence map's charts as PNG, and each
+    # published issue's own chart in both languages
     topics = len(feeds.topics(built.taxonomy))
     assert topics == 5 + 29 + 8
-    assert count == 2 * 3 + 2 * 2 + 2 * (1 + topics) + 2 * len(CHARTS)
+    assert count == 2 * 3 + 2 * 2 + 2 * (1 + topics) + 2 * len(CHARTS) + 2 * 2
+    assert (tmp_path / "issues/2026-11-09/chart.zh.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "issues/2026-11-23/chart.zh.png").exists()  # 3 is a draft
     first = read(tmp_path, "issues/2026-11-09/index.html")
     assert first.xpath("//a[@rel='next']")[0].get("href") == f"{BASE}issues/2026-11-16/"
     assert not first.xpath("//a[@rel='prev']")
