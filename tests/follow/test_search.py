@@ -269,6 +269,25 @@ def test_pages_read_from_the_counted_ids_match_the_walk_by_day(
     assert len(walked[str(asked[0])]) == len(days)
 
 
+def _tidied(engine: Engine, output: str) -> None:
+    """The command said what it did to the search tables, and on PostgreSQL did it: vacuumed
+    and analysed them, and only them."""
+    if engine.dialect.name != "postgresql":  # no visibility map; statistics made no search faster
+        assert "search tables tidied: nothing to do on SQLite" in output
+        return
+    assert "search tables tidied: VACUUM (ANALYZE) search_documents" in output
+    with engine.connect() as conn:
+        stats = conn.execute(
+            text(
+                "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()"
+            )
+        ).all()
+    done = {name for name, vacuum, analyze in stats if vacuum and analyze}
+    assert {"search_documents", "search_texts", "search_tags"} <= done
+    assert "works" not in done
+
+
 def test_reindex_leaves_the_search_tables_vacuumed_and_analysed(
     db_url: str, indexed: Engine
 ) -> None:
@@ -278,17 +297,16 @@ def test_reindex_leaves_the_search_tables_vacuumed_and_analysed(
     assert result.exit_code == 0, result.output
     assert "search index rewritten: 3 relevant works" in result.output
     assert pmids(indexed, "TRAIL") == ["41000002"]
-    with indexed.connect() as conn:
-        if indexed.dialect.name == "postgresql":
-            assert "search tables tidied: VACUUM (ANALYZE) search_documents" in result.output
-            stats = conn.execute(
-                text(
-                    "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables "
-                    "WHERE schemaname = current_schema()"
-                )
-            ).all()
-            done = {name for name, vacuum, analyze in stats if vacuum and analyze}
-            assert {"search_documents", "search_texts", "search_tags"} <= done
-            assert "works" not in done  # only the tables the command rewrote
-        else:  # no visibility map, and statistics made no search faster
-            assert "search tables tidied: nothing to do on SQLite" in result.output
+    _tidied(indexed, result.output)
+
+
+def test_db_upgrade_fills_an_empty_index_and_tidies_it(db_url: str, indexed: Engine) -> None:
+    with indexed.begin() as conn:
+        for table in ("search_tags", "search_texts", "search_documents"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    assert pmids(indexed, "TRAIL") == []
+    result = CliRunner().invoke(app, ["db", "upgrade"], env={"DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    assert "search index filled: 3 relevant works" in result.output
+    assert pmids(indexed, "TRAIL") == ["41000002"]
+    _tidied(indexed, result.output)
