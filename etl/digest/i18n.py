@@ -133,7 +133,7 @@ UI = {
         "withdrawn_why": "Reason: {note}",
         "withdrawn_back": "Back to the archive",
         "moved_title": "This study page has moved",
-        "moved": "This study page has a new address:",
+        "moved": "This study page has a new address: ",  # the link follows
         "in_zh": "in Chinese",
         "in_en": "in English",
         "period": "Covers {start} to {end}",

@@ -40,10 +40,11 @@ def test_a_merged_works_old_addresses_refresh_to_the_kept_page_in_both_languages
         assert moved_to(_file(tmp_path, old, "en")) == f"{BASE}studies/{now}/en/", old
     zh = _file(tmp_path, "doi-10.5555_mds.1", "zh").read_text()
     en = _file(tmp_path, "doi-10.5555_mds.1", "en").read_text()
-    assert '<html lang="zh-CN">' in zh and "请访问" in zh
-    assert '<html lang="en">' in en and "has a new address" in en
-    # every redirect leads to a page the build wrote, and every other address of the pages
-    # redirects there too
+    assert '<html lang="zh-CN">' in zh and f'请访问：<a href="{BASE}studies/{now}/">' in zh
+    assert (
+        '<html lang="en">' in en and f'has a new address: <a href="{BASE}studies/{now}/en/">' in en
+    )
+    # every redirect the build wrote leads to a study page it wrote, never to another redirect
     for page in (tmp_path / "studies").glob("**/index.html"):
         target = moved_to(page)
         if target is not None:
