@@ -74,6 +74,9 @@ UI = {
         "withdrawn_when": "本文发布于 {published}，已于 {withdrawn} 撤回。",
         "withdrawn_why": "撤回原因：{note}",
         "withdrawn_back": "返回往期回顾",
+        # An old address of a study page in the static archive: where the page is now.
+        "moved_title": "研究档案已迁至新地址",
+        "moved": "本研究档案的地址已更新，请访问：",
         "in_zh": "中文",
         "in_en": "英文",
         "period": "收录时间：{start} 至 {end}",
@@ -129,6 +132,8 @@ UI = {
         "withdrawn_when": "This article, published {published}, was withdrawn on {withdrawn}.",
         "withdrawn_why": "Reason: {note}",
         "withdrawn_back": "Back to the archive",
+        "moved_title": "This study page has moved",
+        "moved": "This study page has a new address: ",  # the link follows
         "in_zh": "in Chinese",
         "in_en": "in English",
         "period": "Covers {start} to {end}",

@@ -141,15 +141,18 @@ class Studies:
 
     def build(self, folder: Path) -> int:
         """Write the study page (both languages) and the citation files of every work a
-        published issue carried or a published article cites, and each published issue's
+        published issue carried or a published article cites, a redirect page at each other
+        address the web app would lead to that page (`moved`), and each published issue's
         citation files; returns how many files. Those are the studies the static archive links
         to; the web app serves a page for every relevant work."""
         count = 0
+        pages: dict[int, str] = {}  # work id -> its current slug
         with self.engine.connect() as conn:
             for work_id in sorted({*store.carried_ids(conn), *store.cited_ids(conn)}):
                 content = store.load_study(conn, work_id)
                 if content is None:
                     continue
+                pages[work_id] = content.slug
                 for lang in ("zh", "en"):
                     text = self.render(content, lang)
                     write_atomically(folder / page_path(content.slug, lang), text.encode())
@@ -159,6 +162,13 @@ class Studies:
                     body = export(fmt, cited).encode()
                     write_atomically(folder / cite_path(content.slug, fmt), body)
                     count += 1
+            taken = set(pages.values())
+            for work_id, olds in store.old_slugs(conn, pages).items():
+                for old in sorted(olds - taken):
+                    for lang in ("zh", "en"):
+                        text = self.moved(pages[work_id], lang)
+                        write_atomically(folder / page_path(old, lang), text.encode())
+                        count += 1
             for issue in store.published_issue_slugs(conn):
                 cited = self._cited(conn, store.issue_work_ids(conn, issue) or [], None)
                 for fmt in FORMATS:
@@ -166,6 +176,13 @@ class Studies:
                     write_atomically(folder / issue_cite_path(issue, fmt), body)
                     count += 1
         return count
+
+    def moved(self, slug: str, lang: str) -> str:
+        """What a static host shows at an old address of the study now at `slug`: the web app
+        answers it with a 301, a folder of files can only refresh to the page (and keep search
+        engines to the page itself)."""
+        url = study_url(self.settings.archive.base_url, slug, lang)
+        return Archive(self.digest.renderer).render_page("archive/moved.html.j2", lang, url=url)
 
 
 def build_archive(

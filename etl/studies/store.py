@@ -27,7 +27,7 @@ from etl.db.models import (
 )
 from etl.db.states import PUBLISHED_STATES, ArticleState
 from etl.digest.store import resolve_merged
-from etl.normalize.slugs import WORK_PREFIX, parse_slug, study_slug
+from etl.normalize.slugs import WORK_PREFIX, identifier_slug, parse_slug, study_slug
 from etl.works.addresses import study_slugs
 from etl.works.identity import REVERSE
 from etl.works.store import SOURCE_PREFERENCE, work_data
@@ -414,6 +414,26 @@ def families(conn: Connection, work_ids: Iterable[int]) -> dict[int, set[int]]:
                     if merged not in found[root]:
                         found[root].add(merged)
                         pending.add((root, merged))
+    return found
+
+
+def old_slugs(conn: Connection, work_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The addresses `find_work` leads to each work besides (perhaps) its current one: each
+    identifier's slug (a merge moves the merged work's identifiers to the kept one, and a better
+    identifier found later leaves the old slug behind) and `work-<id>` of the work and of every
+    work merged into it. A static site cannot answer them with a redirect, so it needs a file
+    at each (case variants aside, which only the web app forgives)."""
+    family = families(conn, work_ids)
+    found = {w: {f"{WORK_PREFIX}-{member}" for member in group} for w, group in family.items()}
+    ids = sorted(family)
+    for start in range(0, len(ids), CHUNK):
+        query = select(identifiers.c.work_id, identifiers.c.scheme, identifiers.c.value).where(
+            identifiers.c.work_id.in_(ids[start : start + CHUNK])
+        )
+        for work_id, scheme, value in conn.execute(query):
+            slug = identifier_slug(scheme, value)
+            if parse_slug(slug) == (scheme, value):  # what the web app would find
+                found[work_id].add(slug)
     return found
 
 

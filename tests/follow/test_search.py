@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
+from typer.testing import CliRunner
 
 from etl.classify.service import Classifier, classify_works, reindex_search
+from etl.cli import app
 from etl.db.models import Classification, SearchDocument
 from etl.records import SourceRecord
 from etl.replay import synthetic_article
@@ -265,3 +267,46 @@ def test_pages_read_from_the_counted_ids_match_the_walk_by_day(
         assert len(hits) >= 3
         assert hits == sorted(hits, reverse=True)
     assert len(walked[str(asked[0])]) == len(days)
+
+
+def _tidied(engine: Engine, output: str) -> None:
+    """The command said what it did to the search tables, and on PostgreSQL did it: vacuumed
+    and analysed them, and only them."""
+    if engine.dialect.name != "postgresql":  # no visibility map; statistics made no search faster
+        assert "search tables tidied: nothing to do on SQLite" in output
+        return
+    assert "search tables tidied: VACUUM (ANALYZE) search_documents" in output
+    with engine.connect() as conn:
+        stats = conn.execute(
+            text(
+                "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()"
+            )
+        ).all()
+    done = {name for name, vacuum, analyze in stats if vacuum and analyze}
+    assert {"search_documents", "search_texts", "search_tags"} <= done
+    assert "works" not in done
+
+
+def test_reindex_leaves_the_search_tables_vacuumed_and_analysed(
+    db_url: str, indexed: Engine
+) -> None:
+    """A rewritten index is slow on PostgreSQL until its visibility map is set again, so the
+    command vacuums it at once."""
+    result = CliRunner().invoke(app, ["search", "reindex"], env={"DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    assert "search index rewritten: 3 relevant works" in result.output
+    assert pmids(indexed, "TRAIL") == ["41000002"]
+    _tidied(indexed, result.output)
+
+
+def test_db_upgrade_fills_an_empty_index_and_tidies_it(db_url: str, indexed: Engine) -> None:
+    with indexed.begin() as conn:
+        for table in ("search_tags", "search_texts", "search_documents"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    assert pmids(indexed, "TRAIL") == []
+    result = CliRunner().invoke(app, ["db", "upgrade"], env={"DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    assert "search index filled: 3 relevant works" in result.output
+    assert pmids(indexed, "TRAIL") == ["41000002"]
+    _tidied(indexed, result.output)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,38 @@ def sqlite_thread(sqlite_engine: Engine, tmp_path: Path) -> Thread:
         str(sqlite_engine.url), **{"paths.var": str(tmp_path / "var"), "SECRET_KEY": "k" * 40}
     )
     return build_thread(sqlite_engine, settings)
+
+
+class _Head(HTMLParser):
+    """The redirect page's parts a browser and a search engine act on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refresh = self.canonical = self.robots = self.lang = ""
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "html":
+            self.lang = found.get("lang", "")
+        elif tag == "meta" and found.get("http-equiv", "").lower() == "refresh":
+            self.refresh = found.get("content", "")
+        elif tag == "meta" and found.get("name") == "robots":
+            self.robots = found.get("content", "")
+        elif tag == "link" and found.get("rel") == "canonical":
+            self.canonical = found.get("href", "")
+        elif tag == "a":
+            self.links.append(found.get("href", ""))
+
+
+def moved_to(page: Path) -> str | None:
+    """Where a written page sends its reader at once, or None for a page of its own."""
+    head = _Head()
+    head.feed(page.read_text())
+    if not head.refresh:
+        return None
+    delay, _, target = head.refresh.partition(";")
+    assert delay.strip() == "0"
+    url = target.strip().removeprefix("url=")
+    assert head.canonical == url and url in head.links and head.robots == "noindex"
+    return url
