@@ -1,0 +1,85 @@
+"""What core code reports on the editor pages (the guards that stop an issue), in the editor's
+language: worded in Chinese from the same facts on a Chinese page, and on an English page exactly
+as the command line prints it."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from etl.clock import now
+from etl.digest.service import Digest
+from etl.editors import accounts
+from tests.conftest import make_settings
+from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo
+from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
+
+ENGLISH_WORDS = re.compile(r"\b(edition|over|limit|clips|line|link|heading|item)\b")
+# An archive on a host with no dot (every link to it is refused) and the tightest size allowed.
+BROKEN = {"digest.max_html_kb": 20, "archive.base_url": "https://archive/"}
+
+
+@pytest.fixture
+def desk(db_url: str, engine: Engine, tmp_path: Path) -> Site:
+    """The demo's issues built as drafts, and an editor who reads Chinese (the default)."""
+    load_demo(engine, make_settings(db_url, **{"paths.var": str(tmp_path / "var")}), tmp_path)
+    accounts.add(engine, "li@example.org", PASSWORD, now(), "李伟")
+    site = open_site(db_url, engine, tmp_path, **BROKEN)
+    digest = Digest.open(site.settings, engine)
+    for start in WEEKS:
+        digest.build(digest.period(start, FIRST_LOAD), UPDATES)
+    long = "间充质干细胞" * 600  # an introduction that takes the Chinese edition over the limit
+    digest.set_texts(digest.issue("3"), {("intro", "zh"): long, ("intro", "en"): long})
+    assert log_in(site.client).status_code == 303
+    return site
+
+
+def listed(page: str) -> list[str]:
+    """The problems an issue page lists."""
+    box = page.split('<div class="problem">', 1)[1].split("</div>", 1)[0]
+    return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", box)]
+
+
+def set_language(site: Site, lang: str) -> None:
+    token = CSRF.search(site.client.get("/editor/issues").text).group(1)
+    form = {"csrf_token": token, "lang": lang, "return_to": "/editor/issues"}
+    assert site.client.post("/editor/language", data=form).status_code == 303
+
+
+def test_guards_are_chinese_on_a_chinese_page_and_the_cli_english_elsewhere(desk: Site) -> None:
+    digest = Digest.open(desk.settings, desk.engine)
+    content = digest.content(digest.issue("3"))
+    reported = digest.problems(content, digest.editions(content))
+    sizes = [p for p in reported if "KB as sent" in p]
+    assert sizes[0].startswith("zh edition: HTML is ")  # the CLI's text, as it always was
+
+    chinese = listed(desk.client.get("/editor/issues/3").text)
+    assert len(chinese) == len(reported)
+    size = re.fullmatch(
+        r"中文版：邮件 HTML 为 (\d+\.\d) KB，超过 20 KB 上限（Gmail 会截断）", chinese[0]
+    )
+    assert size and f"HTML is {size.group(1)} KB as sent" in sizes[0]  # the same figure
+    link = next(text for text in chinese if "“在网页中阅读”" in text)
+    bad_host = r"中文版：链接“https://archive/issues/[^”]+”（“在网页中阅读”）：缺少有效的主机名"
+    assert re.fullmatch(bad_host, link)
+    assert any(text.startswith("英文版：纯文本部分：链接“https://archive/") for text in chinese)
+    assert not [text for text in chinese if ENGLISH_WORDS.search(text)]
+
+    set_language(desk, "en")
+    assert listed(desk.client.get("/editor/issues/3").text) == reported
+
+
+def test_an_approval_the_guards_refuse_says_why_in_the_editors_language(desk: Site) -> None:
+    token = CSRF.search(desk.client.get("/editor/issues/3").text).group(1)
+    refused = desk.client.post("/editor/issues/3/approve", data={"csrf_token": token})
+    assert refused.status_code == 409
+    text = html.unescape(refused.text)
+    assert "个问题阻止批准" in text and "中文版：邮件 HTML 为 " in text
+    assert "KB as sent" not in text and "Gmail clips it" not in text
+    set_language(desk, "en")
+    refused = desk.client.post("/editor/issues/3/approve", data={"csrf_token": token})
+    assert refused.status_code == 409 and "zh edition: HTML is " in html.unescape(refused.text)
