@@ -3,8 +3,9 @@ reference was looked for) as a code and its facts, not as a finished sentence: t
 and the logs print the English below, and the editor pages word the same facts in the editor's
 language through their catalog (`etl/digest/i18n.py`), which has an entry for every code here.
 
-A parameter may itself be a Problem (a link's fault inside "link …: {reason}"); it is worded in
-the same language as the problem that holds it.
+A parameter may itself be a Problem (a link's fault inside "link …: {reason}"), or a tuple of
+them (listed with the language's separator); they are worded in the same language as the problem
+that holds them.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ ENGLISH: dict[str, str] = {
     ),
     "health_disabled_feed": "feed {name}: {reason}",
     "health_said": "{text}",
+    "separator": "; ",
     # where a reference was looked for (etl/pipeline/lookup.py)
     "lookup_not_asked": "not in the database (sources not asked)",
     "lookup_no_source": "not in the database, and no source fetches {scheme} ids",
@@ -82,14 +84,23 @@ class Problem(str):
     def __new__(cls, code: str, **params: Any) -> Problem:
         if code not in ENGLISH:
             raise KeyError(f"no wording for the problem code {code!r}")
-        made = super().__new__(cls, ENGLISH[code].format(**params))
+        made = super().__new__(cls, _worded(code, params, ENGLISH.__getitem__))
         made.code, made.params = code, params
         return made
 
     def worded(self, template: Callable[[str], str]) -> str:
         """The problem in the words `template` gives for each code, nested problems alike."""
-        values = {
-            name: value.worded(template) if isinstance(value, Problem) else value
-            for name, value in self.params.items()
-        }
-        return template(self.code).format(**values)
+        return _worded(self.code, self.params, template)
+
+
+def _worded(code: str, params: Mapping[str, Any], template: Callable[[str], str]) -> str:
+    return template(code).format(**{name: _value(v, template) for name, v in params.items()})
+
+
+def _value(value: Any, template: Callable[[str], str]) -> Any:
+    """A parameter as the wording needs it: a problem worded, a tuple of them listed."""
+    if isinstance(value, Problem):
+        return value.worded(template)
+    if isinstance(value, tuple):
+        return template("separator").join(str(_value(item, template)) for item in value)
+    return value

@@ -1,6 +1,6 @@
-"""What core code reports on the editor pages (the guards that stop an issue), in the editor's
-language: worded in Chinese from the same facts on a Chinese page, and on an English page exactly
-as the command line prints it."""
+"""What core code reports on the editor pages (the guards that stop an issue, a job's health), in
+the editor's language: worded in Chinese from the same facts on a Chinese page, and on an English
+page exactly as the command line prints it."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from etl.clock import now
 from etl.digest.service import Digest
 from etl.editors import accounts
+from etl.ops.history import job_health
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo
-from tests.web.test_editor_pages import CSRF, PASSWORD, Site, log_in, open_site
+from tests.web.test_editor_pages import CSRF, PASSWORD, Site, fail_crawl, log_in, open_site
 
 ENGLISH_WORDS = re.compile(r"\b(edition|over|limit|clips|line|link|heading|item)\b")
 # An archive on a host with no dot (every link to it is refused) and the tightest size allowed.
@@ -34,6 +35,15 @@ def desk(db_url: str, engine: Engine, tmp_path: Path) -> Site:
         digest.build(digest.period(start, FIRST_LOAD), UPDATES)
     long = "间充质干细胞" * 600  # an introduction that takes the Chinese edition over the limit
     digest.set_texts(digest.issue("3"), {("intro", "zh"): long, ("intro", "en"): long})
+    assert log_in(site.client).status_code == 303
+    return site
+
+
+@pytest.fixture
+def chinese(db_url: str, engine: Engine, tmp_path: Path) -> Site:
+    """An editor who reads Chinese (the default), logged in; no works."""
+    accounts.add(engine, "li@example.org", PASSWORD, now(), "李伟")
+    site = open_site(db_url, engine, tmp_path)
     assert log_in(site.client).status_code == 303
     return site
 
@@ -83,3 +93,23 @@ def test_an_approval_the_guards_refuse_says_why_in_the_editors_language(desk: Si
     set_language(desk, "en")
     refused = desk.client.post("/editor/issues/3/approve", data={"csrf_token": token})
     assert refused.status_code == 409 and "zh edition: HTML is " in html.unescape(refused.text)
+
+
+def reason_of(site: Site, job: str) -> str:
+    """What the operators page says is wrong with `job` (its "why" cell)."""
+    page = site.client.get("/editor/operators").text
+    row = re.search(rf'<tr id="job-{job}">(.*?)</tr>', page, re.S)
+    assert row, job
+    return html.unescape(re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)[2])
+
+
+def test_health_reasons_are_chinese_on_a_chinese_operators_page(chinese: Site) -> None:
+    for _ in range(2):
+        fail_crawl(chinese.engine, error="HTTP 500 from efetch")
+    assert reason_of(chinese, "crawl:pubmed") == "连续 2 次；最近一次运行失败：HTTP 500 from efetch"
+    assert reason_of(chinese, "crawl:ctgov") == "尚无完成的运行"
+    set_language(chinese, "en")
+    said = job_health(chinese.engine, chinese.settings, "crawl:pubmed", now())
+    assert said.reason == "2 runs in a row; the last failed: HTTP 500 from efetch"  # the CLI's
+    assert reason_of(chinese, "crawl:pubmed") == said.reason
+    assert reason_of(chinese, "crawl:ctgov") == "no finished run yet"
