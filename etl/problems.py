@@ -3,9 +3,9 @@ reference was looked for) as a code and its facts, not as a finished sentence: t
 and the logs print the English below, and the editor pages word the same facts in the editor's
 language through their catalog (`etl/digest/i18n.py`), which has an entry for every code here.
 
-A parameter may itself be a Problem (a link's fault inside "link …: {reason}"), or a tuple of
-them (listed with the language's separator); they are worded in the same language as the problem
-that holds them.
+A parameter may itself be a Problem (a link's fault inside "link …: {reason}"), worded in the
+same language as the problem that holds it. A tuple is a list: of problems, separated as clauses
+("; ", "；"), or of names ("pubmed, ctgov", "pubmed、ctgov").
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ ENGLISH: dict[str, str] = {
     "health_disabled_feed": "feed {name}: {reason}",
     "health_said": "{text}",
     "separator": "; ",
+    "name_separator": ", ",
     # where a reference was looked for (etl/pipeline/lookup.py)
     "lookup_not_asked": "not in the database (sources not asked)",
     "lookup_no_source": "not in the database, and no source fetches {scheme} ids",
@@ -102,5 +103,7 @@ def _value(value: Any, template: Callable[[str], str]) -> Any:
     if isinstance(value, Problem):
         return value.worded(template)
     if isinstance(value, tuple):
-        return template("separator").join(str(_value(item, template)) for item in value)
+        clauses = any(isinstance(item, Problem) for item in value)
+        joint = template("separator" if clauses else "name_separator")
+        return joint.join(str(_value(item, template)) for item in value)
     return value

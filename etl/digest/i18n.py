@@ -939,6 +939,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "health_disabled_feed": "订阅源 {name}：{reason}",
     "health_said": "{text}",
     "separator": "；",
+    "name_separator": "、",
     "lookup_not_asked": "数据库中没有（未查询数据源）",
     "lookup_no_source": "数据库中没有，且没有数据源能按 {scheme} 编号抓取",
     "lookup_nowhere": "数据库中没有，{sources} 也没有",

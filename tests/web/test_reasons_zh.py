@@ -1,6 +1,6 @@
-"""What core code reports on the editor pages (the guards that stop an issue, a job's health), in
-the editor's language: worded in Chinese from the same facts on a Chinese page, and on an English
-page exactly as the command line prints it."""
+"""What core code reports on the editor pages (the guards that stop an issue, a job's health, where
+a pasted id was looked for), in the editor's language: worded in Chinese from the same facts on a
+Chinese page, and on an English page exactly as the command line prints it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from etl.clock import now
 from etl.digest.service import Digest
 from etl.editors import accounts
 from etl.ops.history import job_health
+from etl.subscribers.service import Subscribers
+from etl.web import create_app
 from tests.conftest import make_settings
 from tests.digest.conftest import FIRST_LOAD, UPDATES, WEEKS, load_demo
 from tests.web.test_editor_pages import CSRF, PASSWORD, Site, fail_crawl, log_in, open_site
@@ -113,3 +115,26 @@ def test_health_reasons_are_chinese_on_a_chinese_operators_page(chinese: Site) -
     assert said.reason == "2 runs in a row; the last failed: HTTP 500 from efetch"  # the CLI's
     assert reason_of(chinese, "crawl:pubmed") == said.reason
     assert reason_of(chinese, "crawl:ctgov") == "no finished run yet"
+
+
+def test_where_an_id_was_looked_for_is_said_in_the_editors_language(chinese: Site) -> None:
+    """An id no configured source fetches (the registries are off): said without asking anyone."""
+    sources = chinese.settings.sources.model_copy(update={"ctgov": None, "isrctn": None})
+    settings = chinese.settings.model_copy(update={"sources": sources})
+    app = create_app(
+        settings, Digest.open(settings, chinese.engine), Subscribers.open(settings, chinese.engine)
+    )
+    site = Site(settings, chinese.engine, app, app.test_client())
+    assert log_in(site.client).status_code == 303
+    token = CSRF.search(site.client.get("/editor/add").text).group(1)
+    form = {"csrf_token": token, "reference": "ISRCTN48213570"}
+    missing = site.client.post("/editor/add", data=form)
+    assert missing.status_code == 404
+    said = html.unescape(missing.text)
+    assert "ISRCTN48213570 在数据源中未找到：数据库中没有，且没有数据源能按 isrctn 编号抓取" in said
+    assert "no source fetches" not in said
+    set_language(site, "en")
+    english = html.unescape(site.client.post("/editor/add", data=form).text)
+    assert "not found at the source: not in the database, and no source fetches isrctn ids" in (
+        english
+    )
