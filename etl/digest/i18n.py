@@ -922,7 +922,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "health_ok": "运行正常",
     "health_stale": (
         "服务有应答，但自 {since:%Y-%m-%d} 起没有新内容（已 {silence}），而此前 {runs} 次运行"
-        "至少每 {gap} 就有新内容：检索式、服务的索引或时间窗口可能卡住了"
+        "至少每 {gap}就有新内容：检索式、服务的索引或时间窗口可能卡住了"
     ),
     "health_days": "{n:.0f} 天",
     "health_hours": "{n:.0f} 小时",
