@@ -66,6 +66,8 @@ ENGLISH: dict[str, str] = {
     "health_said": "{text}",
     "separator": "; ",
     "name_separator": ", ",
+    "alert_open_mailed": "open since {since} (operators mailed)",
+    "alert_open_unmailed": "open since {since} (not mailed)",
     # where a reference was looked for (etl/pipeline/lookup.py)
     "lookup_not_asked": "not in the database (sources not asked)",
     "lookup_no_source": "not in the database, and no source fetches {scheme} ids",

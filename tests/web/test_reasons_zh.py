@@ -97,12 +97,17 @@ def test_an_approval_the_guards_refuse_says_why_in_the_editors_language(desk: Si
     assert refused.status_code == 409 and "zh edition: HTML is " in html.unescape(refused.text)
 
 
-def reason_of(site: Site, job: str) -> str:
-    """What the operators page says is wrong with `job` (its "why" cell)."""
+def cells_of(site: Site, job: str) -> list[str]:
+    """The operators page's row of `job`: name, verdict, why, last run, outcome, last success…"""
     page = site.client.get("/editor/operators").text
     row = re.search(rf'<tr id="job-{job}">(.*?)</tr>', page, re.S)
     assert row, job
-    return html.unescape(re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)[2])
+    return [html.unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+
+
+def reason_of(site: Site, job: str) -> str:
+    """What the operators page says is wrong with `job` (its "why" cell)."""
+    return cells_of(site, job)[2]
 
 
 def test_health_reasons_are_chinese_on_a_chinese_operators_page(chinese: Site) -> None:
@@ -110,11 +115,13 @@ def test_health_reasons_are_chinese_on_a_chinese_operators_page(chinese: Site) -
         fail_crawl(chinese.engine, error="HTTP 500 from efetch")
     assert reason_of(chinese, "crawl:pubmed") == "连续 2 次；最近一次运行失败：HTTP 500 from efetch"
     assert reason_of(chinese, "crawl:ctgov") == "尚无完成的运行"
+    assert cells_of(chinese, "crawl:pubmed")[5] == "从未"  # no run ever worked
     set_language(chinese, "en")
     said = job_health(chinese.engine, chinese.settings, "crawl:pubmed", now())
     assert said.reason == "2 runs in a row; the last failed: HTTP 500 from efetch"  # the CLI's
     assert reason_of(chinese, "crawl:pubmed") == said.reason
     assert reason_of(chinese, "crawl:ctgov") == "no finished run yet"
+    assert cells_of(chinese, "crawl:pubmed")[5] == "never"
 
 
 def test_where_an_id_was_looked_for_is_said_in_the_editors_language(chinese: Site) -> None:
