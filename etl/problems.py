@@ -95,6 +95,14 @@ class Problem(str):
         """The problem in the words `template` gives for each code, nested problems alike."""
         return _worded(self.code, self.params, template)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied and pickled as a code and its facts (as a str it would come back as a code)."""
+        return _rebuilt, (self.code, dict(self.params))
+
+
+def _rebuilt(code: str, params: dict[str, Any]) -> Problem:
+    return Problem(code, **params)
+
 
 def _worded(code: str, params: Mapping[str, Any], template: Callable[[str], str]) -> str:
     return template(code).format(**{name: _value(v, template) for name, v in params.items()})

@@ -4,6 +4,8 @@ present, so no page shows a key or a blank."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 import re
 from pathlib import Path
 
@@ -99,6 +101,8 @@ def test_a_problem_is_its_english_and_is_worded_from_its_facts_in_chinese() -> N
     assert t.problem(edition) == "中文版：邮件 HTML 为 120.3 KB，超过 102 KB 上限（Gmail 会截断）"
     assert Words("en").problem(edition) == edition
     assert t.problem("a plain text") == "a plain text"
+    again = pickle.loads(pickle.dumps(copy.deepcopy(edition)))
+    assert (again, again.code, t.problem(again)) == (edition, edition.code, t.problem(edition))
 
     feeds = tuple(Problem("health_disabled_feed", name=n, reason="410 Gone") for n in "ab")
     gone = Problem("health_disabled", feeds=feeds)
