@@ -14,14 +14,21 @@ EtlError                      message + hint; the CLI prints both and exits 1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from etl.problems import Problem
+
 
 class EtlError(Exception):
-    """Base error: `message` says what went wrong, `hint` what to do about it."""
+    """Base error: `message` says what went wrong, `hint` what to do about it. `reasons` are
+    the hint's lines as reported (the guards that stop an approval), for a page to word them in
+    its reader's language."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", reasons: Sequence[Problem] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.reasons = tuple(reasons)
 
 
 class ConfigError(EtlError):

@@ -38,6 +38,7 @@ from etl.mail.message import Prepared
 from etl.mail.sender import IssueSender, SendReport
 from etl.mail.transport import Transport
 from etl.pipeline.lookup import lookup
+from etl.problems import Problem
 from etl.settings import Settings
 from etl.studies.service import build_archive
 
@@ -294,7 +295,7 @@ class Articles:
             body = store.version(conn, article["id"])["body"]
         return publish.email(self.digest.renderer, article, body)
 
-    def problems(self, rendered: Rendered) -> builtins.list[str]:
+    def problems(self, rendered: Rendered) -> builtins.list[Problem]:
         """The issue's guards on the feature's mail: size, links, headings, line lengths."""
         limit = self.settings.digest.max_html_kb * 1024
         found = check_rendered(rendered, limit)
@@ -321,6 +322,7 @@ class Articles:
             raise ArticleError(
                 f"article {article['id']} cannot be mailed: {len(problems)} problem(s)",
                 "\n".join(problems),
+                reasons=problems,
             )
         prepared = self.digest.prepare_rendered(rendered, clock())
         feature = deliveries.Feature(article["id"])

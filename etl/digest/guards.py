@@ -14,38 +14,37 @@ from etl.digest.content import IssueContent
 from etl.digest.render import Rendered
 from etl.digest.view import PREFERENCES, UNSUBSCRIBE
 from etl.mail.message import LINE_LIMIT, long_lines
+from etl.problems import Problem
 
 PLACEHOLDERS = frozenset({UNSUBSCRIBE, PREFERENCES})  # filled per subscriber, checked there
 _SPACE = re.compile(r"\s")
 
 
-def check_rendered(rendered: Rendered, limit_bytes: int) -> list[str]:
+def check_rendered(rendered: Rendered, limit_bytes: int) -> list[Problem]:
     """Size, links and headings of one edition; each problem is one line a person can act on.
     The size is the HTML a reader gets, links filled in for the longest address."""
-    where = f"{rendered.lang} edition"
-    problems = []
+    found = []
     if rendered.sent_html_bytes > limit_bytes:
-        problems.append(
-            f"{where}: HTML is {rendered.sent_html_bytes / 1024:.1f} KB as sent, over the "
-            f"{limit_bytes / 1024:.0f} KB limit (Gmail clips it)"
-        )
+        size, limit = rendered.sent_html_bytes / 1024, limit_bytes / 1024
+        found.append(Problem("guard_html_size", size=size, limit=limit))
     tree = lxml_html.document_fromstring(rendered.html)
-    problems += [f"{where}: {p}" for p in bad_links(tree)]
-    problems += [f"{where}: {p}" for p in empty_headings(tree)]
-    problems += [f"{where}: text part: {p}" for p in bad_text_links(rendered.text)]
-    return problems
+    found += bad_links(tree) + empty_headings(tree)
+    found += [Problem("guard_text_part", problem=p) for p in bad_text_links(rendered.text)]
+    edition = Problem(f"edition_of_{rendered.lang}")
+    return [Problem("guard_in_edition", edition=edition, problem=p) for p in found]
 
 
-def check_message(raw: bytes, lang: str) -> list[str]:
+def check_message(raw: bytes, lang: str) -> list[Problem]:
     """The message a reader gets (composed with their links filled in): no line longer than
     SMTP allows, or the relay refuses it mid-send."""
     count = long_lines(raw)
     if not count:
         return []
-    return [f"{lang} edition: {count} line(s) of the message are over {LINE_LIMIT} octets"]
+    edition = Problem(f"edition_of_{lang}")
+    return [Problem("guard_long_lines", edition=edition, count=count, limit=LINE_LIMIT)]
 
 
-def bad_links(tree: Any) -> list[str]:
+def bad_links(tree: Any) -> list[Problem]:
     """Every href and src absolute and well formed: http(s) with a host, or mailto."""
     problems = []
     for element, attribute in (("a", "href"), ("img", "src")):
@@ -56,35 +55,35 @@ def bad_links(tree: Any) -> list[str]:
             reason = link_problem(value)
             if reason:
                 label = (node.text_content() or "").strip()[:40]
-                problems.append(f"link {value!r} ({label!r}): {reason}")
+                problems.append(Problem("guard_link", value=value, label=label, reason=reason))
     return problems
 
 
-def link_problem(value: str | None) -> str:
+def link_problem(value: str | None) -> Problem | None:
     if not value:
-        return "empty"
+        return Problem("link_empty")
     if _SPACE.search(value):
-        return "contains whitespace"
+        return Problem("link_whitespace")
     parts = urlsplit(value)
     if parts.scheme == "mailto":
-        return "" if "@" in parts.path else "mailto without an address"
+        return None if "@" in parts.path else Problem("link_mailto")
     if parts.scheme not in ("http", "https"):
-        return "not an absolute http(s) or mailto link"
+        return Problem("link_scheme")
     if not parts.hostname or "." not in parts.hostname:
-        return "no proper host name"
-    return ""
+        return Problem("link_host")
+    return None
 
 
-def bad_text_links(text: str) -> list[str]:
+def bad_text_links(text: str) -> list[Problem]:
     problems = []
     for url in re.findall(r"<(https?://[^>]*)>", text):
         reason = link_problem(url)
         if reason:
-            problems.append(f"link {url!r}: {reason}")
+            problems.append(Problem("guard_text_link", value=url, reason=reason))
     return problems
 
 
-def empty_headings(tree: Any) -> list[str]:
+def empty_headings(tree: Any) -> list[Problem]:
     """A section (h2) or group (h3) heading with nothing under it before the next heading."""
     problems = []
     for heading in tree.iter("h2", "h3"):
@@ -96,11 +95,11 @@ def empty_headings(tree: Any) -> list[str]:
                 break
             follower = follower.getnext()
         if not content:
-            problems.append(f"heading {heading.text_content().strip()!r} has nothing under it")
+            problems.append(Problem("guard_empty_heading", heading=heading.text_content().strip()))
     return problems
 
 
-def check_dates(content: IssueContent, late_days: int) -> list[str]:
+def check_dates(content: IssueContent, late_days: int) -> list[Problem]:
     """No item older than the period presented as new: a "new" item must have happened in
     the period, or at most `late_days` before it (late indexing)."""
     earliest = date.fromisoformat(content.issue["period_start"]) - timedelta(days=late_days)
@@ -114,7 +113,14 @@ def check_dates(content: IssueContent, late_days: int) -> list[str]:
         if when < earliest or when >= end:
             title = (content.data.get(row["work_id"], {}).get("title") or "")[:60]
             problems.append(
-                f"item {row['position']} (work {row['work_id']}, {title!r}) is shown as new but "
-                f"dates from {day}, outside {earliest}..{end - timedelta(days=1)}"
+                Problem(
+                    "guard_old_item",
+                    position=row["position"],
+                    work_id=row["work_id"],
+                    title=title,
+                    day=day,
+                    first=earliest,
+                    last=end - timedelta(days=1),
+                )
             )
     return problems

@@ -25,6 +25,8 @@ from etl.facts.words import pubmed_url as pubmed_url
 from etl.facts.words import registry_name as registry_name
 from etl.facts.words import registry_url as registry_url
 from etl.facts.words import status_label as status_label
+from etl.problems import ENGLISH as PROBLEMS_EN
+from etl.problems import Problem
 
 LANGS = ("zh", "en")
 NUMERALS = "零一二三四五六七八九十"
@@ -600,6 +602,8 @@ EDITOR: dict[str, tuple[str, str]] = {
     "ops_in_doubt": ("待确认", "in doubt"),
     "ops_next_retry": ("下次重试", "next retry"),
     "ops_sent_at": ("发送时间", "sent at"),
+    "ops_never": ("从未", "never"),
+    "ops_not_scheduled": ("未排程", "not scheduled"),
     "count_new": ("新增", "new"),
     "count_updated": ("更新", "updated"),
     "count_unchanged": ("未变", "unchanged"),
@@ -897,14 +901,72 @@ EDITOR: dict[str, tuple[str, str]] = {
     ),
 }
 
+# What core code reports (etl/problems.py) in Chinese: the English is the command line's own.
+PROBLEMS_ZH: dict[str, str] = {
+    "guard_in_edition": "{edition}：{problem}",
+    "edition_of_zh": "中文版",
+    "edition_of_en": "英文版",
+    "guard_text_part": "纯文本部分：{problem}",
+    "guard_html_size": "邮件 HTML 为 {size:.1f} KB，超过 {limit:.0f} KB 上限（Gmail 会截断）",
+    "guard_long_lines": "{edition}：邮件中有 {count} 行超过 {limit} 字节",
+    "guard_link": "链接“{value}”（“{label}”）：{reason}",
+    "guard_text_link": "链接“{value}”：{reason}",
+    "guard_empty_heading": "标题“{heading}”下没有内容",
+    "guard_old_item": (
+        "第 {position} 条（编号 {work_id}，“{title}”）标为新内容，但日期为 {day}，"
+        "不在 {first} 至 {last} 之间"
+    ),
+    "link_empty": "地址为空",
+    "link_whitespace": "地址含空白字符",
+    "link_mailto": "mailto 链接缺少邮箱地址",
+    "link_scheme": "不是以 http(s) 或 mailto 开头的完整地址",
+    "link_host": "缺少有效的主机名",
+    "health_never_run": "尚无完成的运行",
+    "health_late": "应于 {due:%Y-%m-%d %H:%M %Z} 运行，至今未运行：`mscwatch run` 是否在运行？",
+    "health_partial": "运行成功，但有记录被搁置：请查看本次运行的计数",
+    "health_quiet_since": "服务有应答；自 {since:%Y-%m-%d} 起没有新内容",
+    "health_quiet_yet": "服务有应答；尚无新内容",
+    "health_ok": "运行正常",
+    "health_stale": (
+        "服务有应答，但自 {since:%Y-%m-%d} 起没有新内容（已 {silence}），而此前 {runs} 次运行"
+        "至少每 {gap}就有新内容：检索式、服务的索引或时间窗口可能卡住了"
+    ),
+    "health_days": "{n:.0f} 天",
+    "health_hours": "{n:.0f} 小时",
+    "health_failed": "运行失败：{error}",
+    "health_failed_silently": "运行失败：未记录原因",
+    "health_empty": (
+        "应答中没有任何记录，而此前 {runs} 次运行抓取数的中位数为 {median:g}："
+        "检索式或服务可能已有变化"
+    ),
+    "health_streak": "连续 {streak} 次；最近一次{reason}",
+    "health_disabled": (
+        "{feeds}；已停止抓取：请在 config/sources.toml 中修正其地址，或删除该订阅源"
+    ),
+    "health_disabled_feed": "订阅源 {name}：{reason}",
+    "health_said": "{text}",
+    "separator": "；",
+    "name_separator": "、",
+    "alert_open_mailed": "自 {since} 起未解决（已邮件通知运维人员）",
+    "alert_open_unmailed": "自 {since} 起未解决（未发邮件）",
+    "lookup_not_asked": "数据库中没有（未查询数据源）",
+    "lookup_no_source": "数据库中没有，且没有数据源能按 {scheme} 编号抓取",
+    "lookup_nowhere": "数据库中没有，{sources} 也没有",
+}
+EDITOR.update({code: (zh, PROBLEMS_EN[code]) for code, zh in PROBLEMS_ZH.items()})
+
 
 def label(lang: str, key: str, **values: object) -> str:
     """An editor page's word in `lang`: the editor catalog first, then the digest's own words,
     so both speak of a thing alike. An unknown key is an error, not a blank on a page."""
     if key in EDITOR:
-        template = EDITOR[key][0 if lang == "zh" else 1]
+        template = label_template(lang, key)
         return template.format(**values) if values else template
     return text(lang, key, **values)
+
+
+def label_template(lang: str, key: str) -> str:
+    return EDITOR[key][0 if lang == "zh" else 1]
 
 
 class Words:
@@ -924,6 +986,12 @@ class Words:
         if key not in EDITOR and key not in UI.get(self.lang, {}):
             raise AttributeError(key)
         return label(self.lang, key)
+
+    def problem(self, found: str) -> str:
+        """A problem core code reported, in the page's language; a plain text as it is."""
+        if not isinstance(found, Problem):
+            return found
+        return found.worded(lambda code: label_template(self.lang, code))
 
     def get(self, key: str, default: str) -> str:
         """The word for a key built from data (a verdict, a state), else `default` as it is."""

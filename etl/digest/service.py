@@ -45,6 +45,7 @@ from etl.mail.message import Prepared, Sender, prepare
 from etl.mail.sender import IssueSender, SendReport
 from etl.mail.tokens import LONGEST_ADDRESS, make_token, sample_links, subscriber_links
 from etl.mail.transport import Transport
+from etl.problems import Problem
 from etl.settings import Settings
 from etl.works.store import work_data
 from etl.writer.client import Writer
@@ -159,7 +160,7 @@ class Digest:
         """Every language's full edition, as the guards check it and previews show it."""
         return {lang: self.renderer.email(content, lang) for lang in LANGS}
 
-    def problems(self, content: IssueContent, editions: dict[str, Rendered]) -> list[str]:
+    def problems(self, content: IssueContent, editions: dict[str, Rendered]) -> list[Problem]:
         """Everything that stops approval, for every edition: checked on the rendered pages,
         and on the message itself as the reader with the longest address gets it."""
         limit = self.settings.digest.max_html_kb * 1024
@@ -180,7 +181,7 @@ class Digest:
 
     def preview(
         self, ref: str, langs: tuple[str, ...], folder: Path
-    ) -> tuple[list[Path], list[str]]:
+    ) -> tuple[list[Path], list[Problem]]:
         """Write each edition's HTML and text, exactly as sent, to files; returns their paths
         and what would stop approval (from the same renders)."""
         issue = self.issue(ref)
@@ -210,6 +211,7 @@ class Digest:
             raise DigestError(
                 f"issue {issue['number']} cannot be approved: {len(problems)} problem(s)",
                 "\n".join(problems),
+                reasons=problems,
             )
         with self.engine.begin() as conn:
             store.set_state(conn, issue["id"], IssueState.APPROVED, now, by)

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from etl.db.states import Outcome, Verdict
+from etl.problems import Problem
 
 ALARMING = (Verdict.BROKEN, Verdict.LATE, Verdict.STALE, Verdict.DISABLED)
 QUIET_KINDS = (Verdict.LATE, Verdict.STALE, Verdict.DISABLED)  # alarming with no failed run
@@ -49,7 +50,7 @@ class RunFacts:
 @dataclass(frozen=True)
 class Health:
     verdict: str
-    reason: str
+    reason: Problem  # English as `str`; the operators' page words it in the editor's language
     streak: int = 0  # failed (or suspiciously empty) runs in a row
     last_success: datetime | None = None
     last_failure: datetime | None = None
@@ -64,7 +65,7 @@ def judge(
     due: datetime | None = None,
     grace: timedelta = timedelta(hours=1),
     news: Sequence[datetime] | None = None,
-    disabled: str | None = None,
+    disabled: Problem | str | None = None,
 ) -> Health:
     """The verdict on a job from its runs (newest first) and its last scheduled time `due`.
 
@@ -83,20 +84,19 @@ def judge(
     if not done:
         if due is not None and runs and runs[0].started_at < due and now > due + grace:
             return Health(Verdict.LATE, _late(due), **facts)
-        return Health(Verdict.NEVER_RUN, "no finished run yet", **facts)
+        return Health(Verdict.NEVER_RUN, Problem("health_never_run"), **facts)
     if due is not None and runs[0].started_at < due and now > due + grace:
         return Health(Verdict.LATE, _late(due), **facts)
     streak, reason = _trouble(done)
-    if streak:
+    if reason is not None:  # the newest runs in a row failed
         verdict = Verdict.BROKEN if streak >= after_failures else Verdict.FAILING
         return Health(verdict, reason, streak, **facts)
     if disabled:
-        return Health(Verdict.DISABLED, disabled, **facts)
+        said = disabled if isinstance(disabled, Problem) else Problem("health_said", text=disabled)
+        return Health(Verdict.DISABLED, said, **facts)
     last = done[0]
     if last.outcome == Outcome.PARTIAL:
-        return Health(
-            Verdict.PARTIAL, "worked, but set records aside: see the run's counts", **facts
-        )
+        return Health(Verdict.PARTIAL, Problem("health_partial"), **facts)
     if news is None:
         news = [run.started_at for run in done if run.new]
     stale = _stale_reason(news, now) if last.new == 0 else None
@@ -104,16 +104,16 @@ def judge(
         return Health(Verdict.STALE, stale, **facts)
     if last.new == 0:
         since = next((run.started_at for run in done if run.new), None)
-        when = f"since {since:%Y-%m-%d}" if since else "yet"
-        return Health(Verdict.QUIET, f"the service answered; nothing new {when}", **facts)
-    return Health(Verdict.OK, "worked", **facts)
+        quiet = Problem("health_quiet_since", since=since) if since else None
+        return Health(Verdict.QUIET, quiet or Problem("health_quiet_yet"), **facts)
+    return Health(Verdict.OK, Problem("health_ok"), **facts)
 
 
 STALE_FACTOR = 2
 """A silence this many times the longest gap between news in the history is not normal."""
 
 
-def _stale_reason(news: Sequence[datetime], now: datetime) -> str | None:
+def _stale_reason(news: Sequence[datetime], now: datetime) -> Problem | None:
     """Why the silence since the last news is longer than the history allows; None when it is
     not, or when fewer than three runs brought news (too little history to say)."""
     if len(news) < 3:
@@ -123,23 +123,27 @@ def _stale_reason(news: Sequence[datetime], now: datetime) -> str | None:
     silence = now - recent[0]
     if silence <= STALE_FACTOR * longest:
         return None
-    return (
-        f"the service answers, but with nothing new since {recent[0]:%Y-%m-%d} "
-        f"({_days(silence)}), where the {len(recent)} runs before that brought news at least "
-        f"every {_days(longest)}: the query, the service's index or the window may be stuck"
+    return Problem(
+        "health_stale",
+        since=recent[0],
+        silence=_days(silence),
+        runs=len(recent),
+        gap=_days(longest),
     )
 
 
-def _days(span: timedelta) -> str:
+def _days(span: timedelta) -> Problem:
     days = span / timedelta(days=1)
-    return f"{days:.0f} days" if days >= 2 else f"{span / timedelta(hours=1):.0f} hours"
+    if days >= 2:
+        return Problem("health_days", n=days)
+    return Problem("health_hours", n=span / timedelta(hours=1))
 
 
-def _late(due: datetime) -> str:
-    return f"no run since it was due at {due:%Y-%m-%d %H:%M %Z}: is `mscwatch run` running?"
+def _late(due: datetime) -> Problem:
+    return Problem("health_late", due=due)
 
 
-def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
+def _trouble(done: Sequence[RunFacts]) -> tuple[int, Problem | None]:
     """How many of the newest runs in a row failed or came back empty against the history
     before them, and why the newest of them is a problem."""
     first_good = 0
@@ -150,10 +154,12 @@ def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
     baseline = done[first_good:]
     usual = _usually_fetches(baseline)
     streak = 0
-    reason = ""
+    reason: Problem | None = None
     for run in done[:first_good]:
-        if run.outcome == Outcome.FAILED:
-            why = f"failed: {run.error or 'no reason recorded'}"
+        if run.outcome == Outcome.FAILED and run.error:
+            why = Problem("health_failed", error=run.error)
+        elif run.outcome == Outcome.FAILED:
+            why = Problem("health_failed_silently")
         elif usual:
             why = _empty_reason(baseline)
         else:
@@ -161,7 +167,7 @@ def _trouble(done: Sequence[RunFacts]) -> tuple[int, str]:
         streak += 1
         reason = reason or why
     if streak > 1:
-        reason = f"{streak} runs in a row; the last {reason}"
+        reason = Problem("health_streak", streak=streak, reason=reason)
     return streak, reason
 
 
@@ -177,10 +183,6 @@ def _usually_fetches(history: Sequence[RunFacts]) -> bool:
     return fetching >= 0.8 * len(worked)
 
 
-def _empty_reason(history: Sequence[RunFacts]) -> str:
+def _empty_reason(history: Sequence[RunFacts]) -> Problem:
     worked = [run.fetched or 0 for run in history[:10] if run.outcome != Outcome.FAILED]
-    median = statistics.median(worked)
-    return (
-        f"answered with no records at all, where the {len(worked)} runs before fetched a "
-        f"median of {median:g}: the query or the service may have changed"
-    )
+    return Problem("health_empty", runs=len(worked), median=statistics.median(worked))

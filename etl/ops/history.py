@@ -12,6 +12,7 @@ from etl.crontab import previous_fire
 from etl.db.models import CrawlRun, JobRun
 from etl.db.states import Outcome
 from etl.ops.health import Health, RunFacts, judge
+from etl.problems import Problem
 from etl.settings import Settings
 from etl.works.store import load_cursor
 
@@ -61,19 +62,21 @@ def news_times(conn: Connection, job: str, limit: int = 10) -> list[datetime] | 
     return list(conn.execute(query).scalars())
 
 
-def disabled_part(conn: Connection, settings: Settings, job: str) -> str | None:
+def disabled_part(conn: Connection, settings: Settings, job: str) -> Problem | None:
     """What a source stopped fetching by itself and waits for the operator about: the
     configured feeds its cursor marks gone (410)."""
     if job != "crawl:feed" or settings.sources.feed is None:
         return None
-    from etl.sources.feed.source import FIX, disabled_feeds
+    from etl.sources.feed.source import disabled_feeds
 
     cursor = load_cursor(conn, "feed")
     gone = disabled_feeds(settings.sources.feed, cursor)
     if not gone:
         return None
-    said = "; ".join(f"feed {name}: {reason}" for name, reason in gone.items())
-    return f"{said}; no longer fetched: {FIX}"
+    feeds = tuple(
+        Problem("health_disabled_feed", name=name, reason=reason) for name, reason in gone.items()
+    )
+    return Problem("health_disabled", feeds=feeds)
 
 
 def job_facts(

@@ -18,6 +18,7 @@ from etl.mail.returns import recent_unmatched
 from etl.ops.alerts import open_alerts
 from etl.ops.health import Health
 from etl.ops.history import health_of, job_facts, known_jobs
+from etl.problems import Problem
 from etl.settings import Settings
 
 runs = CrawlRun.__table__
@@ -42,9 +43,9 @@ class LocalTimes:
         return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if value else never
 
 
-def alert_text(alert: dict[str, Any], when: LocalTimes) -> str:
-    mailed = "operators mailed" if alert["notified_at"] else "not mailed"
-    return f"open since {when(alert['opened_at'])} ({mailed})"
+def alert_text(alert: dict[str, Any], when: LocalTimes) -> Problem:
+    code = "alert_open_mailed" if alert["notified_at"] else "alert_open_unmailed"
+    return Problem(code, since=when(alert["opened_at"]))
 
 
 @dataclass

@@ -44,6 +44,7 @@ from etl.normalize.identifiers import (
     normalize_pmid,
     normalize_registry_id,
 )
+from etl.problems import Problem
 from etl.records import Counts, SourceRecord
 from etl.settings import Settings
 from etl.sources import REGISTRY, adapter_class, get_source
@@ -84,7 +85,7 @@ class Looked:
     source: str | None = None
     data: dict[str, Any] | None = None
     counts: Counts = field(default_factory=Counts)
-    note: str = ""
+    note: str = ""  # where it was looked for, when not found: a Problem
 
     @property
     def found(self) -> bool:
@@ -143,16 +144,16 @@ def lookup(
         if work_id is not None:
             return Looked(ref, work_id, "database", store.work_data(conn, [work_id]).get(work_id))
     if not online:
-        return Looked(ref, note="not in the database (sources not asked)")
+        return Looked(ref, note=Problem("lookup_not_asked"))
     names = sources_for(settings, ref.scheme)
     if not names:
-        return Looked(ref, note=f"not in the database, and no source fetches {ref.scheme} ids")
+        return Looked(ref, note=Problem("lookup_no_source", scheme=ref.scheme))
     with build_client(settings.http, transport) as client:
         for name in names:
             records = fetch_records(settings, client, name, ref)
             if records:
                 return _store(engine, settings, name, ref, records, now, classifier)
-    return Looked(ref, note=f"not in the database, nor at {', '.join(names)}")
+    return Looked(ref, note=Problem("lookup_nowhere", sources=tuple(names)))
 
 
 def sources_for(settings: Settings, scheme: str) -> list[str]:

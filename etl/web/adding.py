@@ -55,7 +55,9 @@ def add_work_post() -> Response:
         return _form(502, pasted=pasted, problem=t("add_failed", **_named(ref), reason=str(exc)))
     if found.work_id is None:
         return _form(
-            404, pasted=pasted, problem=t("add_not_found", **_named(ref), reason=found.note)
+            404,
+            pasted=pasted,
+            problem=t("add_not_found", **_named(ref), reason=t.problem(found.note)),
         )
     title = str((found.data or {}).get("title") or "")
     flash(t("add_done" if found.fetched else "add_known", title=title, id=found.work_id))

@@ -219,6 +219,8 @@ def refused(error: ArticleError) -> Response:
     publish a draft…): the editor sees why and what to do, in their language; nothing changed."""
     lang, t = language(), words()
     hints = [refusal(lang, line) for line in error.hint.splitlines() if line]
+    if error.reasons:  # the guards on its mail: worded from their facts, not from the English
+        hints = [t.problem(found) for found in error.reasons]
     return page(
         "home",
         409,

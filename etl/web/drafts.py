@@ -287,8 +287,10 @@ def brief_download(lang: str) -> Response:
 def refused(error: EtlError) -> Response:
     """A digest operation that cannot be done as asked (approve with a guard failing, edit an
     issue that is not a draft…): the editor sees why and what to do, nothing changed."""
-    paragraphs = [error.message, *(line for line in error.hint.splitlines() if line)]
     t = words()
+    paragraphs = [error.message, *(line for line in error.hint.splitlines() if line)]
+    if error.reasons:  # the guards that stop an approval, in the editor's language
+        paragraphs = [t("problems_stop", n=len(error.reasons)), *map(t.problem, error.reasons)]
     return page(
         "home",
         409,

@@ -12,6 +12,7 @@ login form refuses anonymous visitors (a redirect to the login, carrying `next`)
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -146,35 +147,40 @@ def home() -> Response:
 
 @pages.get("/operators")
 def operators() -> Response:
-    config, database, now = settings(), engine(), clock.now()
+    config, database, now, t = settings(), engine(), clock.now(), words()
     when = LocalTimes.of(config)
+
+    def at(moment: datetime | None, missing: str = "ops_never") -> str:
+        """A time, or what its absence means, in the editor's language."""
+        return when(moment, t(missing))
+
     jobs = []
     for job in job_status(database, config, now):
         health = job.health
-        alert = alert_text(job.alert, when) if job.alert else ""
+        alert = t.problem(alert_text(job.alert, when)) if job.alert else ""
         jobs.append(
             {
                 "job": job.job,
                 "verdict": health.verdict,
-                "reason": health.reason,
-                "last_run": when(job.last_started),
+                "reason": t.problem(health.reason),
+                "last_run": at(job.last_started),
                 "outcome": "running" if job.running else (job.last_outcome or "-"),
-                "last_success": when(health.last_success),
-                "last_failure": when(health.last_failure),
+                "last_success": at(health.last_success),
+                "last_failure": at(health.last_failure),
                 "last_error": health.last_error or "",
-                "next_run": when(job.next_run, "not scheduled"),
+                "next_run": at(job.next_run, "ops_not_scheduled"),
                 "alert": alert,
             }
         )
     sources = [
         {
             "source": row.source,
-            "last_run": when(row.last_started),
+            "last_run": at(row.last_started),
             "outcome": row.last_outcome or "-",
             "counts": [(row.last_counts or {}).get(k, "") for k in COUNTS_SHOWN],
-            "last_success": when(row.last_success),
+            "last_success": at(row.last_success),
             "watermark": row.watermark or "",
-            "next_due": when(row.next_due, "not scheduled"),
+            "next_due": at(row.next_due, "ops_not_scheduled"),
             "last_error": row.last_error or "",
         }
         for row in source_status(database, config, now)

@@ -5,6 +5,7 @@ an override note, publishing onto the served archive, and the email preview."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -268,3 +269,20 @@ def test_a_chinese_editor_withdraws_in_chinese(site: Site) -> None:
     assert f"文章 {article['id']} 已撤回：/articles/{article['slug']}/ 现显示撤回说明" in page
     assert "本文未曾通过邮件发送" in page and 'id="state">已撤回<' in page
     assert "于" in page and "撤回本文，原因：误发" in page
+
+
+def test_a_feature_mail_the_guards_refuse_says_why_in_chinese(
+    articles: Articles, db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """The issue's guards on the feature's mail, worded from their facts (the archive here is on
+    a host with no dot, so every link to it is refused); the CLI's English is the error's text."""
+    article = published(articles, "间充质干细胞与移植物抗宿主病")
+    accounts.add(engine, "wang@example.org", PASSWORD, now(), "王芳")
+    broken = open_site(db_url, engine, tmp_path, **{"archive.base_url": "https://archive/"})
+    assert log_in(broken.client, "wang@example.org").status_code == 303
+    url = f"/editor/articles/{article['id']}"
+    refused = broken.client.post(f"{url}/send", data={"csrf_token": token(broken.client, url)})
+    assert refused.status_code == 409
+    said = html.unescape(refused.text)
+    assert "中文版：链接“https://archive/" in said and "缺少有效的主机名" in said
+    assert "no proper host name" not in said and "zh edition" not in said

@@ -211,6 +211,8 @@ def test_a_work_is_added_by_its_pmid_or_nct_id_and_queued(
         assert title.status_code == 400  # titles belong to the citation check, not here
         missing = add("NCT09999999")
         assert missing.status_code == 404 and "NCT09999999 在数据源中未找到" in missing.text
+        assert "未找到：数据库中没有，ctgov 也没有" in missing.text  # where it was looked for
+        assert "nor at" not in missing.text and "not in the database" not in missing.text
 
         paper = add("PMID: 41000052")
         assert paper.status_code == 303
