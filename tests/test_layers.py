@@ -31,7 +31,7 @@ PACKAGE = ROOT / "etl"
 #   `pipeline`: a citation the database lacks is fetched through the crawl code
 #   (`pipeline/lookup.py`); the web's editor pages and the CLI use it.
 LAYERS: list[set[str]] = [
-    {"errors", "problems", "clock", "files", "crontab"},
+    {"errors", "problems", "clock", "files", "crontab", "recent"},
     {"settings"},
     {"http"},
     {"normalize"},

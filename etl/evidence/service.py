@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from etl.evidence.raster import draw_png, drawn_lang
 from etl.evidence.rows import EvidenceRow
 from etl.evidence.words import CHARTS
 from etl.facts.terms import load_terms
+from etl.recent import Recent
 from etl.settings import Settings
 
 # Drawn charts kept: four charts in two forms (SVG for the page, PNG for mail) times the filters
@@ -42,7 +42,8 @@ class _Recent:
 
     rows: list[EvidenceRow] | None = None
     read_at: float = 0.0
-    drawn: OrderedDict[tuple[str, str, str, str], str | bytes] = field(default_factory=OrderedDict)
+    # by (name, lang, query, kind); cleared when the rows are read again
+    drawn: Recent = field(default_factory=lambda: Recent(DRAWN_KEPT))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -109,16 +110,13 @@ class EvidenceMap:
     ) -> T:
         rows = self.rows()
         key = (name, lang, query.params(), kind)
-        with self.recent.lock:
-            if key in self.recent.drawn:
-                self.recent.drawn.move_to_end(key)
-                return cast(T, self.recent.drawn[key])
+        found = self.recent.drawn.get(key)
+        if found is not None:
+            return cast(T, found)
         drawn = draw(chart(name, self.view(query, lang, rows), self.names, lang))
         with self.recent.lock:
             if self.recent.rows is rows:  # not read again meanwhile
-                self.recent.drawn[key] = drawn
-                while len(self.recent.drawn) > DRAWN_KEPT:
-                    self.recent.drawn.popitem(last=False)
+                self.recent.drawn.put(key, drawn)
         return drawn
 
 

@@ -21,9 +21,7 @@ labels, not only the issues and the articles that cite it.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +39,7 @@ from etl.db.models import (
     WorkMerge,
 )
 from etl.db.states import ArticleState
+from etl.recent import Recent
 from etl.web.security import nonce
 
 TTL = 60.0  # seconds a page may show a work's record as it was
@@ -140,8 +139,7 @@ class ArchiveCache:
     ) -> None:
         self.engine, self.render, self.ttl, self.size, self.clock = engine, render, ttl, size, clock
         self.recheck, self.asks = recheck, fingerprint
-        self._pages: OrderedDict[tuple[str, str], Page] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pages = Recent(size)  # by (path, base); their age is checked against `clock`
         self._known: tuple[float, tuple[Any, ...]] | None = None  # (when asked, fingerprint)
 
     def current(self) -> tuple[Any, ...]:
@@ -158,8 +156,7 @@ class ArchiveCache:
     def page(self, path: str, base: str, nonce: str) -> Page | None:
         """The page at `path` with links at `base`; None when there is no such page."""
         key, now, current = (path, base), self.clock(), self.current()
-        with self._lock:
-            found = self._pages.get(key)
+        found: Page | None = self._pages.get(key)
         if found is not None and found.fingerprint == current and now - found.made < self.ttl:
             return found
         rendered = self.render(path, base)
@@ -169,11 +166,7 @@ class ArchiveCache:
         kept = body.replace(nonce, MARK) if nonce else body
         etag = hashlib.sha256(kept.encode()).hexdigest()[:32]
         made = Page(kept, etag, current, now, status)
-        with self._lock:
-            self._pages[key] = made
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+        self._pages.put(key, made)
         return made
 
 

@@ -19,45 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import threading
-import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2 import Template
 from markupsafe import Markup
 
+from etl.recent import Recent
+
 ROWS_KEPT = 2_000  # a few full pages for each of a few editors and both languages, ~10 MB
-
-
-class Recent:
-    """At most `size` values, each for at most `fresh` seconds (None: for as long as it stays
-    among the `size` most recently used)."""
-
-    def __init__(self, size: int, fresh: float | None = None) -> None:
-        self.size, self.fresh = size, fresh
-        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()  # the development server answers on several threads
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            found = self._values.get(key)
-            if found is None:
-                return None
-            if self.fresh is not None and time.monotonic() - found[0] > self.fresh:
-                del self._values[key]
-                return None
-            self._values.move_to_end(key)
-            return found[1]
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._values[key] = (time.monotonic(), value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
 
 
 class Fragments:

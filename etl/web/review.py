@@ -7,7 +7,6 @@ place, which is what makes many decisions in a row quick and keyboard friendly.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -35,9 +34,10 @@ from etl.editors import review
 from etl.editors.sentences import event_sentence
 from etl.editors.summary import summarize
 from etl.facts.abstract import sections as abstract_sections
+from etl.recent import Recent
 from etl.web.archive_cache import changes, issues_fingerprint
 from etl.web.editor import back, engine, page, settings, wants_json, whole_number, words
-from etl.web.fragments import Fragments, Recent
+from etl.web.fragments import Fragments
 from etl.web.routes import Routes
 from etl.web.services import services
 
@@ -318,13 +318,14 @@ SOURCES_FRESH = 60.0  # seconds: a source is added with a new crawler, not betwe
 def _sources(conn: Connection) -> list[str]:
     """The sources the filter offers: a DISTINCT over every record (a scan of 120,000 rows,
     ~40 ms), so kept for `SOURCES_FRESH` seconds."""
-    extensions, now = current_app.extensions, time.monotonic()
-    known: tuple[float, list[str]] | None = extensions.get(SOURCES_KEY)
-    if known is not None and now - known[0] < SOURCES_FRESH:
-        return known[1]
-    table = SourceRecord.__table__
-    found = sorted(conn.execute(select(table.c.source).distinct()).scalars())
-    extensions[SOURCES_KEY] = (now, found)
+    kept: Recent = current_app.extensions.setdefault(
+        SOURCES_KEY, Recent(size=1, fresh=SOURCES_FRESH)
+    )
+    found: list[str] | None = kept.get(SOURCES_KEY)
+    if found is None:
+        table = SourceRecord.__table__
+        found = sorted(conn.execute(select(table.c.source).distinct()).scalars())
+        kept.put(SOURCES_KEY, found)
     return found
 
 

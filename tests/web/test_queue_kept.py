@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select, update
 
 from etl.clock import now
 from etl.db.models import Classification, SourceRecord, Work
-from etl.web.fragments import Fragments, Recent
+from etl.recent import Recent
+from etl.web.fragments import Fragments
 from tests.web.test_editor_pages import Site
 from tests.web.test_editor_review import act, desk  # noqa: F401 (the fixture)
 
