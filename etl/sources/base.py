@@ -24,7 +24,9 @@ import httpx
 
 from etl.errors import ConfigError, EtlError
 from etl.http import BadBody, RetryPolicy
-from etl.records import Batch, Quarantined, SourceRecord
+from etl.normalize.id_fields import nct_of
+from etl.normalize.identifiers import unique
+from etl.records import Batch, Identifiers, Quarantined, SourceRecord
 from etl.sources.xmlstream import open_source
 
 
@@ -249,3 +251,16 @@ def read_page(
         reason = f"larger than {limit:,} bytes, more than {what} ever is: not read"
         return where, Quarantined(source_name, where, "", reason, b"", whole_file=True)
     return where, body
+
+
+def registry_identifiers(registry: list[str], secondary: list[str]) -> Identifiers:
+    """A trial's ids as a registry other than ClinicalTrials.gov gives them: its own and other
+    registries' ids (the NCT id among them, if any, is the record's `nct`), then the numbers
+    that name no registry. No sponsor's protocol number: these registries do not give one."""
+    registry = unique(registry)
+    return {
+        "nct": next((nct for nct in map(nct_of, registry) if nct), None),
+        "org_study_id": None,
+        "registry_ids": registry,
+        "secondary_ids": unique(secondary),
+    }

@@ -15,11 +15,12 @@ import re
 
 from lxml import etree
 
-from etl.normalize.id_fields import nct_of, registry_ids_in_field
+from etl.normalize.id_fields import registry_ids_in_field
 from etl.normalize.identifiers import unique
 from etl.normalize.script import shift_tags
 from etl.normalize.text import drop_unresolved, month_number, squash
 from etl.records import Identifiers, Trial
+from etl.sources.base import registry_identifiers
 
 SOURCE = "ictrp"
 
@@ -151,13 +152,7 @@ def _identifiers(trial_id: str, fields: dict[str, str]) -> Identifiers:
             registry.extend(found)
         elif value:
             secondary.append(value)
-    registry = unique(registry)
-    return {
-        "nct": next((nct for nct in map(nct_of, registry) if nct), None),
-        "org_study_id": None,
-        "registry_ids": registry,
-        "secondary_ids": unique(secondary),
-    }
+    return registry_identifiers(registry, secondary)
 
 
 def _has_results(fields: dict[str, str]) -> bool:

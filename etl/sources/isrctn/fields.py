@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from lxml import etree
 
-from etl.normalize.id_fields import nct_of, registry_ids_in_field
+from etl.normalize.id_fields import registry_ids_in_field
 from etl.normalize.identifiers import unique
 from etl.normalize.text import squash
 from etl.records import Identifiers, Trial
+from etl.sources.base import registry_identifiers
 from etl.sources.ictrp.fields import enrollment_of, parse_date, phases_of, status_of, study_type_of
 
 SOURCE = "isrctn"
@@ -109,13 +110,7 @@ def _identifiers(source_id: str, refs: etree._Element | None) -> Identifiers:
         value = _text(refs, name)
         if value and value.lower() not in _NONE:
             secondary.append(value)
-    registry = unique(registry)
-    return {
-        "nct": next((nct for nct in map(nct_of, registry) if nct), None),
-        "org_study_id": None,
-        "registry_ids": registry,
-        "secondary_ids": unique(secondary),
-    }
+    return registry_identifiers(registry, secondary)
 
 
 def _intervention(item: etree._Element) -> str | None:
