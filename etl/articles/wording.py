@@ -117,11 +117,8 @@ def finding(lang: str, sentence: str) -> str:
     found) in `lang`."""
     if lang != "zh" or not sentence:
         return sentence or ""
-    for pattern, chinese in _DIFFERENCES:
-        found = pattern.match(sentence)
-        if found:
-            return chinese.format(*found.groups())
-    return sentence
+    found = _matched(_DIFFERENCES, sentence)
+    return found[0].format(*found[1]) if found else sentence
 
 
 # What the service says when it refuses (etl/articles/service.py raises ArticleError in English,
@@ -161,12 +158,20 @@ def refusal(lang: str, sentence: str) -> str:
     """A refusal's message or hint in `lang`; states in it by their Chinese names."""
     if lang != "zh" or not sentence:
         return sentence or ""
-    for pattern, chinese in _REFUSALS:
+    found = _matched(_REFUSALS, sentence)
+    if found is None:
+        return finding(lang, sentence)
+    chinese, values = found
+    named = [label(lang, f"art_state_{v}") if f"art_state_{v}" in EDITOR else v for v in values]
+    return chinese.format(*named)
+
+
+def _matched(
+    table: tuple[tuple[re.Pattern[str], str], ...], sentence: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """The Chinese of the first pattern the sentence matches, and the values it caught."""
+    for pattern, chinese in table:
         found = pattern.match(sentence)
         if found:
-            values = [
-                label(lang, f"art_state_{v}") if f"art_state_{v}" in EDITOR else v
-                for v in found.groups()
-            ]
-            return chinese.format(*values)
-    return finding(lang, sentence)
+            return chinese, found.groups()
+    return None
